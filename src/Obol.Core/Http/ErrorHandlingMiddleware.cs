@@ -1,0 +1,113 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Obol.Core.Errors;
+
+namespace Obol.Core.Http;
+
+/// <summary>
+/// Turns every failure into problem+json with a stable code: thrown problems, bad request bodies (malformed
+/// JSON, unknown or mistyped fields, too large, wrong content type), bare error statuses from routing, and
+/// unhandled exceptions (500 with the request id, never internals or a stack trace).
+/// </summary>
+public sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILogger<ErrorHandlingMiddleware> logger)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        try
+        {
+            await next(context);
+        }
+        catch (ProblemException problem) when (!context.Response.HasStarted)
+        {
+            context.Response.Clear();
+            await ProblemResponses.WriteAsync(context, problem);
+            return;
+        }
+        catch (BadHttpRequestException bad) when (!context.Response.HasStarted)
+        {
+            context.Response.Clear();
+            await ProblemResponses.WriteAsync(context, FromBadRequest(bad));
+            return;
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; there is nobody to answer.
+            return;
+        }
+        catch (Exception exception) when (!context.Response.HasStarted)
+        {
+            LogUnhandled(logger, exception, context.Request.Method, context.Request.Path, context.TraceIdentifier);
+            context.Response.Clear();
+            await ProblemResponses.WriteAsync(context, 500, "internal_error", "Internal error",
+                $"Something went wrong on our side. Quote request id {context.TraceIdentifier} when reporting it.");
+            return;
+        }
+
+        if (context.Response.StatusCode >= 400 && !context.Response.HasStarted && context.Response.ContentType is null
+            && context.Response.ContentLength is null)
+        {
+            var (code, title) = ProblemResponses.ForStatus(context.Response.StatusCode);
+            var detail = context.Response.StatusCode switch
+            {
+                404 => $"There is no resource at {context.Request.Path}.",
+                405 => $"{context.Request.Method} is not allowed on {context.Request.Path}.",
+                415 => "Send the body as application/json.",
+                _ => null,
+            };
+            await ProblemResponses.WriteAsync(context, context.Response.StatusCode, code, title, detail);
+        }
+    }
+
+    internal static ProblemException FromBadRequest(BadHttpRequestException bad)
+    {
+        if (bad.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return new ProblemException(413, "request_too_large", "Request body too large", "The request body is larger than 1 MiB.");
+        }
+
+        if (bad.StatusCode == StatusCodes.Status415UnsupportedMediaType)
+        {
+            return new ProblemException(415, "unsupported_media_type", "Unsupported media type", "Send the body as application/json.");
+        }
+
+        if (bad.InnerException is JsonException json)
+        {
+            var field = FieldFromPath(json.Path);
+            if (json.Message.Contains("could not be mapped", StringComparison.Ordinal))
+            {
+                return new ProblemException(400, "unknown_field", "Unknown field", $"The field '{field}' is not part of this request.",
+                    new Dictionary<string, string[]> { [field] = ["Unknown field."] });
+            }
+
+            if (json.Message.Contains("could not be converted", StringComparison.Ordinal) && field.Length > 0)
+            {
+                return Problems.Validation(field, "Has the wrong type.");
+            }
+
+            return new ProblemException(400, "malformed_json", "Malformed JSON",
+                json.LineNumber is { } line ? $"The body is not valid JSON (line {line + 1}, position {json.BytePositionInLine + 1})." : "The body is not valid JSON.");
+        }
+
+        if (bad.Message.Contains("body was provided", StringComparison.Ordinal) || bad.Message.Contains("request body", StringComparison.OrdinalIgnoreCase))
+        {
+            return new ProblemException(400, "malformed_json", "Malformed JSON", "A JSON body is required.");
+        }
+
+        return new ProblemException(400, "bad_request", "Bad request", "The request could not be read.");
+    }
+
+    private static string FieldFromPath(string? path)
+    {
+        if (string.IsNullOrEmpty(path) || path == "$")
+        {
+            return "";
+        }
+
+        var trimmed = path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
+        return trimmed;
+    }
+
+    [LoggerMessage(EventId = 1100, Level = LogLevel.Error, Message = "Unhandled exception for {Method} {Path} (request {RequestId})")]
+    private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path, string requestId);
+}

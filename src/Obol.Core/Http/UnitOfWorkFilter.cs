@@ -1,0 +1,200 @@
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Obol.Core.Errors;
+using Obol.Core.Idempotency;
+using Obol.Core.Storage;
+
+namespace Obol.Core.Http;
+
+public enum IdempotencyKeyRule
+{
+    Optional,
+    Required,
+
+    /// <summary>For responses that must never be stored, such as a secret shown once.</summary>
+    Refused,
+}
+
+/// <summary>
+/// Runs a mutating endpoint in one database transaction and implements <c>Idempotency-Key</c> for it:
+/// replay of the stored response, 422 for a key reused on another request, 409 while the first still runs.
+/// The response is stored in the same transaction as the effects; a request rejected with a problem before
+/// any effect rolls back and leaves no record, so it can be retried with the same key.
+/// </summary>
+public sealed class UnitOfWorkFilter(IdempotencyKeyRule rule) : IEndpointFilter
+{
+    public const string HeaderName = "Idempotency-Key";
+    public const string ReplayedHeader = "Idempotent-Replayed";
+
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var services = http.RequestServices;
+        var database = services.GetRequiredService<Database>();
+        var unitOfWork = services.GetRequiredService<RequestUnitOfWork>();
+        var key = ReadKey(http);
+
+        if (key is null)
+        {
+            return await database.WriteAsync(async session =>
+            {
+                unitOfWork.Begin(session);
+                try
+                {
+                    return await next(context);
+                }
+                finally
+                {
+                    unitOfWork.End();
+                }
+            }, http.RequestAborted);
+        }
+
+        var store = services.GetRequiredService<IdempotencyStore>();
+        var merchantId = http.MerchantId();
+        var fingerprint = await FingerprintAsync(http);
+        var claim = await store.ClaimAsync(merchantId, key, fingerprint, http.RequestAborted);
+        switch (claim)
+        {
+            case IdempotencyClaim.Replay replay:
+                return new StoredResponseResult(replay.Response, Replayed: true);
+            case IdempotencyClaim.Mismatch:
+                throw new ProblemException(422, "idempotency_key_reused", "Idempotency key reused",
+                    "This Idempotency-Key was used for a different request (method, path or body). Use a new key for a new request.");
+            case IdempotencyClaim.InProgress:
+                throw new ProblemException(409, "idempotency_key_in_use", "Idempotency key in use",
+                    "A request with this Idempotency-Key is still being processed. Retry later.");
+        }
+
+        var lockToken = ((IdempotencyClaim.Begun)claim).LockToken;
+        try
+        {
+            var stored = await database.WriteAsync(async session =>
+            {
+                unitOfWork.Begin(session);
+                try
+                {
+                    var result = await next(context);
+                    var response = await CaptureAsync(http, result);
+                    await store.CompleteAsync(session, merchantId, key, lockToken, response);
+                    return response;
+                }
+                finally
+                {
+                    unitOfWork.End();
+                }
+            }, http.RequestAborted);
+            return new StoredResponseResult(stored, Replayed: false);
+        }
+        catch
+        {
+            // Nothing committed: free the key so that a corrected or repeated request can use it.
+            await store.ReleaseAsync(merchantId, key, lockToken, CancellationToken.None);
+            throw;
+        }
+    }
+
+    private string? ReadKey(HttpContext http)
+    {
+        if (!http.Request.Headers.TryGetValue(HeaderName, out var values) || values.Count == 0)
+        {
+            return rule == IdempotencyKeyRule.Required
+                ? throw new ProblemException(400, "idempotency_key_required", "Idempotency key required",
+                    "This request needs an Idempotency-Key header (1 to 255 printable ASCII characters).")
+                : null;
+        }
+
+        if (rule == IdempotencyKeyRule.Refused)
+        {
+            throw new ProblemException(400, "idempotency_key_not_supported", "Idempotency key not supported",
+                "This response contains a secret that is shown once and never stored, so it cannot be replayed. Send the request without an Idempotency-Key.");
+        }
+
+        var key = values.ToString();
+        if (values.Count > 1 || key.Length is < 1 or > 255 || key.Any(c => c is < (char)0x20 or > (char)0x7E))
+        {
+            throw new ProblemException(400, "invalid_idempotency_key", "Invalid idempotency key",
+                "An Idempotency-Key is 1 to 255 printable ASCII characters.");
+        }
+
+        return key;
+    }
+
+    private static async Task<RequestFingerprint> FingerprintAsync(HttpContext http)
+    {
+        var body = http.Request.Body;
+        string hash;
+        if (body.CanSeek)
+        {
+            body.Position = 0;
+            hash = Convert.ToHexStringLower(await SHA256.HashDataAsync(body, http.RequestAborted));
+            body.Position = 0;
+        }
+        else
+        {
+            hash = "";
+        }
+
+        return new RequestFingerprint(http.Request.Method, http.Request.Path + http.Request.QueryString, hash);
+    }
+
+    /// <summary>Executes the handler's result into memory so the exact bytes can be stored and replayed.</summary>
+    private static async Task<StoredResponse> CaptureAsync(HttpContext http, object? result)
+    {
+        var asResult = result as IResult ?? TypedResults.Ok(result);
+        var bodyFeature = http.Features.Get<IHttpResponseBodyFeature>()!;
+        using var buffer = new MemoryStream();
+        http.Response.Body = buffer;
+        try
+        {
+            await asResult.ExecuteAsync(http);
+            return new StoredResponse(
+                http.Response.StatusCode,
+                http.Response.ContentType,
+                http.Response.Headers.Location.ToString() is { Length: > 0 } location ? location : null,
+                buffer.ToArray());
+        }
+        finally
+        {
+            http.Features.Set(bodyFeature);
+            http.Response.Clear();
+        }
+    }
+}
+
+/// <summary>A response stored by the idempotency layer, written as it was first sent.</summary>
+public sealed record StoredResponseResult(StoredResponse Response, bool Replayed) : IResult
+{
+    public async Task ExecuteAsync(HttpContext httpContext)
+    {
+        httpContext.Response.StatusCode = Response.Status;
+        if (Response.ContentType is not null)
+        {
+            httpContext.Response.ContentType = Response.ContentType;
+        }
+
+        if (Response.Location is not null)
+        {
+            httpContext.Response.Headers.Location = Response.Location;
+        }
+
+        if (Replayed)
+        {
+            httpContext.Response.Headers[UnitOfWorkFilter.ReplayedHeader] = "true";
+        }
+
+        httpContext.Response.ContentLength = Response.Body.Length;
+        await httpContext.Response.Body.WriteAsync(Response.Body, httpContext.RequestAborted);
+    }
+}
+
+public static class UnitOfWorkEndpointExtensions
+{
+    /// <summary>Runs the endpoint in one transaction with <c>Idempotency-Key</c> support.</summary>
+    public static TBuilder WithUnitOfWork<TBuilder>(this TBuilder builder, IdempotencyKeyRule rule = IdempotencyKeyRule.Optional)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.AddEndpointFilter(new UnitOfWorkFilter(rule));
+}

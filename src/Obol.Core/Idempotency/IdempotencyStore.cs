@@ -1,0 +1,141 @@
+using System.Security.Cryptography;
+using Obol.Core.Storage;
+
+namespace Obol.Core.Idempotency;
+
+public sealed record RequestFingerprint(string Method, string Path, string BodyHash);
+
+public sealed record StoredResponse(int Status, string? ContentType, string? Location, byte[] Body);
+
+public abstract record IdempotencyClaim
+{
+    private IdempotencyClaim()
+    {
+    }
+
+    /// <summary>This request owns the key; its effects must commit together with <see cref="IdempotencyStore.CompleteAsync"/>.</summary>
+    public sealed record Begun(string LockToken) : IdempotencyClaim;
+
+    /// <summary>The same request completed before: answer with its stored response.</summary>
+    public sealed record Replay(StoredResponse Response) : IdempotencyClaim;
+
+    /// <summary>The key was used for a different method, path or body.</summary>
+    public sealed record Mismatch : IdempotencyClaim;
+
+    /// <summary>Another request with this key is still running.</summary>
+    public sealed record InProgress : IdempotencyClaim;
+}
+
+public sealed class IdempotencyOptions
+{
+    /// <summary>How long a started request holds its key before another may take it over (it crashed).</summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How long completed responses are kept; api.md promises at least 24 hours.</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromHours(24);
+}
+
+/// <summary>
+/// Idempotency records in the style of Stripe's keys: a short transaction claims the key, the request's own
+/// transaction stores the response next to its effects, and only the holder of the claim's lock token may
+/// complete it, so two requests can never both commit effects under one key.
+/// </summary>
+public sealed class IdempotencyStore(Database database, TimeProvider clock, IdempotencyOptions options)
+{
+    public Task<IdempotencyClaim> ClaimAsync(string merchantId, string key, RequestFingerprint fingerprint, CancellationToken cancellationToken) =>
+        database.WriteAsync<IdempotencyClaim>(async session =>
+        {
+            var now = clock.GetUtcNow();
+            var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+            var inserted = await session.ExecuteAsync(
+                """
+                INSERT INTO idempotency_keys (merchant_id, idempotency_key, request_method, request_path, request_hash, state, lock_token, locked_until, created_at)
+                VALUES (@merchantId, @key, @Method, @Path, @BodyHash, 'started', @token, @lockedUntil, @now)
+                ON CONFLICT (merchant_id, idempotency_key) DO NOTHING
+                """,
+                new { merchantId, key, fingerprint.Method, fingerprint.Path, fingerprint.BodyHash, token, lockedUntil = now + options.Lease, now });
+            if (inserted == 1)
+            {
+                return new IdempotencyClaim.Begun(token);
+            }
+
+            var row = await session.QuerySingleAsync<IdempotencyRow>(
+                """
+                SELECT request_method AS Method, request_path AS Path, request_hash AS BodyHash, state AS State, lock_token AS LockToken,
+                       locked_until AS LockedUntil, response_status AS Status, response_content_type AS ContentType,
+                       response_location AS Location, response_body AS Body
+                FROM idempotency_keys WHERE merchant_id = @merchantId AND idempotency_key = @key
+                """,
+                new { merchantId, key });
+
+            if (row.Method != fingerprint.Method || row.Path != fingerprint.Path || row.BodyHash != fingerprint.BodyHash)
+            {
+                return new IdempotencyClaim.Mismatch();
+            }
+
+            if (row.State == "completed")
+            {
+                return new IdempotencyClaim.Replay(new StoredResponse((int)row.Status!.Value, row.ContentType, row.Location, row.Body ?? []));
+            }
+
+            if (row.LockedUntil > now)
+            {
+                return new IdempotencyClaim.InProgress();
+            }
+
+            // The holder's lease ran out (it crashed or hung): its transaction never committed, so take over.
+            var takenOver = await session.ExecuteAsync(
+                """
+                UPDATE idempotency_keys SET lock_token = @token, locked_until = @lockedUntil
+                WHERE merchant_id = @merchantId AND idempotency_key = @key AND state = 'started' AND lock_token = @oldToken
+                """,
+                new { merchantId, key, token, lockedUntil = now + options.Lease, oldToken = row.LockToken });
+            return takenOver == 1 ? new IdempotencyClaim.Begun(token) : new IdempotencyClaim.InProgress();
+        }, cancellationToken);
+
+    /// <summary>Stores the response inside the request's own transaction; fails if the claim was lost.</summary>
+    public async Task CompleteAsync(DbSession session, string merchantId, string key, string lockToken, StoredResponse response)
+    {
+        var updated = await session.ExecuteAsync(
+            """
+            UPDATE idempotency_keys
+            SET state = 'completed', lock_token = NULL, locked_until = NULL, response_status = @Status,
+                response_content_type = @ContentType, response_location = @Location, response_body = @Body, completed_at = @now
+            WHERE merchant_id = @merchantId AND idempotency_key = @key AND state = 'started' AND lock_token = @lockToken
+            """,
+            new { response.Status, response.ContentType, response.Location, response.Body, now = clock.GetUtcNow(), merchantId, key, lockToken });
+        if (updated != 1)
+        {
+            throw new IdempotencyClaimLostException();
+        }
+    }
+
+    /// <summary>Forgets a claim whose request was rejected before any effect, so the key can be used again.</summary>
+    public Task ReleaseAsync(string merchantId, string key, string lockToken, CancellationToken cancellationToken) =>
+        database.WriteAsync(session => session.ExecuteAsync(
+            "DELETE FROM idempotency_keys WHERE merchant_id = @merchantId AND idempotency_key = @key AND state = 'started' AND lock_token = @lockToken",
+            new { merchantId, key, lockToken }), cancellationToken);
+
+    /// <summary>Deletes completed records past retention (and abandoned claims past it too).</summary>
+    public Task<int> DeleteExpiredAsync(CancellationToken cancellationToken) =>
+        database.WriteAsync(session => session.ExecuteAsync(
+            "DELETE FROM idempotency_keys WHERE created_at < @cutoff",
+            new { cutoff = clock.GetUtcNow() - options.Retention }), cancellationToken);
+
+    private sealed class IdempotencyRow
+    {
+        public string Method { get; init; } = "";
+        public string Path { get; init; } = "";
+        public string BodyHash { get; init; } = "";
+        public string State { get; init; } = "";
+        public string? LockToken { get; init; }
+        public DateTimeOffset? LockedUntil { get; init; }
+        public long? Status { get; init; }
+        public string? ContentType { get; init; }
+        public string? Location { get; init; }
+        public byte[]? Body { get; init; }
+    }
+}
+
+public sealed class IdempotencyClaimLostException()
+    : InvalidOperationException("The idempotency key was taken over by another request before this one committed.");

@@ -1,0 +1,62 @@
+using System.Security.Cryptography;
+
+namespace Obol.Core.Identity;
+
+/// <summary>
+/// Creates opaque ids such as <c>pay_01jdq7x3k9…</c>: a type prefix, then 26 Crockford base32 characters
+/// holding 48 bits of milliseconds since the Unix epoch followed by 80 random bits. Ids sort by creation
+/// time (to the millisecond) both as strings and as bytes.
+/// </summary>
+public sealed class IdGenerator(TimeProvider clock)
+{
+    private const string Alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
+
+    public string New(string prefix)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(prefix);
+        var milliseconds = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        Span<byte> random = stackalloc byte[10];
+        RandomNumberGenerator.Fill(random);
+
+        // 128 bits = 48-bit time + 80-bit randomness, written as 26 base32 characters (130 bits, top 2 zero).
+        var high = (UInt128)(ulong)milliseconds << 80;
+        UInt128 low = 0;
+        foreach (var b in random)
+        {
+            low = (low << 8) | b;
+        }
+
+        var value = high | low;
+        return string.Create(prefix.Length + 1 + 26, (prefix, value), static (chars, state) =>
+        {
+            state.prefix.AsSpan().CopyTo(chars);
+            chars[state.prefix.Length] = '_';
+            var body = chars[(state.prefix.Length + 1)..];
+            var v = state.value;
+            for (var i = body.Length - 1; i >= 0; i--)
+            {
+                body[i] = Alphabet[(int)(v & 31)];
+                v >>= 5;
+            }
+        });
+    }
+
+    /// <summary>True when <paramref name="id"/> has the given prefix and a well-formed body.</summary>
+    public static bool HasShape(string? id, string prefix)
+    {
+        if (id is null || id.Length != prefix.Length + 27 || !id.StartsWith(prefix, StringComparison.Ordinal) || id[prefix.Length] != '_')
+        {
+            return false;
+        }
+
+        foreach (var c in id.AsSpan(prefix.Length + 1))
+        {
+            if (!Alphabet.Contains(c, StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

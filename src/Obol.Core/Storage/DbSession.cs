@@ -1,0 +1,65 @@
+using System.Data.Common;
+using Dapper;
+
+namespace Obol.Core.Storage;
+
+/// <summary>
+/// An open connection, and inside <see cref="Database.WriteAsync{T}"/> its transaction: a unit of work.
+/// Everything a request writes goes through one session so that it commits or rolls back as one.
+/// </summary>
+public sealed class DbSession
+{
+    private List<Func<Task>>? _afterCommit;
+
+    internal DbSession(DbConnection connection, DbTransaction? transaction, DatabaseProvider provider, CancellationToken cancellationToken)
+    {
+        Connection = connection;
+        Transaction = transaction;
+        Provider = provider;
+        CancellationToken = cancellationToken;
+    }
+
+    public DbConnection Connection { get; }
+    public DbTransaction? Transaction { get; }
+    public DatabaseProvider Provider { get; }
+    public CancellationToken CancellationToken { get; }
+
+    public bool IsPostgres => Provider == DatabaseProvider.Postgres;
+
+    /// <summary>Picks the statement for this session's provider.</summary>
+    public string Sql(string sqlite, string postgres) => IsPostgres ? postgres : sqlite;
+
+    public Task<int> ExecuteAsync(string sql, object? param = null) =>
+        Connection.ExecuteAsync(Command(sql, param));
+
+    public async Task<IReadOnlyList<T>> QueryAsync<T>(string sql, object? param = null) =>
+        (await Connection.QueryAsync<T>(Command(sql, param))).AsList();
+
+    public Task<T?> QuerySingleOrDefaultAsync<T>(string sql, object? param = null) =>
+        Connection.QuerySingleOrDefaultAsync<T>(Command(sql, param));
+
+    public Task<T> QuerySingleAsync<T>(string sql, object? param = null) =>
+        Connection.QuerySingleAsync<T>(Command(sql, param));
+
+    public Task<T?> ExecuteScalarAsync<T>(string sql, object? param = null) =>
+        Connection.ExecuteScalarAsync<T>(Command(sql, param));
+
+    /// <summary>Runs after the transaction has committed (never on rollback or retry).</summary>
+    public void AfterCommit(Func<Task> action) => (_afterCommit ??= []).Add(action);
+
+    internal async Task RunAfterCommitAsync()
+    {
+        if (_afterCommit is null)
+        {
+            return;
+        }
+
+        foreach (var action in _afterCommit)
+        {
+            await action();
+        }
+    }
+
+    private CommandDefinition Command(string sql, object? param) =>
+        new(sql, param, Transaction, cancellationToken: CancellationToken);
+}

@@ -1,0 +1,1 @@
+CREATE TABLE widgets (id TEXT PRIMARY KEY, count INTEGER NOT NULL, created_at TEXT NOT NULL);

@@ -1,0 +1,75 @@
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Obol.Core.Storage;
+using Obol.Server;
+
+namespace Obol.Testing;
+
+/// <summary>
+/// The real Obol server (same composition as Program.cs) on Kestrel at a free loopback port, on a fresh
+/// database of the given provider, with a bootstrap key for the default merchant.
+/// </summary>
+public sealed class ObolTestServer : IAsyncDisposable
+{
+    public const string BootstrapKey = "sk_test_bootstrapkeyfortests0000000001";
+
+    private readonly WebApplication _app;
+
+    private ObolTestServer(WebApplication app, Uri baseAddress, DatabaseOptions database)
+    {
+        _app = app;
+        BaseAddress = baseAddress;
+        Database = database;
+    }
+
+    public Uri BaseAddress { get; }
+    public DatabaseOptions Database { get; }
+    public IServiceProvider Services => _app.Services;
+
+    public static async Task<ObolTestServer> StartAsync(
+        DatabaseProvider provider,
+        Action<WebApplicationBuilder>? configure = null,
+        Action<WebApplication>? map = null,
+        DatabaseOptions? database = null)
+    {
+        database ??= await TestDatabases.CreateAsync(provider);
+        var builder = ObolApplication.CreateBuilder(
+        [
+            "--urls=http://127.0.0.1:0",
+            "--environment=Testing",
+            $"--Obol:Database:Provider={provider.ToString().ToLowerInvariant()}",
+            $"--ConnectionStrings:Obol={database.ConnectionString}",
+            $"--Obol:BootstrapApiKey={BootstrapKey}",
+            "--Obol:PrintDevelopmentKey=false",
+        ]);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        configure?.Invoke(builder);
+        var app = ObolApplication.Build(builder);
+        map?.Invoke(app);
+        await ObolApplication.PrepareAsync(app);
+        await app.StartAsync();
+        return new ObolTestServer(app, new Uri(app.Urls.First()), database);
+    }
+
+    public HttpClient CreateClient(string? apiKey = BootstrapKey)
+    {
+        var client = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        if (apiKey is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        }
+
+        return client;
+    }
+
+    public T GetRequiredService<T>()
+        where T : notnull => _app.Services.GetRequiredService<T>();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
