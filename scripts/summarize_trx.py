@@ -7,6 +7,7 @@ from pathlib import Path
 
 NS = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
 totals = {"passed": 0, "failed": 0, "skipped": 0}
+by_database = {"Sqlite": 0, "Postgres": 0}
 for trx in sorted(Path(sys.argv[1]).glob("*.trx")):
     root = ET.parse(trx).getroot()
     counters = root.find("t:ResultSummary/t:Counters", NS)
@@ -16,9 +17,16 @@ for trx in sorted(Path(sys.argv[1]).glob("*.trx")):
     names = {Path(d.get("storage", "")).stem for d in root.findall("t:TestDefinitions/t:UnitTest", NS)}
     project = next(iter(sorted(names)), trx.stem)
     print(f"  {project}: {passed} passed, {failed} failed, {skipped} skipped")
+    for result in root.findall("t:Results/t:UnitTestResult", NS):
+        if result.get("outcome") == "Passed":
+            name = result.get("testName", "")
+            for database in by_database:
+                if database in name:
+                    by_database[database] += 1
     totals["passed"] += passed
     totals["failed"] += failed
     totals["skipped"] += skipped
 
+print(f"  passed on SQLite: {by_database['Sqlite']}, on PostgreSQL: {by_database['Postgres']} (tests naming a provider)")
 print(f"{totals['passed']} passed, {totals['failed']} failed, {totals['skipped']} skipped")
 sys.exit(1 if totals["failed"] or totals["passed"] == 0 else 0)

@@ -43,10 +43,15 @@ public sealed class ApiKeys(Database database, IdGenerator ids, TimeProvider clo
     public Task<Merchant> CreateMerchantAsync(string name, CancellationToken cancellationToken) =>
         database.WriteAsync(session => CreateMerchantAsync(session, ids.New("mer"), name), cancellationToken);
 
+    /// <summary>Creates the default merchant unless it exists; safe when several nodes start at once.</summary>
     public Task<Merchant> EnsureDefaultMerchantAsync(CancellationToken cancellationToken) =>
         database.WriteAsync(async session =>
-            await FindMerchantAsync(session, DefaultMerchantId) ?? await CreateMerchantAsync(session, DefaultMerchantId, "Default merchant"),
-            cancellationToken);
+        {
+            await session.ExecuteAsync(
+                "INSERT INTO merchants (id, name, created_at) VALUES (@id, 'Default merchant', @now) ON CONFLICT (id) DO NOTHING",
+                new { id = DefaultMerchantId, now = clock.GetUtcNow() });
+            return (await FindMerchantAsync(session, DefaultMerchantId))!;
+        }, cancellationToken);
 
     public Task<IssuedApiKey> IssueAsync(string merchantId, string mode, string? label, CancellationToken cancellationToken) =>
         database.WriteAsync(session => IssueAsync(session, merchantId, mode, label), cancellationToken);
@@ -70,14 +75,7 @@ public sealed class ApiKeys(Database database, IdGenerator ids, TimeProvider clo
             throw new ArgumentException("A bootstrap key must look like sk_test_… or sk_live_… with at least 24 characters after the prefix.", nameof(secret));
         }
 
-        return database.WriteAsync(async session =>
-        {
-            var existing = await session.ExecuteScalarAsync<string>("SELECT id FROM api_keys WHERE key_hash = @hash", new { hash = Hash(secret) });
-            if (existing is null)
-            {
-                await InsertAsync(session, merchantId, secret, label);
-            }
-        }, cancellationToken);
+        return database.WriteAsync(session => InsertAsync(session, merchantId, secret, label, ifAbsent: true), cancellationToken);
     }
 
     public async Task<AuthenticatedKey?> AuthenticateAsync(string secret, CancellationToken cancellationToken)
@@ -159,7 +157,7 @@ public sealed class ApiKeys(Database database, IdGenerator ids, TimeProvider clo
     private const string SelectKey =
         "SELECT id AS Id, merchant_id AS MerchantId, mode AS Mode, last4 AS Last4, label AS Label, created_at AS CreatedAt, revoked_at AS RevokedAt FROM api_keys";
 
-    private async Task<ApiKey> InsertAsync(DbSession session, string merchantId, string secret, string? label)
+    private async Task<ApiKey> InsertAsync(DbSession session, string merchantId, string secret, string? label, bool ifAbsent = false)
     {
         _ = await FindMerchantAsync(session, merchantId) ?? throw Problems.NotFound("merchant", merchantId);
         if (!TryParseMode(secret, out var mode))
@@ -177,7 +175,8 @@ public sealed class ApiKeys(Database database, IdGenerator ids, TimeProvider clo
             CreatedAt = clock.GetUtcNow(),
         };
         await session.ExecuteAsync(
-            "INSERT INTO api_keys (id, merchant_id, mode, key_hash, last4, label, created_at) VALUES (@Id, @MerchantId, @Mode, @hash, @Last4, @Label, @CreatedAt)",
+            "INSERT INTO api_keys (id, merchant_id, mode, key_hash, last4, label, created_at) VALUES (@Id, @MerchantId, @Mode, @hash, @Last4, @Label, @CreatedAt)"
+            + (ifAbsent ? " ON CONFLICT (key_hash) DO NOTHING" : ""),
             new { key.Id, key.MerchantId, key.Mode, hash = Hash(secret), key.Last4, key.Label, key.CreatedAt });
         return key;
     }

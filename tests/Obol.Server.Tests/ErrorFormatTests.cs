@@ -1,0 +1,103 @@
+using System.Net;
+using System.Text;
+using Obol.Core.Storage;
+using Obol.Testing;
+
+namespace Obol.Server.Tests;
+
+public sealed class ErrorFormatTests : IAsyncLifetime
+{
+    private ObolTestServer _server = null!;
+    private HttpClient _client = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _server = await TestCounters.StartServerAsync(DatabaseProvider.Sqlite);
+        _client = _server.CreateClient();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _client.Dispose();
+        await _server.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Validation_failures_list_each_field()
+    {
+        var problem = await (await _client.PostJsonAsync("/v1/test/counters", """{"name":" ","size":-1}""")).ReadProblemAsync(400, "validation_failed");
+        Assert.Equal("urn:obol:problem:validation_failed", problem.GetProperty("type").GetString());
+        Assert.Equal(400, problem.GetProperty("status").GetInt32());
+        Assert.True(problem.GetProperty("title").GetString()!.Length > 0);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("name", out _));
+        Assert.True(problem.GetProperty("errors").TryGetProperty("size", out _));
+        Assert.StartsWith("req_", problem.GetProperty("requestId").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Malformed_json_is_400() =>
+        await (await _client.PostJsonAsync("/v1/test/counters", """{"name": """)).ReadProblemAsync(400, "malformed_json");
+
+    [Fact]
+    public async Task An_unknown_field_is_400_not_silently_ignored()
+    {
+        var problem = await (await _client.PostJsonAsync("/v1/test/counters", """{"name":"a","ammount":5}""")).ReadProblemAsync(400, "unknown_field");
+        Assert.Contains("ammount", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, await TestCounters.CountAsync(_server));
+    }
+
+    [Fact]
+    public async Task A_field_of_the_wrong_type_is_a_validation_failure()
+    {
+        var problem = await (await _client.PostJsonAsync("/v1/test/counters", """{"name":"a","size":"12"}""")).ReadProblemAsync(400, "validation_failed");
+        Assert.True(problem.GetProperty("errors").TryGetProperty("size", out _));
+    }
+
+    [Fact]
+    public async Task A_missing_body_is_400() =>
+        await (await _client.PostAsync("/v1/test/counters", new StringContent("", Encoding.UTF8, "application/json"))).ReadProblemAsync(400, "malformed_json");
+
+    [Fact]
+    public async Task Wrong_content_type_is_415() =>
+        await (await _client.PostAsync("/v1/test/counters", new StringContent("""{"name":"a"}""", Encoding.UTF8, "text/plain"))).ReadProblemAsync(415, "unsupported_media_type");
+
+    [Fact]
+    public async Task A_body_over_one_mebibyte_is_413()
+    {
+        var huge = $$"""{"name":"{{new string('x', 1024 * 1024)}}"}""";
+        await (await _client.PostJsonAsync("/v1/test/counters", huge)).ReadProblemAsync(413, "request_too_large");
+
+        // Without a Content-Length the limit still holds while reading.
+        var chunked = new HttpRequestMessage(HttpMethod.Post, "/v1/test/counters")
+        {
+            Content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(huge))),
+        };
+        chunked.Content.Headers.ContentType = new("application/json");
+        chunked.Headers.TransferEncodingChunked = true;
+        await (await _client.SendAsync(chunked)).ReadProblemAsync(413, "request_too_large");
+        Assert.Equal(0, await TestCounters.CountAsync(_server));
+    }
+
+    [Fact]
+    public async Task Unknown_routes_are_404_and_wrong_methods_405()
+    {
+        await (await _client.GetAsync("/v1/nothing-here")).ReadProblemAsync(404, "not_found");
+        await (await _client.DeleteAsync("/v1/api-keys")).ReadProblemAsync(405, "method_not_allowed");
+    }
+
+    [Fact]
+    public async Task An_unhandled_exception_is_a_500_with_a_request_id_and_no_internals()
+    {
+        var response = await _client.PostJsonAsync("/v1/test/counters", """{"name":"boom"}""");
+        var problem = await response.ReadProblemAsync(500, "internal_error");
+        var body = problem.GetRawText();
+
+        Assert.DoesNotContain("hunter2", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("InvalidOperationException", body, StringComparison.Ordinal);
+        Assert.DoesNotContain(" at ", body, StringComparison.Ordinal);
+        var requestId = problem.GetProperty("requestId").GetString()!;
+        Assert.Contains(requestId, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(requestId, response.Headers.GetValues("X-Request-Id").Single());
+        Assert.Equal(0, await TestCounters.CountAsync(_server));
+    }
+}

@@ -1,0 +1,210 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Obol.Core.Idempotency;
+using Obol.Core.Merchants;
+using Obol.Core.Storage;
+using Obol.Testing;
+
+namespace Obol.Server.Tests;
+
+public class IdempotencyTests
+{
+    private const string Path = "/v1/test/counters";
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task Same_key_and_request_replays_the_stored_response(DatabaseProvider provider)
+    {
+        await using var server = await TestCounters.StartServerAsync(provider);
+        using var client = server.CreateClient();
+
+        var first = await client.PostJsonAsync(Path, """{"name":"a"}""", "key-1");
+        var second = await client.PostJsonAsync(Path, """{"name":"a"}""", "key-1");
+
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, second.StatusCode);
+        Assert.False(first.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal("true", second.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal(await first.Content.ReadAsStringAsync(), await second.Content.ReadAsStringAsync());
+        Assert.Equal(first.Headers.Location, second.Headers.Location);
+        Assert.Equal(1, await TestCounters.CountAsync(server));
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task Same_key_with_a_different_body_or_path_is_422(DatabaseProvider provider)
+    {
+        await using var server = await TestCounters.StartServerAsync(provider);
+        using var client = server.CreateClient();
+
+        Assert.Equal(HttpStatusCode.Created, (await client.PostJsonAsync(Path, """{"name":"a"}""", "key-1")).StatusCode);
+        await (await client.PostJsonAsync(Path, """{"name":"b"}""", "key-1")).ReadProblemAsync(422, "idempotency_key_reused");
+        await (await client.PostJsonAsync(Path + "/strict", """{"name":"a"}""", "key-1")).ReadProblemAsync(422, "idempotency_key_reused");
+        Assert.Equal(1, await TestCounters.CountAsync(server));
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task Keys_are_scoped_to_the_merchant(DatabaseProvider provider)
+    {
+        await using var server = await TestCounters.StartServerAsync(provider);
+        var other = await server.GetRequiredService<ApiKeys>().CreateMerchantAsync("Other", CancellationToken.None);
+        var otherKey = await server.GetRequiredService<ApiKeys>().IssueAsync(other.Id, "test", null, CancellationToken.None);
+        using var client = server.CreateClient();
+        using var otherClient = server.CreateClient(otherKey.Secret);
+
+        var mine = await client.PostJsonAsync(Path, """{"name":"a"}""", "shared");
+        var theirs = await otherClient.PostJsonAsync(Path, """{"name":"a"}""", "shared");
+
+        Assert.Equal(HttpStatusCode.Created, theirs.StatusCode);
+        Assert.False(theirs.Headers.Contains("Idempotent-Replayed"));
+        Assert.NotEqual(mine.Headers.Location, theirs.Headers.Location);
+        Assert.Equal(2, await TestCounters.CountAsync(server));
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task Fifty_parallel_requests_with_one_key_commit_exactly_one_effect(DatabaseProvider provider)
+    {
+        await using var server = await TestCounters.StartServerAsync(provider);
+        using var client = server.CreateClient();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => Task.Run(() => client.PostJsonAsync(Path, """{"name":"race"}""", "race-key"))));
+
+        Assert.Equal(1, await TestCounters.CountAsync(server));
+        var created = responses.Where(r => r.StatusCode == HttpStatusCode.Created).ToList();
+        Assert.NotEmpty(created);
+        Assert.Single(created.Select(r => r.Content.ReadAsStringAsync().Result).Distinct());
+        Assert.Single(created, r => !r.Headers.Contains("Idempotent-Replayed"));
+        foreach (var response in responses.Where(r => r.StatusCode != HttpStatusCode.Created))
+        {
+            await response.ReadProblemAsync(409, "idempotency_key_in_use");
+        }
+    }
+
+    [Fact]
+    public async Task Requests_arriving_while_the_first_is_running_get_409_on_postgres()
+    {
+        await using var server = await TestCounters.StartServerAsync(DatabaseProvider.Postgres);
+        var gate = server.GetRequiredService<CounterGate>();
+        gate.Enabled = true;
+        using var client = server.CreateClient();
+
+        var first = client.PostJsonAsync(Path, """{"name":"held"}""", "held-key");
+        await gate.FirstEntered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var others = await Task.WhenAll(Enumerable.Range(0, 49).Select(_ => client.PostJsonAsync(Path, """{"name":"held"}""", "held-key")));
+        gate.Release.SetResult();
+
+        Assert.Equal(HttpStatusCode.Created, (await first).StatusCode);
+        foreach (var response in others)
+        {
+            await response.ReadProblemAsync(409, "idempotency_key_in_use");
+        }
+
+        Assert.Equal(1, await TestCounters.CountAsync(server));
+        var replay = await client.PostJsonAsync(Path, """{"name":"held"}""", "held-key");
+        Assert.Equal("true", replay.Headers.GetValues("Idempotent-Replayed").Single());
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task A_request_that_failed_validation_is_not_stored(DatabaseProvider provider)
+    {
+        await using var server = await TestCounters.StartServerAsync(provider);
+        using var client = server.CreateClient();
+
+        await (await client.PostJsonAsync(Path, """{"name":""}""", "key-v")).ReadProblemAsync(400, "validation_failed");
+        await (await client.PostJsonAsync(Path, """{"name":""}""", "key-v")).ReadProblemAsync(400, "validation_failed");
+        var corrected = await client.PostJsonAsync(Path, """{"name":"fixed"}""", "key-v");
+
+        Assert.Equal(HttpStatusCode.Created, corrected.StatusCode);
+        Assert.Equal(1, await TestCounters.CountAsync(server));
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task A_request_rejected_after_writing_leaves_no_effect_and_no_record(DatabaseProvider provider)
+    {
+        await using var server = await TestCounters.StartServerAsync(provider);
+        using var client = server.CreateClient();
+
+        await (await client.PostJsonAsync(Path, """{"name":"reject-after-write"}""", "key-r")).ReadProblemAsync(409, "invalid_state_transition");
+        await (await client.PostJsonAsync(Path, """{"name":"reject-after-write"}""")).ReadProblemAsync(409, "invalid_state_transition");
+
+        Assert.Equal(0, await TestCounters.CountAsync(server));
+        Assert.Equal(0, await server.GetRequiredService<Database>().ReadAsync(
+            s => s.ExecuteScalarAsync<long>("SELECT count(*) FROM idempotency_keys"), CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task Malformed_idempotency_keys_and_missing_required_keys_are_400(DatabaseProvider provider)
+    {
+        await using var server = await TestCounters.StartServerAsync(provider);
+        using var client = server.CreateClient();
+
+        await (await client.PostJsonAsync(Path, """{"name":"a"}""", new string('k', 256))).ReadProblemAsync(400, "invalid_idempotency_key");
+        await (await client.PostJsonAsync(Path, """{"name":"a"}""", "tab\there")).ReadProblemAsync(400, "invalid_idempotency_key");
+        await (await client.PostJsonAsync(Path + "/strict", """{"name":"a"}""")).ReadProblemAsync(400, "idempotency_key_required");
+        Assert.Equal(HttpStatusCode.Created, (await client.PostJsonAsync(Path + "/strict", """{"name":"a"}""", new string('k', 255))).StatusCode);
+        Assert.Equal(1, await TestCounters.CountAsync(server));
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task Records_are_kept_for_24_hours_then_cleaned_up(DatabaseProvider provider)
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-25T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        await using var server = await TestCounters.StartServerAsync(provider, b => b.Services.AddSingleton<TimeProvider>(clock));
+        using var client = server.CreateClient();
+        var store = server.GetRequiredService<IdempotencyStore>();
+
+        Assert.Equal(HttpStatusCode.Created, (await client.PostJsonAsync(Path, """{"name":"a"}""", "old-key")).StatusCode);
+        clock.Advance(TimeSpan.FromHours(23));
+        Assert.Equal(0, await store.DeleteExpiredAsync(CancellationToken.None));
+        Assert.True((await client.PostJsonAsync(Path, """{"name":"a"}""", "old-key")).Headers.Contains("Idempotent-Replayed"));
+
+        // The hourly cleanup job runs on the same clock and may get there first; either way the record goes.
+        clock.Advance(TimeSpan.FromHours(2));
+        await store.DeleteExpiredAsync(CancellationToken.None);
+        Assert.Equal(0, await server.GetRequiredService<Database>().ReadAsync(
+            s => s.ExecuteScalarAsync<long>("SELECT count(*) FROM idempotency_keys"), CancellationToken.None));
+        var fresh = await client.PostJsonAsync(Path, """{"name":"a"}""", "old-key");
+        Assert.False(fresh.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal(2, await TestCounters.CountAsync(server));
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task A_crashed_request_holds_its_key_until_the_lease_ends_and_cannot_complete_after_takeover(DatabaseProvider provider)
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-25T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        await using var server = await TestCounters.StartServerAsync(provider, b => b.Services.AddSingleton<TimeProvider>(clock));
+        var store = server.GetRequiredService<IdempotencyStore>();
+        var database = server.GetRequiredService<Database>();
+        var fingerprint = new RequestFingerprint("POST", Path, "hash");
+
+        var crashed = Assert.IsType<IdempotencyClaim.Begun>(await store.ClaimAsync(ApiKeys.DefaultMerchantId, "k", fingerprint, CancellationToken.None));
+        Assert.IsType<IdempotencyClaim.InProgress>(await store.ClaimAsync(ApiKeys.DefaultMerchantId, "k", fingerprint, CancellationToken.None));
+
+        clock.Advance(new IdempotencyOptions().Lease + TimeSpan.FromSeconds(1));
+        var takeover = Assert.IsType<IdempotencyClaim.Begun>(await store.ClaimAsync(ApiKeys.DefaultMerchantId, "k", fingerprint, CancellationToken.None));
+
+        var response = new StoredResponse(201, "application/json", null, [1, 2, 3]);
+        await Assert.ThrowsAsync<IdempotencyClaimLostException>(() => database.WriteAsync(
+            s => store.CompleteAsync(s, ApiKeys.DefaultMerchantId, "k", crashed.LockToken, response), CancellationToken.None));
+        await database.WriteAsync(s => store.CompleteAsync(s, ApiKeys.DefaultMerchantId, "k", takeover.LockToken, response), CancellationToken.None);
+        var replay = Assert.IsType<IdempotencyClaim.Replay>(await store.ClaimAsync(ApiKeys.DefaultMerchantId, "k", fingerprint, CancellationToken.None));
+        Assert.Equal(response.Body, replay.Response.Body);
+    }
+}
