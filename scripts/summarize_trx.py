@@ -21,12 +21,12 @@ for trx in sorted(Path(sys.argv[1]).glob("*.trx")):
         if result.get("outcome") == "Passed":
             name = result.get("testName", "")
             for database in by_database:
-                if database in name:
+                if database.lower() in name.lower():
                     by_database[database] += 1
     totals["passed"] += passed
     totals["failed"] += failed
     totals["skipped"] += skipped
 
-print(f"  passed on SQLite: {by_database['Sqlite']}, on PostgreSQL: {by_database['Postgres']} (tests naming a provider)")
+print(f"  passed on SQLite: {by_database['Sqlite']}, on PostgreSQL: {by_database['Postgres']} (tests naming a database)")
 print(f"{totals['passed']} passed, {totals['failed']} failed, {totals['skipped']} skipped")
 sys.exit(1 if totals["failed"] or totals["passed"] == 0 else 0)
