@@ -23,12 +23,11 @@ internal readonly struct DeliveryActivity
     private DeliveryActivity(string record, int orderIdLength, DeliveryAction action, MinuteOfDay time)
     {
         OrderId = new OrderIdSlice(record, OrderIdField.Length, orderIdLength);
-        Record = record;
         Action = action;
         Time = time;
     }
 
-    public string Record { get; }
+    public string Record => OrderId.Source;
 
     public OrderIdSlice OrderId { get; }
 

@@ -6,6 +6,9 @@ namespace Obol.Payouts.Activity;
 /// </summary>
 internal readonly struct OrderIdSlice(string source, int start, int length) : IEquatable<OrderIdSlice>
 {
+    /// <summary>The whole string the order id was sliced from.</summary>
+    public string Source => source;
+
     public ReadOnlySpan<char> Span => source.AsSpan(start, length);
 
     public bool Equals(OrderIdSlice other) => Span.SequenceEqual(other.Span);
