@@ -1,3 +1,4 @@
+using CsCheck;
 using Obol.Payouts.Tests.Support;
 
 namespace Obol.Payouts.Tests;
@@ -71,5 +72,43 @@ public sealed class RejectedBatchTests
         _service.AddDeliveryActivity("d1", [Records.End("B", "08:39")]);
 
         Assert.Equal((10 + 10) * 10 + (2 * 50), _service.Payout("d1"));
+    }
+
+    private static readonly Gen<string[]> BadRecords = Gen.OneOfConst<string[]>(
+        ["orderId=X,action=START,time=24:00"],
+        ["orderId=X,action=START,time=9:5"],
+        ["orderId=,action=END,time=10:00"],
+        ["orderId=X,action=PAUSE,time=10:00"],
+        ["orderId=X,action=START,time=10:00,tip=5"],
+        [Records.Start("Z", "10:00"), Records.Start("Z", "10:01")]);
+
+    [Fact]
+    public void Any_rejected_call_leaves_the_day_as_if_it_was_never_made()
+    {
+        Gen.Select(ActivityGen.Day, ActivityGen.Terms, BadRecords, Gen.Int[0, 1_000], Gen.Int[0, 1_000]).Sample((activity, terms, bad, callPick, positionPick) =>
+        {
+            var service = new DasherPayoutService();
+            service.AddOrUpdatePayoutMetadata("d1", terms.Rate, terms.BonusPay, terms.PerBonus);
+            var rejectedCall = callPick % activity.Calls.Length;
+            var accepted = new List<string>();
+            for (var i = 0; i < activity.Calls.Length; i++)
+            {
+                var call = activity.Calls[i].ToList();
+                if (i != rejectedCall)
+                {
+                    service.AddDeliveryActivity("d1", call);
+                    accepted.AddRange(call);
+                    continue;
+                }
+
+                call.InsertRange(positionPick % (call.Count + 1), bad);
+                var before = service.Payout("d1");
+                Assert.Throws<ArgumentException>(() => service.AddDeliveryActivity("d1", call));
+                Assert.Equal(before, service.Payout("d1"));
+            }
+
+            var expected = PayoutOracle.Payout(PayoutOracle.Deliveries(accepted), terms.Rate, terms.BonusPay, terms.PerBonus);
+            Assert.Equal(expected, service.Payout("d1"));
+        }, iter: 300);
     }
 }

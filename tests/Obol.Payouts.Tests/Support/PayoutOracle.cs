@@ -21,4 +21,20 @@ internal static class PayoutOracle
 
         return total + ((long)bonusPay * (completed.Length / deliveryCountsToGetBonus));
     }
+
+    /// <summary>The deliveries that well-formed, non-conflicting <paramref name="records"/> describe.</summary>
+    public static GeneratedDelivery[] Deliveries(IEnumerable<string> records) =>
+        records
+            .Select(r => r.Split(','))
+            .Select(f => (OrderId: f[0]["orderId=".Length..], Action: f[1]["action=".Length..], Minute: Minute(f[2]["time=".Length..])))
+            .GroupBy(r => r.OrderId, StringComparer.Ordinal)
+            .Select(g => new GeneratedDelivery(
+                g.Key,
+                g.Where(r => r.Action == "START").Select(r => (int?)r.Minute).FirstOrDefault(),
+                g.Where(r => r.Action == "END").Select(r => (int?)r.Minute).FirstOrDefault()))
+            .ToArray();
+
+    private static int Minute(string hhmm) =>
+        (int.Parse(hhmm[..2], System.Globalization.CultureInfo.InvariantCulture) * 60)
+        + int.Parse(hhmm[3..], System.Globalization.CultureInfo.InvariantCulture);
 }
