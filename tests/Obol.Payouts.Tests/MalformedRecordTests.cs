@@ -25,6 +25,7 @@ public sealed class MalformedRecordTests
         "orderId=O1,action=START,time=24:00",
         "orderId=O1,action=START,time=23:60",
         "orderId=O1,action=START,time=9:05",
+        "orderId=O1,action=START,time=9:5",
         "orderId=O1,action=START,time=09:5",
         "orderId=O1,action=START,time=0900",
         "orderId=O1,action=START,time=09:00:00",
