@@ -1,0 +1,7 @@
+namespace Obol.Payouts.Activity;
+
+internal enum DeliveryAction
+{
+    Start,
+    End,
+}
