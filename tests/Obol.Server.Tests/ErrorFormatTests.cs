@@ -61,20 +61,38 @@ public sealed class ErrorFormatTests : IAsyncLifetime
     public async Task Wrong_content_type_is_415() =>
         await (await _client.PostAsync("/v1/test/counters", new StringContent("""{"name":"a"}""", Encoding.UTF8, "text/plain"))).ReadProblemAsync(415, "unsupported_media_type");
 
-    [Fact]
-    public async Task A_body_over_one_mebibyte_is_413()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_body_over_one_mebibyte_is_413(bool chunked)
     {
-        var huge = $$"""{"name":"{{new string('x', 1024 * 1024)}}"}""";
-        await (await _client.PostJsonAsync("/v1/test/counters", huge)).ReadProblemAsync(413, "request_too_large");
+        var payload = Encoding.UTF8.GetBytes($$"""{"name":"{{new string('x', 1024 * 1024)}}"}""");
+        var framing = chunked ? "Transfer-Encoding: chunked" : $"Content-Length: {payload.Length}";
+        var head = $"POST /v1/test/counters HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {ObolTestServer.BootstrapKey}\r\n"
+            + $"Content-Type: application/json\r\n{framing}\r\nConnection: close\r\n\r\n" + (chunked ? $"{payload.Length:x}\r\n" : "");
+        var tail = chunked ? "\r\n0\r\n\r\n" : "";
 
-        // Without a Content-Length the limit still holds while reading.
-        var chunked = new HttpRequestMessage(HttpMethod.Post, "/v1/test/counters")
+        // A raw socket, because the server answers and closes before the body ends, and HttpClient would report
+        // its own failed write rather than the answer.
+        using var socket = new System.Net.Sockets.TcpClient();
+        await socket.ConnectAsync(_server.BaseAddress.Host, _server.BaseAddress.Port);
+        var stream = socket.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
+        try
         {
-            Content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(huge))),
-        };
-        chunked.Content.Headers.ContentType = new("application/json");
-        chunked.Headers.TransferEncodingChunked = true;
-        await (await _client.SendAsync(chunked)).ReadProblemAsync(413, "request_too_large");
+            await stream.WriteAsync(payload);
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(tail));
+        }
+        catch (IOException)
+        {
+            // The server may close its side before the last bytes are written; its answer is already on the way.
+        }
+
+        using var reader = new StreamReader(stream);
+        var answer = await reader.ReadToEndAsync();
+        Assert.StartsWith("HTTP/1.1 413", answer, StringComparison.Ordinal);
+        Assert.Contains("application/problem+json", answer, StringComparison.Ordinal);
+        Assert.Contains("\"code\":\"request_too_large\"", answer, StringComparison.Ordinal);
         Assert.Equal(0, await TestCounters.CountAsync(_server));
     }
 
@@ -99,5 +117,18 @@ public sealed class ErrorFormatTests : IAsyncLifetime
         Assert.Contains(requestId, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal(requestId, response.Headers.GetValues("X-Request-Id").Single());
         Assert.Equal(0, await TestCounters.CountAsync(_server));
+    }
+
+    [Theory]
+    [InlineData("""{"name":"4242 4242 4242 4242"}""")]
+    [InlineData("""{"name":"ok","size":4111111111111111}""")]
+    public async Task A_card_number_anywhere_in_a_request_is_refused_and_nothing_is_stored(string body)
+    {
+        await (await _client.PostJsonAsync("/v1/test/counters", body, "pan-key")).ReadProblemAsync(400, "card_number_not_allowed");
+        await (await _client.GetAsync("/v1/test/counters/x?card=5555555555554444")).ReadProblemAsync(400, "card_number_not_allowed");
+
+        Assert.Equal(0, await TestCounters.CountAsync(_server));
+        Assert.Equal(0, await _server.GetRequiredService<Obol.Core.Storage.Database>().ReadAsync(
+            s => s.ExecuteScalarAsync<long>("SELECT count(*) FROM idempotency_keys"), CancellationToken.None));
     }
 }

@@ -1,18 +1,21 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using System.Text;
+using Obol.Core.CardNumbers;
 using Obol.Core.Errors;
 
 namespace Obol.Core.Http;
 
 /// <summary>
-/// Caps request bodies at 1 MiB (413 before anything is read) and buffers them so the idempotency filter
-/// can fingerprint the exact bytes after model binding has read them.
+/// Caps request bodies at 1 MiB (413 before anything is read), refuses any request that carries something
+/// shaped like a card number (before it can reach a handler, a database or a log), and buffers bodies so the
+/// idempotency filter can fingerprint the exact bytes after model binding has read them.
 /// </summary>
 public sealed class RequestBodyMiddleware(RequestDelegate next)
 {
     public const long MaxBodyBytes = 1024 * 1024;
 
-    public Task InvokeAsync(HttpContext context)
+    public async Task InvokeAsync(HttpContext context)
     {
         if (context.Request.ContentLength > MaxBodyBytes)
         {
@@ -25,11 +28,27 @@ public sealed class RequestBodyMiddleware(RequestDelegate next)
             sizeFeature.MaxRequestBodySize = MaxBodyBytes;
         }
 
-        if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
+        if (CardNumberDetector.ContainsCardNumber(Uri.UnescapeDataString(context.Request.QueryString.Value ?? "")))
         {
-            context.Request.EnableBuffering(bufferThreshold: 64 * 1024, bufferLimit: MaxBodyBytes);
+            throw CardNumberNotAllowed();
         }
 
-        return next(context);
+        if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
+        {
+            context.Request.EnableBuffering(bufferThreshold: 64 * 1024);
+            using var reader = new StreamReader(context.Request.Body, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, leaveOpen: true);
+            var body = await reader.ReadToEndAsync(context.RequestAborted);
+            context.Request.Body.Position = 0;
+            if (CardNumberDetector.ContainsCardNumber(body))
+            {
+                throw CardNumberNotAllowed();
+            }
+        }
+
+        await next(context);
     }
+
+    private static ProblemException CardNumberNotAllowed() =>
+        new(400, "card_number_not_allowed", "Card numbers are not accepted",
+            "Obol never accepts raw card numbers. Tokenize the card with a PSP and send the token as paymentMethod.");
 }
