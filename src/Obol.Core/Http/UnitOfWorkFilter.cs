@@ -35,7 +35,7 @@ public sealed class UnitOfWorkFilter(IdempotencyKeyRule rule) : IEndpointFilter
         var services = http.RequestServices;
         var database = services.GetRequiredService<Database>();
         var unitOfWork = services.GetRequiredService<RequestUnitOfWork>();
-        var key = ReadKey(http);
+        var key = IdempotentRequest.ReadKey(http, rule);
 
         if (key is null)
         {
@@ -55,21 +55,13 @@ public sealed class UnitOfWorkFilter(IdempotencyKeyRule rule) : IEndpointFilter
 
         var store = services.GetRequiredService<IdempotencyStore>();
         var merchantId = http.MerchantId();
-        var fingerprint = await FingerprintAsync(http);
-        var claim = await store.ClaimAsync(merchantId, key, fingerprint, http.RequestAborted);
-        switch (claim)
+        var (replay, begun) = await IdempotentRequest.ClaimAsync(http, store, merchantId, key);
+        if (replay is not null)
         {
-            case IdempotencyClaim.Replay replay:
-                return new StoredResponseResult(replay.Response, Replayed: true);
-            case IdempotencyClaim.Mismatch:
-                throw new ProblemException(422, "idempotency_key_reused", "Idempotency key reused",
-                    "This Idempotency-Key was used for a different request (method, path or body). Use a new key for a new request.");
-            case IdempotencyClaim.InProgress:
-                throw new ProblemException(409, "idempotency_key_in_use", "Idempotency key in use",
-                    "A request with this Idempotency-Key is still being processed. Retry later.");
+            return replay;
         }
 
-        var lockToken = ((IdempotencyClaim.Begun)claim).LockToken;
+        var lockToken = begun!.LockToken;
         try
         {
             var stored = await database.WriteAsync(async session =>
@@ -78,7 +70,7 @@ public sealed class UnitOfWorkFilter(IdempotencyKeyRule rule) : IEndpointFilter
                 try
                 {
                     var result = await next(context);
-                    var response = await CaptureAsync(http, result);
+                    var response = await IdempotentRequest.CaptureAsync(http, result);
                     await store.CompleteAsync(session, merchantId, key, lockToken, response);
                     return response;
                 }
@@ -96,10 +88,37 @@ public sealed class UnitOfWorkFilter(IdempotencyKeyRule rule) : IEndpointFilter
             throw;
         }
     }
+}
 
-    private string? ReadKey(HttpContext http)
+/// <summary>
+/// The pieces of the idempotency protocol, for endpoints that cannot run in one transaction (a PSP call sits
+/// between their phases) and so drive <see cref="IdempotencyStore"/> themselves.
+/// </summary>
+public static class IdempotentRequest
+{
+    /// <summary>
+    /// Claims the request's key. Returns the stored response to replay, or null with <paramref name="begun"/> set
+    /// when this request owns the key; throws the 409 and 422 problems.
+    /// </summary>
+    public static async Task<(StoredResponseResult? Replay, IdempotencyClaim.Begun? Begun)> ClaimAsync(
+        HttpContext http, IdempotencyStore store, string merchantId, string key)
     {
-        if (!http.Request.Headers.TryGetValue(HeaderName, out var values) || values.Count == 0)
+        var claim = await store.ClaimAsync(merchantId, key, await FingerprintAsync(http), http.RequestAborted);
+        return claim switch
+        {
+            IdempotencyClaim.Replay replay => (new StoredResponseResult(replay.Response, Replayed: true), null),
+            IdempotencyClaim.Mismatch => throw new ProblemException(422, "idempotency_key_reused", "Idempotency key reused",
+                "This Idempotency-Key was used for a different request (method, path or body). Use a new key for a new request."),
+            IdempotencyClaim.InProgress => throw new ProblemException(409, "idempotency_key_in_use", "Idempotency key in use",
+                "A request with this Idempotency-Key is still being processed. Retry later."),
+            IdempotencyClaim.Begun begun => (null, begun),
+            _ => throw new InvalidOperationException("Unknown claim."),
+        };
+    }
+
+    public static string? ReadKey(HttpContext http, IdempotencyKeyRule rule)
+    {
+        if (!http.Request.Headers.TryGetValue(UnitOfWorkFilter.HeaderName, out var values) || values.Count == 0)
         {
             return rule == IdempotencyKeyRule.Required
                 ? throw new ProblemException(400, "idempotency_key_required", "Idempotency key required",
@@ -123,7 +142,7 @@ public sealed class UnitOfWorkFilter(IdempotencyKeyRule rule) : IEndpointFilter
         return key;
     }
 
-    private static async Task<RequestFingerprint> FingerprintAsync(HttpContext http)
+    public static async Task<RequestFingerprint> FingerprintAsync(HttpContext http)
     {
         var body = http.Request.Body;
         string hash;
@@ -142,7 +161,7 @@ public sealed class UnitOfWorkFilter(IdempotencyKeyRule rule) : IEndpointFilter
     }
 
     /// <summary>Executes the handler's result into memory so the exact bytes can be stored and replayed.</summary>
-    private static async Task<StoredResponse> CaptureAsync(HttpContext http, object? result)
+    public static async Task<StoredResponse> CaptureAsync(HttpContext http, object? result)
     {
         var asResult = result as IResult ?? TypedResults.Ok(result);
         var bodyFeature = http.Features.Get<IHttpResponseBodyFeature>()!;
