@@ -1,0 +1,54 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Obol.PspSimulator.Adyen;
+using Obol.PspSimulator.Charges;
+using Obol.PspSimulator.Common;
+using Obol.PspSimulator.Control;
+using Obol.PspSimulator.Faults;
+using Obol.PspSimulator.Settlements;
+using Obol.PspSimulator.Stripe;
+using Obol.PspSimulator.Webhooks;
+
+namespace Obol.PspSimulator;
+
+public static class PspSimulatorExtensions
+{
+    /// <summary>Registers the simulator's services, bound to the <c>PspSimulator</c> configuration section.</summary>
+    public static IServiceCollection AddPspSimulator(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<PspSimulatorOptions>().Bind(configuration.GetSection(PspSimulatorOptions.SectionName));
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddHttpClient(WebhookDispatcher.HttpClientName);
+
+        services.AddSingleton<ChargeStore>();
+        services.AddSingleton<IdempotencyStore>();
+        services.AddSingleton<FaultInjector>();
+        services.AddSingleton<PspPipeline>();
+        services.AddSingleton<DeferredWork>();
+        services.AddHostedService(sp => sp.GetRequiredService<DeferredWork>());
+
+        services.AddSingleton<WebhookTargets>();
+        services.AddSingleton<WebhookLog>();
+        services.AddSingleton<WebhookDispatcher>();
+
+        services.AddSingleton<StripeWebhooks>();
+        services.AddSingleton<StripeApi>();
+        services.AddSingleton<AdyenNotifications>();
+        services.AddSingleton<AdyenApi>();
+        services.AddSingleton<SettlementReports>();
+        return services;
+    }
+
+    /// <summary>Maps every simulator endpoint under <c>/sim</c>: <c>/sim/stripe/v1/…</c>, <c>/sim/adyen/v71/…</c> and the control endpoints.</summary>
+    public static IEndpointRouteBuilder MapPspSimulator(this IEndpointRouteBuilder endpoints)
+    {
+        var sim = endpoints.MapGroup("/sim");
+        sim.MapStripeDialect();
+        sim.MapAdyenDialect();
+        sim.MapSimulatorControl();
+        return endpoints;
+    }
+}
