@@ -128,7 +128,7 @@ public sealed class ChargeStore
     public OperationResult Refund(Psp psp, string id, long? amount, Func<long, Movement> refund) =>
         Update(psp, id, charge =>
         {
-            if (charge.Status != ChargeStatus.Captured)
+            if (charge.Status != ChargeStatus.Captured || charge.AmountRefundable == 0)
             {
                 return new OperationResult(OperationError.InvalidState, charge);
             }
@@ -136,7 +136,7 @@ public sealed class ChargeStore
             var toRefund = amount ?? charge.AmountRefundable;
             if (toRefund <= 0)
             {
-                return new OperationResult(charge.AmountRefundable == 0 ? OperationError.InvalidState : OperationError.InvalidAmount, charge);
+                return new OperationResult(OperationError.InvalidAmount, charge);
             }
 
             if (toRefund > charge.AmountRefundable)
