@@ -100,7 +100,8 @@ public sealed partial class AdyenApi(
             };
 
             charges.Add(charge);
-            LogCreated(logger, pspReference, AdyenJson.ResultCode(charge), charge.Amount, charge.Currency);
+            var resultCode = AdyenJson.ResultCode(charge);
+            LogCreated(logger, pspReference, resultCode, charge.Amount, charge.Currency);
             if (behavior == TokenBehavior.Pending)
             {
                 ScheduleSettlement(pspReference);
@@ -112,7 +113,7 @@ public sealed partial class AdyenApi(
 
             var response = new AdyenPaymentResponse(
                 PspReference: pspReference,
-                ResultCode: AdyenJson.ResultCode(charge),
+                ResultCode: resultCode,
                 Amount: new AdyenAmount(charge.Currency, charge.Amount),
                 MerchantReference: reference,
                 RefusalReason: charge.Decline?.Message,
@@ -143,33 +144,38 @@ public sealed partial class AdyenApi(
         });
 
     /// <summary>Simulator extension: <c>GET /v71/payments?reference=</c> lists payments with that merchant reference.</summary>
-    public IResult ListPayments(HttpContext context, string? reference)
+    public Task<IResult> ListPaymentsAsync(HttpContext context, string? reference)
     {
         if (!Authenticated(context.Request))
         {
-            return PspPipeline.Respond(AdyenErrors.Unauthorized());
+            return Task.FromResult(PspPipeline.Respond(AdyenErrors.Unauthorized()));
         }
 
         if (string.IsNullOrEmpty(reference))
         {
-            return PspPipeline.Respond(AdyenErrors.Validation("130", "Query parameter 'reference' is required."));
+            return Task.FromResult(PspPipeline.Respond(AdyenErrors.Validation("130", "Query parameter 'reference' is required.")));
         }
 
-        var found = charges.List(Psp.Adyen, reference).Select(AdyenJson.Status).ToList();
-        return PspPipeline.Respond(new PspResponse(200, AdyenJson.Serialize(new AdyenPaymentStatusList(found))));
+        var call = new PspCall(Psp.Adyen, null, string.Empty, null, string.Empty);
+        return pipeline.RunAsync(call, AdyenErrors.Instance, () =>
+        {
+            var found = charges.List(Psp.Adyen, reference).Select(AdyenJson.Status).ToList();
+            return new PspResponse(200, AdyenJson.Serialize(new AdyenPaymentStatusList(found)));
+        }, context.RequestAborted);
     }
 
     /// <summary>Simulator extension: <c>GET /v71/payments/{pspReference}</c>.</summary>
-    public IResult GetPayment(HttpContext context, string pspReference)
+    public Task<IResult> GetPaymentAsync(HttpContext context, string pspReference)
     {
         if (!Authenticated(context.Request))
         {
-            return PspPipeline.Respond(AdyenErrors.Unauthorized());
+            return Task.FromResult(PspPipeline.Respond(AdyenErrors.Unauthorized()));
         }
 
-        return charges.Find(Psp.Adyen, pspReference) is { } charge
-            ? PspPipeline.Respond(new PspResponse(200, AdyenJson.Serialize(AdyenJson.Status(charge))))
-            : PspPipeline.Respond(AdyenErrors.Error(404, "000", $"No payment with pspReference {pspReference}"));
+        var call = new PspCall(Psp.Adyen, null, string.Empty, null, string.Empty);
+        return pipeline.RunAsync(call, AdyenErrors.Instance, () => charges.Find(Psp.Adyen, pspReference) is { } charge
+            ? new PspResponse(200, AdyenJson.Serialize(AdyenJson.Status(charge)))
+            : AdyenErrors.Error(404, "000", $"No payment with pspReference {pspReference}"), context.RequestAborted);
     }
 
     public static IResult NotFound(HttpContext context) =>

@@ -13,8 +13,8 @@ public static class AdyenEndpoints
         adyen.MapPost("/payments/{pspReference}/captures", (HttpContext context, string pspReference, AdyenApi api) => api.CaptureAsync(context, pspReference));
         adyen.MapPost("/payments/{pspReference}/cancels", (HttpContext context, string pspReference, AdyenApi api) => api.CancelAsync(context, pspReference));
         adyen.MapPost("/payments/{pspReference}/refunds", (HttpContext context, string pspReference, AdyenApi api) => api.RefundAsync(context, pspReference));
-        adyen.MapGet("/payments", (HttpContext context, string? reference, AdyenApi api) => api.ListPayments(context, reference));
-        adyen.MapGet("/payments/{pspReference}", (HttpContext context, string pspReference, AdyenApi api) => api.GetPayment(context, pspReference));
+        adyen.MapGet("/payments", (HttpContext context, string? reference, AdyenApi api) => api.ListPaymentsAsync(context, reference));
+        adyen.MapGet("/payments/{pspReference}", (HttpContext context, string pspReference, AdyenApi api) => api.GetPaymentAsync(context, pspReference));
         adyen.Map("/{**rest}", AdyenApi.NotFound);
         return sim;
     }

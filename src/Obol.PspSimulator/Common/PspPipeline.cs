@@ -44,7 +44,7 @@ public sealed partial class PspPipeline(
         var latency = drawn.LatencyMs > 0 ? "latency" : null;
         if (drawn.ErrorBeforeCharge)
         {
-            LogFault(logger, call.Psp.Name(), "error_before_charge");
+            LogFault(logger, call.Psp, "error_before_charge");
             return Respond(errors.ServerError(), fault: "error_before_charge");
         }
 
@@ -92,7 +92,7 @@ public sealed partial class PspPipeline(
 
         if (drawn.ErrorAfterCharge)
         {
-            LogFault(logger, call.Psp.Name(), "error_after_charge");
+            LogFault(logger, call.Psp, "error_after_charge");
             return Respond(errors.ServerError(), fault: "error_after_charge");
         }
 
@@ -100,7 +100,7 @@ public sealed partial class PspPipeline(
         {
             if (drawn.TimeoutAfterCharge)
             {
-                LogFault(logger, call.Psp.Name(), "timeout_after_charge");
+                LogFault(logger, call.Psp, "timeout_after_charge");
             }
 
             return new HeldResponse(options.Value.TimeoutHold, time, lifetime.ApplicationStopping);
@@ -114,7 +114,7 @@ public sealed partial class PspPipeline(
         new WrittenResponse(response, replayed, fault);
 
     [LoggerMessage(EventId = 5300, Level = LogLevel.Information, Message = "Injected fault {Fault} on {Psp}")]
-    private static partial void LogFault(ILogger logger, string psp, string fault);
+    private static partial void LogFault(ILogger logger, Psp psp, string fault);
 
     private sealed class WrittenResponse(PspResponse response, bool replayed, string? fault) : IResult
     {

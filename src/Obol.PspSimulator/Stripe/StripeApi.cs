@@ -389,7 +389,8 @@ public sealed partial class StripeApi(
         };
 
         charges.Add(charge);
-        LogCreated(logger, id, StripeJson.Status(charge.Status), charge.Amount, charge.Currency);
+        var status = StripeJson.Status(charge.Status);
+        LogCreated(logger, id, status, charge.Amount, charge.Currency);
         webhooks.PublishPaymentIntentState(charge, idempotencyKey);
         if (behavior == TokenBehavior.Pending)
         {
