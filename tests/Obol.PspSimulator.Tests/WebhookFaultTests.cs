@@ -43,8 +43,9 @@ public sealed class WebhookFaultTests
     [Fact]
     public async Task Reordered_webhook_arrives_after_a_later_event()
     {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
         await using var receiver = await WebhookReceiver.StartAsync();
-        await using var sim = await SimulatorHost.StartAsync();
+        await using var sim = await SimulatorHost.StartAsync(time: clock);
         await sim.SetWebhookUrlsAsync(adyen: receiver.Url);
         await sim.SetFaultsAsync(new { adyen = new { webhooks = new { reorderRate = 1.0, reorderDelayMs = 3000 } } });
         var (_, payment) = await AdyenDialectTests.PostAsync(sim, "payments", AdyenDialectTests.Payment("pm_card_visa", manual: true));
@@ -52,6 +53,8 @@ public sealed class WebhookFaultTests
 
         await AdyenDialectTests.PostAsync(sim, $"payments/{payment.GetProperty("pspReference").GetString()}/captures",
             new { merchantAccount = "ObolMerchant", amount = new { value = 1000, currency = "EUR" } });
+        await receiver.WaitForAsync(h => EventCode(h) == "CAPTURE");
+        clock.Advance(TimeSpan.FromSeconds(3));
 
         var hooks = await receiver.WaitForAsync(_ => true, count: 2);
         Assert.Equal(["CAPTURE", "AUTHORISATION"], hooks.Select(EventCode).ToArray());

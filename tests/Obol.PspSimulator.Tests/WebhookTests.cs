@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.Json;
 using Obol.PspSimulator.Webhooks;
 using Stripe;
@@ -147,6 +148,39 @@ public sealed class WebhookTests
         Assert.Equal("true", cancellation.GetProperty("success").GetString());
         Assert.Equal(400, refund.GetProperty("amount").GetProperty("value").GetInt64());
         Assert.Equal(paid.GetProperty("pspReference").GetString(), refund.GetProperty("originalReference").GetString());
+    }
+
+    [Fact]
+    public async Task Adyen_bank_transfer_notifies_authorisation_only_when_settled()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 12, 0, 0, TimeSpan.Zero));
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var sim = await SimulatorHost.StartAsync(new Dictionary<string, string?> { ["PspSimulator:BankTransferSettleDelay"] = "01:00:00" }, clock);
+        await sim.SetWebhookUrlsAsync(adyen: receiver.Url);
+
+        await AdyenDialectTests.PostAsync(sim, "payments", AdyenDialectTests.Payment("pm_bank_transfer"));
+        Assert.Empty(await sim.WebhooksAsync("adyen"));
+        Assert.Equal("pending", Assert.Single(await sim.ChargesAsync()).Status);
+
+        clock.Advance(TimeSpan.FromHours(1));
+
+        var item = Item((await receiver.WaitForAsync(h => IsEventCode(h, "AUTHORISATION"))).Single());
+        Assert.Equal("true", item.GetProperty("success").GetString());
+        Assert.Equal("captured", Assert.Single(await sim.ChargesAsync()).Status);
+    }
+
+    [Fact]
+    public async Task Stripe_signing_secret_can_be_changed_at_run_time()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var sim = await SimulatorHost.StartAsync();
+        using var config = await sim.Http.PostAsJsonAsync("sim/config", new { stripe = new { webhookUrl = receiver.Url, secret = "whsec_rotated" } }, Ct);
+        config.EnsureSuccessStatusCode();
+
+        await new PaymentIntentService(sim.StripeClient()).CreateAsync(Create("pm_card_visa"), cancellationToken: Ct);
+
+        var hook = (await receiver.WaitForAsync(h => IsType(h, "payment_intent.succeeded"))).Single();
+        Assert.Equal("payment_intent.succeeded", EventUtility.ConstructEvent(hook.Body, hook.Headers["Stripe-Signature"], "whsec_rotated").Type);
     }
 
     [Fact]
