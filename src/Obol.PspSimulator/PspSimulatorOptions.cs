@@ -19,7 +19,7 @@ public sealed record PspSimulatorOptions
     public WebhookRetryOptions WebhookRetry { get; init; } = new();
     public FeeRule Fees { get; init; } = new();
 
-    /// <summary>Faults active at start-up and after <c>POST /sim/reset</c> is followed by nothing else.</summary>
+    /// <summary>Faults active from start-up until <c>POST /sim/faults</c> replaces them or <c>POST /sim/reset</c> clears them.</summary>
     public FaultSettings Faults { get; init; } = new();
 }
 

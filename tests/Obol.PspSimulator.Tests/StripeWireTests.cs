@@ -42,6 +42,7 @@ public sealed class StripeWireTests
         using var second = await sim.Http.SendAsync(CreateRequest(idempotencyKey: "k-1"), Ct);
 
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.StartsWith("req_", first.Headers.GetValues("Request-Id").Single(), StringComparison.Ordinal);
         Assert.False(first.Headers.Contains("Idempotent-Replayed"));
         Assert.Equal("true", second.Headers.GetValues("Idempotent-Replayed").Single());
         Assert.Equal(await first.Content.ReadAsStringAsync(Ct), await second.Content.ReadAsStringAsync(Ct));

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Obol.PspSimulator.Common;
 
 namespace Obol.PspSimulator.Stripe;
 
@@ -9,6 +10,13 @@ public static class StripeEndpoints
     public static RouteGroupBuilder MapStripeDialect(this RouteGroupBuilder sim)
     {
         var stripe = sim.MapGroup("/stripe/v1").ExcludeFromDescription();
+
+        // Stripe answers every request with a Request-Id, which Stripe.net exposes on StripeResponse.
+        stripe.AddEndpointFilter((context, next) =>
+        {
+            context.HttpContext.Response.Headers["Request-Id"] = Ids.Stripe("req");
+            return next(context);
+        });
         stripe.MapPost("/payment_intents", (HttpContext context, StripeApi api) => api.CreatePaymentIntentAsync(context));
         stripe.MapGet("/payment_intents/search", (HttpContext context, StripeApi api) => api.SearchPaymentIntentsAsync(context));
         stripe.MapGet("/payment_intents/{id}", (HttpContext context, string id, StripeApi api) => api.RetrievePaymentIntentAsync(context, id));

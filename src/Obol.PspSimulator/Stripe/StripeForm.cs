@@ -85,7 +85,7 @@ public sealed class StripeForm
         {
             return (null, StripeErrors.InvalidRequest(
                 value < 1 ? "amount_too_small" : "amount_too_large",
-                $"Amount must be between 1 and 99999999 minor units.",
+                "Amount must be between 1 and 99999999 minor units.",
                 key));
         }
 

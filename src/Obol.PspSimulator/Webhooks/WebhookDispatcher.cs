@@ -74,6 +74,10 @@ public sealed partial class WebhookDispatcher(
                 using var response = await client.SendAsync(request, timeout.Token);
                 statusCode = (int)response.StatusCode;
                 delivered = response.IsSuccessStatusCode;
+                if (!delivered)
+                {
+                    LogAttemptRejected(logger, message.EventId, attempt, statusCode.Value);
+                }
             }
             catch (HttpRequestException ex)
             {
@@ -107,6 +111,9 @@ public sealed partial class WebhookDispatcher(
 
     [LoggerMessage(EventId = 5201, Level = LogLevel.Information, Message = "Webhook {EventId} attempt {Attempt} failed: {Reason}")]
     private static partial void LogAttemptFailed(ILogger logger, string eventId, int attempt, string reason);
+
+    [LoggerMessage(EventId = 5204, Level = LogLevel.Information, Message = "Webhook {EventId} attempt {Attempt} answered {StatusCode}")]
+    private static partial void LogAttemptRejected(ILogger logger, string eventId, int attempt, int statusCode);
 
     [LoggerMessage(EventId = 5202, Level = LogLevel.Warning, Message = "Webhook {EventId} not delivered after {Attempts} attempts")]
     private static partial void LogGaveUp(ILogger logger, string eventId, int attempts);
