@@ -139,6 +139,24 @@ public sealed class StripeWireTests
         Assert.Empty(await sim.ChargesAsync());
     }
 
+    [Theory]
+    [InlineData("sim/stripe/v1/payment_intents/4242424242424242")]
+    [InlineData("sim/stripe/v1/payment_intents/search?query=metadata['n']:'4242424242424242'")]
+    [InlineData("sim/adyen/v71/payments?reference=4242424242424242")]
+    [InlineData("sim/adyen/v71/payments/4242424242424242")]
+    public async Task Card_number_in_path_or_query_is_refused_without_echoing_it(string url)
+    {
+        await using var sim = await SimulatorHost.StartAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", SimulatorHost.StripeKey);
+
+        using var response = await sim.Http.SendAsync(request, Ct);
+        var body = await response.Content.ReadAsStringAsync(Ct);
+
+        Assert.True(response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity, body);
+        Assert.DoesNotContain("4242424242424242", body, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Missing_bearer_key_is_401_in_stripe_format()
     {

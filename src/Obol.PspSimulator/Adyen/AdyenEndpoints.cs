@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Obol.PspSimulator.Common;
 
 namespace Obol.PspSimulator.Adyen;
 
@@ -9,6 +10,9 @@ public static class AdyenEndpoints
     public static RouteGroupBuilder MapAdyenDialect(this RouteGroupBuilder sim)
     {
         var adyen = sim.MapGroup("/adyen/v71").ExcludeFromDescription();
+        adyen.AddEndpointFilter((context, next) => CardNumberDetector.InPathOrQuery(context.HttpContext.Request)
+            ? ValueTask.FromResult<object?>(PspPipeline.Respond(AdyenErrors.CardNumber()))
+            : next(context));
         adyen.MapPost("/payments", (HttpContext context, AdyenApi api) => api.CreatePaymentAsync(context));
         adyen.MapPost("/payments/{pspReference}/captures", (HttpContext context, string pspReference, AdyenApi api) => api.CaptureAsync(context, pspReference));
         adyen.MapPost("/payments/{pspReference}/cancels", (HttpContext context, string pspReference, AdyenApi api) => api.CancelAsync(context, pspReference));

@@ -41,6 +41,11 @@ public static class CardNumberDetector
         return false;
     }
 
+    /// <summary>Whether the request's path or query holds a card number (bodies are checked by each dialect).</summary>
+    public static bool InPathOrQuery(Microsoft.AspNetCore.Http.HttpRequest request) =>
+        ContainsCardNumber(request.Path.Value)
+        || request.Query.Any(q => ContainsCardNumber(q.Key) || q.Value.Any(ContainsCardNumber));
+
     private static bool RunContainsPan(ReadOnlySpan<byte> run) =>
         run.Length is >= 13 and <= 19 && PassesLuhn(run);
 

@@ -15,7 +15,9 @@ public static class StripeEndpoints
         stripe.AddEndpointFilter((context, next) =>
         {
             context.HttpContext.Response.Headers["Request-Id"] = Ids.Stripe("req");
-            return next(context);
+            return CardNumberDetector.InPathOrQuery(context.HttpContext.Request)
+                ? ValueTask.FromResult<object?>(PspPipeline.Respond(StripeErrors.CardNumber("(path or query)")))
+                : next(context);
         });
         stripe.MapPost("/payment_intents", (HttpContext context, StripeApi api) => api.CreatePaymentIntentAsync(context));
         stripe.MapGet("/payment_intents/search", (HttpContext context, StripeApi api) => api.SearchPaymentIntentsAsync(context));
