@@ -161,6 +161,21 @@ public sealed class StripeDialectTests
     }
 
     [Fact]
+    public async Task Declined_intent_can_be_canceled_but_a_succeeded_one_cannot()
+    {
+        await using var sim = await SimulatorHost.StartAsync();
+        var service = new PaymentIntentService(sim.StripeClient());
+        var declined = await Assert.ThrowsAsync<StripeException>(() => service.CreateAsync(Create("pm_card_declined"), cancellationToken: Ct));
+        var succeeded = await service.CreateAsync(Create("pm_card_visa"), cancellationToken: Ct);
+
+        var canceled = await service.CancelAsync(declined.StripeError.PaymentIntent.Id, cancellationToken: Ct);
+        var refused = await Assert.ThrowsAsync<StripeException>(() => service.CancelAsync(succeeded.Id, cancellationToken: Ct));
+
+        Assert.Equal("canceled", canceled.Status);
+        Assert.Equal("payment_intent_unexpected_state", refused.StripeError.Code);
+    }
+
+    [Fact]
     public async Task Partial_then_full_refund_and_retrieve_refund()
     {
         await using var sim = await SimulatorHost.StartAsync();

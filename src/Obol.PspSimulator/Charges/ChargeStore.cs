@@ -109,10 +109,13 @@ public sealed class ChargeStore
             }, movement);
         });
 
-    public OperationResult Cancel(Psp psp, string id, string? reason, DateTimeOffset now) =>
+    /// <summary>Voids an authorization or a pending payment; Stripe also cancels a declined intent (<paramref name="allowDeclined"/>).</summary>
+    public OperationResult Cancel(Psp psp, string id, string? reason, DateTimeOffset now, bool allowDeclined = false) =>
         Update(psp, id, charge =>
         {
-            if (charge.Status is not (ChargeStatus.Authorized or ChargeStatus.Pending))
+            var cancelable = charge.Status is ChargeStatus.Authorized or ChargeStatus.Pending
+                || (allowDeclined && charge.Status == ChargeStatus.Declined);
+            if (!cancelable)
             {
                 return new OperationResult(OperationError.InvalidState, charge);
             }

@@ -231,7 +231,7 @@ public sealed partial class StripeApi(
         var call = new PspCall(Psp.Stripe, FaultEndpoint.Cancel, scope!, key, form.Fingerprint("POST", $"/v1/payment_intents/{id}/cancel"));
         return await pipeline.RunAsync(call, StripeErrors.Instance, () =>
         {
-            var result = charges.Cancel(Psp.Stripe, id, reason, time.GetUtcNow());
+            var result = charges.Cancel(Psp.Stripe, id, reason, time.GetUtcNow(), allowDeclined: true);
             switch (result.Error)
             {
                 case OperationError.NotFound:
