@@ -1,13 +1,14 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.DependencyInjection;
 using Obol.PspSimulator.Adyen;
 using Obol.PspSimulator.Charges;
-using Obol.PspSimulator.Common;
 using Obol.PspSimulator.Control;
 using Obol.PspSimulator.Faults;
+using Obol.PspSimulator.Requests;
+using Obol.PspSimulator.Scheduling;
 using Obol.PspSimulator.Settlements;
 using Obol.PspSimulator.Stripe;
 using Obol.PspSimulator.Webhooks;

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Time.Testing;
-using Obol.PspSimulator.Common;
 using Stripe;
 
 namespace Obol.PspSimulator.Tests;

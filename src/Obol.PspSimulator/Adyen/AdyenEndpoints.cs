@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Obol.PspSimulator.Common;
+using Obol.PspSimulator.Requests;
 
 namespace Obol.PspSimulator.Adyen;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Obol.PspSimulator.Charges;
-using Obol.PspSimulator.Common;
 using Obol.PspSimulator.Webhooks;
 
 namespace Obol.PspSimulator.Adyen;

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using Obol.PspSimulator.Common;
 
 namespace Obol.PspSimulator.Charges;
 

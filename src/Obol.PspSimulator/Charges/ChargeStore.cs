@@ -1,4 +1,3 @@
-using Obol.PspSimulator.Common;
 
 namespace Obol.PspSimulator.Charges;
 

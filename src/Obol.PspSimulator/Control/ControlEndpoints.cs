@@ -1,12 +1,13 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Obol.PspSimulator.Charges;
-using Obol.PspSimulator.Common;
 using Obol.PspSimulator.Faults;
+using Obol.PspSimulator.Requests;
+using Obol.PspSimulator.Scheduling;
 using Obol.PspSimulator.Settlements;
 using Obol.PspSimulator.Webhooks;
 

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Options;
 using Obol.PspSimulator.Charges;
-using Obol.PspSimulator.Common;
 using Obol.PspSimulator.Faults;
 using Obol.PspSimulator.Stripe;
 

@@ -4,8 +4,9 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Obol.PspSimulator.Charges;
-using Obol.PspSimulator.Common;
 using Obol.PspSimulator.Faults;
+using Obol.PspSimulator.Requests;
+using Obol.PspSimulator.Scheduling;
 
 namespace Obol.PspSimulator.Stripe;
 

@@ -1,4 +1,4 @@
-using Obol.PspSimulator.Common;
+using Obol.PspSimulator.Requests;
 
 namespace Obol.PspSimulator.Stripe;
 

@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
-using Obol.PspSimulator.Common;
+using Obol.PspSimulator.Requests;
 
 namespace Obol.PspSimulator.Stripe;
 

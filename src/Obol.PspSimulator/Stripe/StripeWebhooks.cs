@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Options;
 using Obol.PspSimulator.Charges;
-using Obol.PspSimulator.Common;
 using Obol.PspSimulator.Webhooks;
 
 namespace Obol.PspSimulator.Stripe;

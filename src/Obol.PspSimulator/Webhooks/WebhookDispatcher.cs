@@ -1,8 +1,8 @@
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Obol.PspSimulator.Common;
 using Obol.PspSimulator.Faults;
+using Obol.PspSimulator.Scheduling;
 
 namespace Obol.PspSimulator.Webhooks;
 

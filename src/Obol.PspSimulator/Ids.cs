@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Obol.PspSimulator.Common;
+namespace Obol.PspSimulator;
 
 internal static class Ids
 {

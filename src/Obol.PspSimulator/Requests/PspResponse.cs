@@ -1,4 +1,4 @@
-namespace Obol.PspSimulator.Common;
+namespace Obol.PspSimulator.Requests;
 
 /// <summary>
 /// A rendered PSP response. <paramref name="Replayable"/> marks results an idempotency key may replay

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Obol.PspSimulator.Common;
+namespace Obol.PspSimulator.Requests;
 
 public enum IdempotencyOutcome
 {

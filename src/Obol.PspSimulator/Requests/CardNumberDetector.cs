@@ -1,4 +1,4 @@
-namespace Obol.PspSimulator.Common;
+namespace Obol.PspSimulator.Requests;
 
 /// <summary>
 /// Finds values that look like a primary account number: a run of 13–19 digits (single spaces or dashes

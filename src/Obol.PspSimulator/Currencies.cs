@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Obol.PspSimulator.Common;
+namespace Obol.PspSimulator;
 
 /// <summary>ISO 4217 minor-unit exponents. Codes not listed as 0 or 3 have 2 decimals.</summary>
 public static class Currencies

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Obol.PspSimulator.Faults;
 
-namespace Obol.PspSimulator.Common;
+namespace Obol.PspSimulator.Requests;
 
 /// <summary>The same request path for every dialect: faults, idempotency, the operation, then the response (or not).</summary>
 public sealed record PspCall(Psp Psp, FaultEndpoint? Endpoint, string Scope, string? IdempotencyKey, string Fingerprint);

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Obol.PspSimulator.Common;
 
 namespace Obol.PspSimulator.Webhooks;
 

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Obol.PspSimulator.Common;
+namespace Obol.PspSimulator.Scheduling;
 
 /// <summary>
 /// Runs work after a delay measured on the injected <see cref="TimeProvider"/> (webhook retries, bank transfer

@@ -1,4 +1,4 @@
-namespace Obol.PspSimulator.Common;
+namespace Obol.PspSimulator.Charges;
 
 public enum TokenBehavior
 {
