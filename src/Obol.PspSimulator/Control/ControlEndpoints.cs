@@ -1,0 +1,221 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Obol.PspSimulator.Charges;
+using Obol.PspSimulator.Faults;
+using Obol.PspSimulator.Requests;
+using Obol.PspSimulator.Scheduling;
+using Obol.PspSimulator.Settlements;
+using Obol.PspSimulator.Webhooks;
+
+namespace Obol.PspSimulator.Control;
+
+/// <summary>One charge as <c>GET /sim/charges</c> shows it, in minor units.</summary>
+public sealed record ChargeView(
+    string Psp,
+    string Id,
+    string? Reference,
+    long Amount,
+    string Currency,
+    string Status,
+    long AmountCaptured,
+    long AmountRefunded,
+    DateTimeOffset CreatedAt);
+
+public sealed record PspWebhookConfig(Uri? WebhookUrl, string? Secret);
+
+/// <summary>Body of <c>POST /sim/config</c>: replace a PSP's webhook URL and signing secret (Stripe whsec_…, Adyen hex HMAC key).</summary>
+public sealed record SimulatorConfigRequest(PspWebhookConfig? Stripe, PspWebhookConfig? Adyen);
+
+public sealed record SimulatorConfigView(Uri? StripeWebhookUrl, Uri? AdyenWebhookUrl);
+
+public sealed record WebhookView(string Psp, string EventId, string EventType, string State, int Attempts, int? LastStatusCode, DateTimeOffset CreatedAt);
+
+public sealed record SimulatorError(string Error);
+
+/// <summary>Simulator-only endpoints: introspection, faults, configuration, reset, settlement reports.</summary>
+public static class ControlEndpoints
+{
+    public static RouteGroupBuilder MapSimulatorControl(this RouteGroupBuilder sim)
+    {
+        sim.MapGet("/charges", ListCharges);
+        sim.MapGet("/webhooks", ListWebhooks);
+        sim.MapGet("/faults", (FaultInjector faults) => TypedResults.Ok(faults.Current));
+        sim.MapPost("/faults", SetFaults);
+        sim.MapGet("/config", GetConfig);
+        sim.MapPost("/config", SetConfig);
+        sim.MapPost("/reset", Reset);
+        sim.MapGet("/{psp}/settlements", Settlements);
+        return sim;
+    }
+
+    private static Results<Ok<List<ChargeView>>, BadRequest<SimulatorError>> ListCharges(string? psp, string? reference, ChargeStore charges)
+    {
+        Psp? filter = null;
+        if (psp is not null)
+        {
+            if (!PspNames.TryParse(psp, out var parsed))
+            {
+                return TypedResults.BadRequest(new SimulatorError("psp must be stripe or adyen"));
+            }
+
+            filter = parsed;
+        }
+
+        var views = charges.List(filter, reference)
+            .Select(c => new ChargeView(
+                c.Psp.Name(),
+                c.Id,
+                c.Reference,
+                c.Amount,
+                c.Currency,
+                c.Status.ToString().ToLowerInvariant(),
+                c.AmountCaptured,
+                c.AmountRefunded,
+                c.CreatedAt))
+            .ToList();
+        return TypedResults.Ok(views);
+    }
+
+    private static Results<Ok<List<WebhookView>>, BadRequest<SimulatorError>> ListWebhooks(string? psp, WebhookLog log)
+    {
+        Psp? filter = null;
+        if (psp is not null)
+        {
+            if (!PspNames.TryParse(psp, out var parsed))
+            {
+                return TypedResults.BadRequest(new SimulatorError("psp must be stripe or adyen"));
+            }
+
+            filter = parsed;
+        }
+
+        var views = log.List(filter)
+            .Select(r => new WebhookView(r.Psp.Name(), r.EventId, r.EventType, r.State.ToString().ToLowerInvariant(), r.Attempts, r.LastStatusCode, r.CreatedAt))
+            .ToList();
+        return TypedResults.Ok(views);
+    }
+
+    private static async Task<Results<Ok<FaultSettings>, BadRequest<SimulatorError>>> SetFaults(HttpRequest request, FaultInjector faults)
+    {
+        FaultSettings? settings;
+        try
+        {
+            settings = await request.ReadFromJsonAsync<FaultSettings>(request.HttpContext.RequestAborted);
+        }
+        catch (JsonException ex)
+        {
+            return TypedResults.BadRequest(new SimulatorError("Malformed fault settings: " + ex.Message));
+        }
+
+        if (settings is null)
+        {
+            return TypedResults.BadRequest(new SimulatorError("A JSON body is required."));
+        }
+
+        if (Invalid(settings) is { } problem)
+        {
+            return TypedResults.BadRequest(new SimulatorError(problem));
+        }
+
+        faults.Apply(settings);
+        return TypedResults.Ok(settings);
+    }
+
+    private static string? Invalid(FaultSettings settings)
+    {
+        foreach (var (name, psp) in new[] { ("stripe", settings.Stripe), ("adyen", settings.Adyen) })
+        {
+            var rates = new List<(string, double)>
+            {
+                ("webhooks.duplicateRate", psp.Webhooks.DuplicateRate),
+                ("webhooks.reorderRate", psp.Webhooks.ReorderRate),
+                ("webhooks.dropRate", psp.Webhooks.DropRate),
+                ("settlements.dropRowRate", psp.Settlements.DropRowRate),
+                ("settlements.changeAmountRate", psp.Settlements.ChangeAmountRate),
+            };
+            foreach (var (endpointName, endpoint) in new[] { ("default", psp.Default), ("create", psp.Create), ("capture", psp.Capture), ("cancel", psp.Cancel), ("refund", psp.Refund) })
+            {
+                if (endpoint is null)
+                {
+                    continue;
+                }
+
+                rates.Add((endpointName + ".timeoutAfterCharge", endpoint.TimeoutAfterCharge));
+                rates.Add((endpointName + ".errorBeforeCharge", endpoint.ErrorBeforeCharge));
+                rates.Add((endpointName + ".errorAfterCharge", endpoint.ErrorAfterCharge));
+                if (endpoint.LatencyMs < 0)
+                {
+                    return $"{name}.{endpointName}.latencyMs must not be negative";
+                }
+            }
+
+            if (rates.FirstOrDefault(r => r.Item2 is < 0 or > 1 || double.IsNaN(r.Item2)) is ({ } bad, _))
+            {
+                return $"{name}.{bad} must be between 0 and 1";
+            }
+
+            if (psp.Webhooks.DelayMs < 0 || psp.Webhooks.ReorderDelayMs < 0 || psp.Settlements.UnknownRows < 0)
+            {
+                return $"{name}: delays and counts must not be negative";
+            }
+        }
+
+        return null;
+    }
+
+    private static Ok<SimulatorConfigView> GetConfig(WebhookTargets targets) =>
+        TypedResults.Ok(new SimulatorConfigView(targets.For(Psp.Stripe).Url, targets.For(Psp.Adyen).Url));
+
+    private static Results<Ok<SimulatorConfigView>, BadRequest<SimulatorError>> SetConfig(SimulatorConfigRequest body, WebhookTargets targets)
+    {
+        if (body.Adyen?.Secret is { } hex && (hex.Length % 2 != 0 || !hex.All(char.IsAsciiHexDigit)))
+        {
+            return TypedResults.BadRequest(new SimulatorError("adyen.secret must be a hex-encoded HMAC key"));
+        }
+
+        foreach (var (psp, config) in new[] { (Psp.Stripe, body.Stripe), (Psp.Adyen, body.Adyen) })
+        {
+            if (config is null)
+            {
+                continue;
+            }
+
+            var current = targets.For(psp);
+            targets.Set(psp, new WebhookTarget(config.WebhookUrl, config.Secret ?? current.Secret));
+        }
+
+        return GetConfigResult(targets);
+    }
+
+    private static Ok<SimulatorConfigView> GetConfigResult(WebhookTargets targets) => GetConfig(targets);
+
+    /// <summary>Clears charges, idempotency keys, webhook history and pending deferred work; faults go back to none.</summary>
+    private static NoContent Reset(ChargeStore charges, IdempotencyStore idempotency, WebhookLog log, DeferredWork deferred, FaultInjector faults)
+    {
+        deferred.CancelAll();
+        charges.Clear();
+        idempotency.Clear();
+        log.Clear();
+        faults.Apply(new FaultSettings());
+        return TypedResults.NoContent();
+    }
+
+    private static Results<ContentHttpResult, BadRequest<SimulatorError>, NotFound<SimulatorError>> Settlements(string psp, string? date, SettlementReports reports)
+    {
+        if (!PspNames.TryParse(psp, out var parsed))
+        {
+            return TypedResults.NotFound(new SimulatorError("psp must be stripe or adyen"));
+        }
+
+        if (!DateOnly.TryParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+        {
+            return TypedResults.BadRequest(new SimulatorError("date must be YYYY-MM-DD"));
+        }
+
+        return TypedResults.Text(reports.Build(parsed, day), "text/csv");
+    }
+}

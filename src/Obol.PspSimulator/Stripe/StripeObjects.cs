@@ -1,0 +1,181 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Obol.PspSimulator.Charges;
+
+namespace Obol.PspSimulator.Stripe;
+
+// Stripe's JSON object shapes (the subset Stripe.net reads for these resources), snake_case on the wire.
+#pragma warning disable CA1720 // "object" is Stripe's field name.
+
+public sealed record StripePaymentIntent(
+    string Id,
+    string Object,
+    long Amount,
+    long AmountCapturable,
+    long AmountReceived,
+    long? CanceledAt,
+    string? CancellationReason,
+    string CaptureMethod,
+    string ClientSecret,
+    string ConfirmationMethod,
+    long Created,
+    string Currency,
+    string? Description,
+    StripeErrorBody? LastPaymentError,
+    string? LatestCharge,
+    bool Livemode,
+    IReadOnlyDictionary<string, string> Metadata,
+    object? NextAction,
+    string? PaymentMethod,
+    IReadOnlyList<string> PaymentMethodTypes,
+    string Status);
+
+public sealed record StripeCharge(
+    string Id,
+    string Object,
+    long Amount,
+    long AmountCaptured,
+    long AmountRefunded,
+    bool Captured,
+    long Created,
+    string Currency,
+    string? FailureCode,
+    string? FailureMessage,
+    bool Livemode,
+    IReadOnlyDictionary<string, string> Metadata,
+    bool Paid,
+    string PaymentIntent,
+    string? PaymentMethod,
+    bool Refunded,
+    string Status);
+
+public sealed record StripeRefund(
+    string Id,
+    string Object,
+    long Amount,
+    string Charge,
+    long Created,
+    string Currency,
+    IReadOnlyDictionary<string, string> Metadata,
+    string PaymentIntent,
+    string? Reason,
+    string Status);
+
+public sealed record StripeErrorBody(
+    string Type,
+    string? Code = null,
+    string? DeclineCode = null,
+    string? Message = null,
+    string? Param = null,
+    string? Charge = null,
+    string? DocUrl = null,
+    StripePaymentIntent? PaymentIntent = null);
+
+public sealed record StripeErrorEnvelope(StripeErrorBody Error);
+
+public sealed record StripeSearchResult<T>(string Object, IReadOnlyList<T> Data, bool HasMore, string? NextPage, string Url);
+
+public sealed record StripeEventData(object Object);
+
+public sealed record StripeEventRequest(string? Id, string? IdempotencyKey);
+
+public sealed record StripeEvent(
+    string Id,
+    string Object,
+    string ApiVersion,
+    long Created,
+    StripeEventData Data,
+    bool Livemode,
+    long PendingWebhooks,
+    StripeEventRequest Request,
+    string Type);
+
+#pragma warning restore CA1720
+
+public static class StripeJson
+{
+    public static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Options);
+
+    public static string Status(ChargeStatus status) => status switch
+    {
+        ChargeStatus.Authorized => "requires_capture",
+        ChargeStatus.Pending => "processing",
+        ChargeStatus.Captured => "succeeded",
+        ChargeStatus.Canceled => "canceled",
+        _ => "requires_payment_method",
+    };
+
+    public static StripePaymentIntent PaymentIntent(Charge charge, bool includeError = true) => new(
+        Id: charge.Id,
+        Object: "payment_intent",
+        Amount: charge.Amount,
+        AmountCapturable: charge.AmountCapturable,
+        AmountReceived: charge.AmountCaptured,
+        CanceledAt: charge.CanceledAt?.ToUnixTimeSeconds(),
+        CancellationReason: charge.CancellationReason,
+        CaptureMethod: charge.ManualCapture ? "manual" : "automatic",
+        ClientSecret: charge.Id + "_secret_sim",
+        ConfirmationMethod: "automatic",
+        Created: charge.CreatedAt.ToUnixTimeSeconds(),
+        Currency: charge.Currency.ToLowerInvariant(),
+        Description: charge.Description,
+        LastPaymentError: includeError && charge.Decline is { } decline ? DeclineError(charge, decline, null) : null,
+        LatestCharge: charge.ChargeId,
+        Livemode: false,
+        Metadata: charge.Metadata,
+        NextAction: null,
+        PaymentMethod: charge.Status == ChargeStatus.Declined ? null : charge.PaymentMethod,
+        PaymentMethodTypes: [charge.PaymentMethod == "pm_bank_transfer" ? "customer_balance" : "card"],
+        Status: Status(charge.Status));
+
+    public static StripeErrorBody DeclineError(Charge charge, Decline decline, StripePaymentIntent? paymentIntent) => new(
+        Type: "card_error",
+        Code: "card_declined",
+        DeclineCode: decline.Code,
+        Message: decline.Message,
+        Charge: charge.ChargeId,
+        DocUrl: "https://stripe.com/docs/error-codes/card-declined",
+        PaymentIntent: paymentIntent);
+
+    public static StripeCharge Charge(Charge charge) => new(
+        Id: charge.ChargeId,
+        Object: "charge",
+        Amount: charge.Amount,
+        AmountCaptured: charge.AmountCaptured,
+        AmountRefunded: charge.AmountRefunded,
+        Captured: charge.AmountCaptured > 0,
+        Created: charge.CreatedAt.ToUnixTimeSeconds(),
+        Currency: charge.Currency.ToLowerInvariant(),
+        FailureCode: charge.Decline is null ? null : "card_declined",
+        FailureMessage: charge.Decline?.Message,
+        Livemode: false,
+        Metadata: charge.Metadata,
+        Paid: charge.Status is ChargeStatus.Captured or ChargeStatus.Authorized,
+        PaymentIntent: charge.Id,
+        PaymentMethod: charge.PaymentMethod,
+        Refunded: charge.AmountCaptured > 0 && charge.AmountRefunded == charge.AmountCaptured,
+        Status: charge.Status switch
+        {
+            ChargeStatus.Declined => "failed",
+            ChargeStatus.Pending => "pending",
+            _ => "succeeded",
+        });
+
+    public static StripeRefund Refund(Charge charge, Movement refund, string? reason, IReadOnlyDictionary<string, string> metadata) => new(
+        Id: refund.Id,
+        Object: "refund",
+        Amount: refund.Amount,
+        Charge: charge.ChargeId,
+        Created: refund.At.ToUnixTimeSeconds(),
+        Currency: charge.Currency.ToLowerInvariant(),
+        Metadata: metadata,
+        PaymentIntent: charge.Id,
+        Reason: reason,
+        Status: "succeeded");
+}

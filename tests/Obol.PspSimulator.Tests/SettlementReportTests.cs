@@ -1,0 +1,136 @@
+using Microsoft.Extensions.Time.Testing;
+using Stripe;
+
+namespace Obol.PspSimulator.Tests;
+
+public sealed class SettlementReportTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+    private static readonly DateTimeOffset Day = new(2026, 11, 25, 9, 30, 0, TimeSpan.Zero);
+
+    private static async Task<string[][]> ReportAsync(SimulatorHost sim, string psp, string date = "2026-11-25")
+    {
+        var csv = await sim.Http.GetStringAsync($"sim/{psp}/settlements?date={date}", Ct);
+        return csv.TrimEnd('\n').Split('\n').Select(line => line.Split(',')).ToArray();
+    }
+
+    [Fact]
+    public async Task Stripe_report_lists_charges_and_refunds_in_minor_units_with_fees()
+    {
+        var clock = new FakeTimeProvider(Day);
+        await using var sim = await SimulatorHost.StartAsync(time: clock);
+        var intent = await new PaymentIntentService(sim.StripeClient()).CreateAsync(new PaymentIntentCreateOptions
+        {
+            Amount = 10_000,
+            Currency = "usd",
+            PaymentMethod = "pm_card_visa",
+            Confirm = true,
+            Metadata = new Dictionary<string, string> { ["reference"] = "ord-s" },
+        }, cancellationToken: Ct);
+        await new RefundService(sim.StripeClient()).CreateAsync(new RefundCreateOptions { PaymentIntent = intent.Id, Amount = 2_500 }, cancellationToken: Ct);
+
+        var rows = await ReportAsync(sim, "stripe");
+
+        Assert.Equal(["id", "type", "source", "amount", "fee", "net", "currency", "created", "payment_intent", "description", "payment_metadata[reference]"], rows[0]);
+        var charge = rows.Single(r => r[1] == "charge");
+        var refund = rows.Single(r => r[1] == "refund");
+        Assert.Equal(["10000", "320", "9680", "usd", "2026-11-25 09:30:00"], charge[3..8]);
+        Assert.Equal("ord-s", charge[10]);
+        Assert.Equal(["-2500", "0", "-2500"], refund[3..6]);
+        Assert.StartsWith("re_", refund[2], StringComparison.Ordinal);
+        Assert.Equal(intent.Id, refund[8]);
+        Assert.Single(await ReportAsync(sim, "stripe", "2026-11-24"));
+    }
+
+    [Theory]
+    [InlineData("USD", 12_345, "123.45", "3.88", "119.57")]
+    [InlineData("JPY", 5_000, "5000", "175", "4825")]
+    [InlineData("KWD", 10_005, "10.005", "0.320", "9.685")]
+    public async Task Adyen_report_formats_major_units_with_the_currency_decimals(string currency, long value, string gross, string commission, string net)
+    {
+        await using var sim = await SimulatorHost.StartAsync(time: new FakeTimeProvider(Day));
+        await AdyenDialectTests.PostAsync(sim, "payments", AdyenDialectTests.Payment("pm_card_visa", value: value, currency: currency, reference: "ord-a"));
+
+        var rows = await ReportAsync(sim, "adyen");
+
+        var header = rows[0];
+        var row = rows[1];
+        string Column(string name) => row[Array.IndexOf(header, name)];
+        Assert.Equal("Settled", Column("Type"));
+        Assert.Equal("ord-a", Column("Merchant Reference"));
+        Assert.Equal("ObolMerchant", Column("Merchant Account"));
+        Assert.Equal(currency, Column("Gross Currency"));
+        Assert.Equal(gross, Column("Gross Credit (GC)"));
+        Assert.Equal(string.Empty, Column("Gross Debit (GC)"));
+        Assert.Equal(commission, Column("Commission (NC)"));
+        Assert.Equal(net, Column("Net Credit (NC)"));
+    }
+
+    [Fact]
+    public async Task Adyen_refund_row_is_a_debit()
+    {
+        await using var sim = await SimulatorHost.StartAsync(time: new FakeTimeProvider(Day));
+        var (_, payment) = await AdyenDialectTests.PostAsync(sim, "payments", AdyenDialectTests.Payment("pm_card_visa", value: 1000));
+        await AdyenDialectTests.PostAsync(sim, $"payments/{payment.GetProperty("pspReference").GetString()}/refunds",
+            new { merchantAccount = "ObolMerchant", amount = new { value = 400, currency = "EUR" } });
+
+        var rows = await ReportAsync(sim, "adyen");
+
+        var header = rows[0];
+        var refund = rows.Single(r => r[Array.IndexOf(header, "Type")] == "Refunded");
+        Assert.Equal("4.00", refund[Array.IndexOf(header, "Gross Debit (GC)")]);
+        Assert.Equal("4.00", refund[Array.IndexOf(header, "Net Debit (NC)")]);
+    }
+
+    [Fact]
+    public async Task Report_faults_drop_change_and_add_rows()
+    {
+        await using var sim = await SimulatorHost.StartAsync(time: new FakeTimeProvider(Day));
+        for (var i = 0; i < 3; i++)
+        {
+            await AdyenDialectTests.PostAsync(sim, "payments", AdyenDialectTests.Payment("pm_card_visa", value: 1000, reference: $"ord-{i}"));
+        }
+
+        await sim.SetFaultsAsync(new { adyen = new { settlements = new { dropRowRate = 1.0, unknownRows = 2 } } });
+        var dropped = await ReportAsync(sim, "adyen");
+        await sim.SetFaultsAsync(new { adyen = new { settlements = new { changeAmountRate = 1.0 } } });
+        var changed = await ReportAsync(sim, "adyen");
+
+        var header = dropped[0];
+        Assert.Equal(2, dropped.Length - 1);
+        Assert.All(dropped[1..], r => Assert.StartsWith("unknown-", r[Array.IndexOf(header, "Merchant Reference")], StringComparison.Ordinal));
+        Assert.All(changed[1..], r => Assert.Equal("10.01", r[Array.IndexOf(header, "Gross Credit (GC)")]));
+    }
+
+    [Fact]
+    public async Task Bad_date_is_a_400()
+    {
+        await using var sim = await SimulatorHost.StartAsync();
+        using var response = await sim.Http.GetAsync("sim/stripe/settlements?date=25-11-2026", Ct);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData(0, "USD", "0.00")]
+    [InlineData(5, "USD", "0.05")]
+    [InlineData(-1234, "USD", "-12.34")]
+    [InlineData(1, "KWD", "0.001")]
+    [InlineData(999, "JPY", "999")]
+    [InlineData(long.MinValue, "USD", "-92233720368547758.08")]
+    public void Major_units_are_formatted_from_integers(long minor, string currency, string expected)
+    {
+        Assert.Equal(expected, Currencies.FormatMajor(minor, currency));
+    }
+
+    [Theory]
+    [InlineData(1000, 59)]
+    [InlineData(50, 31)]
+    [InlineData(17, 30)]
+    [InlineData(18, 31)]
+    [InlineData(0, 0)]
+    public void Fee_is_percentage_rounded_half_up_plus_fixed(long amount, long fee)
+    {
+        // 2.9% of 17 = 0.493 → 0; of 18 = 0.522 → 1; of 50 = 1.45 → 1.
+        Assert.Equal(fee, new FeeRule().FeeFor(amount));
+    }
+}
