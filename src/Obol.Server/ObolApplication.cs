@@ -3,6 +3,9 @@ using Obol.Core;
 using Obol.Core.Http;
 using Obol.Core.Merchants;
 using Obol.Core.Storage;
+using Obol.Payments;
+using Obol.Payments.Api;
+using Obol.PspSimulator;
 using Scalar.AspNetCore;
 
 namespace Obol.Server;
@@ -34,6 +37,12 @@ public static class ObolApplication
         });
 
         builder.Services.AddObolCore(builder.Configuration);
+        builder.Services.AddObolPayments();
+        if (HostsPspSimulator(builder.Configuration))
+        {
+            builder.Services.AddPspSimulator(builder.Configuration);
+        }
+
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer<BearerSecuritySchemeTransformer>());
         return builder;
     }
@@ -52,9 +61,23 @@ public static class ObolApplication
         app.MapOpenApi();
         app.MapScalarApiReference("/docs", o => o.WithTitle("Obol API"));
 
+        if (HostsPspSimulator(app.Configuration))
+        {
+            app.MapPspSimulator();
+        }
+
         app.MapMerchantEndpoints();
+        app.MapPaymentsEndpoints();
         return app;
     }
+
+    /// <summary>
+    /// The PSP simulator runs in-process under <c>/sim</c> unless both PSPs point at real (or external) base URLs,
+    /// or it is switched off with <c>Obol:PspSimulator:Enabled=false</c>.
+    /// </summary>
+    public static bool HostsPspSimulator(IConfiguration configuration) =>
+        configuration.GetValue("Obol:PspSimulator:Enabled", true)
+        && (string.IsNullOrEmpty(configuration["Obol:Payments:Stripe:BaseUrl"]) || string.IsNullOrEmpty(configuration["Obol:Payments:Adyen:BaseUrl"]));
 
     /// <summary>Migrates the database and makes the configured keys valid, before the server takes traffic.</summary>
     public static async Task PrepareAsync(WebApplication app, CancellationToken cancellationToken = default)

@@ -1,0 +1,69 @@
+using Obol.Payments.Domain;
+
+namespace Obol.Payments.Api;
+
+public sealed record CreatePaymentRequest(
+    long? Amount,
+    string? Currency,
+    string? PaymentMethod,
+    CaptureMethod? CaptureMethod,
+    string? Description,
+    Dictionary<string, string>? Metadata);
+
+public sealed record CaptureRequest(long? Amount);
+
+public sealed record CreateRefundRequest(long? Amount, string? Reason);
+
+public sealed record ErrorResponse(string Code, string Message);
+
+public sealed record PaymentResponse(
+    string Id,
+    PaymentStatus Status,
+    long Amount,
+    string Currency,
+    CaptureMethod CaptureMethod,
+    long AmountCapturable,
+    long AmountCaptured,
+    long AmountRefunded,
+    string? Psp,
+    string? PspReference,
+    ErrorResponse? LastError,
+    string? Description,
+    IReadOnlyDictionary<string, string> Metadata,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt)
+{
+    public static PaymentResponse From(Payment p) => new(
+        p.Id, p.Status, p.Amount, p.Currency, p.CaptureMethod, p.AmountCapturable, p.AmountCaptured, p.AmountRefunded,
+        p.Psp, p.PspReference, p.LastError is { } e ? new ErrorResponse(e.Code, e.Message) : null, p.Description, p.Metadata,
+        p.CreatedAt, p.UpdatedAt);
+}
+
+public sealed record RefundResponse(
+    string Id,
+    string PaymentId,
+    long Amount,
+    string Currency,
+    RefundStatus Status,
+    string? Reason,
+    ErrorResponse? LastError,
+    DateTimeOffset CreatedAt)
+{
+    public static RefundResponse From(Refund r) => new(
+        r.Id, r.PaymentId, r.Amount, r.Currency, r.Status, r.Reason, r.LastError is { } e ? new ErrorResponse(e.Code, e.Message) : null, r.CreatedAt);
+}
+
+public sealed record PaymentEventResponse(
+    string Id,
+    long Sequence,
+    string Type,
+    PaymentStatus? FromStatus,
+    PaymentStatus? ToStatus,
+    EventSource Source,
+    System.Text.Json.JsonElement? Data,
+    DateTimeOffset CreatedAt)
+{
+    public static PaymentEventResponse From(PaymentEvent e) => new(
+        e.Id, e.Sequence, e.Type, e.FromStatus, e.ToStatus, e.Source,
+        e.Data is null ? null : System.Text.Json.JsonDocument.Parse(e.Data).RootElement.Clone(), e.CreatedAt);
+}

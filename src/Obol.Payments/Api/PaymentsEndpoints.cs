@@ -1,0 +1,224 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Obol.Core;
+using Obol.Core.Errors;
+using Obol.Core.Http;
+using Obol.Core.Idempotency;
+using Obol.Core.Storage;
+using Obol.Payments.Domain;
+using Obol.Payments.Processing;
+using Obol.Payments.Storage;
+
+namespace Obol.Payments.Api;
+
+public static class PaymentsEndpoints
+{
+    private const int MaxMetadataKeys = 50;
+
+    public static IEndpointRouteBuilder MapPaymentsEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        var payments = endpoints.MapGroup("/v1/payments").WithTags("Payments").RequireAuthorization();
+        payments.MapPost("/", CreateAsync);
+        payments.MapGet("/", ListAsync);
+        payments.MapGet("/{id}", GetAsync);
+        payments.MapGet("/{id}/events", EventsAsync);
+        payments.MapPost("/{id}/capture", CaptureAsync);
+        payments.MapPost("/{id}/cancel", CancelAsync);
+        payments.MapPost("/{id}/refunds", RefundAsync);
+
+        endpoints.MapGet("/v1/refunds/{id}", GetRefundAsync).WithTags("Payments").RequireAuthorization();
+        return endpoints;
+    }
+
+    private static Task<IResult> CreateAsync(CreatePaymentRequest request, HttpContext http, PaymentProcessor processor, IdempotencyStore idempotency)
+    {
+        var key = IdempotentRequest.ReadKey(http, IdempotencyKeyRule.Required)!;
+        var command = Validate(request, http.MerchantId(), key);
+        return IdempotentAsync<Payment>(http, idempotency, key,
+            complete => processor.CreateAsync(command, complete, http.RequestAborted),
+            payment => TypedResults.Created($"/v1/payments/{payment.Id}", PaymentResponse.From(payment)));
+    }
+
+    private static Task<IResult> CaptureAsync(string id, CaptureRequest? request, HttpContext http, PaymentProcessor processor, IdempotencyStore idempotency)
+    {
+        if (request?.Amount is <= 0)
+        {
+            throw Problems.Validation("amount", "Must be a positive integer in minor units.");
+        }
+
+        return IdempotentAsync<Payment>(http, idempotency, IdempotentRequest.ReadKey(http, IdempotencyKeyRule.Optional),
+            complete => processor.CaptureAsync(http.MerchantId(), id, request?.Amount, complete, http.RequestAborted),
+            ModificationResult);
+    }
+
+    private static Task<IResult> CancelAsync(string id, HttpContext http, PaymentProcessor processor, IdempotencyStore idempotency) =>
+        IdempotentAsync<Payment>(http, idempotency, IdempotentRequest.ReadKey(http, IdempotencyKeyRule.Optional),
+            complete => processor.CancelAsync(http.MerchantId(), id, complete, http.RequestAborted),
+            ModificationResult);
+
+    private static Task<IResult> RefundAsync(string id, CreateRefundRequest? request, HttpContext http, PaymentProcessor processor, IdempotencyStore idempotency)
+    {
+        var errors = new ValidationErrors();
+        if (request?.Amount is <= 0)
+        {
+            errors.Add("amount", "Must be a positive integer in minor units.");
+        }
+
+        if (request?.Reason is { Length: > 500 })
+        {
+            errors.Add("reason", "At most 500 characters.");
+        }
+
+        errors.ThrowIfAny();
+        return IdempotentAsync<Refund>(http, idempotency, IdempotentRequest.ReadKey(http, IdempotencyKeyRule.Optional),
+            complete => processor.RefundAsync(http.MerchantId(), id, request?.Amount, request?.Reason, complete, http.RequestAborted),
+            refund => TypedResults.Created($"/v1/refunds/{refund.Id}", RefundResponse.From(refund)));
+    }
+
+    private static async Task<Ok<PaymentResponse>> GetAsync(string id, HttpContext http, Database database, PaymentStore store)
+    {
+        var payment = await database.ReadAsync(s => store.GetPaymentAsync(s, http.MerchantId(), id), http.RequestAborted)
+            ?? throw Problems.NotFound("payment", id);
+        return TypedResults.Ok(PaymentResponse.From(payment));
+    }
+
+    private static async Task<Ok<Page<PaymentResponse>>> ListAsync(HttpContext http, Database database, PaymentStore store, string? status, int? limit, string? startingAfter)
+    {
+        PaymentStatus? filter = null;
+        if (status is not null)
+        {
+            filter = EnumText.TryParse<PaymentStatus>(status, out var parsed)
+                ? parsed
+                : throw Problems.Validation("status", "Not a payment status.");
+        }
+
+        var page = PageRequest.From(limit, startingAfter);
+        var result = await database.ReadAsync(s => store.ListPaymentsAsync(s, http.MerchantId(), filter, page), http.RequestAborted);
+        return TypedResults.Ok(new Page<PaymentResponse>(result.Data.Select(PaymentResponse.From).ToList(), result.HasMore));
+    }
+
+    private static async Task<Ok<Page<PaymentEventResponse>>> EventsAsync(string id, HttpContext http, Database database, PaymentStore store)
+    {
+        var events = await database.ReadAsync(async s =>
+        {
+            _ = await store.GetPaymentAsync(s, http.MerchantId(), id) ?? throw Problems.NotFound("payment", id);
+            return await store.GetEventsAsync(s, id);
+        }, http.RequestAborted);
+        return TypedResults.Ok(new Page<PaymentEventResponse>(events.Select(PaymentEventResponse.From).ToList(), false));
+    }
+
+    private static async Task<Ok<RefundResponse>> GetRefundAsync(string id, HttpContext http, Database database, PaymentStore store)
+    {
+        var refund = await database.ReadAsync(s => store.GetRefundAsync(s, http.MerchantId(), id), http.RequestAborted)
+            ?? throw Problems.NotFound("refund", id);
+        return TypedResults.Ok(RefundResponse.From(refund));
+    }
+
+    /// <summary>A capture or cancel that the PSP refused answers 502 with the payment's error; the attempt stays on record.</summary>
+    private static IResult ModificationResult(Payment payment) =>
+        payment.LastError is { } error && payment.OperationInFlight is null && payment.Status is PaymentStatus.Authorized
+            ? TypedResults.Problem(new Microsoft.AspNetCore.Mvc.ProblemDetails
+            {
+                Type = $"urn:obol:problem:{error.Code}",
+                Title = "The PSP refused the operation",
+                Status = StatusCodes.Status502BadGateway,
+                Detail = error.Message,
+                Extensions = { ["code"] = error.Code, ["payment"] = PaymentResponse.From(payment) },
+            })
+            : TypedResults.Ok(PaymentResponse.From(payment));
+
+    /// <summary>
+    /// Runs a multi-phase operation under the request's Idempotency-Key (if any): the final phase stores the
+    /// response in the same transaction as the outcome. A problem thrown before anything committed frees the key.
+    /// </summary>
+    private static async Task<IResult> IdempotentAsync<T>(
+        HttpContext http, IdempotencyStore idempotency, string? key, Func<CompleteRequest<T>?, Task<T>> run, Func<T, IResult> respond)
+    {
+        if (key is null)
+        {
+            return respond(await run(null));
+        }
+
+        var merchantId = http.MerchantId();
+        var (replay, begun) = await IdempotentRequest.ClaimAsync(http, idempotency, merchantId, key);
+        if (replay is not null)
+        {
+            return replay;
+        }
+
+        StoredResponse? stored = null;
+        try
+        {
+            await run(async (session, value) =>
+            {
+                stored = await IdempotentRequest.CaptureAsync(http, respond(value));
+                await idempotency.CompleteAsync(session, merchantId, key, begun!.LockToken, stored);
+            });
+        }
+        catch (ProblemException) when (stored is null)
+        {
+            await idempotency.ReleaseAsync(merchantId, key, begun!.LockToken, CancellationToken.None);
+            throw;
+        }
+
+        return new StoredResponseResult(stored!, Replayed: false);
+    }
+
+    private static CreatePaymentCommand Validate(CreatePaymentRequest request, string merchantId, string idempotencyKey)
+    {
+        var errors = new ValidationErrors();
+        if (request.Amount is null)
+        {
+            errors.Add("amount", "Required: an integer in the currency's minor units.");
+        }
+        else if (request.Amount <= 0)
+        {
+            errors.Add("amount", "Must be greater than zero.");
+        }
+
+        if (request.Currency is null)
+        {
+            errors.Add("currency", "Required: an ISO 4217 code in upper case.");
+        }
+        else if (!Currency.TryFromCode(request.Currency, out _))
+        {
+            errors.Add("currency", $"'{request.Currency}' is not an ISO 4217 code in upper case.");
+        }
+
+        if (string.IsNullOrEmpty(request.PaymentMethod))
+        {
+            errors.Add("paymentMethod", "Required: a payment method token from the PSP (e.g. pm_card_visa).");
+        }
+        else if (request.PaymentMethod.Length > 255 || !request.PaymentMethod.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
+        {
+            errors.Add("paymentMethod", "Must be a payment method token: up to 255 letters, digits, '_' or '-'.");
+        }
+
+        if (request.Description is { Length: > 1000 })
+        {
+            errors.Add("description", "At most 1000 characters.");
+        }
+
+        if (request.Metadata is { } metadata)
+        {
+            if (metadata.Count > MaxMetadataKeys)
+            {
+                errors.Add("metadata", $"At most {MaxMetadataKeys} keys.");
+            }
+
+            foreach (var (name, value) in metadata)
+            {
+                if (name.Length is 0 or > 40 || value is null || value.Length > 500)
+                {
+                    errors.Add($"metadata.{name}", "Keys are 1 to 40 characters, values at most 500.");
+                }
+            }
+        }
+
+        errors.ThrowIfAny();
+        return new CreatePaymentCommand(merchantId, idempotencyKey, request.Amount!.Value, request.Currency!, request.CaptureMethod ?? CaptureMethod.Automatic,
+            request.PaymentMethod!, request.Description, request.Metadata ?? []);
+    }
+}

@@ -1,0 +1,82 @@
+namespace Obol.Payments.Domain;
+
+public sealed record Payment
+{
+    public required string Id { get; init; }
+    public required string MerchantId { get; init; }
+    public string? IdempotencyKey { get; init; }
+    public required long Amount { get; init; }
+    public required string Currency { get; init; }
+    public required CaptureMethod CaptureMethod { get; init; }
+    public required string PaymentMethod { get; init; }
+    public string? Description { get; init; }
+    public required IReadOnlyDictionary<string, string> Metadata { get; init; }
+    public required PaymentStatus Status { get; init; }
+    public long AmountCapturable { get; init; }
+    public long AmountCaptured { get; init; }
+    public long AmountRefunded { get; init; }
+
+    /// <summary>Refunds sent to the PSP and not yet settled: reserved so that concurrent refunds cannot exceed the capture.</summary>
+    public long AmountRefunding { get; init; }
+
+    public string? Psp { get; init; }
+    public string? PspReference { get; init; }
+    public PaymentError? LastError { get; init; }
+
+    /// <summary>A capture or cancel under way at a PSP; another one waits (409) until it is known.</summary>
+    public PaymentOperation? OperationInFlight { get; init; }
+
+    public required DateTimeOffset CreatedAt { get; init; }
+    public required DateTimeOffset UpdatedAt { get; init; }
+
+    public long AmountRefundable => AmountCaptured - AmountRefunded - AmountRefunding;
+}
+
+public sealed record PaymentError(string Code, string Message);
+
+public sealed record PaymentAttempt
+{
+    public required string Id { get; init; }
+    public required string PaymentId { get; init; }
+    public required string MerchantId { get; init; }
+    public required PaymentOperation Operation { get; init; }
+    public required string Psp { get; init; }
+    public required long Amount { get; init; }
+    public string? RefundId { get; init; }
+    public required AttemptStatus Status { get; init; }
+    public string? PspReference { get; init; }
+    public string? ErrorCode { get; init; }
+    public string? ErrorMessage { get; init; }
+    public required DateTimeOffset StartedAt { get; init; }
+    public DateTimeOffset? CompletedAt { get; init; }
+    public DateTimeOffset? ResolveAfter { get; init; }
+    public int ResolveCount { get; init; }
+}
+
+public sealed record Refund
+{
+    public required string Id { get; init; }
+    public required string PaymentId { get; init; }
+    public required string MerchantId { get; init; }
+    public required long Amount { get; init; }
+    public required string Currency { get; init; }
+    public required RefundStatus Status { get; init; }
+    public string? Reason { get; init; }
+    public string? PspReference { get; init; }
+    public PaymentError? LastError { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+    public required DateTimeOffset UpdatedAt { get; init; }
+}
+
+public sealed record PaymentEvent
+{
+    public required string Id { get; init; }
+    public required string PaymentId { get; init; }
+    public required long Sequence { get; init; }
+    public required string Type { get; init; }
+    public PaymentStatus? FromStatus { get; init; }
+    public PaymentStatus? ToStatus { get; init; }
+    public required EventSource Source { get; init; }
+    public string? Data { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+}

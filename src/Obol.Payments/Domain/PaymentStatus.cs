@@ -1,0 +1,98 @@
+namespace Obol.Payments.Domain;
+
+public enum PaymentStatus
+{
+    Pending,
+
+    /// <summary>A PSP outcome is unknown and being resolved (query, webhook, reconciliation).</summary>
+    Processing,
+    Authorized,
+    Captured,
+    PartiallyRefunded,
+    Refunded,
+    Declined,
+    Failed,
+    Cancelled,
+}
+
+public enum CaptureMethod
+{
+    Automatic,
+    Manual,
+}
+
+public enum PaymentOperation
+{
+    Authorize,
+    Capture,
+    Cancel,
+    Refund,
+}
+
+public enum AttemptStatus
+{
+    /// <summary>Recorded before the PSP call; still here after a crash means the outcome is unknown.</summary>
+    Started,
+    Succeeded,
+    Declined,
+
+    /// <summary>The PSP certainly did not process it (connection refused, circuit open, documented "not processed").</summary>
+    NotProcessed,
+
+    /// <summary>Processed and failed (an error that is not a decline).</summary>
+    Failed,
+
+    /// <summary>Timed out or an ambiguous error: the PSP may or may not have acted.</summary>
+    Unknown,
+
+    /// <summary>Accepted by the PSP, final outcome later (bank transfer).</summary>
+    Pending,
+}
+
+public enum RefundStatus
+{
+    Pending,
+    Processing,
+    Succeeded,
+    Failed,
+}
+
+public enum EventSource
+{
+    Api,
+    Webhook,
+    Resolver,
+    Reconciliation,
+}
+
+public static class PaymentTransitions
+{
+    private static readonly Dictionary<PaymentStatus, PaymentStatus[]> Allowed = new()
+    {
+        [PaymentStatus.Pending] = [PaymentStatus.Processing, PaymentStatus.Authorized, PaymentStatus.Captured, PaymentStatus.Declined, PaymentStatus.Failed],
+        [PaymentStatus.Processing] = [PaymentStatus.Authorized, PaymentStatus.Captured, PaymentStatus.Declined, PaymentStatus.Failed, PaymentStatus.Cancelled],
+        [PaymentStatus.Authorized] = [PaymentStatus.Processing, PaymentStatus.Captured, PaymentStatus.Cancelled],
+        [PaymentStatus.Captured] = [PaymentStatus.PartiallyRefunded, PaymentStatus.Refunded],
+        [PaymentStatus.PartiallyRefunded] = [PaymentStatus.PartiallyRefunded, PaymentStatus.Refunded],
+        [PaymentStatus.Refunded] = [],
+        [PaymentStatus.Declined] = [],
+        [PaymentStatus.Failed] = [],
+        [PaymentStatus.Cancelled] = [],
+    };
+
+    public static bool CanMove(PaymentStatus from, PaymentStatus to) => Allowed[from].Contains(to);
+
+    public static bool IsFinal(PaymentStatus status) => Allowed[status].Length == 0;
+
+    /// <summary>The only way a payment's status changes.</summary>
+    public static void EnsureCanMove(PaymentStatus from, PaymentStatus to)
+    {
+        if (from != to && !CanMove(from, to))
+        {
+            throw Core.Errors.Problems.InvalidStateTransition($"A payment cannot go from {Snake(from)} to {Snake(to)}.");
+        }
+    }
+
+    public static string Snake(PaymentStatus status) =>
+        System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(status.ToString());
+}

@@ -1,0 +1,52 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Obol.Core.Storage;
+using Obol.Payments.Processing;
+using Obol.Payments.Psp;
+using Obol.Payments.Psp.Adyen;
+using Obol.Payments.Psp.Stripe;
+using Obol.Payments.Storage;
+using Stripe;
+
+namespace Obol.Payments;
+
+public static class PaymentsServiceCollectionExtensions
+{
+    public static IServiceCollection AddObolPayments(this IServiceCollection services)
+    {
+        // Bound when first needed, so that configuration added after registration (tests, hosts) counts.
+        services.AddSingleton(sp =>
+        {
+            var options = new PaymentsOptions();
+            sp.GetRequiredService<IConfiguration>().GetSection("Obol:Payments").Bind(options);
+            return options;
+        });
+        services.AddSingleton(new MigrationSource("payments", typeof(PaymentsServiceCollectionExtensions).Assembly));
+        services.AddSingleton<PspBaseAddresses>();
+
+        services.AddSingleton<IPspConnector>(sp =>
+        {
+            var options = sp.GetRequiredService<PaymentsOptions>();
+            var addresses = sp.GetRequiredService<PspBaseAddresses>();
+            return new StripeConnector(() => new StripeClient(new StripeClientOptions
+            {
+                ApiKey = options.Stripe.ApiKey,
+                ApiBase = addresses.Stripe.ToString().TrimEnd('/'),
+                HttpClient = new SystemNetHttpClient(new HttpClient { Timeout = options.PspTimeout }, maxNetworkRetries: 0),
+            }));
+        });
+        services.AddSingleton<IPspConnector>(sp =>
+        {
+            var options = sp.GetRequiredService<PaymentsOptions>();
+            var addresses = sp.GetRequiredService<PspBaseAddresses>();
+            return new AdyenConnector(new HttpClient { Timeout = options.PspTimeout }, options.Adyen, () => addresses.Adyen);
+        });
+
+        services.AddSingleton<PspRouter>();
+        services.AddSingleton<PaymentStore>();
+        services.AddSingleton<PaymentProcessor>();
+        services.AddSingleton<UnknownOutcomeResolver>();
+        services.AddHostedService(sp => sp.GetRequiredService<UnknownOutcomeResolver>());
+        return services;
+    }
+}

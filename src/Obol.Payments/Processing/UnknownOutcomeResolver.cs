@@ -1,0 +1,73 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Obol.Core.Storage;
+using Obol.Payments.Psp;
+using Obol.Payments.Storage;
+
+namespace Obol.Payments.Processing;
+
+/// <summary>
+/// Finds attempts whose outcome is not known — timed out, pending at the PSP, or left <c>started</c> by a
+/// request that died — and resolves them with the same PSP idempotency key, with backoff between tries. Each
+/// attempt is claimed with a lease first, so several nodes can run this side by side.
+/// </summary>
+public sealed partial class UnknownOutcomeResolver(
+    Database database,
+    PaymentStore store,
+    PaymentProcessor processor,
+    PaymentsOptions options,
+    TimeProvider clock,
+    ILogger<UnknownOutcomeResolver> logger) : BackgroundService
+{
+    private static readonly TimeSpan ClaimLease = TimeSpan.FromMinutes(1);
+
+    /// <summary>Resolves what is due now; returns how many attempts it worked on.</summary>
+    public async Task<int> ResolveDueAsync(CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var due = await database.ReadAsync(s => store.DueForResolutionAsync(s, now, 50), cancellationToken);
+        var worked = 0;
+        foreach (var attempt in due)
+        {
+            var claimed = await database.WriteAsync(s => store.ClaimForResolutionAsync(s, attempt, now + ClaimLease), cancellationToken);
+            if (!claimed)
+            {
+                continue;
+            }
+
+            worked++;
+            await processor.ResolveAsync(attempt with { ResolveAfter = now + ClaimLease }, cancellationToken);
+        }
+
+        return worked;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Resolver.Enabled)
+        {
+            return;
+        }
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await ResolveDueAsync(stoppingToken);
+                await Task.Delay(options.Resolver.PollInterval, clock, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception) when (exception is System.Data.Common.DbException or InvalidOperationException or HttpRequestException)
+            {
+                LogFailed(logger, exception);
+                await Task.Delay(options.Resolver.PollInterval, clock, stoppingToken);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 3100, Level = LogLevel.Warning, Message = "Resolving unknown PSP outcomes failed; will retry")]
+    private static partial void LogFailed(ILogger logger, Exception exception);
+}
