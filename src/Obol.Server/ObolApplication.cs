@@ -5,7 +5,10 @@ using Obol.Core.Merchants;
 using Obol.Core.Storage;
 using Obol.Payments;
 using Obol.Payments.Api;
+using Obol.Payments.Psp;
+using Obol.Payments.Webhooks;
 using Obol.PspSimulator;
+using Obol.PspSimulator.Webhooks;
 using Scalar.AspNetCore;
 
 namespace Obol.Server;
@@ -64,10 +67,12 @@ public static class ObolApplication
         if (HostsPspSimulator(app.Configuration))
         {
             app.MapPspSimulator();
+            app.Lifetime.ApplicationStarted.Register(() => SendSimulatorWebhooksHere(app.Services));
         }
 
         app.MapMerchantEndpoints();
         app.MapPaymentsEndpoints();
+        app.MapPspWebhookEndpoints();
         return app;
     }
 
@@ -78,6 +83,26 @@ public static class ObolApplication
     public static bool HostsPspSimulator(IConfiguration configuration) =>
         configuration.GetValue("Obol:PspSimulator:Enabled", true)
         && (string.IsNullOrEmpty(configuration["Obol:Payments:Stripe:BaseUrl"]) || string.IsNullOrEmpty(configuration["Obol:Payments:Adyen:BaseUrl"]));
+
+    /// <summary>
+    /// Points the in-process simulator's webhooks at this server's own PSP webhook endpoints (unless configured
+    /// otherwise), with the secrets the payments module verifies them with. Runs once the listening address is known.
+    /// </summary>
+    private static void SendSimulatorWebhooksHere(IServiceProvider services)
+    {
+        var targets = services.GetRequiredService<WebhookTargets>();
+        var self = services.GetRequiredService<PspBaseAddresses>().Self();
+        var payments = services.GetRequiredService<PaymentsOptions>();
+        if (targets.For(Psp.Stripe).Url is null)
+        {
+            targets.Set(Psp.Stripe, new WebhookTarget(new Uri(self, "webhooks/psp/stripe"), payments.Stripe.WebhookSecret));
+        }
+
+        if (targets.For(Psp.Adyen).Url is null)
+        {
+            targets.Set(Psp.Adyen, new WebhookTarget(new Uri(self, "webhooks/psp/adyen"), payments.Adyen.HmacKey));
+        }
+    }
 
     /// <summary>Migrates the database and makes the configured keys valid, before the server takes traffic.</summary>
     public static async Task PrepareAsync(WebApplication app, CancellationToken cancellationToken = default)

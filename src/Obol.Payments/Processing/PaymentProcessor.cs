@@ -208,6 +208,38 @@ public sealed partial class PaymentProcessor(
         }
     }
 
+    /// <summary>
+    /// Applies an outcome that a PSP reported by webhook to the open attempt it concerns, inside the caller's unit
+    /// of work. An event about an attempt that is already settled (a duplicate, or one that arrives after a newer
+    /// one) matches nothing and changes nothing, so a payment never moves backwards.
+    /// </summary>
+    public async Task<bool> ApplyReportedOutcomeAsync(
+        DbSession session, string paymentId, Func<Payment, IReadOnlyList<PaymentAttempt>, (PaymentAttempt Attempt, PspOutcome Outcome)?> match)
+    {
+        var payment = await store.GetPaymentForUpdateAsync(session, paymentId);
+        if (payment is null)
+        {
+            return false;
+        }
+
+        var open = (await store.GetAttemptsAsync(session, paymentId)).Where(a => OpenStatuses.Contains(a.Status)).ToList();
+        if (match(payment, open) is not { } found || found.Outcome.Kind is PspOutcomeKind.NotProcessed or PspOutcomeKind.Unknown)
+        {
+            return false;
+        }
+
+        if (found.Attempt.Operation == PaymentOperation.Authorize)
+        {
+            await ApplyAuthorizationAsync(session, payment, found.Attempt, found.Outcome, EventSource.Webhook);
+        }
+        else
+        {
+            await ApplyModificationAsync(session, payment, found.Attempt, found.Outcome, EventSource.Webhook);
+        }
+
+        return true;
+    }
+
     private async Task<Payment> DriveAuthorizationAsync(
         Payment payment, PaymentAttempt attempt, bool resume, EventSource source, CompleteRequest<Payment>? complete, CancellationToken cancellationToken)
     {

@@ -13,7 +13,8 @@ public sealed class PspBaseAddresses(IServer server, PaymentsOptions options)
 
     public Uri Adyen => new(WithSlash(options.Adyen.BaseUrl is { Length: > 0 } url ? url : new Uri(Self(), "sim/adyen/").ToString()));
 
-    private Uri Self()
+    /// <summary>This server's own base address (for the simulator to send webhooks back to).</summary>
+    public Uri Self()
     {
         var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
             ?? throw new InvalidOperationException("The server is not listening yet, so the in-process PSP simulator has no address.");

@@ -65,6 +65,27 @@ public sealed class PaymentStore(IdGenerator ids, TimeProvider clock)
         return row?.ToDomain();
     }
 
+    /// <summary>For PSP webhooks, which know our payment id but not the merchant.</summary>
+    public async Task<Payment?> GetPaymentForUpdateAsync(DbSession session, string paymentId)
+    {
+        var sql = $"SELECT {PaymentColumns} FROM payments WHERE id = @paymentId";
+        var row = await session.QuerySingleOrDefaultAsync<PaymentRow>(session.IsPostgres ? sql + " FOR UPDATE" : sql, new { paymentId });
+        return row?.ToDomain();
+    }
+
+    /// <summary>Records a verified webhook; false when this event id was seen before.</summary>
+    public async Task<bool> RecordWebhookAsync(DbSession session, string psp, string eventId, string type, string? paymentId, string payload) =>
+        await session.ExecuteAsync(
+            """
+            INSERT INTO psp_webhook_events (psp, event_id, type, payment_id, applied, payload, received_at)
+            VALUES (@psp, @eventId, @type, @paymentId, 0, @payload, @now)
+            ON CONFLICT (psp, event_id) DO NOTHING
+            """,
+            new { psp, eventId, type, paymentId, payload, now = clock.GetUtcNow() }) == 1;
+
+    public Task MarkWebhookAppliedAsync(DbSession session, string psp, string eventId) =>
+        session.ExecuteAsync("UPDATE psp_webhook_events SET applied = 1 WHERE psp = @psp AND event_id = @eventId", new { psp, eventId });
+
     public async Task<Payment?> FindByIdempotencyKeyAsync(DbSession session, string merchantId, string idempotencyKey, bool forUpdate = false)
     {
         var sql = $"SELECT {PaymentColumns} FROM payments WHERE merchant_id = @merchantId AND idempotency_key = @idempotencyKey";

@@ -1,0 +1,212 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+using Obol.Core.Errors;
+using Obol.Core.Storage;
+using Obol.Payments.Domain;
+using Obol.Payments.Processing;
+using Obol.Payments.Psp;
+using Obol.Payments.Psp.Adyen;
+using Obol.Payments.Psp.Stripe;
+using Obol.Payments.Storage;
+using Stripe;
+
+namespace Obol.Payments.Webhooks;
+
+/// <summary>
+/// PSP webhooks: verified (Stripe's signed header, Adyen's per-item HMAC) before anything is read, stored once
+/// by the PSP's event id, and applied to the open attempt they concern in the same transaction. A bad signature
+/// is a 400 and records nothing; a duplicate is a fast 200.
+/// </summary>
+public static class PspWebhookEndpoints
+{
+    private const long StripeToleranceSeconds = 300;
+
+    public static IEndpointRouteBuilder MapPspWebhookEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/webhooks/psp").WithTags("PSP webhooks");
+        group.MapPost("/stripe", StripeAsync);
+        group.MapPost("/adyen", AdyenAsync);
+        return endpoints;
+    }
+
+    private static async Task<IResult> StripeAsync(
+        HttpContext http, Database database, PaymentStore store, PaymentProcessor processor, PaymentsOptions options, TimeProvider clock)
+    {
+        var payload = await ReadBodyAsync(http);
+        Event stripeEvent;
+        try
+        {
+            stripeEvent = EventUtility.ConstructEvent(
+                payload, http.Request.Headers["Stripe-Signature"].ToString(), options.Stripe.WebhookSecret,
+                StripeToleranceSeconds, clock.GetUtcNow().ToUnixTimeSeconds(), throwOnApiVersionMismatch: false);
+        }
+        catch (StripeException)
+        {
+            throw InvalidSignature("The Stripe-Signature header does not match the payload (or is too old).");
+        }
+
+        var intent = stripeEvent.Data.Object as PaymentIntent;
+        var paymentId = intent?.Metadata?.GetValueOrDefault("obol_payment_id");
+        await database.WriteAsync(async session =>
+        {
+            if (!await store.RecordWebhookAsync(session, StripeConnector.PspName, stripeEvent.Id, stripeEvent.Type, paymentId, payload)
+                || paymentId is null || intent is null)
+            {
+                return;
+            }
+
+            var applied = await processor.ApplyReportedOutcomeAsync(session, paymentId, (payment, open) => MatchStripe(stripeEvent.Type, intent, payment, open));
+            if (applied)
+            {
+                await store.MarkWebhookAppliedAsync(session, StripeConnector.PspName, stripeEvent.Id);
+            }
+        }, http.RequestAborted);
+        return TypedResults.Ok(new { received = true });
+    }
+
+    private static (PaymentAttempt, PspOutcome)? MatchStripe(string type, PaymentIntent intent, Payment payment, IReadOnlyList<PaymentAttempt> open)
+    {
+        PaymentAttempt? Open(PaymentOperation operation) => open.LastOrDefault(a => a.Operation == operation && a.Psp == StripeConnector.PspName);
+        var authorize = Open(PaymentOperation.Authorize);
+        return type switch
+        {
+            "payment_intent.amount_capturable_updated" when authorize is not null => (authorize, new PspOutcome(PspOutcomeKind.Authorized, intent.Id)),
+            "payment_intent.succeeded" when authorize is not null => (authorize, new PspOutcome(PspOutcomeKind.Succeeded, intent.Id)),
+            "payment_intent.succeeded" when Open(PaymentOperation.Capture) is { } capture => (capture, new PspOutcome(PspOutcomeKind.Succeeded, intent.Id)),
+            "payment_intent.processing" when authorize is not null => (authorize, new PspOutcome(PspOutcomeKind.Pending, intent.Id)),
+            "payment_intent.payment_failed" when authorize is not null => (authorize, new PspOutcome(PspOutcomeKind.Declined, intent.Id,
+                intent.LastPaymentError?.DeclineCode == "insufficient_funds" ? "insufficient_funds" : "card_declined", intent.LastPaymentError?.Message ?? "Declined")),
+            "payment_intent.canceled" when Open(PaymentOperation.Cancel) is { } cancel => (cancel, new PspOutcome(PspOutcomeKind.Succeeded, intent.Id)),
+            _ => null,
+        };
+    }
+
+    private static async Task<IResult> AdyenAsync(HttpContext http, Database database, PaymentStore store, PaymentProcessor processor, PaymentsOptions options)
+    {
+        var payload = await ReadBodyAsync(http);
+        List<JsonElement> items;
+        try
+        {
+            using var document = JsonDocument.Parse(payload);
+            items = document.RootElement.GetProperty("notificationItems").EnumerateArray()
+                .Select(i => i.GetProperty("NotificationRequestItem").Clone()).ToList();
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            throw new ProblemException(400, "malformed_json", "Malformed notification", "Not an Adyen notification.");
+        }
+
+        var key = Convert.FromHexString(options.Adyen.HmacKey);
+        var notifications = items.Select(AdyenNotification.From).ToList();
+        if (notifications.Any(n => !n.HasValidSignature(key)))
+        {
+            throw InvalidSignature("An Adyen notification item's hmacSignature does not match.");
+        }
+
+        await database.WriteAsync(async session =>
+        {
+            for (var i = 0; i < notifications.Count; i++)
+            {
+                var n = notifications[i];
+                if (!await store.RecordWebhookAsync(session, AdyenConnector.PspName, n.EventId, n.EventCode, n.MerchantReference, items[i].GetRawText()))
+                {
+                    continue;
+                }
+
+                var applied = await processor.ApplyReportedOutcomeAsync(session, n.MerchantReference, (payment, open) => MatchAdyen(n, payment, open));
+                if (applied)
+                {
+                    await store.MarkWebhookAppliedAsync(session, AdyenConnector.PspName, n.EventId);
+                }
+            }
+        }, http.RequestAborted);
+
+        // Adyen expects this exact body to stop retrying.
+        return TypedResults.Text("[accepted]");
+    }
+
+    private static (PaymentAttempt, PspOutcome)? MatchAdyen(AdyenNotification n, Payment payment, IReadOnlyList<PaymentAttempt> open)
+    {
+        PaymentAttempt? Open(PaymentOperation operation) => open.LastOrDefault(a => a.Operation == operation && a.Psp == AdyenConnector.PspName);
+        var reference = n.OriginalReference ?? n.PspReference;
+        return n.EventCode switch
+        {
+            "AUTHORISATION" when Open(PaymentOperation.Authorize) is { } authorize => (authorize, n.Success
+                ? new PspOutcome(payment.CaptureMethod == CaptureMethod.Manual ? PspOutcomeKind.Authorized : PspOutcomeKind.Succeeded, n.PspReference)
+                : new PspOutcome(PspOutcomeKind.Declined, n.PspReference, n.Reason == "Not enough balance" ? "insufficient_funds" : "card_declined", n.Reason ?? "Refused")),
+            "CAPTURE" when Open(PaymentOperation.Capture) is { } capture => (capture, Modification(n, reference)),
+            "CANCELLATION" when Open(PaymentOperation.Cancel) is { } cancel => (cancel, Modification(n, reference)),
+            "REFUND" when Open(PaymentOperation.Refund) is { } refund => (refund, Modification(n, n.PspReference)),
+            _ => null,
+        };
+    }
+
+    private static PspOutcome Modification(AdyenNotification n, string reference) =>
+        n.Success ? new PspOutcome(PspOutcomeKind.Succeeded, reference) : new PspOutcome(PspOutcomeKind.Failed, reference, "psp_error", n.Reason ?? "Adyen refused the modification.");
+
+    private static async Task<string> ReadBodyAsync(HttpContext http)
+    {
+        http.Request.Body.Position = 0;
+        using var reader = new StreamReader(http.Request.Body, Encoding.UTF8, leaveOpen: true);
+        return await reader.ReadToEndAsync(http.RequestAborted);
+    }
+
+    private static ProblemException InvalidSignature(string detail) =>
+        new(400, "invalid_signature", "Invalid webhook signature", detail);
+
+    /// <summary>One Adyen notification item, with the HMAC signature check Adyen documents.</summary>
+    private sealed record AdyenNotification(
+        string PspReference, string? OriginalReference, string MerchantAccountCode, string MerchantReference,
+        long Value, string Currency, string EventCode, bool Success, string? Reason, string? Signature)
+    {
+        public string EventId => $"{EventCode}:{PspReference}:{(Success ? "true" : "false")}";
+
+        public static AdyenNotification From(JsonElement item)
+        {
+            var amount = item.GetProperty("amount");
+            return new AdyenNotification(
+                item.GetProperty("pspReference").GetString()!,
+                item.TryGetProperty("originalReference", out var original) ? original.GetString() : null,
+                item.GetProperty("merchantAccountCode").GetString()!,
+                item.GetProperty("merchantReference").GetString()!,
+                amount.GetProperty("value").GetInt64(),
+                amount.GetProperty("currency").GetString()!,
+                item.GetProperty("eventCode").GetString()!,
+                string.Equals(item.GetProperty("success").GetString(), "true", StringComparison.Ordinal),
+                item.TryGetProperty("reason", out var reason) ? reason.GetString() : null,
+                item.TryGetProperty("additionalData", out var data) && data.TryGetProperty("hmacSignature", out var signature) ? signature.GetString() : null);
+        }
+
+        public bool HasValidSignature(byte[] key)
+        {
+            if (Signature is null)
+            {
+                return false;
+            }
+
+            var fields = new[]
+            {
+                PspReference, OriginalReference ?? "", MerchantAccountCode, MerchantReference,
+                Value.ToString(System.Globalization.CultureInfo.InvariantCulture), Currency, EventCode, Success ? "true" : "false",
+            };
+            var signing = string.Join(":", fields.Select(f => f.Replace("\\", "\\\\", StringComparison.Ordinal).Replace(":", "\\:", StringComparison.Ordinal)));
+            var expected = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(signing));
+            byte[] actual;
+            try
+            {
+                actual = Convert.FromBase64String(Signature);
+            }
+            catch (FormatException)
+            {
+                return false;
+            }
+
+            return CryptographicOperations.FixedTimeEquals(expected, actual);
+        }
+    }
+}
