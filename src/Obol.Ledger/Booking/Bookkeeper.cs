@@ -421,14 +421,23 @@ internal sealed class Bookkeeper(IdGenerator ids, TimeProvider clock)
     {
         var connection = (NpgsqlConnection)session.Connection;
         await using var npgsql = new NpgsqlBatch(connection, (NpgsqlTransaction?)session.Transaction);
-        var t = batch.Transactions;
-        Add("""
-            INSERT INTO ledger_transactions (id, merchant_id, external_id, description, metadata, effective_at, created_at, reverses_transaction_id)
-            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[])
-            """,
-            Text(t.Select(x => x.Id)), Text(t.Select(x => x.MerchantId)), Text(t.Select(x => x.ExternalId)), Text(t.Select(x => x.Description)),
-            Text(t.Select(x => x.Metadata)), Instants(t.Select(x => x.EffectiveAt)), Instants(t.Select(x => x.CreatedAt)),
-            Text(t.Select(x => x.ReversesTransactionId)));
+        var bulk = batch.Entries.Count >= CopyThreshold;
+        if (bulk)
+        {
+            await CopyRowsAsync(connection, batch, session.CancellationToken);
+        }
+        else
+        {
+            var t = batch.Transactions;
+            Add("""
+                INSERT INTO ledger_transactions (id, merchant_id, external_id, description, metadata, effective_at, created_at, reverses_transaction_id)
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[])
+                """,
+                Text(t.Select(x => x.Id)), Text(t.Select(x => x.MerchantId)), Text(t.Select(x => x.ExternalId)), Text(t.Select(x => x.Description)),
+                Text(t.Select(x => x.Metadata)), Instants(t.Select(x => x.EffectiveAt)), Instants(t.Select(x => x.CreatedAt)),
+                Text(t.Select(x => x.ReversesTransactionId)));
+        }
+
         if (batch.Metadata.Count > 0)
         {
             var m = batch.Metadata;
@@ -436,15 +445,31 @@ internal sealed class Bookkeeper(IdGenerator ids, TimeProvider clock)
                 Text(m.Select(x => x.MerchantId)), Text(m.Select(x => x.Key)), Text(m.Select(x => x.Value)), Text(m.Select(x => x.TransactionId)));
         }
 
-        var r = batch.Transfers;
-        Add("""
-            INSERT INTO ledger_transfers (id, transaction_id, merchant_id, position, kind, debit_account_id, credit_account_id, amount, currency, pending_transfer_id, expires_at, created_at)
-            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::text[], $11::timestamptz[], $12::timestamptz[])
-            """,
-            Text(r.Select(x => x.Id)), Text(r.Select(x => x.TransactionId)), Text(r.Select(x => x.MerchantId)),
-            new NpgsqlParameter { Value = r.Select(x => x.Position).ToArray() }, Text(r.Select(x => x.Kind)), Text(r.Select(x => x.DebitAccountId)),
-            Text(r.Select(x => x.CreditAccountId)), Longs(r.Select(x => x.Amount)), Text(r.Select(x => x.Currency)),
-            Text(r.Select(x => x.PendingTransferId)), NullableInstants(r.Select(x => x.ExpiresAt)), Instants(r.Select(x => x.CreatedAt)));
+        if (!bulk)
+        {
+            var r = batch.Transfers;
+            Add("""
+                INSERT INTO ledger_transfers (id, transaction_id, merchant_id, position, kind, debit_account_id, credit_account_id, amount, currency, pending_transfer_id, expires_at, created_at)
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::text[], $11::timestamptz[], $12::timestamptz[])
+                """,
+                Text(r.Select(x => x.Id)), Text(r.Select(x => x.TransactionId)), Text(r.Select(x => x.MerchantId)),
+                new NpgsqlParameter { Value = r.Select(x => x.Position).ToArray() }, Text(r.Select(x => x.Kind)), Text(r.Select(x => x.DebitAccountId)),
+                Text(r.Select(x => x.CreditAccountId)), Longs(r.Select(x => x.Amount)), Text(r.Select(x => x.Currency)),
+                Text(r.Select(x => x.PendingTransferId)), NullableInstants(r.Select(x => x.ExpiresAt)), Instants(r.Select(x => x.CreatedAt)));
+
+            var e = batch.Entries;
+            Add("""
+                INSERT INTO ledger_entries (account_id, sequence, transfer_id, transaction_id, merchant_id, side, posted_amount, pending_amount,
+                                            debits_posted, credits_posted, debits_pending, credits_pending, effective_at, created_at)
+                SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[],
+                                     $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::timestamptz[], $14::timestamptz[])
+                """,
+                Text(e.Select(x => x.AccountId)), Longs(e.Select(x => x.Sequence)), Text(e.Select(x => x.TransferId)), Text(e.Select(x => x.TransactionId)),
+                Text(e.Select(x => x.MerchantId)), Text(e.Select(x => x.Side)), Longs(e.Select(x => x.PostedAmount)), Longs(e.Select(x => x.PendingAmount)),
+                Longs(e.Select(x => x.DebitsPosted)), Longs(e.Select(x => x.CreditsPosted)), Longs(e.Select(x => x.DebitsPending)),
+                Longs(e.Select(x => x.CreditsPending)), Instants(e.Select(x => x.EffectiveAt)), Instants(e.Select(x => x.CreatedAt)));
+        }
+
         if (batch.HoldsOpened.Count > 0)
         {
             Add("INSERT INTO ledger_pending_holds (transfer_id, expires_at) SELECT * FROM unnest($1::text[], $2::timestamptz[])",
@@ -456,17 +481,6 @@ internal sealed class Bookkeeper(IdGenerator ids, TimeProvider clock)
             Add("DELETE FROM ledger_pending_holds WHERE transfer_id = ANY($1)", Text(batch.HoldsEnded));
         }
 
-        var e = batch.Entries;
-        Add("""
-            INSERT INTO ledger_entries (account_id, sequence, transfer_id, transaction_id, merchant_id, side, posted_amount, pending_amount,
-                                        debits_posted, credits_posted, debits_pending, credits_pending, effective_at, created_at)
-            SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[],
-                                 $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::timestamptz[], $14::timestamptz[])
-            """,
-            Text(e.Select(x => x.AccountId)), Longs(e.Select(x => x.Sequence)), Text(e.Select(x => x.TransferId)), Text(e.Select(x => x.TransactionId)),
-            Text(e.Select(x => x.MerchantId)), Text(e.Select(x => x.Side)), Longs(e.Select(x => x.PostedAmount)), Longs(e.Select(x => x.PendingAmount)),
-            Longs(e.Select(x => x.DebitsPosted)), Longs(e.Select(x => x.CreditsPosted)), Longs(e.Select(x => x.DebitsPending)),
-            Longs(e.Select(x => x.CreditsPending)), Instants(e.Select(x => x.EffectiveAt)), Instants(e.Select(x => x.CreatedAt)));
         Add("""
             UPDATE ledger_accounts AS a
             SET debits_posted = v.dp, credits_posted = v.cp, debits_pending = v.dpe, credits_pending = v.cpe, last_sequence = v.seq
@@ -495,6 +509,96 @@ internal sealed class Bookkeeper(IdGenerator ids, TimeProvider clock)
 
         static NpgsqlParameter NullableInstants(IEnumerable<DateTimeOffset?> values) =>
             new() { Value = values.Select(v => v?.ToUniversalTime()).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz };
+    }
+
+    /// <summary>Above this many entries, binary COPY beats unnest: three extra round trips, much less work per row.</summary>
+    private const int CopyThreshold = 256;
+
+    private static async Task CopyRowsAsync(NpgsqlConnection connection, WriteBatch batch, CancellationToken cancellationToken)
+    {
+        await using (var writer = await connection.BeginBinaryImportAsync(
+            "COPY ledger_transactions (id, merchant_id, external_id, description, metadata, effective_at, created_at, reverses_transaction_id) FROM STDIN (FORMAT BINARY)",
+            cancellationToken))
+        {
+            foreach (var x in batch.Transactions)
+            {
+                await writer.StartRowAsync(cancellationToken);
+                await writer.WriteAsync(x.Id, NpgsqlDbType.Text, cancellationToken);
+                await writer.WriteAsync(x.MerchantId, NpgsqlDbType.Text, cancellationToken);
+                await WriteNullableAsync(writer, x.ExternalId, cancellationToken);
+                await WriteNullableAsync(writer, x.Description, cancellationToken);
+                await writer.WriteAsync(x.Metadata, NpgsqlDbType.Text, cancellationToken);
+                await writer.WriteAsync(x.EffectiveAt.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken);
+                await writer.WriteAsync(x.CreatedAt.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken);
+                await WriteNullableAsync(writer, x.ReversesTransactionId, cancellationToken);
+            }
+
+            await writer.CompleteAsync(cancellationToken);
+        }
+
+        await using (var writer = await connection.BeginBinaryImportAsync(
+            "COPY ledger_transfers (id, transaction_id, merchant_id, position, kind, debit_account_id, credit_account_id, amount, currency, pending_transfer_id, expires_at, created_at) FROM STDIN (FORMAT BINARY)",
+            cancellationToken))
+        {
+            foreach (var x in batch.Transfers)
+            {
+                await writer.StartRowAsync(cancellationToken);
+                await writer.WriteAsync(x.Id, NpgsqlDbType.Text, cancellationToken);
+                await writer.WriteAsync(x.TransactionId, NpgsqlDbType.Text, cancellationToken);
+                await writer.WriteAsync(x.MerchantId, NpgsqlDbType.Text, cancellationToken);
+                await writer.WriteAsync(x.Position, NpgsqlDbType.Integer, cancellationToken);
+                await writer.WriteAsync(x.Kind, NpgsqlDbType.Text, cancellationToken);
+                await writer.WriteAsync(x.DebitAccountId, NpgsqlDbType.Text, cancellationToken);
+                await writer.WriteAsync(x.CreditAccountId, NpgsqlDbType.Text, cancellationToken);
+                await writer.WriteAsync(x.Amount, NpgsqlDbType.Bigint, cancellationToken);
+                await writer.WriteAsync(x.Currency, NpgsqlDbType.Text, cancellationToken);
+                await WriteNullableAsync(writer, x.PendingTransferId, cancellationToken);
+                if (x.ExpiresAt is { } expiresAt)
+                {
+                    await writer.WriteAsync(expiresAt.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken);
+                }
+                else
+                {
+                    await writer.WriteNullAsync(cancellationToken);
+                }
+
+                await writer.WriteAsync(x.CreatedAt.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken);
+            }
+
+            await writer.CompleteAsync(cancellationToken);
+        }
+
+        await using (var writer = await connection.BeginBinaryImportAsync(
+            """
+            COPY ledger_entries (account_id, sequence, transfer_id, transaction_id, merchant_id, side, posted_amount, pending_amount,
+                                 debits_posted, credits_posted, debits_pending, credits_pending, effective_at, created_at) FROM STDIN (FORMAT BINARY)
+            """,
+            cancellationToken))
+        {
+            foreach (var x in batch.Entries)
+            {
+                await writer.StartRowAsync(cancellationToken);
+                await writer.WriteAsync(x.AccountId, NpgsqlDbType.Text, cancellationToken);
+                await writer.WriteAsync(x.Sequence, NpgsqlDbType.Bigint, cancellationToken);
+                await writer.WriteAsync(x.TransferId, NpgsqlDbType.Text, cancellationToken);
+                await writer.WriteAsync(x.TransactionId, NpgsqlDbType.Text, cancellationToken);
+                await writer.WriteAsync(x.MerchantId, NpgsqlDbType.Text, cancellationToken);
+                await writer.WriteAsync(x.Side, NpgsqlDbType.Text, cancellationToken);
+                await writer.WriteAsync(x.PostedAmount, NpgsqlDbType.Bigint, cancellationToken);
+                await writer.WriteAsync(x.PendingAmount, NpgsqlDbType.Bigint, cancellationToken);
+                await writer.WriteAsync(x.DebitsPosted, NpgsqlDbType.Bigint, cancellationToken);
+                await writer.WriteAsync(x.CreditsPosted, NpgsqlDbType.Bigint, cancellationToken);
+                await writer.WriteAsync(x.DebitsPending, NpgsqlDbType.Bigint, cancellationToken);
+                await writer.WriteAsync(x.CreditsPending, NpgsqlDbType.Bigint, cancellationToken);
+                await writer.WriteAsync(x.EffectiveAt.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken);
+                await writer.WriteAsync(x.CreatedAt.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken);
+            }
+
+            await writer.CompleteAsync(cancellationToken);
+        }
+
+        static Task WriteNullableAsync(NpgsqlBinaryImporter writer, string? value, CancellationToken cancellationToken) =>
+            value is null ? writer.WriteNullAsync(cancellationToken) : writer.WriteAsync(value, NpgsqlDbType.Text, cancellationToken);
     }
 
     private sealed class HoldRow

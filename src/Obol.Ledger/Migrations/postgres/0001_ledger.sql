@@ -30,10 +30,12 @@ CREATE TABLE ledger_transactions (
     metadata TEXT NOT NULL,
     effective_at TIMESTAMPTZ NOT NULL,
     created_at TIMESTAMPTZ NOT NULL,
-    reverses_transaction_id TEXT UNIQUE REFERENCES ledger_transactions (id)
+    reverses_transaction_id TEXT REFERENCES ledger_transactions (id)
 );
 CREATE UNIQUE INDEX ledger_transactions_external_id ON ledger_transactions (merchant_id, external_id) WHERE external_id IS NOT NULL;
 CREATE INDEX ledger_transactions_merchant ON ledger_transactions (merchant_id, id);
+-- A transaction is reversed at most once.
+CREATE UNIQUE INDEX ledger_transactions_reverses ON ledger_transactions (reverses_transaction_id) WHERE reverses_transaction_id IS NOT NULL;
 
 CREATE TABLE ledger_transaction_metadata (
     merchant_id TEXT NOT NULL,
@@ -44,22 +46,27 @@ CREATE TABLE ledger_transaction_metadata (
 );
 
 -- kind: posted (single phase), pending (a hold), and the three ways a hold ends: post_pending, void_pending, expire_pending.
+-- Transfers and entries carry no foreign keys to accounts and transactions: the bookkeeper writes them only for
+-- accounts it has just locked and read, and a per-row key check would cost more than the row itself.
+-- Verification recomputes every account from its entries instead.
 CREATE TABLE ledger_transfers (
     id TEXT PRIMARY KEY,
-    transaction_id TEXT NOT NULL REFERENCES ledger_transactions (id),
+    transaction_id TEXT NOT NULL,
     merchant_id TEXT NOT NULL,
     position INTEGER NOT NULL,
     kind TEXT NOT NULL CHECK (kind IN ('posted', 'pending', 'post_pending', 'void_pending', 'expire_pending')),
-    debit_account_id TEXT NOT NULL REFERENCES ledger_accounts (id),
-    credit_account_id TEXT NOT NULL REFERENCES ledger_accounts (id),
+    debit_account_id TEXT NOT NULL,
+    credit_account_id TEXT NOT NULL,
     amount BIGINT NOT NULL CHECK (amount >= 0),
     currency TEXT NOT NULL,
-    pending_transfer_id TEXT UNIQUE REFERENCES ledger_transfers (id),
+    pending_transfer_id TEXT REFERENCES ledger_transfers (id),
     expires_at TIMESTAMPTZ,
     created_at TIMESTAMPTZ NOT NULL,
     CHECK (debit_account_id <> credit_account_id)
 );
 CREATE INDEX ledger_transfers_transaction ON ledger_transfers (transaction_id, position);
+-- A hold ends once: at most one transfer posts, voids or expires it.
+CREATE UNIQUE INDEX ledger_transfers_pending ON ledger_transfers (pending_transfer_id) WHERE pending_transfer_id IS NOT NULL;
 
 -- Open holds: a work list (deleted when the hold is posted, voided or expired), not part of the books.
 CREATE TABLE ledger_pending_holds (
@@ -71,7 +78,7 @@ CREATE INDEX ledger_pending_holds_expiry ON ledger_pending_holds (expires_at) WH
 -- One entry per transfer per account. posted_amount / pending_amount are the change on the entry's side;
 -- the four balance columns are the account's balances after the entry.
 CREATE TABLE ledger_entries (
-    account_id TEXT NOT NULL REFERENCES ledger_accounts (id),
+    account_id TEXT NOT NULL,
     sequence BIGINT NOT NULL,
     transfer_id TEXT NOT NULL,
     transaction_id TEXT NOT NULL,
