@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Obol.Core;
 using Obol.Core.Storage;
 
@@ -124,6 +125,7 @@ public sealed record LedgerAccount
     /// <summary>Set when the balances are as of a past instant.</summary>
     public DateTimeOffset? AsOf { get; init; }
 
+    [JsonIgnore]
     public AccountBalances Balances => new(DebitsPosted, CreditsPosted, DebitsPending, CreditsPending);
 }
 
@@ -190,6 +192,7 @@ public sealed record BookedTransaction(LedgerTransaction Transaction, bool Creat
 /// <summary>One transaction's outcome in a bulk booking: booked (or found by external id), or rejected.</summary>
 public sealed record BookingOutcome(BookedTransaction? Booked, Core.Errors.ProblemException? Rejection)
 {
+    [JsonIgnore]
     public bool IsBooked => Booked is not null;
 }
 
