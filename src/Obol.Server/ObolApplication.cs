@@ -3,6 +3,7 @@ using Obol.Core;
 using Obol.Core.Http;
 using Obol.Core.Merchants;
 using Obol.Core.Storage;
+using Obol.Ledger;
 using Obol.Payments;
 using Obol.Payments.Api;
 using Obol.Payments.Psp;
@@ -40,6 +41,7 @@ public static class ObolApplication
         });
 
         builder.Services.AddObolCore(builder.Configuration);
+        builder.Services.AddObolLedger();
         builder.Services.AddObolPayments();
         if (HostsPspSimulator(builder.Configuration))
         {
@@ -71,6 +73,7 @@ public static class ObolApplication
         }
 
         app.MapMerchantEndpoints();
+        app.MapLedgerEndpoints();
         app.MapPaymentsEndpoints();
         app.MapPspWebhookEndpoints();
         return app;
