@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Obol.Core.Storage;
+using Obol.Payments.Bookkeeping;
 using Obol.Payments.Processing;
 using Obol.Payments.Psp;
 using Obol.Payments.Psp.Adyen;
@@ -44,6 +45,7 @@ public static class PaymentsServiceCollectionExtensions
 
         services.AddSingleton<PspRouter>();
         services.AddSingleton<PaymentStore>();
+        services.AddSingleton<PaymentPostings>();
         services.AddSingleton<PaymentProcessor>();
         services.AddSingleton<UnknownOutcomeResolver>();
         services.AddHostedService(sp => sp.GetRequiredService<UnknownOutcomeResolver>());

@@ -80,6 +80,9 @@ public class FaultSuiteTests
             Assert.True(expected == payment.Status, $"{payment.Id} is {payment.Status} but the PSP says {truth}");
             Assert.Equal(captured.Sum(c => c.GetProperty("amountCaptured").GetInt64()), payment.AmountCaptured);
         }
+
+        await server.AssertLedgerBalancedAsync();
+        Assert.Equal((payments.Sum(p => p.AmountCaptured), 0, 0), await server.AccountAsync("merchant_payable"));
     }
 
     private sealed class PaymentState

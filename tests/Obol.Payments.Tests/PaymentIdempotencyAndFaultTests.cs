@@ -35,6 +35,7 @@ public class PaymentIdempotencyAndFaultTests
     public async Task A_psp_timeout_leaves_the_payment_processing_until_the_resolver_finds_the_charge(DatabaseProvider provider)
     {
         await using var server = await PaymentsServer.StartAsync(provider);
+        await server.SetFaultsAsync("""{"seed":3,"stripe":{"webhooks":{"dropRate":1}}}""");
 
         var payment = await server.CreatedAsync("pm_card_timeout", 3100);
         var id = payment.GetProperty("id").GetString()!;
@@ -50,6 +51,26 @@ public class PaymentIdempotencyAndFaultTests
         Assert.Single(await server.ChargesAsync(id));
         var events = await (await server.Client.GetAsync($"/v1/payments/{id}/events")).ReadJsonAsync();
         Assert.Equal("resolver", events.GetProperty("data").EnumerateArray().Last().GetProperty("source").GetString());
+        await server.AssertLedgerBalancedAsync();
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task A_psp_timeout_can_be_settled_first_by_the_psps_webhook(DatabaseProvider provider)
+    {
+        await using var server = await PaymentsServer.StartAsync(provider);
+
+        var id = (await server.CreatedAsync("pm_card_timeout", 3200)).GetProperty("id").GetString()!;
+
+        var payment = await server.GetAsync(id);
+        Assert.Equal("captured", payment.GetProperty("status").GetString());
+        var sources = (await (await server.Client.GetAsync($"/v1/payments/{id}/events")).ReadJsonAsync())
+            .GetProperty("data").EnumerateArray().Select(e => e.GetProperty("source").GetString()).ToList();
+        Assert.Contains("webhook", sources);
+        Assert.Equal(0, await server.Service<UnknownOutcomeResolver>().ResolveDueAsync(CancellationToken.None));
+        Assert.Single(await server.ChargesAsync(id));
+        Assert.Equal((3200, 0, 0), await server.AccountAsync("merchant_payable"));
     }
 
     [Theory]

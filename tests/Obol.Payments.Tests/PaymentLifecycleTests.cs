@@ -22,6 +22,9 @@ public class PaymentLifecycleTests
         var charges = await server.ChargesAsync(payment.GetProperty("id").GetString());
         var charge = Assert.Single(charges);
         Assert.Equal(1999, charge.GetProperty("amountCaptured").GetInt64());
+        Assert.Equal((1999, 0, 0), await server.AccountAsync("merchant_payable"));
+        Assert.Equal((1999, 0, 0), await server.AccountAsync("psp_receivable"));
+        await server.AssertLedgerBalancedAsync();
 
         var events = await (await server.Client.GetAsync($"/v1/payments/{payment.GetProperty("id").GetString()}/events")).ReadJsonAsync();
         Assert.Equal(["payment.created", "payment.captured"], events.GetProperty("data").EnumerateArray().Select(e => e.GetProperty("type").GetString()));
@@ -37,12 +40,14 @@ public class PaymentLifecycleTests
         var id = payment.GetProperty("id").GetString();
         Assert.Equal("authorized", payment.GetProperty("status").GetString());
         Assert.Equal(5000, payment.GetProperty("amountCapturable").GetInt64());
+        Assert.Equal((0, 0, 5000), await server.AccountAsync("merchant_payable"));
 
         await (await server.Client.PostJsonAsync($"/v1/payments/{id}/capture", """{"amount":6000}""")).ReadProblemAsync(400, "amount_exceeds_capturable");
         var captured = await (await server.Client.PostJsonAsync($"/v1/payments/{id}/capture", """{"amount":4000}""")).ReadJsonAsync();
         Assert.Equal("captured", captured.GetProperty("status").GetString());
         Assert.Equal(4000, captured.GetProperty("amountCaptured").GetInt64());
         Assert.Equal(0, captured.GetProperty("amountCapturable").GetInt64());
+        Assert.Equal((4000, 0, 0), await server.AccountAsync("merchant_payable"));
 
         var first = await server.Client.PostJsonAsync($"/v1/payments/{id}/refunds", """{"amount":1500,"reason":"requested_by_customer"}""");
         Assert.Equal(HttpStatusCode.Created, first.StatusCode);
@@ -62,6 +67,9 @@ public class PaymentLifecycleTests
         Assert.Equal(id, fetched.GetProperty("paymentId").GetString());
         var charge = Assert.Single(await server.ChargesAsync(id));
         Assert.Equal(4000, charge.GetProperty("amountRefunded").GetInt64());
+        Assert.Equal((0, 0, 0), await server.AccountAsync("merchant_payable"));
+        Assert.Equal((0, 0, 0), await server.AccountAsync("psp_receivable"));
+        await server.AssertLedgerBalancedAsync();
     }
 
     [Theory]
@@ -98,6 +106,8 @@ public class PaymentLifecycleTests
         Assert.Equal(0, cancelled.GetProperty("amountCapturable").GetInt64());
         await (await server.Client.PostJsonAsync($"/v1/payments/{id}/capture", "{}")).ReadProblemAsync(409, "invalid_state_transition");
         Assert.Equal("canceled", Assert.Single(await server.ChargesAsync(id)).GetProperty("status").GetString());
+        Assert.Equal((0, 0, 0), await server.AccountAsync("merchant_payable"));
+        await server.AssertLedgerBalancedAsync();
     }
 
     [Theory]
@@ -118,6 +128,8 @@ public class PaymentLifecycleTests
         Assert.Contains(final, new[] { "captured", "cancelled" });
         var charge = Assert.Single(await server.ChargesAsync(id));
         Assert.Equal(final == "captured" ? "captured" : "canceled", charge.GetProperty("status").GetString());
+        Assert.Equal((final == "captured" ? 900 : 0, 0, 0), await server.AccountAsync("merchant_payable"));
+        await server.AssertLedgerBalancedAsync();
     }
 
     [Theory]

@@ -70,6 +70,21 @@ public sealed class PaymentsServer : IAsyncDisposable
         return charges!;
     }
 
+    /// <summary>Recomputes the whole ledger from its entries and fails the test on any broken invariant.</summary>
+    public async Task AssertLedgerBalancedAsync()
+    {
+        var report = await Service<Database>().ReadAsync(s => Service<Obol.Ledger.ILedger>().VerifyAsync(s, null), CancellationToken.None);
+        Assert.True(report.Ok, string.Join("; ", report.Problems.Select(p => $"{p.Code} {p.AccountId}: {p.Detail}")));
+    }
+
+    /// <summary>The posted balance and the pending amounts of one of the default merchant's platform accounts.</summary>
+    public async Task<(long Balance, long DebitsPending, long CreditsPending)> AccountAsync(string code, string currency = "USD")
+    {
+        var account = await Service<Database>().WriteAsync(s => Service<Obol.Ledger.ILedger>().GetOrCreatePlatformAccountAsync(
+            s, Obol.Core.Merchants.ApiKeys.DefaultMerchantId, code, Obol.Core.Currency.FromCode(currency)), CancellationToken.None);
+        return (account.Balance, account.DebitsPending, account.CreditsPending);
+    }
+
     public Task SetFaultsAsync(string json) => Client.PostJsonAsync("/sim/faults", json);
 
     public T Service<T>()

@@ -23,6 +23,9 @@ public sealed record Payment
     public string? PspReference { get; init; }
     public PaymentError? LastError { get; init; }
 
+    /// <summary>The ledger's pending transfer holding the authorized amount.</summary>
+    public string? LedgerHoldTransferId { get; init; }
+
     /// <summary>A capture or cancel under way at a PSP; another one waits (409) until it is known.</summary>
     public PaymentOperation? OperationInFlight { get; init; }
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Obol.Core.Errors;
 using Obol.Core.Storage;
+using Obol.Payments.Bookkeeping;
 using Obol.Payments.Domain;
 using Obol.Payments.Psp;
 using Obol.Payments.Storage;
@@ -17,6 +18,7 @@ public sealed partial class PaymentProcessor(
     Database database,
     PaymentStore store,
     PspRouter router,
+    PaymentPostings postings,
     PaymentsOptions options,
     ILogger<PaymentProcessor> logger)
 {
@@ -299,11 +301,16 @@ public sealed partial class PaymentProcessor(
         {
             case PspOutcomeKind.Authorized:
                 await CloseAttemptAsync(session, attempt, AttemptStatus.Succeeded, outcome, now);
-                await SaveTransitionAsync(session, current, withPsp with { Status = PaymentStatus.Authorized, AmountCapturable = current.Amount, LastError = null }, "payment.authorized", source);
+                var hold = await postings.HoldAuthorizationAsync(session, current, attempt);
+                await SaveTransitionAsync(session, current, withPsp with
+                {
+                    Status = PaymentStatus.Authorized, AmountCapturable = current.Amount, LastError = null, LedgerHoldTransferId = hold,
+                }, "payment.authorized", source);
                 return (await ReloadAsync(session, current), null);
 
             case PspOutcomeKind.Succeeded:
                 await CloseAttemptAsync(session, attempt, AttemptStatus.Succeeded, outcome, now);
+                await postings.CaptureAsync(session, current, attempt, current.Amount);
                 await SaveTransitionAsync(session, current, withPsp with { Status = PaymentStatus.Captured, AmountCapturable = 0, AmountCaptured = current.Amount, LastError = null }, "payment.captured", source);
                 return (await ReloadAsync(session, current), null);
 
@@ -395,12 +402,14 @@ public sealed partial class PaymentProcessor(
                 switch (attempt.Operation)
                 {
                     case PaymentOperation.Capture:
+                        await postings.CaptureAsync(session, current, attempt, attempt.Amount);
                         await SaveTransitionAsync(session, current, current with
                         {
                             Status = PaymentStatus.Captured, AmountCaptured = attempt.Amount, AmountCapturable = 0, OperationInFlight = null, LastError = null, UpdatedAt = now,
                         }, "payment.captured", source, new { amount = attempt.Amount, released = current.AmountCapturable - attempt.Amount });
                         break;
                     case PaymentOperation.Cancel:
+                        await postings.ReleaseAsync(session, current, attempt);
                         await SaveTransitionAsync(session, current, current with
                         {
                             Status = PaymentStatus.Cancelled, AmountCapturable = 0, OperationInFlight = null, LastError = null, UpdatedAt = now,
@@ -408,6 +417,7 @@ public sealed partial class PaymentProcessor(
                         break;
                     case PaymentOperation.Refund:
                         var refunded = current.AmountRefunded + attempt.Amount;
+                        await postings.RefundAsync(session, current, attempt);
                         await store.UpdateRefundAsync(session, refund! with { Status = RefundStatus.Succeeded, PspReference = outcome.PspReference, UpdatedAt = now });
                         await SaveTransitionAsync(session, current, current with
                         {

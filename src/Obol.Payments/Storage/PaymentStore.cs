@@ -15,7 +15,8 @@ public sealed class PaymentStore(IdGenerator ids, TimeProvider clock)
         capture_method AS CaptureMethod, payment_method AS PaymentMethod, description AS Description, metadata AS Metadata,
         status AS Status, amount_capturable AS AmountCapturable, amount_captured AS AmountCaptured, amount_refunded AS AmountRefunded,
         amount_refunding AS AmountRefunding, psp AS Psp, psp_reference AS PspReference, last_error_code AS LastErrorCode,
-        last_error_message AS LastErrorMessage, operation_in_flight AS OperationInFlight, created_at AS CreatedAt, updated_at AS UpdatedAt
+        last_error_message AS LastErrorMessage, operation_in_flight AS OperationInFlight, ledger_hold_transfer_id AS LedgerHoldTransferId,
+        created_at AS CreatedAt, updated_at AS UpdatedAt
         """;
 
     private const string AttemptColumns = """
@@ -52,7 +53,7 @@ public sealed class PaymentStore(IdGenerator ids, TimeProvider clock)
             UPDATE payments SET status = @Status, amount_capturable = @AmountCapturable, amount_captured = @AmountCaptured,
                 amount_refunded = @AmountRefunded, amount_refunding = @AmountRefunding, psp = @Psp, psp_reference = @PspReference,
                 last_error_code = @LastErrorCode, last_error_message = @LastErrorMessage, operation_in_flight = @OperationInFlight,
-                updated_at = @UpdatedAt
+                ledger_hold_transfer_id = @LedgerHoldTransferId, updated_at = @UpdatedAt
             WHERE id = @Id
             """,
             PaymentRow.From(payment));
@@ -230,6 +231,7 @@ public sealed class PaymentStore(IdGenerator ids, TimeProvider clock)
         public string? LastErrorCode { get; init; }
         public string? LastErrorMessage { get; init; }
         public string? OperationInFlight { get; init; }
+        public string? LedgerHoldTransferId { get; init; }
         public DateTimeOffset CreatedAt { get; init; }
         public DateTimeOffset UpdatedAt { get; init; }
 
@@ -240,7 +242,7 @@ public sealed class PaymentStore(IdGenerator ids, TimeProvider clock)
             Metadata = JsonSerializer.Serialize(p.Metadata), Status = EnumText.ToSnake(p.Status), AmountCapturable = p.AmountCapturable,
             AmountCaptured = p.AmountCaptured, AmountRefunded = p.AmountRefunded, AmountRefunding = p.AmountRefunding, Psp = p.Psp,
             PspReference = p.PspReference, LastErrorCode = p.LastError?.Code, LastErrorMessage = p.LastError?.Message,
-            OperationInFlight = Snake(p.OperationInFlight), CreatedAt = p.CreatedAt, UpdatedAt = p.UpdatedAt,
+            OperationInFlight = Snake(p.OperationInFlight), LedgerHoldTransferId = p.LedgerHoldTransferId, CreatedAt = p.CreatedAt, UpdatedAt = p.UpdatedAt,
         };
 
         public Payment ToDomain() => new()
@@ -251,7 +253,7 @@ public sealed class PaymentStore(IdGenerator ids, TimeProvider clock)
             AmountCapturable = AmountCapturable, AmountCaptured = AmountCaptured, AmountRefunded = AmountRefunded, AmountRefunding = AmountRefunding,
             Psp = Psp, PspReference = PspReference, LastError = LastErrorCode is null ? null : new PaymentError(LastErrorCode, LastErrorMessage ?? ""),
             OperationInFlight = OperationInFlight is null ? null : EnumText.Parse<PaymentOperation>(OperationInFlight),
-            CreatedAt = CreatedAt, UpdatedAt = UpdatedAt,
+            LedgerHoldTransferId = LedgerHoldTransferId, CreatedAt = CreatedAt, UpdatedAt = UpdatedAt,
         };
     }
 

@@ -1,0 +1,84 @@
+using Obol.Core;
+using Obol.Core.Storage;
+using Obol.Ledger;
+using Obol.Payments.Domain;
+
+namespace Obol.Payments.Bookkeeping;
+
+/// <summary>
+/// What each payment outcome books, in the same unit of work as the outcome itself. Money the PSP owes us for
+/// the merchant is <c>psp_receivable</c> (asset) against <c>merchant_payable</c> (liability):
+/// authorization holds it as a pending transfer, capture posts the hold (the rest released), an automatic
+/// capture posts directly, cancel voids the hold, a refund moves it back. Each booking's external id is the PSP
+/// attempt id, so no outcome can be booked twice. Fees are booked when settlement reports them.
+/// </summary>
+public sealed class PaymentPostings(ILedger ledger)
+{
+    /// <summary>Holds for a card authorization last as long as the networks keep them (7 days is typical).</summary>
+    private static readonly TimeSpan AuthorizationHold = TimeSpan.FromDays(7);
+
+    public async Task<string> HoldAuthorizationAsync(DbSession session, Payment payment, PaymentAttempt attempt)
+    {
+        var (receivable, payable) = await AccountsAsync(session, payment);
+        var booked = await ledger.CreateTransactionAsync(session, payment.MerchantId, new NewTransaction(
+            [new NewTransfer(receivable, payable, payment.Amount, Currency.FromCode(payment.Currency)) { Pending = true, Timeout = AuthorizationHold }])
+        {
+            ExternalId = attempt.Id,
+            Description = $"Authorization of {payment.Id}",
+            Metadata = Metadata(payment, attempt),
+        });
+        return booked.Transaction.Transfers.Single().Id;
+    }
+
+    public async Task CaptureAsync(DbSession session, Payment payment, PaymentAttempt attempt, long amount)
+    {
+        var details = new TransferResolution { ExternalId = attempt.Id, Description = $"Capture of {payment.Id}", Metadata = Metadata(payment, attempt) };
+        if (payment.LedgerHoldTransferId is { } hold)
+        {
+            await ledger.PostPendingTransferAsync(session, payment.MerchantId, hold, amount, details);
+            return;
+        }
+
+        var (receivable, payable) = await AccountsAsync(session, payment);
+        await ledger.CreateTransactionAsync(session, payment.MerchantId, new NewTransaction(
+            [new NewTransfer(receivable, payable, amount, Currency.FromCode(payment.Currency))])
+        {
+            ExternalId = details.ExternalId,
+            Description = details.Description,
+            Metadata = details.Metadata,
+        });
+    }
+
+    public Task ReleaseAsync(DbSession session, Payment payment, PaymentAttempt attempt) =>
+        payment.LedgerHoldTransferId is { } hold
+            ? ledger.VoidPendingTransferAsync(session, payment.MerchantId, hold,
+                new TransferResolution { ExternalId = attempt.Id, Description = $"Cancellation of {payment.Id}", Metadata = Metadata(payment, attempt) })
+            : Task.CompletedTask;
+
+    public async Task RefundAsync(DbSession session, Payment payment, PaymentAttempt attempt)
+    {
+        var (receivable, payable) = await AccountsAsync(session, payment);
+        await ledger.CreateTransactionAsync(session, payment.MerchantId, new NewTransaction(
+            [new NewTransfer(payable, receivable, attempt.Amount, Currency.FromCode(payment.Currency))])
+        {
+            ExternalId = attempt.Id,
+            Description = $"Refund {attempt.RefundId} of {payment.Id}",
+            Metadata = Metadata(payment, attempt),
+        });
+    }
+
+    private async Task<(string Receivable, string Payable)> AccountsAsync(DbSession session, Payment payment)
+    {
+        var currency = Currency.FromCode(payment.Currency);
+        var receivable = await ledger.GetOrCreatePlatformAccountAsync(session, payment.MerchantId, "psp_receivable", currency);
+        var payable = await ledger.GetOrCreatePlatformAccountAsync(session, payment.MerchantId, "merchant_payable", currency);
+        return (receivable.Id, payable.Id);
+    }
+
+    private static Dictionary<string, string> Metadata(Payment payment, PaymentAttempt attempt) => new(StringComparer.Ordinal)
+    {
+        ["payment_id"] = payment.Id,
+        ["attempt_id"] = attempt.Id,
+        ["psp"] = attempt.Psp,
+    };
+}
