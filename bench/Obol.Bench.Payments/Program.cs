@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using Npgsql;
+using Obol.Server;
+
+// Payments created and captured per second through HTTP (automatic capture, in-process simulator with no
+// latency), on SQLite and PostgreSQL, from concurrent clients. bench/payments.sh runs pgbench's TPC-B on the same
+// PostgreSQL cluster in the same run as the yardstick.
+var seconds = int.Parse(Environment.GetEnvironmentVariable("OBOL_BENCH_SECONDS") ?? "10", CultureInfo.InvariantCulture);
+var clients = int.Parse(Environment.GetEnvironmentVariable("OBOL_BENCH_CLIENTS") ?? "16", CultureInfo.InvariantCulture);
+var postgres = Environment.GetEnvironmentVariable("OBOL_BENCH_POSTGRES");
+const string Key = "sk_test_benchmarkkey00000000000000000001";
+
+var databases = new List<(string Provider, string ConnectionString)>
+{
+    ("sqlite", $"Data Source={Path.Combine(Path.GetTempPath(), $"obol-bench-{Guid.NewGuid():N}.db")}"),
+};
+if (!string.IsNullOrEmpty(postgres))
+{
+    var name = $"obol_bench_{Guid.NewGuid():N}";
+    await using (var admin = new NpgsqlConnection(postgres))
+    {
+        await admin.OpenAsync();
+        await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", admin);
+        await create.ExecuteNonQueryAsync();
+    }
+
+    databases.Add(("postgres", new NpgsqlConnectionStringBuilder(postgres) { Database = name, MaxPoolSize = 100 }.ConnectionString));
+}
+
+Console.WriteLine($"clients={clients} seconds={seconds}");
+foreach (var (provider, connectionString) in databases)
+{
+    var builder = ObolApplication.CreateBuilder(
+    [
+        "--urls=http://127.0.0.1:0", "--environment=Production", $"--Obol:Database:Provider={provider}",
+        $"--ConnectionStrings:Obol={connectionString}", $"--Obol:BootstrapApiKey={Key}", "--Obol:PrintDevelopmentKey=false",
+        "--Logging:LogLevel:Default=Warning",
+    ]);
+    await using var app = ObolApplication.Build(builder);
+    await ObolApplication.PrepareAsync(app);
+    await app.StartAsync();
+    using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients * 2 }) { BaseAddress = new Uri(app.Urls.First()) };
+    http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
+
+    await RunAsync(http, clients, TimeSpan.FromSeconds(2), record: null);
+    var latencies = new List<double>[clients];
+    for (var i = 0; i < clients; i++)
+    {
+        latencies[i] = [];
+    }
+
+    var elapsed = await RunAsync(http, clients, TimeSpan.FromSeconds(seconds), latencies);
+    var all = latencies.SelectMany(l => l).Order().ToArray();
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"{provider}: payments_per_second={all.Length / elapsed.TotalSeconds:F0} payments={all.Length} p50_ms={Percentile(all, 0.50):F1} p99_ms={Percentile(all, 0.99):F1}"));
+    await app.StopAsync();
+}
+
+static async Task<TimeSpan> RunAsync(HttpClient http, int clients, TimeSpan duration, List<double>[]? record)
+{
+    var stopwatch = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, clients).Select(async client =>
+    {
+        while (stopwatch.Elapsed < duration)
+        {
+            var started = Stopwatch.GetTimestamp();
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/payments")
+            {
+                Content = new StringContent("""{"amount":1999,"currency":"USD","paymentMethod":"pm_card_visa"}""", Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString("N"));
+            using var response = await http.SendAsync(request);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new InvalidOperationException($"Create failed: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            }
+
+            record?[client].Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+    }));
+    return stopwatch.Elapsed;
+}
+
+static double Percentile(double[] sorted, double p) =>
+    sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(p * sorted.Length) - 1)];
