@@ -11,7 +11,8 @@ using Obol.Ledger.GroupCommit;
 
 // Ledger throughput: (a) one transfer per commit from 8 concurrent callers, against (b) the same callers through
 // group commit, one transaction per call and a bulk call of many. PostgreSQL needs OBOL_BENCH_POSTGRES (an admin
-// connection string; bench/ledger.sh starts a throwaway cluster and sets it); SQLite runs in a temporary file.
+// connection string; bench/ledger.sh starts a throwaway cluster and sets it); SQLite runs in a temporary file
+// (OBOL_BENCH_SKIP_SQLITE=1 leaves it out). OBOL_BENCH_WRITERS sets the group-commit writers (default 2).
 const int Callers = 8;
 const int Accounts = 1000;
 const int BulkSize = 1000;
@@ -38,7 +39,10 @@ else
     Console.WriteLine("OBOL_BENCH_POSTGRES is not set: PostgreSQL skipped (run bench/ledger.sh).");
 }
 
-providers.Add(("SQLite", new DatabaseOptions(DatabaseProvider.Sqlite, $"Data Source={Path.Combine(Path.GetTempPath(), $"obol-bench-{Guid.NewGuid():N}.db")}")));
+if (Environment.GetEnvironmentVariable("OBOL_BENCH_SKIP_SQLITE") is not "1")
+{
+    providers.Add(("SQLite", new DatabaseOptions(DatabaseProvider.Sqlite, $"Data Source={Path.Combine(Path.GetTempPath(), $"obol-bench-{Guid.NewGuid():N}.db")}")));
+}
 
 Console.WriteLine($"{Callers} callers, {Accounts} accounts, {phase.TotalSeconds:F0}s per measurement, bulk calls of {BulkSize}, {Environment.ProcessorCount} cores");
 foreach (var (providerName, options) in providers)
@@ -69,7 +73,7 @@ foreach (var (providerName, options) in providers)
     var single = await MeasureAsync(phase, 1, async random =>
         await database.WriteAsync(s => ledger.CreateTransactionAsync(s, Merchant, RandomTransaction(random)), CancellationToken.None));
 
-    await using var groupCommit = new LedgerGroupCommit(database, bookkeeper, new LedgerGroupCommitOptions());
+    await using var groupCommit = new LedgerGroupCommit(database, bookkeeper, new LedgerGroupCommitOptions { Writers = int.Parse(Environment.GetEnvironmentVariable("OBOL_BENCH_WRITERS") ?? "2", CultureInfo.InvariantCulture) });
     var grouped = await MeasureAsync(phase, 1, async random => await groupCommit.BookAsync(Merchant, RandomTransaction(random)));
     var bulk = await MeasureAsync(phase, BulkSize, async random =>
     {

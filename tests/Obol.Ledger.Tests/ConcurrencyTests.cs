@@ -99,6 +99,52 @@ public class ConcurrencyTests(ITestOutputHelper output)
         await AssertWithinLimitsAsync(ledger, accounts);
     }
 
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task Concurrent_bookings_of_one_external_id_book_it_once(DatabaseProvider provider)
+    {
+        await using var ledger = await LedgerFixture.CreateAsync(provider);
+        var a = await ledger.AccountAsync("a");
+        var b = await ledger.AccountAsync("b", AccountType.Liability);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => ledger.TransferAsync(a.Id, b.Id, 25, externalId: "once"))));
+
+        Assert.Single(results, r => r.Created);
+        Assert.Single(results.Select(r => r.Transaction.Id).Distinct());
+        Assert.Equal(25, (await ledger.ReloadAsync(b.Id)).Balance);
+        await ledger.AssertVerifiedAsync();
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task Concurrent_reversals_of_one_transaction_book_one(DatabaseProvider provider)
+    {
+        await using var ledger = await LedgerFixture.CreateAsync(provider);
+        var a = await ledger.AccountAsync("a");
+        var b = await ledger.AccountAsync("b", AccountType.Liability);
+        var original = await ledger.TransferAsync(a.Id, b.Id, 25);
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+        {
+            try
+            {
+                await ledger.WriteAsync(s => ledger.Ledger.ReverseTransactionAsync(s, LedgerFixture.Merchant, original.Transaction.Id));
+                return "ok";
+            }
+            catch (ProblemException problem)
+            {
+                return problem.Code;
+            }
+        })));
+
+        Assert.Single(results, r => r == "ok");
+        Assert.All(results.Where(r => r != "ok"), r => Assert.Equal("transaction_already_reversed", r));
+        Assert.Equal(0, (await ledger.ReloadAsync(b.Id)).Balance);
+        await ledger.AssertVerifiedAsync();
+    }
+
     private static async Task<BookingOutcome> BookOneAsync(LedgerGroupCommit groupCommit, NewTransaction transaction)
     {
         try

@@ -48,6 +48,12 @@ public class LedgerHttpTests
 
         var asOf = await client.GetFromJsonAsync<JsonElement>($"/v1/ledger/accounts/{wallet}?asOf=2000-01-01T00:00:00Z");
         Assert.Equal(0, asOf.GetProperty("balance").GetInt64());
+        var inAnotherZone = DateTimeOffset.UtcNow.AddMinutes(1).ToOffset(TimeSpan.FromHours(2)).ToString("yyyy-MM-dd'T'HH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture);
+        var asOfWithOffset = await client.GetFromJsonAsync<JsonElement>($"/v1/ledger/accounts/{wallet}?asOf={Uri.EscapeDataString(inAnotherZone)}");
+        Assert.Equal(500, asOfWithOffset.GetProperty("balance").GetInt64());
+        var entriesWithOffset = await client.GetFromJsonAsync<JsonElement>(
+            $"/v1/ledger/accounts/{wallet}/entries?from={Uri.EscapeDataString("2000-01-01T02:00:00+02:00")}&to={Uri.EscapeDataString(inAnotherZone)}");
+        Assert.Equal(1, entriesWithOffset.GetProperty("data").GetArrayLength());
 
         var accounts = await client.GetFromJsonAsync<JsonElement>("/v1/ledger/accounts?limit=1");
         Assert.True(accounts.GetProperty("hasMore").GetBoolean());

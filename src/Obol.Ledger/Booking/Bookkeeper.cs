@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Data.Sqlite;
 using Npgsql;
 using NpgsqlTypes;
 using Obol.Core.Errors;
@@ -368,52 +369,67 @@ internal sealed class Bookkeeper(IdGenerator ids, TimeProvider clock)
         return session.IsPostgres ? WritePostgresAsync(session, batch, changed) : WriteSqliteAsync(session, batch, changed);
     }
 
-    private static async Task WriteSqliteAsync(DbSession session, WriteBatch batch, IReadOnlyList<AccountState> changed)
+    /// <summary>
+    /// One prepared statement per table, re-bound per row: SQLite runs in-process, so per-row statements cost no
+    /// round trips, and preparing once avoids re-parsing the SQL for every row.
+    /// </summary>
+    private static Task WriteSqliteAsync(DbSession session, WriteBatch batch, IReadOnlyList<AccountState> changed)
     {
-        await session.ExecuteAsync("""
+        var connection = (SqliteConnection)session.Connection;
+        var transaction = (SqliteTransaction?)session.Transaction;
+        Insert(batch.Transactions, """
             INSERT INTO ledger_transactions (id, merchant_id, external_id, description, metadata, effective_at, created_at, reverses_transaction_id)
-            VALUES (@Id, @MerchantId, @ExternalId, @Description, @Metadata, @EffectiveAt, @CreatedAt, @ReversesTransactionId)
-            """, batch.Transactions);
-        if (batch.Metadata.Count > 0)
-        {
-            await session.ExecuteAsync(
-                "INSERT INTO ledger_transaction_metadata (merchant_id, key, value, transaction_id) VALUES (@MerchantId, @Key, @Value, @TransactionId)",
-                batch.Metadata);
-        }
-
-        await session.ExecuteAsync("""
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            """, x => [x.Id, x.MerchantId, x.ExternalId, x.Description, x.Metadata, Instant(x.EffectiveAt), Instant(x.CreatedAt), x.ReversesTransactionId]);
+        Insert(batch.Metadata, "INSERT INTO ledger_transaction_metadata (merchant_id, key, value, transaction_id) VALUES ($1, $2, $3, $4)",
+            x => [x.MerchantId, x.Key, x.Value, x.TransactionId]);
+        Insert(batch.Transfers, """
             INSERT INTO ledger_transfers (id, transaction_id, merchant_id, position, kind, debit_account_id, credit_account_id, amount, currency, pending_transfer_id, expires_at, created_at)
-            VALUES (@Id, @TransactionId, @MerchantId, @Position, @Kind, @DebitAccountId, @CreditAccountId, @Amount, @Currency, @PendingTransferId, @ExpiresAt, @CreatedAt)
-            """, batch.Transfers);
-        if (batch.HoldsOpened.Count > 0)
-        {
-            await session.ExecuteAsync("INSERT INTO ledger_pending_holds (transfer_id, expires_at) VALUES (@TransferId, @ExpiresAt)", batch.HoldsOpened);
-        }
-
-        if (batch.HoldsEnded.Count > 0)
-        {
-            await session.ExecuteAsync("DELETE FROM ledger_pending_holds WHERE transfer_id IN @ids", new { ids = batch.HoldsEnded });
-        }
-
-        await session.ExecuteAsync("""
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+            """, x => [x.Id, x.TransactionId, x.MerchantId, x.Position, x.Kind, x.DebitAccountId, x.CreditAccountId, x.Amount, x.Currency,
+                x.PendingTransferId, x.ExpiresAt is { } expiresAt ? Instant(expiresAt) : null, Instant(x.CreatedAt)]);
+        Insert(batch.HoldsOpened, "INSERT INTO ledger_pending_holds (transfer_id, expires_at) VALUES ($1, $2)",
+            x => [x.TransferId, x.ExpiresAt is { } expiresAt ? Instant(expiresAt) : null]);
+        Insert(batch.HoldsEnded, "DELETE FROM ledger_pending_holds WHERE transfer_id = $1", x => [x]);
+        Insert(batch.Entries, """
             INSERT INTO ledger_entries (account_id, sequence, transfer_id, transaction_id, merchant_id, side, posted_amount, pending_amount,
                                         debits_posted, credits_posted, debits_pending, credits_pending, effective_at, created_at)
-            VALUES (@AccountId, @Sequence, @TransferId, @TransactionId, @MerchantId, @Side, @PostedAmount, @PendingAmount,
-                    @DebitsPosted, @CreditsPosted, @DebitsPending, @CreditsPending, @EffectiveAt, @CreatedAt)
-            """, batch.Entries);
-        await session.ExecuteAsync("""
-            UPDATE ledger_accounts SET debits_posted = @DebitsPosted, credits_posted = @CreditsPosted, debits_pending = @DebitsPending,
-                                       credits_pending = @CreditsPending, last_sequence = @LastSequence
-            WHERE id = @Id
-            """, changed.Select(a => new
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+            """, x => [x.AccountId, x.Sequence, x.TransferId, x.TransactionId, x.MerchantId, x.Side, x.PostedAmount, x.PendingAmount,
+                x.DebitsPosted, x.CreditsPosted, x.DebitsPending, x.CreditsPending, Instant(x.EffectiveAt), Instant(x.CreatedAt)]);
+        Insert(changed, """
+            UPDATE ledger_accounts SET debits_posted = $2, credits_posted = $3, debits_pending = $4, credits_pending = $5, last_sequence = $6
+            WHERE id = $1
+            """, a => [a.Id, a.Balances.DebitsPosted, a.Balances.CreditsPosted, a.Balances.DebitsPending, a.Balances.CreditsPending, a.LastSequence]);
+        return Task.CompletedTask;
+
+        void Insert<T>(IReadOnlyList<T> rows, string sql, Func<T, object?[]> values)
         {
-            a.Id,
-            a.Balances.DebitsPosted,
-            a.Balances.CreditsPosted,
-            a.Balances.DebitsPending,
-            a.Balances.CreditsPending,
-            a.LastSequence,
-        }));
+            if (rows.Count == 0)
+            {
+                return;
+            }
+
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = sql;
+            var parameters = values(rows[0]).Select((_, i) => command.Parameters.Add(new SqliteParameter($"${i + 1}", null))).ToArray();
+            command.Prepare();
+            foreach (var row in rows)
+            {
+                var rowValues = values(row);
+                for (var i = 0; i < parameters.Length; i++)
+                {
+                    parameters[i].Value = rowValues[i] ?? DBNull.Value;
+                }
+
+                command.ExecuteNonQuery();
+            }
+        }
+
+        // Bound as DateTimeOffset, like every Dapper parameter the queries compare these columns with, so that
+        // Microsoft.Data.Sqlite writes the same text form for both.
+        static object Instant(DateTimeOffset value) => value.ToUniversalTime();
     }
 
     /// <summary>All rows as arrays through <c>unnest</c>, in one batch: one round trip however many transfers.</summary>

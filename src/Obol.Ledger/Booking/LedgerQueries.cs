@@ -20,7 +20,7 @@ internal static class LedgerQueries
     public static async Task<LedgerAccount?> GetAccountAsync(DbSession session, LedgerScope scope, string accountId, DateTimeOffset? asOf)
     {
         var row = await GetAccountRowAsync(session, scope, accountId);
-        if (row is null || asOf is not { } instant)
+        if (row is null || asOf?.ToUniversalTime() is not { } instant)
         {
             return row?.ToAccount();
         }
@@ -81,7 +81,7 @@ internal static class LedgerQueries
         }
 
         var rows = await session.QueryAsync<EntryRow>(sql + " ORDER BY sequence DESC LIMIT @take",
-            new { accountId = account.Id, after = after ?? 0, from = from ?? default, to = to ?? default, take = page.Limit + 1 });
+            new { accountId = account.Id, after = after ?? 0, from = (from ?? default).ToUniversalTime(), to = (to ?? default).ToUniversalTime(), take = page.Limit + 1 });
         var type = account.AccountType;
         return page.ToPage(rows.Select(r => r.ToEntry(type)).ToList());
     }

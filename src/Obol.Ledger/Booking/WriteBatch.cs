@@ -16,7 +16,7 @@ internal sealed class WriteBatch
     {
         var merchantId = request.Scope.MerchantId;
         var transactionId = ids.New("txn");
-        var effectiveAt = request.EffectiveAt ?? now;
+        var effectiveAt = (request.EffectiveAt ?? now).ToUniversalTime();
         var metadata = request.Metadata ?? new Dictionary<string, string>(StringComparer.Ordinal);
         Transactions.Add(new TransactionInsert(transactionId, merchantId, request.ExternalId, request.Description, LedgerJson.WriteMetadata(metadata),
             effectiveAt, now, request.ReversesTransactionId));
