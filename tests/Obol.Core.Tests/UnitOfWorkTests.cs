@@ -130,3 +130,20 @@ public class UnitOfWorkTests
         ? new SqliteException("database is locked", 5)
         : new PostgresException("could not serialize access", "ERROR", "ERROR", PostgresErrorCodes.SerializationFailure);
 }
+
+public class InstantStorageTests
+{
+    [Fact]
+    public async Task Sqlite_stores_instants_as_fixed_width_utc_text_whatever_the_offset()
+    {
+        await using var database = await StorageFixture.CreateMigratedAsync(DatabaseProvider.Sqlite);
+        var local = new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.FromHours(2));
+        DateTimeOffset? nullable = local.AddTicks(5);
+        await database.WriteAsync(s => s.ExecuteAsync(
+            "INSERT INTO widgets (id, count, created_at, name) VALUES ('w1', 1, @local, NULL), ('w2', 2, @nullable, NULL)", new { local, nullable }), CancellationToken.None);
+
+        var stored = await database.ReadAsync(s => s.QueryAsync<string>("SELECT created_at FROM widgets ORDER BY id"), CancellationToken.None);
+
+        Assert.Equal(["2026-11-25T08:00:00.000000Z", "2026-11-25T08:00:00.000000Z"], stored);
+    }
+}

@@ -17,12 +17,15 @@ internal static class DapperTypeHandlers
     {
         if (Interlocked.Exchange(ref _registered, 1) == 0)
         {
+            // Dapper maps DateTimeOffset itself and would ignore the handler for parameters unless the
+            // built-in mapping is removed first.
+            SqlMapper.RemoveTypeMap(typeof(DateTimeOffset));
+            SqlMapper.RemoveTypeMap(typeof(DateTimeOffset?));
             SqlMapper.AddTypeHandler(new InstantHandler());
         }
     }
 
-    public static string ToSqliteText(DateTimeOffset value) =>
-        value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+    public static string ToSqliteText(DateTimeOffset value) => StoredInstant.SqliteText(value);
 
     private sealed class InstantHandler : SqlMapper.TypeHandler<DateTimeOffset>
     {
@@ -47,4 +50,12 @@ internal static class DapperTypeHandlers
             _ => throw new DataException($"Cannot read an instant from {value.GetType().Name}."),
         };
     }
+}
+
+/// <summary>The one text form of an instant on SQLite, for code that binds parameters without Dapper.</summary>
+public static class StoredInstant
+{
+    /// <summary>UTC, microseconds, fixed width (<c>2026-11-25T14:03:00.000000Z</c>), so text order is time order.</summary>
+    public static string SqliteText(DateTimeOffset value) =>
+        value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
 }

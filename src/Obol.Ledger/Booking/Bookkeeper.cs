@@ -427,9 +427,8 @@ internal sealed class Bookkeeper(IdGenerator ids, TimeProvider clock)
             }
         }
 
-        // Bound as DateTimeOffset, like every Dapper parameter the queries compare these columns with, so that
-        // Microsoft.Data.Sqlite writes the same text form for both.
-        static object Instant(DateTimeOffset value) => value.ToUniversalTime();
+        // The same text form as every Dapper parameter the queries compare these columns with.
+        static object Instant(DateTimeOffset value) => StoredInstant.SqliteText(value);
     }
 
     /// <summary>All rows as arrays through <c>unnest</c>, in one batch: one round trip however many transfers.</summary>
