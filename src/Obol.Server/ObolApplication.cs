@@ -3,6 +3,7 @@ using Obol.Core;
 using Obol.Core.Http;
 using Obol.Core.Merchants;
 using Obol.Core.Storage;
+using Obol.Ledger;
 using Scalar.AspNetCore;
 
 namespace Obol.Server;
@@ -34,6 +35,7 @@ public static class ObolApplication
         });
 
         builder.Services.AddObolCore(builder.Configuration);
+        builder.Services.AddObolLedger();
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer<BearerSecuritySchemeTransformer>());
         return builder;
     }
@@ -53,6 +55,7 @@ public static class ObolApplication
         app.MapScalarApiReference("/docs", o => o.WithTitle("Obol API"));
 
         app.MapMerchantEndpoints();
+        app.MapLedgerEndpoints();
         return app;
     }
 

@@ -1,0 +1,154 @@
+using Obol.Core.Errors;
+
+namespace Obol.Ledger.Booking;
+
+/// <summary>An account as the booking rules see it: locked for the booking, its balances advanced in memory.</summary>
+internal sealed class AccountState
+{
+    public required string Id { get; init; }
+    public required string? MerchantId { get; init; }
+    public required AccountType Type { get; init; }
+    public required string Currency { get; init; }
+    public required AccountFlags Flags { get; init; }
+    public AccountBalances Balances { get; set; }
+    public long LastSequence { get; set; }
+    public bool Changed { get; set; }
+}
+
+/// <summary>
+/// One transfer reduced to its effect: the posted amount moved and the change in pending amount, applied to
+/// the debit side of one account and the credit side of the other. A hold is (0, +a); posting it (p, -a);
+/// voiding or expiring it (0, -a); a single-phase transfer (a, 0).
+/// </summary>
+internal sealed record TransferEffect(
+    int Index,
+    TransferKind Kind,
+    string DebitAccountId,
+    string CreditAccountId,
+    long PostedAmount,
+    long PendingAmount,
+    string Currency);
+
+internal sealed record PlannedEntry(string AccountId, long Sequence, int TransferIndex, EntrySide Side, long PostedAmount, long PendingAmount, AccountBalances After);
+
+/// <summary>The ledger's rules as plain functions: no database, so they are tested directly.</summary>
+internal static class BookingRules
+{
+    /// <summary>Checks what can be checked without the accounts: a positive amount and two different accounts.</summary>
+    public static void ValidateShape(NewTransfer transfer, int index)
+    {
+        if (transfer.Amount <= 0)
+        {
+            throw LedgerProblems.InvalidAmount($"The amount of transfer {index}");
+        }
+
+        if (string.Equals(transfer.DebitAccountId, transfer.CreditAccountId, StringComparison.Ordinal))
+        {
+            throw LedgerProblems.SameAccount(index);
+        }
+
+        if (transfer.Timeout is { } timeout && (!transfer.Pending || timeout <= TimeSpan.Zero))
+        {
+            throw Problems.Validation($"transfers[{index}].timeoutSeconds", "A timeout is positive and only for pending transfers.");
+        }
+    }
+
+    public static TransferEffect EffectOf(NewTransfer transfer, int index) => transfer.Pending
+        ? new TransferEffect(index, TransferKind.Pending, transfer.DebitAccountId, transfer.CreditAccountId, 0, transfer.Amount, transfer.Currency.Code)
+        : new TransferEffect(index, TransferKind.Posted, transfer.DebitAccountId, transfer.CreditAccountId, transfer.Amount, 0, transfer.Currency.Code);
+
+    /// <summary>The effect of ending a hold of <paramref name="pendingAmount"/>: post <paramref name="postAmount"/> (all when null), void or expire.</summary>
+    public static TransferEffect ResolutionOf(int index, TransferKind kind, string pendingTransferId, string debitAccountId, string creditAccountId,
+        long pendingAmount, string currency, long? postAmount)
+    {
+        if (kind != TransferKind.PostPending)
+        {
+            return new TransferEffect(index, kind, debitAccountId, creditAccountId, 0, -pendingAmount, currency);
+        }
+
+        var posted = postAmount ?? pendingAmount;
+        if (posted <= 0)
+        {
+            throw LedgerProblems.InvalidAmount("The amount to post");
+        }
+
+        if (posted > pendingAmount)
+        {
+            throw LedgerProblems.AmountExceedsPending(pendingTransferId, pendingAmount);
+        }
+
+        return new TransferEffect(index, kind, debitAccountId, creditAccountId, posted, -pendingAmount, currency);
+    }
+
+    /// <summary>
+    /// Applies the transfers in order. Every account must be visible and in the transfer's currency, no balance
+    /// may overflow, and no flag limit may be broken after any transfer. On success the accounts' balances and
+    /// sequences are advanced and the entries returned; on rejection (a <see cref="ProblemException"/>) no
+    /// account is changed.
+    /// </summary>
+    public static IReadOnlyList<PlannedEntry> Apply(
+        IReadOnlyList<TransferEffect> transfers,
+        IReadOnlyDictionary<string, AccountState> accounts,
+        Func<AccountState, bool> isVisible)
+    {
+        var working = new Dictionary<string, (AccountBalances Balances, long Sequence)>(StringComparer.Ordinal);
+        var entries = new List<PlannedEntry>(transfers.Count * 2);
+        foreach (var transfer in transfers)
+        {
+            if (string.Equals(transfer.DebitAccountId, transfer.CreditAccountId, StringComparison.Ordinal))
+            {
+                throw LedgerProblems.SameAccount(transfer.Index);
+            }
+
+            var debit = Find(transfer.DebitAccountId);
+            var credit = Find(transfer.CreditAccountId);
+            foreach (var account in (ReadOnlySpan<AccountState>)[debit, credit])
+            {
+                if (!string.Equals(account.Currency, transfer.Currency, StringComparison.Ordinal))
+                {
+                    throw LedgerProblems.CurrencyMismatch(transfer.Index, transfer.Currency, account.Id, account.Currency);
+                }
+            }
+
+            entries.Add(Post(debit, EntrySide.Debit, transfer));
+            entries.Add(Post(credit, EntrySide.Credit, transfer));
+        }
+
+        foreach (var (id, state) in working)
+        {
+            var account = accounts[id];
+            account.Balances = state.Balances;
+            account.LastSequence = state.Sequence;
+            account.Changed = true;
+        }
+
+        return entries;
+
+        AccountState Find(string id) =>
+            accounts.TryGetValue(id, out var account) && isVisible(account) ? account : throw LedgerProblems.AccountNotFound(id);
+
+        PlannedEntry Post(AccountState account, EntrySide side, TransferEffect transfer)
+        {
+            var (balances, sequence) = working.TryGetValue(account.Id, out var current) ? current : (account.Balances, account.LastSequence);
+            AccountBalances after;
+            try
+            {
+                after = balances.Apply(side, transfer.PostedAmount, transfer.PendingAmount);
+                _ = after.Balance(account.Type);
+                _ = after.Available(account.Type);
+            }
+            catch (OverflowException)
+            {
+                throw LedgerProblems.AmountOverflow($"Transfer {transfer.Index} would take a balance of account '{account.Id}' beyond the largest amount the ledger holds.");
+            }
+
+            if (after.Breaks(account.Flags))
+            {
+                throw LedgerProblems.BalanceLimitExceeded(transfer.Index, account.Id, account.Flags.DebitsMustNotExceedCredits);
+            }
+
+            working[account.Id] = (after, sequence + 1);
+            return new PlannedEntry(account.Id, sequence + 1, transfer.Index, side, transfer.PostedAmount, transfer.PendingAmount, after);
+        }
+    }
+}

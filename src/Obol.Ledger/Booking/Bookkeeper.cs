@@ -1,0 +1,638 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+using NpgsqlTypes;
+using Obol.Core.Errors;
+using Obol.Core.Identity;
+using Obol.Core.Storage;
+
+namespace Obol.Ledger.Booking;
+
+/// <summary>Whose books a call works in: one merchant's, and for in-process callers also the platform-wide accounts.</summary>
+internal readonly record struct LedgerScope(string MerchantId, bool IncludesPlatformBooks)
+{
+    public bool CanSee(string? accountMerchantId) => accountMerchantId is null
+        ? IncludesPlatformBooks
+        : string.Equals(accountMerchantId, MerchantId, StringComparison.Ordinal);
+}
+
+internal abstract record TransferIntent;
+
+internal sealed record NewTransferIntent(NewTransfer Transfer) : TransferIntent;
+
+/// <summary>Ends a hold: <see cref="TransferKind.PostPending"/>, <see cref="TransferKind.VoidPending"/> or <see cref="TransferKind.ExpirePending"/>.</summary>
+internal sealed record ResolveIntent(string PendingTransferId, TransferKind Kind, long? Amount) : TransferIntent;
+
+internal sealed record BookingRequest(LedgerScope Scope, IReadOnlyList<TransferIntent> Transfers)
+{
+    public string? ExternalId { get; init; }
+    public string? Description { get; init; }
+    public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+    public DateTimeOffset? EffectiveAt { get; init; }
+    public string? ReversesTransactionId { get; init; }
+}
+
+/// <summary>
+/// Books transactions: locks the involved accounts in a fixed order (PostgreSQL: <c>SELECT … FOR UPDATE</c>
+/// ordered by id; SQLite: the single writer), applies <see cref="BookingRules"/> in memory, then writes the
+/// transactions, transfers, entries and account balances in one round trip. Many requests can be booked in one
+/// call (group commit, bulk); each is accepted or rejected on its own. No effects outside the database, so the
+/// caller's transaction may be retried as a whole.
+/// </summary>
+internal sealed class Bookkeeper(IdGenerator ids, TimeProvider clock)
+{
+    public async Task<IReadOnlyList<BookingOutcome>> BookAsync(DbSession session, IReadOnlyList<BookingRequest> requests)
+    {
+        var now = clock.GetUtcNow();
+        var outcomes = new BookingOutcome?[requests.Count];
+        for (var i = 0; i < requests.Count; i++)
+        {
+            try
+            {
+                ValidateShape(requests[i]);
+            }
+            catch (ProblemException problem)
+            {
+                outcomes[i] = new BookingOutcome(null, problem);
+            }
+        }
+
+        var (existingByIndex, duplicateOf) = await FindExternalIdsAsync(session, requests, outcomes);
+
+        var pendingIds = new HashSet<string>(StringComparer.Ordinal);
+        var reversed = new HashSet<string>(StringComparer.Ordinal);
+        var accountIds = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var i in Live())
+        {
+            foreach (var intent in requests[i].Transfers)
+            {
+                switch (intent)
+                {
+                    case NewTransferIntent n:
+                        accountIds.Add(n.Transfer.DebitAccountId);
+                        accountIds.Add(n.Transfer.CreditAccountId);
+                        break;
+                    case ResolveIntent r:
+                        pendingIds.Add(r.PendingTransferId);
+                        break;
+                }
+            }
+
+            if (requests[i].ReversesTransactionId is { } reverses)
+            {
+                reversed.Add(reverses);
+            }
+        }
+
+        var pendingTransfers = pendingIds.Count == 0
+            ? new Dictionary<string, TransferRow>(StringComparer.Ordinal)
+            : (await session.QueryAsync<TransferRow>(
+                    TransferRow.Select + session.Sql(" WHERE t.id IN @ids", " WHERE t.id = ANY(@ids)"), new { ids = pendingIds.ToArray() }))
+                .ToDictionary(t => t.Id, StringComparer.Ordinal);
+        foreach (var transfer in pendingTransfers.Values)
+        {
+            accountIds.Add(transfer.DebitAccountId);
+            accountIds.Add(transfer.CreditAccountId);
+        }
+
+        var accounts = await LockAccountsAsync(session, accountIds);
+
+        // Read after the locks: a concurrent post, void or reversal of the same thing has committed or not started.
+        var openHolds = new Dictionary<string, DateTimeOffset?>(StringComparer.Ordinal);
+        var endedHolds = new Dictionary<string, TransferKind>(StringComparer.Ordinal);
+        if (pendingIds.Count > 0)
+        {
+            var ids = pendingIds.ToArray();
+            foreach (var hold in await session.QueryAsync<HoldRow>(session.Sql(
+                         "SELECT transfer_id AS TransferId, expires_at AS ExpiresAt FROM ledger_pending_holds WHERE transfer_id IN @ids",
+                         "SELECT transfer_id AS TransferId, expires_at AS ExpiresAt FROM ledger_pending_holds WHERE transfer_id = ANY(@ids)"), new { ids }))
+            {
+                openHolds[hold.TransferId] = hold.ExpiresAt;
+            }
+
+            foreach (var ended in await session.QueryAsync<EndedHoldRow>(session.Sql(
+                         "SELECT pending_transfer_id AS PendingTransferId, kind AS Kind FROM ledger_transfers WHERE pending_transfer_id IN @ids",
+                         "SELECT pending_transfer_id AS PendingTransferId, kind AS Kind FROM ledger_transfers WHERE pending_transfer_id = ANY(@ids)"), new { ids }))
+            {
+                endedHolds[ended.PendingTransferId] = LedgerNames.ParseTransferKind(ended.Kind);
+            }
+        }
+
+        var alreadyReversed = reversed.Count == 0
+            ? new HashSet<string>(StringComparer.Ordinal)
+            : (await session.QueryAsync<string>(session.Sql(
+                "SELECT reverses_transaction_id FROM ledger_transactions WHERE reverses_transaction_id IN @ids",
+                "SELECT reverses_transaction_id FROM ledger_transactions WHERE reverses_transaction_id = ANY(@ids)"), new { ids = reversed.ToArray() }))
+            .ToHashSet(StringComparer.Ordinal);
+
+        var batch = new WriteBatch();
+        foreach (var i in Live())
+        {
+            var request = requests[i];
+            try
+            {
+                if (request.ReversesTransactionId is { } reverses && !alreadyReversed.Add(reverses))
+                {
+                    throw LedgerProblems.TransactionAlreadyReversed(reverses);
+                }
+
+                var effects = new List<TransferEffect>(request.Transfers.Count);
+                for (var k = 0; k < request.Transfers.Count; k++)
+                {
+                    effects.Add(request.Transfers[k] switch
+                    {
+                        NewTransferIntent n => BookingRules.EffectOf(n.Transfer, k),
+                        ResolveIntent r => Resolve(request.Scope, r, k),
+                        _ => throw new InvalidOperationException("Unknown transfer intent."),
+                    });
+                }
+
+                var entries = BookingRules.Apply(effects, accounts, a => request.Scope.CanSee(a.MerchantId));
+                outcomes[i] = new BookingOutcome(new BookedTransaction(batch.Add(ids, request, effects, entries, now), true), null);
+                foreach (var intent in request.Transfers)
+                {
+                    if (intent is ResolveIntent r)
+                    {
+                        endedHolds[r.PendingTransferId] = r.Kind;
+                        openHolds.Remove(r.PendingTransferId);
+                    }
+                }
+            }
+            catch (ProblemException problem)
+            {
+                if (request.ReversesTransactionId is { } reverses && problem.Code != "transaction_already_reversed")
+                {
+                    alreadyReversed.Remove(reverses);
+                }
+
+                outcomes[i] = new BookingOutcome(null, problem);
+            }
+        }
+
+        await WriteAsync(session, batch, accounts.Values.Where(a => a.Changed).ToList());
+
+        foreach (var (i, transactionId) in existingByIndex)
+        {
+            var existing = await LedgerQueries.GetTransactionAsync(session, requests[i].Scope.MerchantId, transactionId)
+                ?? throw new InvalidOperationException($"Transaction {transactionId} vanished.");
+            outcomes[i] = IsSameBooking(requests[i], existing)
+                ? new BookingOutcome(new BookedTransaction(existing, false), null)
+                : new BookingOutcome(null, LedgerProblems.ExternalIdReused(requests[i].ExternalId!));
+        }
+
+        foreach (var (i, first) in duplicateOf)
+        {
+            var firstOutcome = outcomes[first]!;
+            outcomes[i] = firstOutcome.Booked is { } booked
+                ? IsSameBooking(requests[i], booked.Transaction)
+                    ? new BookingOutcome(booked with { Created = false }, null)
+                    : new BookingOutcome(null, LedgerProblems.ExternalIdReused(requests[i].ExternalId!))
+                : firstOutcome;
+        }
+
+        return outcomes.Select(o => o!).ToList();
+
+        IEnumerable<int> Live()
+        {
+            for (var i = 0; i < requests.Count; i++)
+            {
+                if (outcomes[i] is null && !existingByIndex.ContainsKey(i) && !duplicateOf.ContainsKey(i))
+                {
+                    yield return i;
+                }
+            }
+        }
+
+        TransferEffect Resolve(LedgerScope scope, ResolveIntent intent, int index)
+        {
+            var id = intent.PendingTransferId;
+            if (!pendingTransfers.TryGetValue(id, out var pending) || !string.Equals(pending.MerchantId, scope.MerchantId, StringComparison.Ordinal))
+            {
+                throw Problems.NotFound("transfer", id);
+            }
+
+            if (pending.Kind != "pending")
+            {
+                throw LedgerProblems.TransferNotPending(id);
+            }
+
+            if (endedHolds.TryGetValue(id, out var ended) || !openHolds.TryGetValue(id, out var expiresAt))
+            {
+                throw ended switch
+                {
+                    TransferKind.PostPending => LedgerProblems.TransferAlreadyPosted(id),
+                    TransferKind.VoidPending => LedgerProblems.TransferAlreadyVoided(id),
+                    _ => LedgerProblems.TransferExpired(id),
+                };
+            }
+
+            var due = expiresAt is { } at && at <= now;
+            if (intent.Kind == TransferKind.ExpirePending ? !due : due)
+            {
+                throw intent.Kind == TransferKind.ExpirePending
+                    ? Problems.InvalidStateTransition($"Pending transfer '{id}' is not due to expire.")
+                    : LedgerProblems.TransferExpired(id);
+            }
+
+            return BookingRules.ResolutionOf(index, intent.Kind, id, pending.DebitAccountId, pending.CreditAccountId, pending.Amount, pending.Currency, intent.Amount);
+        }
+    }
+
+    private static void ValidateShape(BookingRequest request)
+    {
+        if (request.Transfers.Count == 0)
+        {
+            throw LedgerProblems.NoTransfers();
+        }
+
+        for (var k = 0; k < request.Transfers.Count; k++)
+        {
+            if (request.Transfers[k] is NewTransferIntent n)
+            {
+                BookingRules.ValidateShape(n.Transfer, k);
+            }
+        }
+    }
+
+    private static bool IsSameBooking(BookingRequest request, LedgerTransaction existing)
+    {
+        if (request.Transfers.Count != existing.Transfers.Count
+            || !string.Equals(request.ReversesTransactionId, existing.ReversesTransactionId, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        for (var k = 0; k < request.Transfers.Count; k++)
+        {
+            var booked = existing.Transfers[k];
+            var same = request.Transfers[k] switch
+            {
+                NewTransferIntent { Transfer: var t } => booked.Kind == (t.Pending ? TransferKind.Pending : TransferKind.Posted)
+                    && booked.DebitAccountId == t.DebitAccountId && booked.CreditAccountId == t.CreditAccountId
+                    && booked.Amount == t.Amount && booked.Currency == t.Currency.Code,
+                ResolveIntent r => booked.Kind == r.Kind && booked.PendingTransferId == r.PendingTransferId
+                    && (r.Amount is null || r.Kind != TransferKind.PostPending || booked.Amount == r.Amount),
+                _ => false,
+            };
+            if (!same)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Finds requests whose external id is already booked, and later requests in the batch repeating an earlier
+    /// one's. On PostgreSQL a transaction-scoped advisory lock per external id (taken before any account lock,
+    /// in key order) makes a concurrent booking of the same id wait, then see the first one.
+    /// </summary>
+    private static async Task<(Dictionary<int, string> Existing, Dictionary<int, int> DuplicateOf)> FindExternalIdsAsync(
+        DbSession session, IReadOnlyList<BookingRequest> requests, BookingOutcome?[] outcomes)
+    {
+        var existing = new Dictionary<int, string>();
+        var duplicateOf = new Dictionary<int, int>();
+        var first = new Dictionary<(string Merchant, string ExternalId), int>();
+        for (var i = 0; i < requests.Count; i++)
+        {
+            if (outcomes[i] is null && requests[i].ExternalId is { } externalId)
+            {
+                var key = (requests[i].Scope.MerchantId, externalId);
+                if (first.TryGetValue(key, out var earlier))
+                {
+                    duplicateOf[i] = earlier;
+                }
+                else
+                {
+                    first[key] = i;
+                }
+            }
+        }
+
+        if (first.Count == 0)
+        {
+            return (existing, duplicateOf);
+        }
+
+        if (session.IsPostgres)
+        {
+            var keys = first.Keys.Select(k => AdvisoryKey(k.Merchant, k.ExternalId)).Distinct().Order().ToArray();
+            await session.ExecuteAsync("SELECT pg_advisory_xact_lock(k) FROM (SELECT unnest(@keys) AS k ORDER BY 1) AS ordered", new { keys });
+        }
+
+        var rows = await session.QueryAsync<ExternalIdRow>(session.Sql(
+                "SELECT id AS Id, merchant_id AS MerchantId, external_id AS ExternalId FROM ledger_transactions WHERE merchant_id IN @merchants AND external_id IN @externalIds",
+                "SELECT id AS Id, merchant_id AS MerchantId, external_id AS ExternalId FROM ledger_transactions WHERE merchant_id = ANY(@merchants) AND external_id = ANY(@externalIds)"),
+            new { merchants = first.Keys.Select(k => k.Merchant).Distinct().ToArray(), externalIds = first.Keys.Select(k => k.ExternalId).Distinct().ToArray() });
+        foreach (var row in rows)
+        {
+            if (first.TryGetValue((row.MerchantId, row.ExternalId), out var index))
+            {
+                existing[index] = row.Id;
+            }
+        }
+
+        return (existing, duplicateOf);
+    }
+
+    private static long AdvisoryKey(string merchantId, string externalId)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes($"ledger-external-id\n{merchantId}\n{externalId}"), hash);
+        return BinaryPrimitives.ReadInt64LittleEndian(hash);
+    }
+
+    private static async Task<Dictionary<string, AccountState>> LockAccountsAsync(DbSession session, HashSet<string> accountIds)
+    {
+        if (accountIds.Count == 0)
+        {
+            return new Dictionary<string, AccountState>(StringComparer.Ordinal);
+        }
+
+        var ids = accountIds.Order(StringComparer.Ordinal).ToArray();
+        var rows = await session.QueryAsync<AccountRow>(session.Sql(
+            $"SELECT {AccountRow.Columns} FROM ledger_accounts WHERE id IN @ids",
+            $"SELECT {AccountRow.Columns} FROM ledger_accounts WHERE id = ANY(@ids) ORDER BY id FOR UPDATE"), new { ids });
+        return rows.ToDictionary(r => r.Id, r => r.ToState(), StringComparer.Ordinal);
+    }
+
+    private static Task WriteAsync(DbSession session, WriteBatch batch, IReadOnlyList<AccountState> changed)
+    {
+        if (batch.Transactions.Count == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        return session.IsPostgres ? WritePostgresAsync(session, batch, changed) : WriteSqliteAsync(session, batch, changed);
+    }
+
+    /// <summary>
+    /// One prepared statement per table, re-bound per row: SQLite runs in-process, so per-row statements cost no
+    /// round trips, and preparing once avoids re-parsing the SQL for every row.
+    /// </summary>
+    private static Task WriteSqliteAsync(DbSession session, WriteBatch batch, IReadOnlyList<AccountState> changed)
+    {
+        var connection = (SqliteConnection)session.Connection;
+        var transaction = (SqliteTransaction?)session.Transaction;
+        Insert(batch.Transactions, """
+            INSERT INTO ledger_transactions (id, merchant_id, external_id, description, metadata, effective_at, created_at, reverses_transaction_id)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            """, x => [x.Id, x.MerchantId, x.ExternalId, x.Description, x.Metadata, Instant(x.EffectiveAt), Instant(x.CreatedAt), x.ReversesTransactionId]);
+        Insert(batch.Metadata, "INSERT INTO ledger_transaction_metadata (merchant_id, key, value, transaction_id) VALUES ($1, $2, $3, $4)",
+            x => [x.MerchantId, x.Key, x.Value, x.TransactionId]);
+        Insert(batch.Transfers, """
+            INSERT INTO ledger_transfers (id, transaction_id, merchant_id, position, kind, debit_account_id, credit_account_id, amount, currency, pending_transfer_id, expires_at, created_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+            """, x => [x.Id, x.TransactionId, x.MerchantId, x.Position, x.Kind, x.DebitAccountId, x.CreditAccountId, x.Amount, x.Currency,
+                x.PendingTransferId, x.ExpiresAt is { } expiresAt ? Instant(expiresAt) : null, Instant(x.CreatedAt)]);
+        Insert(batch.HoldsOpened, "INSERT INTO ledger_pending_holds (transfer_id, expires_at) VALUES ($1, $2)",
+            x => [x.TransferId, x.ExpiresAt is { } expiresAt ? Instant(expiresAt) : null]);
+        Insert(batch.HoldsEnded, "DELETE FROM ledger_pending_holds WHERE transfer_id = $1", x => [x]);
+        Insert(batch.Entries, """
+            INSERT INTO ledger_entries (account_id, sequence, transfer_id, transaction_id, merchant_id, side, posted_amount, pending_amount,
+                                        debits_posted, credits_posted, debits_pending, credits_pending, effective_at, created_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+            """, x => [x.AccountId, x.Sequence, x.TransferId, x.TransactionId, x.MerchantId, x.Side, x.PostedAmount, x.PendingAmount,
+                x.DebitsPosted, x.CreditsPosted, x.DebitsPending, x.CreditsPending, Instant(x.EffectiveAt), Instant(x.CreatedAt)]);
+        Insert(changed, """
+            UPDATE ledger_accounts SET debits_posted = $2, credits_posted = $3, debits_pending = $4, credits_pending = $5, last_sequence = $6
+            WHERE id = $1
+            """, a => [a.Id, a.Balances.DebitsPosted, a.Balances.CreditsPosted, a.Balances.DebitsPending, a.Balances.CreditsPending, a.LastSequence]);
+        return Task.CompletedTask;
+
+        void Insert<T>(IReadOnlyList<T> rows, string sql, Func<T, object?[]> values)
+        {
+            if (rows.Count == 0)
+            {
+                return;
+            }
+
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = sql;
+            var parameters = values(rows[0]).Select((_, i) => command.Parameters.Add(new SqliteParameter($"${i + 1}", null))).ToArray();
+            command.Prepare();
+            foreach (var row in rows)
+            {
+                var rowValues = values(row);
+                for (var i = 0; i < parameters.Length; i++)
+                {
+                    parameters[i].Value = rowValues[i] ?? DBNull.Value;
+                }
+
+                command.ExecuteNonQuery();
+            }
+        }
+
+        // Bound as DateTimeOffset, like every Dapper parameter the queries compare these columns with, so that
+        // Microsoft.Data.Sqlite writes the same text form for both.
+        static object Instant(DateTimeOffset value) => value.ToUniversalTime();
+    }
+
+    /// <summary>All rows as arrays through <c>unnest</c>, in one batch: one round trip however many transfers.</summary>
+    private static async Task WritePostgresAsync(DbSession session, WriteBatch batch, IReadOnlyList<AccountState> changed)
+    {
+        var connection = (NpgsqlConnection)session.Connection;
+        await using var npgsql = new NpgsqlBatch(connection, (NpgsqlTransaction?)session.Transaction);
+        var bulk = batch.Entries.Count >= CopyThreshold;
+        if (bulk)
+        {
+            await CopyRowsAsync(connection, batch, session.CancellationToken);
+        }
+        else
+        {
+            var t = batch.Transactions;
+            Add("""
+                INSERT INTO ledger_transactions (id, merchant_id, external_id, description, metadata, effective_at, created_at, reverses_transaction_id)
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[])
+                """,
+                Text(t.Select(x => x.Id)), Text(t.Select(x => x.MerchantId)), Text(t.Select(x => x.ExternalId)), Text(t.Select(x => x.Description)),
+                Text(t.Select(x => x.Metadata)), Instants(t.Select(x => x.EffectiveAt)), Instants(t.Select(x => x.CreatedAt)),
+                Text(t.Select(x => x.ReversesTransactionId)));
+        }
+
+        if (batch.Metadata.Count > 0)
+        {
+            var m = batch.Metadata;
+            Add("INSERT INTO ledger_transaction_metadata (merchant_id, key, value, transaction_id) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])",
+                Text(m.Select(x => x.MerchantId)), Text(m.Select(x => x.Key)), Text(m.Select(x => x.Value)), Text(m.Select(x => x.TransactionId)));
+        }
+
+        if (!bulk)
+        {
+            var r = batch.Transfers;
+            Add("""
+                INSERT INTO ledger_transfers (id, transaction_id, merchant_id, position, kind, debit_account_id, credit_account_id, amount, currency, pending_transfer_id, expires_at, created_at)
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::text[], $11::timestamptz[], $12::timestamptz[])
+                """,
+                Text(r.Select(x => x.Id)), Text(r.Select(x => x.TransactionId)), Text(r.Select(x => x.MerchantId)),
+                new NpgsqlParameter { Value = r.Select(x => x.Position).ToArray() }, Text(r.Select(x => x.Kind)), Text(r.Select(x => x.DebitAccountId)),
+                Text(r.Select(x => x.CreditAccountId)), Longs(r.Select(x => x.Amount)), Text(r.Select(x => x.Currency)),
+                Text(r.Select(x => x.PendingTransferId)), NullableInstants(r.Select(x => x.ExpiresAt)), Instants(r.Select(x => x.CreatedAt)));
+
+            var e = batch.Entries;
+            Add("""
+                INSERT INTO ledger_entries (account_id, sequence, transfer_id, transaction_id, merchant_id, side, posted_amount, pending_amount,
+                                            debits_posted, credits_posted, debits_pending, credits_pending, effective_at, created_at)
+                SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[],
+                                     $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::timestamptz[], $14::timestamptz[])
+                """,
+                Text(e.Select(x => x.AccountId)), Longs(e.Select(x => x.Sequence)), Text(e.Select(x => x.TransferId)), Text(e.Select(x => x.TransactionId)),
+                Text(e.Select(x => x.MerchantId)), Text(e.Select(x => x.Side)), Longs(e.Select(x => x.PostedAmount)), Longs(e.Select(x => x.PendingAmount)),
+                Longs(e.Select(x => x.DebitsPosted)), Longs(e.Select(x => x.CreditsPosted)), Longs(e.Select(x => x.DebitsPending)),
+                Longs(e.Select(x => x.CreditsPending)), Instants(e.Select(x => x.EffectiveAt)), Instants(e.Select(x => x.CreatedAt)));
+        }
+
+        if (batch.HoldsOpened.Count > 0)
+        {
+            Add("INSERT INTO ledger_pending_holds (transfer_id, expires_at) SELECT * FROM unnest($1::text[], $2::timestamptz[])",
+                Text(batch.HoldsOpened.Select(x => x.TransferId)), NullableInstants(batch.HoldsOpened.Select(x => x.ExpiresAt)));
+        }
+
+        if (batch.HoldsEnded.Count > 0)
+        {
+            Add("DELETE FROM ledger_pending_holds WHERE transfer_id = ANY($1)", Text(batch.HoldsEnded));
+        }
+
+        Add("""
+            UPDATE ledger_accounts AS a
+            SET debits_posted = v.dp, credits_posted = v.cp, debits_pending = v.dpe, credits_pending = v.cpe, last_sequence = v.seq
+            FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[]) AS v (id, dp, cp, dpe, cpe, seq)
+            WHERE a.id = v.id
+            """,
+            Text(changed.Select(a => a.Id)), Longs(changed.Select(a => a.Balances.DebitsPosted)), Longs(changed.Select(a => a.Balances.CreditsPosted)),
+            Longs(changed.Select(a => a.Balances.DebitsPending)), Longs(changed.Select(a => a.Balances.CreditsPending)), Longs(changed.Select(a => a.LastSequence)));
+        await npgsql.ExecuteNonQueryAsync(session.CancellationToken);
+
+        void Add(string sql, params NpgsqlParameter[] parameters)
+        {
+            var command = new NpgsqlBatchCommand(sql);
+            command.Parameters.AddRange(parameters);
+            npgsql.BatchCommands.Add(command);
+        }
+
+        static NpgsqlParameter Text(IEnumerable<string?> values) =>
+            new() { Value = values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text };
+
+        static NpgsqlParameter Longs(IEnumerable<long> values) =>
+            new() { Value = values.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint };
+
+        static NpgsqlParameter Instants(IEnumerable<DateTimeOffset> values) =>
+            new() { Value = values.Select(v => v.ToUniversalTime()).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz };
+
+        static NpgsqlParameter NullableInstants(IEnumerable<DateTimeOffset?> values) =>
+            new() { Value = values.Select(v => v?.ToUniversalTime()).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz };
+    }
+
+    /// <summary>Above this many entries, binary COPY beats unnest: three extra round trips, much less work per row.</summary>
+    private const int CopyThreshold = 256;
+
+    private static async Task CopyRowsAsync(NpgsqlConnection connection, WriteBatch batch, CancellationToken cancellationToken)
+    {
+        await using (var writer = await connection.BeginBinaryImportAsync(
+            "COPY ledger_transactions (id, merchant_id, external_id, description, metadata, effective_at, created_at, reverses_transaction_id) FROM STDIN (FORMAT BINARY)",
+            cancellationToken))
+        {
+            foreach (var x in batch.Transactions)
+            {
+                await writer.StartRowAsync(cancellationToken);
+                await writer.WriteAsync(x.Id, NpgsqlDbType.Text, cancellationToken);
+                await writer.WriteAsync(x.MerchantId, NpgsqlDbType.Text, cancellationToken);
+                await WriteNullableAsync(writer, x.ExternalId, cancellationToken);
+                await WriteNullableAsync(writer, x.Description, cancellationToken);
+                await writer.WriteAsync(x.Metadata, NpgsqlDbType.Text, cancellationToken);
+                await writer.WriteAsync(x.EffectiveAt.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken);
+                await writer.WriteAsync(x.CreatedAt.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken);
+                await WriteNullableAsync(writer, x.ReversesTransactionId, cancellationToken);
+            }
+
+            await writer.CompleteAsync(cancellationToken);
+        }
+
+        await using (var writer = await connection.BeginBinaryImportAsync(
+            "COPY ledger_transfers (id, transaction_id, merchant_id, position, kind, debit_account_id, credit_account_id, amount, currency, pending_transfer_id, expires_at, created_at) FROM STDIN (FORMAT BINARY)",
+            cancellationToken))
+        {
+            foreach (var x in batch.Transfers)
+            {
+                await writer.StartRowAsync(cancellationToken);
+                await writer.WriteAsync(x.Id, NpgsqlDbType.Text, cancellationToken);
+                await writer.WriteAsync(x.TransactionId, NpgsqlDbType.Text, cancellationToken);
+                await writer.WriteAsync(x.MerchantId, NpgsqlDbType.Text, cancellationToken);
+                await writer.WriteAsync(x.Position, NpgsqlDbType.Integer, cancellationToken);
+                await writer.WriteAsync(x.Kind, NpgsqlDbType.Text, cancellationToken);
+                await writer.WriteAsync(x.DebitAccountId, NpgsqlDbType.Text, cancellationToken);
+                await writer.WriteAsync(x.CreditAccountId, NpgsqlDbType.Text, cancellationToken);
+                await writer.WriteAsync(x.Amount, NpgsqlDbType.Bigint, cancellationToken);
+                await writer.WriteAsync(x.Currency, NpgsqlDbType.Text, cancellationToken);
+                await WriteNullableAsync(writer, x.PendingTransferId, cancellationToken);
+                if (x.ExpiresAt is { } expiresAt)
+                {
+                    await writer.WriteAsync(expiresAt.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken);
+                }
+                else
+                {
+                    await writer.WriteNullAsync(cancellationToken);
+                }
+
+                await writer.WriteAsync(x.CreatedAt.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken);
+            }
+
+            await writer.CompleteAsync(cancellationToken);
+        }
+
+        await using (var writer = await connection.BeginBinaryImportAsync(
+            """
+            COPY ledger_entries (account_id, sequence, transfer_id, transaction_id, merchant_id, side, posted_amount, pending_amount,
+                                 debits_posted, credits_posted, debits_pending, credits_pending, effective_at, created_at) FROM STDIN (FORMAT BINARY)
+            """,
+            cancellationToken))
+        {
+            foreach (var x in batch.Entries)
+            {
+                await writer.StartRowAsync(cancellationToken);
+                await writer.WriteAsync(x.AccountId, NpgsqlDbType.Text, cancellationToken);
+                await writer.WriteAsync(x.Sequence, NpgsqlDbType.Bigint, cancellationToken);
+                await writer.WriteAsync(x.TransferId, NpgsqlDbType.Text, cancellationToken);
+                await writer.WriteAsync(x.TransactionId, NpgsqlDbType.Text, cancellationToken);
+                await writer.WriteAsync(x.MerchantId, NpgsqlDbType.Text, cancellationToken);
+                await writer.WriteAsync(x.Side, NpgsqlDbType.Text, cancellationToken);
+                await writer.WriteAsync(x.PostedAmount, NpgsqlDbType.Bigint, cancellationToken);
+                await writer.WriteAsync(x.PendingAmount, NpgsqlDbType.Bigint, cancellationToken);
+                await writer.WriteAsync(x.DebitsPosted, NpgsqlDbType.Bigint, cancellationToken);
+                await writer.WriteAsync(x.CreditsPosted, NpgsqlDbType.Bigint, cancellationToken);
+                await writer.WriteAsync(x.DebitsPending, NpgsqlDbType.Bigint, cancellationToken);
+                await writer.WriteAsync(x.CreditsPending, NpgsqlDbType.Bigint, cancellationToken);
+                await writer.WriteAsync(x.EffectiveAt.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken);
+                await writer.WriteAsync(x.CreatedAt.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken);
+            }
+
+            await writer.CompleteAsync(cancellationToken);
+        }
+
+        static Task WriteNullableAsync(NpgsqlBinaryImporter writer, string? value, CancellationToken cancellationToken) =>
+            value is null ? writer.WriteNullAsync(cancellationToken) : writer.WriteAsync(value, NpgsqlDbType.Text, cancellationToken);
+    }
+
+    private sealed class HoldRow
+    {
+        public string TransferId { get; set; } = "";
+        public DateTimeOffset? ExpiresAt { get; set; }
+    }
+
+    private sealed class EndedHoldRow
+    {
+        public string PendingTransferId { get; set; } = "";
+        public string Kind { get; set; } = "";
+    }
+
+    private sealed class ExternalIdRow
+    {
+        public string Id { get; set; } = "";
+        public string MerchantId { get; set; } = "";
+        public string ExternalId { get; set; } = "";
+    }
+}

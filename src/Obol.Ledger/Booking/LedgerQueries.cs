@@ -1,0 +1,148 @@
+using System.Globalization;
+using Obol.Core.Http;
+using Obol.Core.Storage;
+
+namespace Obol.Ledger.Booking;
+
+/// <summary>The read side: accounts (now or as of an instant), entries, transactions and transfers.</summary>
+internal static class LedgerQueries
+{
+    public static async Task<AccountRow?> GetAccountRowAsync(DbSession session, LedgerScope scope, string accountId)
+    {
+        var row = await session.QuerySingleOrDefaultAsync<AccountRow>($"SELECT {AccountRow.Columns} FROM ledger_accounts WHERE id = @accountId", new { accountId });
+        return row is not null && scope.CanSee(row.MerchantId) ? row : null;
+    }
+
+    /// <summary>
+    /// The account; with <paramref name="asOf"/>, its balances after the last entry booked at or before that
+    /// instant: one index look-up on (account, booked at), since every entry carries the balances after it.
+    /// </summary>
+    public static async Task<LedgerAccount?> GetAccountAsync(DbSession session, LedgerScope scope, string accountId, DateTimeOffset? asOf)
+    {
+        var row = await GetAccountRowAsync(session, scope, accountId);
+        if (row is null || asOf is not { } instant)
+        {
+            return row?.ToAccount();
+        }
+
+        var entry = await session.QuerySingleOrDefaultAsync<EntryRow>(
+            $"SELECT {EntryRow.Columns} FROM ledger_entries WHERE account_id = @accountId AND created_at <= @instant ORDER BY created_at DESC, sequence DESC LIMIT 1",
+            new { accountId, instant });
+        return row.ToAccount(entry?.Balances ?? AccountBalances.Zero, entry?.Sequence ?? 0, instant);
+    }
+
+    public static async Task<Page<LedgerAccount>> ListAccountsAsync(DbSession session, string merchantId, PageRequest page, string? code, string? currency)
+    {
+        var sql = $"SELECT {AccountRow.Columns} FROM ledger_accounts WHERE merchant_id = @merchantId";
+        if (page.StartingAfter is not null)
+        {
+            sql += " AND id < @after";
+        }
+
+        if (code is not null)
+        {
+            sql += " AND code = @code";
+        }
+
+        if (currency is not null)
+        {
+            sql += " AND currency = @currency";
+        }
+
+        var rows = await session.QueryAsync<AccountRow>(sql + " ORDER BY id DESC LIMIT @take",
+            new { merchantId, after = page.StartingAfter, code, currency, take = page.Limit + 1 });
+        return page.ToPage(rows.Select(r => r.ToAccount()).ToList());
+    }
+
+    /// <summary>Newest first; <c>startingAfter</c> is an entry's sequence number; <c>from</c> inclusive, <c>to</c> exclusive (booking time).</summary>
+    public static async Task<Page<LedgerEntry>> ListEntriesAsync(DbSession session, AccountRow account, PageRequest page, DateTimeOffset? from, DateTimeOffset? to)
+    {
+        var sql = $"SELECT {EntryRow.Columns} FROM ledger_entries WHERE account_id = @accountId";
+        long? after = null;
+        if (page.StartingAfter is not null)
+        {
+            if (!long.TryParse(page.StartingAfter, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence))
+            {
+                throw Obol.Core.Errors.Problems.Validation("startingAfter", "For entries this is the sequence number of the last entry seen.");
+            }
+
+            after = sequence;
+            sql += " AND sequence < @after";
+        }
+
+        if (from is not null)
+        {
+            sql += " AND created_at >= @from";
+        }
+
+        if (to is not null)
+        {
+            sql += " AND created_at < @to";
+        }
+
+        var rows = await session.QueryAsync<EntryRow>(sql + " ORDER BY sequence DESC LIMIT @take",
+            new { accountId = account.Id, after = after ?? 0, from = from ?? default, to = to ?? default, take = page.Limit + 1 });
+        var type = account.AccountType;
+        return page.ToPage(rows.Select(r => r.ToEntry(type)).ToList());
+    }
+
+    public static async Task<LedgerTransaction?> GetTransactionAsync(DbSession session, string merchantId, string transactionId)
+    {
+        var rows = await session.QueryAsync<TransactionRow>(TransactionRow.Select + " WHERE t.id = @transactionId AND t.merchant_id = @merchantId",
+            new { transactionId, merchantId });
+        return rows.Count == 0 ? null : (await WithTransfersAsync(session, rows))[0];
+    }
+
+    /// <summary>Newest first, optionally only those with metadata <paramref name="metadataKey"/> = <paramref name="metadataValue"/>.</summary>
+    public static async Task<Page<LedgerTransaction>> ListTransactionsAsync(DbSession session, string merchantId, PageRequest page, string? metadataKey, string? metadataValue)
+    {
+        var sql = TransactionRow.Select;
+        if (metadataKey is not null)
+        {
+            sql += " JOIN ledger_transaction_metadata m ON m.transaction_id = t.id AND m.merchant_id = @merchantId AND m.key = @metadataKey AND m.value = @metadataValue";
+        }
+
+        sql += " WHERE t.merchant_id = @merchantId";
+        if (page.StartingAfter is not null)
+        {
+            sql += " AND t.id < @after";
+        }
+
+        var rows = await session.QueryAsync<TransactionRow>(sql + " ORDER BY t.id DESC LIMIT @take",
+            new { merchantId, metadataKey, metadataValue = metadataValue ?? "", after = page.StartingAfter, take = page.Limit + 1 });
+        return page.ToPage(await WithTransfersAsync(session, rows));
+    }
+
+    public static async Task<LedgerTransfer?> GetTransferAsync(DbSession session, string merchantId, string transferId)
+    {
+        var row = await session.QuerySingleOrDefaultAsync<TransferRow>(TransferRow.Select + " WHERE t.id = @transferId AND t.merchant_id = @merchantId",
+            new { transferId, merchantId });
+        return row?.ToTransfer();
+    }
+
+    private static async Task<List<LedgerTransaction>> WithTransfersAsync(DbSession session, IReadOnlyList<TransactionRow> rows)
+    {
+        if (rows.Count == 0)
+        {
+            return [];
+        }
+
+        var ids = rows.Select(r => r.Id).ToArray();
+        var transfers = (await session.QueryAsync<TransferRow>(
+                TransferRow.Select + session.Sql(" WHERE t.transaction_id IN @ids", " WHERE t.transaction_id = ANY(@ids)") + " ORDER BY t.transaction_id, t.position",
+                new { ids }))
+            .ToLookup(t => t.TransactionId, StringComparer.Ordinal);
+        return rows.Select(r => new LedgerTransaction
+        {
+            Id = r.Id,
+            ExternalId = r.ExternalId,
+            Description = r.Description,
+            Metadata = LedgerJson.ReadMetadata(r.Metadata),
+            EffectiveAt = r.EffectiveAt,
+            CreatedAt = r.CreatedAt,
+            ReversesTransactionId = r.ReversesTransactionId,
+            ReversedByTransactionId = r.ReversedByTransactionId,
+            Transfers = transfers[r.Id].Select(t => t.ToTransfer()).ToList(),
+        }).ToList();
+    }
+}

@@ -1,0 +1,284 @@
+using System.Text.Json;
+
+namespace Obol.Ledger.Booking;
+
+/// <summary>Dapper row types: classes with settable properties, since column types differ between providers.</summary>
+internal sealed class AccountRow
+{
+    public const string Columns = """
+        id AS Id, merchant_id AS MerchantId, code AS Code, type AS Type, currency AS Currency, owner_type AS OwnerType,
+        owner_id AS OwnerId, metadata AS Metadata, debits_must_not_exceed_credits AS DebitsMustNotExceedCredits,
+        credits_must_not_exceed_debits AS CreditsMustNotExceedDebits, debits_posted AS DebitsPosted, credits_posted AS CreditsPosted,
+        debits_pending AS DebitsPending, credits_pending AS CreditsPending, last_sequence AS LastSequence, created_at AS CreatedAt
+        """;
+
+    public string Id { get; set; } = "";
+    public string? MerchantId { get; set; }
+    public string Code { get; set; } = "";
+    public string Type { get; set; } = "";
+    public string Currency { get; set; } = "";
+    public string OwnerType { get; set; } = "";
+    public string? OwnerId { get; set; }
+    public string Metadata { get; set; } = "{}";
+    public bool DebitsMustNotExceedCredits { get; set; }
+    public bool CreditsMustNotExceedDebits { get; set; }
+    public long DebitsPosted { get; set; }
+    public long CreditsPosted { get; set; }
+    public long DebitsPending { get; set; }
+    public long CreditsPending { get; set; }
+    public long LastSequence { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public AccountType AccountType => LedgerNames.ParseAccountType(Type);
+    public AccountFlags Flags => new(DebitsMustNotExceedCredits, CreditsMustNotExceedDebits);
+    public AccountBalances Balances => new(DebitsPosted, CreditsPosted, DebitsPending, CreditsPending);
+
+    public AccountState ToState() => new()
+    {
+        Id = Id,
+        MerchantId = MerchantId,
+        Type = AccountType,
+        Currency = Currency,
+        Flags = Flags,
+        Balances = Balances,
+        LastSequence = LastSequence,
+    };
+
+    public LedgerAccount ToAccount(AccountBalances? balancesAsOf = null, long? sequenceAsOf = null, DateTimeOffset? asOf = null)
+    {
+        var balances = balancesAsOf ?? Balances;
+        var type = AccountType;
+        return new LedgerAccount
+        {
+            Id = Id,
+            Code = Code,
+            Type = type,
+            Currency = Currency,
+            Owner = new AccountOwner(LedgerNames.ParseOwnerType(OwnerType), OwnerId),
+            Metadata = LedgerJson.ReadMetadata(Metadata),
+            Flags = Flags,
+            DebitsPosted = balances.DebitsPosted,
+            CreditsPosted = balances.CreditsPosted,
+            DebitsPending = balances.DebitsPending,
+            CreditsPending = balances.CreditsPending,
+            Balance = balances.Balance(type),
+            AvailableBalance = balances.Available(type),
+            EntryCount = sequenceAsOf ?? LastSequence,
+            CreatedAt = CreatedAt,
+            AsOf = asOf,
+        };
+    }
+}
+
+internal sealed class TransferRow
+{
+    public const string Select = """
+        SELECT t.id AS Id, t.transaction_id AS TransactionId, t.merchant_id AS MerchantId, t.position AS Position, t.kind AS Kind,
+               t.debit_account_id AS DebitAccountId, t.credit_account_id AS CreditAccountId, t.amount AS Amount, t.currency AS Currency,
+               t.pending_transfer_id AS PendingTransferId, t.expires_at AS ExpiresAt, t.created_at AS CreatedAt,
+               r.id AS ResolvedById, r.kind AS ResolvedKind, r.amount AS ResolvedAmount
+        FROM ledger_transfers t LEFT JOIN ledger_transfers r ON r.pending_transfer_id = t.id
+        """;
+
+    public string Id { get; set; } = "";
+    public string TransactionId { get; set; } = "";
+    public string MerchantId { get; set; } = "";
+    public long Position { get; set; }
+    public string Kind { get; set; } = "";
+    public string DebitAccountId { get; set; } = "";
+    public string CreditAccountId { get; set; } = "";
+    public long Amount { get; set; }
+    public string Currency { get; set; } = "";
+    public string? PendingTransferId { get; set; }
+    public DateTimeOffset? ExpiresAt { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public string? ResolvedById { get; set; }
+    public string? ResolvedKind { get; set; }
+    public long? ResolvedAmount { get; set; }
+
+    public LedgerTransfer ToTransfer()
+    {
+        var kind = LedgerNames.ParseTransferKind(Kind);
+        var resolvedKind = ResolvedKind is null ? (TransferKind?)null : LedgerNames.ParseTransferKind(ResolvedKind);
+        return new LedgerTransfer
+        {
+            Id = Id,
+            TransactionId = TransactionId,
+            Kind = kind,
+            Status = kind == TransferKind.Pending ? LedgerNames.StatusAfter(resolvedKind) : LedgerNames.StatusAfter(kind),
+            DebitAccountId = DebitAccountId,
+            CreditAccountId = CreditAccountId,
+            Amount = Amount,
+            Currency = Currency,
+            PendingTransferId = PendingTransferId,
+            ExpiresAt = ExpiresAt,
+            ResolvedByTransferId = ResolvedById,
+            PostedAmount = resolvedKind == TransferKind.PostPending ? ResolvedAmount : null,
+            CreatedAt = CreatedAt,
+        };
+    }
+}
+
+internal sealed class TransactionRow
+{
+    public const string Select = """
+        SELECT t.id AS Id, t.merchant_id AS MerchantId, t.external_id AS ExternalId, t.description AS Description, t.metadata AS Metadata,
+               t.effective_at AS EffectiveAt, t.created_at AS CreatedAt, t.reverses_transaction_id AS ReversesTransactionId,
+               r.id AS ReversedByTransactionId
+        FROM ledger_transactions t LEFT JOIN ledger_transactions r ON r.reverses_transaction_id = t.id
+        """;
+
+    public string Id { get; set; } = "";
+    public string MerchantId { get; set; } = "";
+    public string? ExternalId { get; set; }
+    public string? Description { get; set; }
+    public string Metadata { get; set; } = "{}";
+    public DateTimeOffset EffectiveAt { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public string? ReversesTransactionId { get; set; }
+    public string? ReversedByTransactionId { get; set; }
+}
+
+internal sealed class EntryRow
+{
+    public const string Columns = """
+        account_id AS AccountId, sequence AS Sequence, transfer_id AS TransferId, transaction_id AS TransactionId, side AS Side,
+        posted_amount AS PostedAmount, pending_amount AS PendingAmount, debits_posted AS DebitsPosted, credits_posted AS CreditsPosted,
+        debits_pending AS DebitsPending, credits_pending AS CreditsPending, effective_at AS EffectiveAt, created_at AS CreatedAt
+        """;
+
+    public string AccountId { get; set; } = "";
+    public long Sequence { get; set; }
+    public string TransferId { get; set; } = "";
+    public string TransactionId { get; set; } = "";
+    public string Side { get; set; } = "";
+    public long PostedAmount { get; set; }
+    public long PendingAmount { get; set; }
+    public long DebitsPosted { get; set; }
+    public long CreditsPosted { get; set; }
+    public long DebitsPending { get; set; }
+    public long CreditsPending { get; set; }
+    public DateTimeOffset EffectiveAt { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public AccountBalances Balances => new(DebitsPosted, CreditsPosted, DebitsPending, CreditsPending);
+
+    public LedgerEntry ToEntry(AccountType type) => new()
+    {
+        AccountId = AccountId,
+        Sequence = Sequence,
+        TransferId = TransferId,
+        TransactionId = TransactionId,
+        Side = Side == "debit" ? EntrySide.Debit : EntrySide.Credit,
+        PostedAmount = PostedAmount,
+        PendingAmount = PendingAmount,
+        DebitsPosted = DebitsPosted,
+        CreditsPosted = CreditsPosted,
+        DebitsPending = DebitsPending,
+        CreditsPending = CreditsPending,
+        Balance = Balances.Balance(type),
+        EffectiveAt = EffectiveAt,
+        CreatedAt = CreatedAt,
+    };
+}
+
+/// <summary>The names the database and the API use for the ledger's enums.</summary>
+internal static class LedgerNames
+{
+    public static string Of(AccountType type) => type switch
+    {
+        AccountType.Asset => "asset",
+        AccountType.Liability => "liability",
+        AccountType.Equity => "equity",
+        AccountType.Revenue => "revenue",
+        AccountType.Expense => "expense",
+        _ => throw new ArgumentOutOfRangeException(nameof(type)),
+    };
+
+    public static bool TryParseAccountType(string? text, out AccountType type)
+    {
+        foreach (var candidate in Enum.GetValues<AccountType>())
+        {
+            if (string.Equals(Of(candidate), text, StringComparison.Ordinal))
+            {
+                type = candidate;
+                return true;
+            }
+        }
+
+        type = default;
+        return false;
+    }
+
+    public static AccountType ParseAccountType(string text) =>
+        TryParseAccountType(text, out var type) ? type : throw new InvalidOperationException($"Unknown account type '{text}'.");
+
+    public static string Of(OwnerType type) => type switch
+    {
+        OwnerType.Platform => "platform",
+        OwnerType.Merchant => "merchant",
+        OwnerType.Courier => "courier",
+        _ => throw new ArgumentOutOfRangeException(nameof(type)),
+    };
+
+    public static bool TryParseOwnerType(string? text, out OwnerType type)
+    {
+        foreach (var candidate in Enum.GetValues<OwnerType>())
+        {
+            if (string.Equals(Of(candidate), text, StringComparison.Ordinal))
+            {
+                type = candidate;
+                return true;
+            }
+        }
+
+        type = default;
+        return false;
+    }
+
+    public static OwnerType ParseOwnerType(string text) =>
+        TryParseOwnerType(text, out var type) ? type : throw new InvalidOperationException($"Unknown owner type '{text}'.");
+
+    public static string Of(TransferKind kind) => kind switch
+    {
+        TransferKind.Posted => "posted",
+        TransferKind.Pending => "pending",
+        TransferKind.PostPending => "post_pending",
+        TransferKind.VoidPending => "void_pending",
+        TransferKind.ExpirePending => "expire_pending",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    public static TransferKind ParseTransferKind(string text) => text switch
+    {
+        "posted" => TransferKind.Posted,
+        "pending" => TransferKind.Pending,
+        "post_pending" => TransferKind.PostPending,
+        "void_pending" => TransferKind.VoidPending,
+        "expire_pending" => TransferKind.ExpirePending,
+        _ => throw new InvalidOperationException($"Unknown transfer kind '{text}'."),
+    };
+
+    /// <summary>A pending transfer's status given the kind of transfer that ended it (null: none yet).</summary>
+    public static TransferStatus StatusAfter(TransferKind? kind) => kind switch
+    {
+        null or TransferKind.Pending => TransferStatus.Pending,
+        TransferKind.Posted or TransferKind.PostPending => TransferStatus.Posted,
+        TransferKind.VoidPending => TransferStatus.Voided,
+        TransferKind.ExpirePending => TransferStatus.Expired,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    public static string Of(EntrySide side) => side == EntrySide.Debit ? "debit" : "credit";
+}
+
+internal static class LedgerJson
+{
+    private static readonly IReadOnlyDictionary<string, string> Empty = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    public static string WriteMetadata(IReadOnlyDictionary<string, string>? metadata) =>
+        metadata is null || metadata.Count == 0 ? "{}" : JsonSerializer.Serialize(metadata);
+
+    public static IReadOnlyDictionary<string, string> ReadMetadata(string json) =>
+        json == "{}" ? Empty : JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? Empty;
+}

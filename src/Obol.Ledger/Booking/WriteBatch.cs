@@ -1,0 +1,102 @@
+using Obol.Core.Identity;
+
+namespace Obol.Ledger.Booking;
+
+/// <summary>The rows of the transactions accepted in one booking, written together at the end.</summary>
+internal sealed class WriteBatch
+{
+    public List<TransactionInsert> Transactions { get; } = [];
+    public List<MetadataInsert> Metadata { get; } = [];
+    public List<TransferInsert> Transfers { get; } = [];
+    public List<HoldInsert> HoldsOpened { get; } = [];
+    public List<string> HoldsEnded { get; } = [];
+    public List<EntryInsert> Entries { get; } = [];
+
+    public LedgerTransaction Add(IdGenerator ids, BookingRequest request, IReadOnlyList<TransferEffect> effects, IReadOnlyList<PlannedEntry> entries, DateTimeOffset now)
+    {
+        var merchantId = request.Scope.MerchantId;
+        var transactionId = ids.New("txn");
+        var effectiveAt = request.EffectiveAt ?? now;
+        var metadata = request.Metadata ?? new Dictionary<string, string>(StringComparer.Ordinal);
+        Transactions.Add(new TransactionInsert(transactionId, merchantId, request.ExternalId, request.Description, LedgerJson.WriteMetadata(metadata),
+            effectiveAt, now, request.ReversesTransactionId));
+        foreach (var (key, value) in metadata)
+        {
+            Metadata.Add(new MetadataInsert(merchantId, key, value, transactionId));
+        }
+
+        var transfers = new List<LedgerTransfer>(effects.Count);
+        var transferIds = new string[effects.Count];
+        foreach (var effect in effects)
+        {
+            var transferId = ids.New("tr");
+            transferIds[effect.Index] = transferId;
+            var intent = request.Transfers[effect.Index];
+            var pendingTransferId = (intent as ResolveIntent)?.PendingTransferId;
+            var expiresAt = intent is NewTransferIntent { Transfer: { Pending: true, Timeout: { } timeout } } ? now + timeout : (DateTimeOffset?)null;
+            var amount = effect.Kind switch
+            {
+                TransferKind.Posted or TransferKind.PostPending => effect.PostedAmount,
+                _ => Math.Abs(effect.PendingAmount),
+            };
+            Transfers.Add(new TransferInsert(transferId, transactionId, merchantId, effect.Index, LedgerNames.Of(effect.Kind), effect.DebitAccountId,
+                effect.CreditAccountId, amount, effect.Currency, pendingTransferId, expiresAt, now));
+            if (effect.Kind == TransferKind.Pending)
+            {
+                HoldsOpened.Add(new HoldInsert(transferId, expiresAt));
+            }
+            else if (pendingTransferId is not null)
+            {
+                HoldsEnded.Add(pendingTransferId);
+            }
+
+            transfers.Add(new LedgerTransfer
+            {
+                Id = transferId,
+                TransactionId = transactionId,
+                Kind = effect.Kind,
+                Status = LedgerNames.StatusAfter(effect.Kind),
+                DebitAccountId = effect.DebitAccountId,
+                CreditAccountId = effect.CreditAccountId,
+                Amount = amount,
+                Currency = effect.Currency,
+                PendingTransferId = pendingTransferId,
+                ExpiresAt = expiresAt,
+                CreatedAt = now,
+            });
+        }
+
+        foreach (var entry in entries)
+        {
+            Entries.Add(new EntryInsert(entry.AccountId, entry.Sequence, transferIds[entry.TransferIndex], transactionId, merchantId,
+                LedgerNames.Of(entry.Side), entry.PostedAmount, entry.PendingAmount, entry.After.DebitsPosted, entry.After.CreditsPosted,
+                entry.After.DebitsPending, entry.After.CreditsPending, effectiveAt, now));
+        }
+
+        return new LedgerTransaction
+        {
+            Id = transactionId,
+            ExternalId = request.ExternalId,
+            Description = request.Description,
+            Metadata = metadata,
+            EffectiveAt = effectiveAt,
+            CreatedAt = now,
+            ReversesTransactionId = request.ReversesTransactionId,
+            Transfers = transfers,
+        };
+    }
+}
+
+internal sealed record TransactionInsert(string Id, string MerchantId, string? ExternalId, string? Description, string Metadata,
+    DateTimeOffset EffectiveAt, DateTimeOffset CreatedAt, string? ReversesTransactionId);
+
+internal sealed record MetadataInsert(string MerchantId, string Key, string Value, string TransactionId);
+
+internal sealed record TransferInsert(string Id, string TransactionId, string MerchantId, int Position, string Kind, string DebitAccountId,
+    string CreditAccountId, long Amount, string Currency, string? PendingTransferId, DateTimeOffset? ExpiresAt, DateTimeOffset CreatedAt);
+
+internal sealed record HoldInsert(string TransferId, DateTimeOffset? ExpiresAt);
+
+internal sealed record EntryInsert(string AccountId, long Sequence, string TransferId, string TransactionId, string MerchantId, string Side,
+    long PostedAmount, long PendingAmount, long DebitsPosted, long CreditsPosted, long DebitsPending, long CreditsPending,
+    DateTimeOffset EffectiveAt, DateTimeOffset CreatedAt);

@@ -1,0 +1,99 @@
+using System.Threading.Channels;
+using Obol.Core.Storage;
+using Obol.Ledger.Booking;
+
+namespace Obol.Ledger.GroupCommit;
+
+public sealed class LedgerGroupCommitOptions
+{
+    /// <summary>Transactions committed together at most.</summary>
+    public int MaxBatchTransactions { get; set; } = 2000;
+
+    /// <summary>Batches in flight at once. SQLite has one writer, so more than one only helps PostgreSQL.</summary>
+    public int Writers { get; set; } = 2;
+}
+
+/// <summary>
+/// Group commit for callers that book on their own (no unit of work of theirs to join): concurrent submissions
+/// queue up and are booked together, many per database transaction, each accepted or rejected on its own. A
+/// caller's task completes once its transaction has committed.
+/// </summary>
+public sealed class LedgerGroupCommit : IAsyncDisposable
+{
+    private readonly Channel<Submission> _queue = Channel.CreateUnbounded<Submission>(new UnboundedChannelOptions { SingleReader = false });
+    private readonly Database _database;
+    private readonly Bookkeeper _bookkeeper;
+    private readonly LedgerGroupCommitOptions _options;
+    private readonly Task[] _writers;
+
+    internal LedgerGroupCommit(Database database, Bookkeeper bookkeeper, LedgerGroupCommitOptions options)
+    {
+        _database = database;
+        _bookkeeper = bookkeeper;
+        _options = options;
+        var writers = database.Provider == DatabaseProvider.Sqlite ? 1 : Math.Max(1, options.Writers);
+        _writers = Enumerable.Range(0, writers).Select(_ => Task.Run(WriteLoopAsync)).ToArray();
+    }
+
+    /// <summary>Books one transaction (in the merchant's books and the platform's); throws its rejection.</summary>
+    public async Task<BookedTransaction> BookAsync(string merchantId, NewTransaction transaction, CancellationToken cancellationToken = default) =>
+        Ledger.Unwrap((await BookManyAsync(merchantId, [transaction], cancellationToken))[0]);
+
+    /// <summary>Books many transactions; each is accepted or rejected on its own, in order.</summary>
+    public async Task<IReadOnlyList<BookingOutcome>> BookManyAsync(string merchantId, IReadOnlyList<NewTransaction> transactions, CancellationToken cancellationToken = default)
+    {
+        var scope = new LedgerScope(merchantId, IncludesPlatformBooks: true);
+        var requests = transactions.Select(t => Ledger.ToRequest(scope, t)).ToList();
+        var submission = new Submission(requests, new TaskCompletionSource<IReadOnlyList<BookingOutcome>>(TaskCreationOptions.RunContinuationsAsynchronously));
+        await _queue.Writer.WriteAsync(submission, cancellationToken);
+        return await submission.Completion.Task.WaitAsync(cancellationToken);
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var reader = _queue.Reader;
+        var batch = new List<Submission>();
+        while (await reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            var count = 0;
+            while (count < _options.MaxBatchTransactions && reader.TryRead(out var next))
+            {
+                batch.Add(next);
+                count += next.Requests.Count;
+            }
+
+            if (batch.Count == 0)
+            {
+                continue;
+            }
+
+            try
+            {
+                var requests = batch.SelectMany(s => s.Requests).ToList();
+                var outcomes = await _database.WriteAsync(session => _bookkeeper.BookAsync(session, requests), CancellationToken.None);
+                var offset = 0;
+                foreach (var submission in batch)
+                {
+                    submission.Completion.TrySetResult(outcomes.Skip(offset).Take(submission.Requests.Count).ToList());
+                    offset += submission.Requests.Count;
+                }
+            }
+            catch (Exception exception)
+            {
+                foreach (var submission in batch)
+                {
+                    submission.Completion.TrySetException(exception);
+                }
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await Task.WhenAll(_writers);
+    }
+
+    private sealed record Submission(IReadOnlyList<BookingRequest> Requests, TaskCompletionSource<IReadOnlyList<BookingOutcome>> Completion);
+}

@@ -1,0 +1,258 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Obol.Core;
+using Obol.Core.Errors;
+using Obol.Core.Http;
+using Obol.Core.Storage;
+using Obol.Ledger.Booking;
+
+namespace Obol.Ledger;
+
+public sealed record AccountOwnerRequest(string? Type, string? Id);
+
+public sealed record AccountFlagsRequest(bool? DebitsMustNotExceedCredits, bool? CreditsMustNotExceedDebits);
+
+public sealed record CreateAccountRequest(string? Code, string? Type, string? Currency, AccountOwnerRequest? Owner, Dictionary<string, string>? Metadata, AccountFlagsRequest? Flags);
+
+/// <summary><c>amount</c> is read as a decimal so that a fraction or a value beyond 64 bits gets its own problem code.</summary>
+public sealed record TransferRequest(string? DebitAccountId, string? CreditAccountId, decimal? Amount, string? Currency, bool? Pending, long? TimeoutSeconds);
+
+public sealed record CreateTransactionRequest(List<TransferRequest>? Transfers, string? ExternalId, string? Description, Dictionary<string, string>? Metadata, DateTimeOffset? EffectiveAt);
+
+public sealed record PostTransferRequest(decimal? Amount, string? ExternalId, string? Description, Dictionary<string, string>? Metadata);
+
+public sealed record ResolutionRequest(string? ExternalId, string? Description, Dictionary<string, string>? Metadata);
+
+public static class LedgerEndpoints
+{
+    /// <summary>The ledger under <c>/v1/ledger</c>: the calling merchant's own books only.</summary>
+    public static IEndpointRouteBuilder MapLedgerEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        var ledger = endpoints.MapGroup("/v1/ledger").WithTags("Ledger").RequireAuthorization();
+
+        ledger.MapPost("/accounts", async Task<Created<LedgerAccount>> (CreateAccountRequest request, HttpContext http, Ledger books, RequestUnitOfWork work) =>
+        {
+            var account = await books.CreateAccountAsync(work.Session, http.MerchantId(), ToNewAccount(request));
+            return TypedResults.Created($"/v1/ledger/accounts/{account.Id}", account);
+        }).WithUnitOfWork();
+
+        ledger.MapGet("/accounts", async Task<Ok<Page<LedgerAccount>>> (HttpContext http, Database database, int? limit, string? startingAfter, string? code, string? currency) =>
+        {
+            var page = PageRequest.From(limit, startingAfter);
+            return TypedResults.Ok(await database.ReadAsync(s => LedgerQueries.ListAccountsAsync(s, http.MerchantId(), page, code, currency), http.RequestAborted));
+        });
+
+        ledger.MapGet("/accounts/{id}", async Task<Ok<LedgerAccount>> (string id, HttpContext http, Database database, DateTimeOffset? asOf) =>
+        {
+            var account = await database.ReadAsync(s => LedgerQueries.GetAccountAsync(s, Ledger.OwnBooks(http.MerchantId()), id, asOf), http.RequestAborted);
+            return TypedResults.Ok(account ?? throw Problems.NotFound("ledger account", id));
+        });
+
+        ledger.MapGet("/accounts/{id}/entries", async Task<Ok<Page<LedgerEntry>>> (string id, HttpContext http, Database database, int? limit, string? startingAfter,
+            DateTimeOffset? from, DateTimeOffset? to) =>
+        {
+            var page = PageRequest.From(limit, startingAfter);
+            return TypedResults.Ok(await database.ReadAsync(async s =>
+            {
+                var account = await LedgerQueries.GetAccountRowAsync(s, Ledger.OwnBooks(http.MerchantId()), id) ?? throw Problems.NotFound("ledger account", id);
+                return await LedgerQueries.ListEntriesAsync(s, account, page, from, to);
+            }, http.RequestAborted));
+        });
+
+        ledger.MapPost("/transactions", async Task<IResult> (CreateTransactionRequest request, HttpContext http, Ledger books, RequestUnitOfWork work) =>
+        {
+            var booked = await books.CreateTransactionAsync(work.Session, Ledger.OwnBooks(http.MerchantId()), ToNewTransaction(request));
+            return booked.Created
+                ? TypedResults.Created($"/v1/ledger/transactions/{booked.Transaction.Id}", booked.Transaction)
+                : TypedResults.Ok(booked.Transaction);
+        }).WithUnitOfWork();
+
+        ledger.MapGet("/transactions", async Task<Ok<Page<LedgerTransaction>>> (HttpContext http, Database database, int? limit, string? startingAfter) =>
+        {
+            var page = PageRequest.From(limit, startingAfter);
+            var (key, value) = MetadataFilter(http.Request.Query);
+            return TypedResults.Ok(await database.ReadAsync(s => LedgerQueries.ListTransactionsAsync(s, http.MerchantId(), page, key, value), http.RequestAborted));
+        });
+
+        ledger.MapGet("/transactions/{id}", async Task<Ok<LedgerTransaction>> (string id, HttpContext http, Database database) =>
+        {
+            var transaction = await database.ReadAsync(s => LedgerQueries.GetTransactionAsync(s, http.MerchantId(), id), http.RequestAborted);
+            return TypedResults.Ok(transaction ?? throw Problems.NotFound("ledger transaction", id));
+        });
+
+        ledger.MapPost("/transactions/{id}/reverse", async Task<Created<LedgerTransaction>> (string id, ResolutionRequest? request, HttpContext http, Ledger books, RequestUnitOfWork work) =>
+        {
+            var booked = await books.ReverseAsync(work.Session, Ledger.OwnBooks(http.MerchantId()), id, ToResolution(request?.ExternalId, request?.Description, request?.Metadata));
+            return TypedResults.Created($"/v1/ledger/transactions/{booked.Transaction.Id}", booked.Transaction);
+        }).WithUnitOfWork();
+
+        ledger.MapGet("/transfers/{id}", async Task<Ok<LedgerTransfer>> (string id, HttpContext http, Database database) =>
+        {
+            var transfer = await database.ReadAsync(s => LedgerQueries.GetTransferAsync(s, http.MerchantId(), id), http.RequestAborted);
+            return TypedResults.Ok(transfer ?? throw Problems.NotFound("transfer", id));
+        });
+
+        ledger.MapPost("/transfers/{id}/post", async Task<Ok<LedgerTransfer>> (string id, PostTransferRequest? request, HttpContext http, Ledger books, RequestUnitOfWork work) =>
+        {
+            long? amount = request?.Amount is { } a ? ToAmount(a, "amount") : null;
+            return TypedResults.Ok(await books.ResolveAsync(work.Session, Ledger.OwnBooks(http.MerchantId()), id, TransferKind.PostPending, amount,
+                ToResolution(request?.ExternalId, request?.Description, request?.Metadata)));
+        }).WithUnitOfWork();
+
+        ledger.MapPost("/transfers/{id}/void", async Task<Ok<LedgerTransfer>> (string id, ResolutionRequest? request, HttpContext http, Ledger books, RequestUnitOfWork work) =>
+            TypedResults.Ok(await books.ResolveAsync(work.Session, Ledger.OwnBooks(http.MerchantId()), id, TransferKind.VoidPending, null,
+                ToResolution(request?.ExternalId, request?.Description, request?.Metadata))))
+            .WithUnitOfWork();
+
+        ledger.MapGet("/verify", async Task<Ok<VerificationReport>> (HttpContext http, Database database, ILedger books) =>
+            TypedResults.Ok(await database.ReadAsync(s => books.VerifyAsync(s, http.MerchantId()), http.RequestAborted)));
+
+        return endpoints;
+    }
+
+    private static NewAccount ToNewAccount(CreateAccountRequest request)
+    {
+        var errors = new ValidationErrors();
+        if (string.IsNullOrEmpty(request.Code))
+        {
+            errors.Add("code", "Required.");
+        }
+
+        if (!LedgerNames.TryParseAccountType(request.Type, out var type))
+        {
+            errors.Add("type", "One of asset, liability, equity, revenue, expense.");
+        }
+
+        if (!Currency.TryFromCode(request.Currency, out var currency))
+        {
+            errors.Add("currency", "An ISO 4217 currency code in upper case.");
+        }
+
+        AccountOwner? owner = null;
+        if (request.Owner is { } o)
+        {
+            if (!LedgerNames.TryParseOwnerType(o.Type, out var ownerType))
+            {
+                errors.Add("owner.type", "One of platform, merchant, courier.");
+            }
+
+            owner = new AccountOwner(ownerType, o.Id);
+        }
+
+        errors.ThrowIfAny();
+        return new NewAccount(request.Code!, type, currency)
+        {
+            Owner = owner,
+            Metadata = request.Metadata,
+            Flags = new AccountFlags(request.Flags?.DebitsMustNotExceedCredits ?? false, request.Flags?.CreditsMustNotExceedDebits ?? false),
+        };
+    }
+
+    private static NewTransaction ToNewTransaction(CreateTransactionRequest request)
+    {
+        var errors = new ValidationErrors();
+        if (request.Transfers is not { Count: > 0 })
+        {
+            errors.Add("transfers", "At least one transfer is required.");
+            errors.ThrowIfAny();
+        }
+
+        var transfers = new List<NewTransfer>(request.Transfers!.Count);
+        for (var i = 0; i < request.Transfers.Count; i++)
+        {
+            var t = request.Transfers[i];
+            var field = $"transfers[{i}]";
+            if (t is null)
+            {
+                errors.Add(field, "Required.");
+                continue;
+            }
+
+            if (string.IsNullOrEmpty(t.DebitAccountId))
+            {
+                errors.Add($"{field}.debitAccountId", "Required.");
+            }
+
+            if (string.IsNullOrEmpty(t.CreditAccountId))
+            {
+                errors.Add($"{field}.creditAccountId", "Required.");
+            }
+
+            if (!Currency.TryFromCode(t.Currency, out var currency))
+            {
+                errors.Add($"{field}.currency", "An ISO 4217 currency code in upper case.");
+            }
+
+            if (t.Amount is null)
+            {
+                errors.Add($"{field}.amount", "Required.");
+            }
+
+            if (t.TimeoutSeconds is <= 0 or > 366L * 24 * 3600)
+            {
+                errors.Add($"{field}.timeoutSeconds", "Between 1 second and 366 days.");
+            }
+
+            if (errors.IsEmpty)
+            {
+                transfers.Add(new NewTransfer(t.DebitAccountId!, t.CreditAccountId!, ToAmount(t.Amount!.Value, $"The amount of transfer {i}"), currency)
+                {
+                    Pending = t.Pending ?? false,
+                    Timeout = t.TimeoutSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null,
+                });
+            }
+        }
+
+        errors.ThrowIfAny();
+        return new NewTransaction(transfers)
+        {
+            ExternalId = request.ExternalId,
+            Description = request.Description,
+            Metadata = request.Metadata,
+            EffectiveAt = request.EffectiveAt?.ToUniversalTime(),
+        };
+    }
+
+    /// <summary>Whole minor units in 1..2^63-1: a fraction or a non-positive value is invalid, anything larger overflows.</summary>
+    private static long ToAmount(decimal amount, string what)
+    {
+        if (amount <= 0 || decimal.Truncate(amount) != amount)
+        {
+            throw LedgerProblems.InvalidAmount(what);
+        }
+
+        return amount > long.MaxValue
+            ? throw LedgerProblems.AmountOverflow($"{what} is larger than the largest amount the ledger holds ({long.MaxValue}).")
+            : (long)amount;
+    }
+
+    private static TransferResolution? ToResolution(string? externalId, string? description, Dictionary<string, string>? metadata) =>
+        externalId is null && description is null && metadata is null ? null : new TransferResolution
+        {
+            ExternalId = externalId,
+            Description = description,
+            Metadata = metadata,
+        };
+
+    /// <summary>One <c>metadata[key]=value</c> pair from the query string, as Stripe spells it.</summary>
+    private static (string? Key, string? Value) MetadataFilter(IQueryCollection query)
+    {
+        (string? Key, string? Value) filter = (null, null);
+        foreach (var (name, values) in query)
+        {
+            if (name.StartsWith("metadata[", StringComparison.Ordinal) && name.EndsWith(']'))
+            {
+                if (filter.Key is not null)
+                {
+                    throw Problems.Validation("metadata", "Filter by one metadata key at a time.");
+                }
+
+                filter = (name["metadata[".Length..^1], values.ToString());
+            }
+        }
+
+        return filter;
+    }
+}

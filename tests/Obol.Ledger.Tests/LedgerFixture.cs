@@ -1,0 +1,63 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Obol.Core;
+using Obol.Core.Identity;
+using Obol.Core.Storage;
+using Obol.Ledger.Booking;
+using Obol.Testing;
+
+namespace Obol.Ledger.Tests;
+
+/// <summary>A fresh migrated database of one provider and the ledger on it, with a fake clock.</summary>
+internal sealed class LedgerFixture : IAsyncDisposable
+{
+    public const string Merchant = "mer_test";
+    public static readonly Currency Usd = Currency.FromCode("USD");
+    public static readonly Currency Eur = Currency.FromCode("EUR");
+
+    private LedgerFixture(Database database, FakeTimeProvider clock)
+    {
+        Database = database;
+        Clock = clock;
+        Bookkeeper = new Bookkeeper(new IdGenerator(clock), clock);
+        Ledger = new Ledger(Bookkeeper, new IdGenerator(clock), clock);
+    }
+
+    public Database Database { get; }
+    public FakeTimeProvider Clock { get; }
+    internal Bookkeeper Bookkeeper { get; }
+    internal Ledger Ledger { get; }
+
+    public static async Task<LedgerFixture> CreateAsync(DatabaseProvider provider)
+    {
+        var database = Database.Create(await TestDatabases.CreateAsync(provider));
+        var clock = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-25T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var runner = new MigrationRunner(database,
+            [new MigrationSource("core", typeof(Database).Assembly), new MigrationSource("ledger", typeof(ILedger).Assembly)],
+            clock, NullLogger<MigrationRunner>.Instance);
+        await runner.ApplyAsync(CancellationToken.None);
+        return new LedgerFixture(database, clock);
+    }
+
+    public Task<T> WriteAsync<T>(Func<DbSession, Task<T>> work) => Database.WriteAsync(work, CancellationToken.None);
+
+    public Task<T> ReadAsync<T>(Func<DbSession, Task<T>> work) => Database.ReadAsync(work, CancellationToken.None);
+
+    public Task<LedgerAccount> AccountAsync(string code, AccountType type = AccountType.Asset, AccountFlags flags = default, Currency? currency = null, string merchant = Merchant) =>
+        WriteAsync(s => Ledger.CreateAccountAsync(s, merchant, new NewAccount(code, type, currency ?? Usd) { Flags = flags }));
+
+    public Task<LedgerAccount> ReloadAsync(string accountId) =>
+        ReadAsync(async s => (await Ledger.GetAccountAsync(s, Merchant, accountId))!);
+
+    public Task<BookedTransaction> TransferAsync(string debit, string credit, long amount, bool pending = false, TimeSpan? timeout = null, string? externalId = null) =>
+        WriteAsync(s => Ledger.CreateTransactionAsync(s, Merchant,
+            new NewTransaction([new NewTransfer(debit, credit, amount, Usd) { Pending = pending, Timeout = timeout }]) { ExternalId = externalId }));
+
+    public async Task AssertVerifiedAsync()
+    {
+        var report = await ReadAsync(s => Ledger.VerifyAsync(s, null));
+        Assert.True(report.Ok, string.Join("\n", report.Problems.Select(p => $"{p.Code} {p.AccountId}: {p.Detail}")));
+    }
+
+    public ValueTask DisposeAsync() => Database.DisposeAsync();
+}
