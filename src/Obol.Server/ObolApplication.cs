@@ -4,6 +4,7 @@ using Obol.Core.Http;
 using Obol.Core.Merchants;
 using Obol.Core.Storage;
 using Obol.Ledger;
+using Obol.Payouts;
 using Scalar.AspNetCore;
 
 namespace Obol.Server;
@@ -36,6 +37,7 @@ public static class ObolApplication
 
         builder.Services.AddObolCore(builder.Configuration);
         builder.Services.AddObolLedger();
+        builder.Services.AddObolPayouts(builder.Configuration);
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer<BearerSecuritySchemeTransformer>());
         return builder;
     }
@@ -56,6 +58,7 @@ public static class ObolApplication
 
         app.MapMerchantEndpoints();
         app.MapLedgerEndpoints();
+        app.MapPayoutsEndpoints();
         return app;
     }
 
