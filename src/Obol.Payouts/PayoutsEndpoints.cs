@@ -56,7 +56,7 @@ public static class PayoutsEndpoints
         var write = Write(http, work, clock, ids);
         var history = await CourierTermsStore.GetAsync(write.Session, write.MerchantId, id);
         var terms = CourierTermsDecision.Decide(id, request, history, write.Now);
-        if (history is not null && request.EffectiveAt is null && SameRates(history.Current, terms))
+        if (history is not null && terms.Version == history.Current.Version)
         {
             return TypedResults.Ok(CourierResponse.From(history.Current)); // a repeated PUT is not a new version
         }
@@ -70,9 +70,6 @@ public static class PayoutsEndpoints
         await Recompute.AfterTermsChangeAsync(write, terms);
         return TypedResults.Ok(CourierResponse.From(terms));
     }
-
-    private static bool SameRates(CourierTerms a, CourierTerms b) =>
-        a.BasePayRate == b.BasePayRate && a.BonusPay == b.BonusPay && a.DeliveriesPerBonus == b.DeliveriesPerBonus && a.CancellationPay == b.CancellationPay;
 
     private static async Task<Ok<CourierResponse>> GetCourierAsync(string id, HttpContext http, Database database)
     {

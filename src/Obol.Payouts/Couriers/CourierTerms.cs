@@ -164,6 +164,12 @@ public static class CourierTermsDecision
                     $"timeZone ({current.Zone.Id}), currency ({current.Currency}) and payPeriodStartDay ({DayName(current.PayPeriodStartDay)}) are fixed for a courier once set: changing them would re-slice days and pay periods already computed.");
             }
 
+            if (request.EffectiveAt is null && current.BasePayRate == request.BasePayRate && current.BonusPay == request.BonusPay
+                && current.DeliveriesPerBonus == request.DeliveriesPerBonus && current.CancellationPay == (request.CancellationPay ?? 0))
+            {
+                return current; // the same terms again: not a new version, so a repeated PUT is a no-op
+            }
+
             if (effectiveAt <= current.EffectiveAt)
             {
                 throw Problems.Validation("effectiveAt", "New terms must take effect after the current version's effectiveAt; history is never rewritten.");
