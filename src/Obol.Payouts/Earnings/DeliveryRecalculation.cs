@@ -24,6 +24,11 @@ public sealed record EngineWrite(DbSession Session, string MerchantId, DateTimeO
 /// are never rewritten: a change to one becomes an adjustment in the next open period. Running it again on the
 /// same events changes nothing, which is what makes ingestion replay-safe and recompute idempotent.
 /// </summary>
+/// <remarks>
+/// On SQLite the key lists are joined with <c>CROSS JOIN</c>, which makes SQLite keep the JSON keys as the outer loop
+/// and probe the table's index; left to itself the planner may scan the table instead (it has no row estimate for
+/// <c>json_each</c>).
+/// </remarks>
 public static class DeliveryRecalculation
 {
     public static async Task ApplyAsync(EngineWrite write, IReadOnlyCollection<OrderKey> orders)
@@ -44,7 +49,7 @@ public static class DeliveryRecalculation
                 """
                 SELECT e.courier_id AS CourierId, e.order_id AS OrderId, e.event_id AS EventId, e.status AS Status, e.occurred_at AS OccurredAt
                 FROM (SELECT json_extract(value, '$.c') AS c, json_extract(value, '$.o') AS o FROM json_each(@keys)) k
-                JOIN delivery_events e ON e.merchant_id = @merchantId AND e.courier_id = k.c AND e.order_id = k.o
+                CROSS JOIN delivery_events e ON e.merchant_id = @merchantId AND e.courier_id = k.c AND e.order_id = k.o
                 """,
                 """
                 SELECT e.courier_id AS CourierId, e.order_id AS OrderId, e.event_id AS EventId, e.status AS Status, e.occurred_at AS OccurredAt
@@ -57,7 +62,7 @@ public static class DeliveryRecalculation
                 """
                 SELECT d.courier_id AS CourierId, d.order_id AS OrderId, d.local_date AS LocalDate
                 FROM (SELECT json_extract(value, '$.c') AS c, json_extract(value, '$.o') AS o FROM json_each(@keys)) k
-                JOIN deliveries d ON d.merchant_id = @merchantId AND d.courier_id = k.c AND d.order_id = k.o
+                CROSS JOIN deliveries d ON d.merchant_id = @merchantId AND d.courier_id = k.c AND d.order_id = k.o
                 """,
                 """
                 SELECT d.courier_id AS CourierId, d.order_id AS OrderId, d.local_date AS LocalDate
@@ -122,7 +127,7 @@ public static class DeliveryRecalculation
                     CAST(sum(CASE WHEN d.cancellation = 1 THEN d.amount ELSE 0 END) AS BIGINT) AS CancellationPay,
                     max(CASE WHEN d.completed = 1 THEN d.fulfilled_at END) AS LastFulfilledAt
                 FROM (SELECT json_extract(value, '$.c') AS c, json_extract(value, '$.d') AS d FROM json_each(@keys)) k
-                JOIN deliveries d ON d.merchant_id = @merchantId AND d.courier_id = k.c AND d.local_date = k.d
+                CROSS JOIN deliveries d ON d.merchant_id = @merchantId AND d.courier_id = k.c AND d.local_date = k.d
                 GROUP BY d.courier_id, d.local_date
                 """,
                 """
@@ -142,7 +147,7 @@ public static class DeliveryRecalculation
                 $"""
                 SELECT {DayRow.Columns}
                 FROM (SELECT json_extract(value, '$.c') AS c, json_extract(value, '$.d') AS d FROM json_each(@keys)) k
-                JOIN earning_days e ON e.merchant_id = @merchantId AND e.courier_id = k.c AND e.local_date = k.d
+                CROSS JOIN earning_days e ON e.merchant_id = @merchantId AND e.courier_id = k.c AND e.local_date = k.d
                 """,
                 $"""
                 SELECT {DayRow.Columns}
