@@ -101,18 +101,22 @@ public static class DeliveryRecalculation
             }
         }
 
-        await PayPeriodStore.EnsureForDaysAsync(write, days, terms);
-        await RecomputeDaysAsync(write, days, terms);
+        var newDays = await RecomputeDaysAsync(write, days, terms);
+        await PayPeriodStore.EnsureForDaysAsync(write, newDays, terms);
         var existed = previous.Select(p => new OrderKey(p.CourierId, p.OrderId)).ToHashSet();
         await AnomalyStore.SyncAsync(write, outcomes, existed);
     }
 
-    /// <summary>Recomputes a set of courier-days from their line items; frozen days turn differences into adjustments.</summary>
-    public static async Task RecomputeDaysAsync(EngineWrite write, IReadOnlyCollection<(string CourierId, LocalDate Date)> days, IReadOnlyDictionary<string, CourierTermsHistory> terms)
+    /// <summary>
+    /// Recomputes a set of courier-days from their line items; frozen days turn differences into adjustments.
+    /// Returns the days that got their first row (their pay periods may not exist yet; a day with a row has one).
+    /// </summary>
+    public static async Task<List<(string CourierId, LocalDate Date)>> RecomputeDaysAsync(EngineWrite write, IReadOnlyCollection<(string CourierId, LocalDate Date)> days, IReadOnlyDictionary<string, CourierTermsHistory> terms)
     {
+        var created = new List<(string CourierId, LocalDate Date)>();
         if (days.Count == 0)
         {
-            return;
+            return created;
         }
 
         var session = write.Session;
@@ -185,6 +189,11 @@ public static class DeliveryRecalculation
             }
             else if (existing is null || existing.ToTotals() != live)
             {
+                if (existing is null)
+                {
+                    created.Add((courierId, date));
+                }
+
                 upserts.Add(new
                 {
                     c = courierId,
@@ -239,6 +248,8 @@ public static class DeliveryRecalculation
                     """),
                 new { merchantId = write.MerchantId, rows = JsonRows.Serialize(deletes) });
         }
+
+        return created;
     }
 
     /// <summary>A closed day stays as it was paid; what it should pay now minus what it paid and was adjusted goes to the next open period.</summary>

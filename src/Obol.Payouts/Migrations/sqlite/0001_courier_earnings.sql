@@ -46,7 +46,8 @@ CREATE TABLE deliveries (
     PRIMARY KEY (merchant_id, courier_id, order_id)
 );
 CREATE INDEX deliveries_by_date ON deliveries (merchant_id, courier_id, local_date);
-CREATE INDEX deliveries_open ON deliveries (merchant_id, state, accepted_at);
+-- Only deliveries still waiting for a fulfillment, for the accepted-not-fulfilled sweep.
+CREATE INDEX deliveries_open ON deliveries (accepted_at) WHERE state = 'accepted';
 
 -- Per (courier, local date) aggregates; frozen once the day's pay period is closed.
 CREATE TABLE earning_days (
