@@ -31,7 +31,19 @@ public sealed record EngineWrite(DbSession Session, string MerchantId, DateTimeO
 /// </remarks>
 public static class DeliveryRecalculation
 {
-    public static async Task ApplyAsync(EngineWrite write, IReadOnlyCollection<OrderKey> orders)
+    /// <param name="write">The write session.</param>
+    /// <param name="orders">The orders to re-derive.</param>
+    /// <param name="appended">
+    /// The events this transaction has just appended, when the caller is ingestion. An order with no delivery row
+    /// yet has no other events (every append is followed by a recalculation under the courier's lock, which
+    /// writes the row), so its events need not be read back.
+    /// </param>
+    /// <param name="terms">The couriers' terms, when the caller has them already.</param>
+    public static async Task ApplyAsync(
+        EngineWrite write,
+        IReadOnlyCollection<OrderKey> orders,
+        IReadOnlyList<DeliveryEvent>? appended = null,
+        IReadOnlyDictionary<string, CourierTermsHistory>? terms = null)
     {
         if (orders.Count == 0)
         {
@@ -42,21 +54,9 @@ public static class DeliveryRecalculation
         var couriers = orders.Select(o => o.CourierId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         await LockCouriersAsync(write, couriers);
 
+        // After the lock: a concurrent ingestion of the same courier has committed its rows by now.
         var keysJson = JsonRows.Serialize(orders.Select(o => new { c = o.CourierId, o = o.OrderId }));
-        var terms = await CourierTermsStore.GetManyAsync(session, write.MerchantId, couriers);
-        var events = await session.QueryAsync<EventRow>(
-            session.Sql(
-                """
-                SELECT e.courier_id AS CourierId, e.order_id AS OrderId, e.event_id AS EventId, e.status AS Status, e.occurred_at AS OccurredAt
-                FROM (SELECT json_extract(value, '$.c') AS c, json_extract(value, '$.o') AS o FROM json_each(@keys)) k
-                CROSS JOIN delivery_events e ON e.merchant_id = @merchantId AND e.courier_id = k.c AND e.order_id = k.o
-                """,
-                """
-                SELECT e.courier_id AS CourierId, e.order_id AS OrderId, e.event_id AS EventId, e.status AS Status, e.occurred_at AS OccurredAt
-                FROM jsonb_to_recordset(CAST(@keys AS jsonb)) AS k(c text, o text)
-                JOIN delivery_events e ON e.merchant_id = @merchantId AND e.courier_id = k.c AND e.order_id = k.o
-                """),
-            new { merchantId = write.MerchantId, keys = keysJson });
+        terms ??= await CourierTermsStore.GetManyAsync(session, write.MerchantId, couriers);
         var previous = await session.QueryAsync<PreviousRow>(
             session.Sql(
                 """
@@ -70,9 +70,56 @@ public static class DeliveryRecalculation
                 JOIN deliveries d ON d.merchant_id = @merchantId AND d.courier_id = k.c AND d.order_id = k.o
                 """),
             new { merchantId = write.MerchantId, keys = keysJson });
+        var existed = previous.Select(p => new OrderKey(p.CourierId, p.OrderId)).ToHashSet();
 
-        var byOrder = events.GroupBy(e => new OrderKey(e.CourierId, e.OrderId))
-            .ToDictionary(g => g.Key, g => (IReadOnlyList<DeliveryEvent>)g.Select(e => e.ToEvent()).ToList());
+        var byOrder = new Dictionary<OrderKey, List<DeliveryEvent>>();
+        var toRead = orders;
+        if (appended is not null)
+        {
+            foreach (var e in appended)
+            {
+                var key = new OrderKey(e.CourierId, e.OrderId);
+                if (!existed.Contains(key))
+                {
+                    if (!byOrder.TryGetValue(key, out var list))
+                    {
+                        byOrder[key] = list = [];
+                    }
+
+                    list.Add(e);
+                }
+            }
+
+            toRead = orders.Where(existed.Contains).ToList();
+        }
+
+        if (toRead.Count > 0)
+        {
+            var events = await session.QueryAsync<EventRow>(
+                session.Sql(
+                    """
+                    SELECT e.courier_id AS CourierId, e.order_id AS OrderId, e.event_id AS EventId, e.status AS Status, e.occurred_at AS OccurredAt
+                    FROM (SELECT json_extract(value, '$.c') AS c, json_extract(value, '$.o') AS o FROM json_each(@keys)) k
+                    CROSS JOIN delivery_events e ON e.merchant_id = @merchantId AND e.courier_id = k.c AND e.order_id = k.o
+                    """,
+                    """
+                    SELECT e.courier_id AS CourierId, e.order_id AS OrderId, e.event_id AS EventId, e.status AS Status, e.occurred_at AS OccurredAt
+                    FROM jsonb_to_recordset(CAST(@keys AS jsonb)) AS k(c text, o text)
+                    JOIN delivery_events e ON e.merchant_id = @merchantId AND e.courier_id = k.c AND e.order_id = k.o
+                    """),
+                new { merchantId = write.MerchantId, keys = ReferenceEquals(toRead, orders) ? keysJson : JsonRows.Serialize(toRead.Select(o => new { c = o.CourierId, o = o.OrderId })) });
+            foreach (var e in events)
+            {
+                var key = new OrderKey(e.CourierId, e.OrderId);
+                if (!byOrder.TryGetValue(key, out var list))
+                {
+                    byOrder[key] = list = [];
+                }
+
+                list.Add(e.ToEvent());
+            }
+        }
+
         var outcomes = new List<DeliveryOutcome>(orders.Count);
         foreach (var order in orders)
         {
@@ -103,7 +150,6 @@ public static class DeliveryRecalculation
 
         var newDays = await RecomputeDaysAsync(write, days, terms);
         await PayPeriodStore.EnsureForDaysAsync(write, newDays, terms);
-        var existed = previous.Select(p => new OrderKey(p.CourierId, p.OrderId)).ToHashSet();
         await AnomalyStore.SyncAsync(write, outcomes, existed);
     }
 

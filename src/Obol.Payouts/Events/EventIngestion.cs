@@ -87,9 +87,9 @@ public static class EventIngestion
             await AnomalyStore.RecordEventConflictsAsync(write, conflicts);
         }
 
-        var orders = known.Where(e => inserted.Contains(e.EventId))
-            .Select(e => new OrderKey(e.CourierId, e.OrderId)).Distinct().ToList();
-        await DeliveryRecalculation.ApplyAsync(write, orders);
+        var appended = known.Where(e => inserted.Contains(e.EventId)).ToList();
+        var orders = appended.Select(e => new OrderKey(e.CourierId, e.OrderId)).Distinct().ToList();
+        await DeliveryRecalculation.ApplyAsync(write, orders, appended, terms);
 
         var order = inputs.Select((input, index) => (input.EventId, index))
             .Where(p => p.EventId is not null)
