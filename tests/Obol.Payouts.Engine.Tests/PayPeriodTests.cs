@@ -110,4 +110,28 @@ public class PayPeriodTests
         Assert.Equal("closed", (await engine.GetJsonAsync($"/v1/pay-periods/{period.Str("id")}")).Str("status"));
         Assert.Equal(0, (await sweeper.RunOnceAsync(CancellationToken.None)).Closed);
     }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task Backdated_terms_reprice_open_days_and_adjust_closed_ones(DatabaseProvider provider)
+    {
+        await using var engine = await StartAsync(provider, now: "2027-03-01T00:00:00Z");
+        await engine.PutCourierAsync("c", "UTC", rate: 10);
+        await engine.PostEventsAsync(
+            Accepted("c", "closed-week", "2027-03-03T10:00:00Z"), Fulfilled("c", "closed-week", "2027-03-03T10:09:00Z"),
+            Accepted("c", "open-week", "2027-03-09T10:00:00Z"), Fulfilled("c", "open-week", "2027-03-09T10:09:00Z"));
+        engine.SetNow("2027-03-10T00:00:00Z");
+        var closed = await engine.PostAsync($"/v1/pay-periods/{(await engine.PayPeriodContainingAsync("c", "2027-03-03")).Str("id")}/close");
+        Assert.Equal(100, closed.Num("total"));
+
+        // Rates raised retroactively from 2027-03-02: the closed week stays as paid, its difference is adjusted.
+        var v2 = await engine.PutCourierAsync("c", "UTC", rate: 15, effectiveAt: "2027-03-02T00:00:00Z");
+        Assert.Equal(2, v2.GetProperty("version").GetInt32());
+        var open = await engine.PayPeriodContainingAsync("c", "2027-03-09");
+        Assert.Equal(150, open.Num("basePay"));
+        Assert.Equal(50, open.Num("adjustments"));
+        Assert.Equal(200, open.Num("total"));
+        Assert.Equal(100, (await engine.GetJsonAsync($"/v1/pay-periods/{closed.Str("id")}")).Num("total"));
+    }
 }
