@@ -87,10 +87,13 @@ public class AnomalyTests
         engine.SetNow("2027-05-03T13:01:00Z");
         Assert.Equal(1, (await sweeper.RunOnceAsync(CancellationToken.None)).StaleAccepts);
         Assert.Equal(0, (await sweeper.RunOnceAsync(CancellationToken.None)).StaleAccepts);
-        var anomaly = Assert.Single(await engine.AnomaliesAsync("c", "open"));
-        Assert.Equal(("slow", "accepted_not_fulfilled"), (anomaly.Str("orderId"), anomaly.Str("kind")));
+        engine.SetNow("2027-05-03T16:01:00Z");
+        Assert.Equal(1, (await sweeper.RunOnceAsync(CancellationToken.None)).StaleAccepts); // the next one, past the one already flagged
+        Assert.Equal(0, (await sweeper.RunOnceAsync(CancellationToken.None)).StaleAccepts);
+        var flagged = (await engine.AnomaliesAsync("c", "open")).Select(a => (a.Str("orderId"), a.Str("kind"))).Order().ToList();
+        Assert.Equal([("fresh", "accepted_not_fulfilled"), ("slow", "accepted_not_fulfilled")], flagged);
 
-        await engine.PostEventsAsync(Fulfilled("c", "slow", "2027-05-03T13:05:00Z"));
+        await engine.PostEventsAsync(Fulfilled("c", "slow", "2027-05-03T13:05:00Z"), Cancelled("c", "fresh", "2027-05-03T16:05:00Z"));
         Assert.Empty(await engine.AnomaliesAsync("c", "open"));
     }
 }

@@ -33,6 +33,12 @@ public static class AnomalyStore
     public static string KeyFor(string kind, string courierId, string orderId) =>
         $"{kind}|{courierId.Length}:{courierId}|{orderId}";
 
+    /// <summary>SQL over a <c>deliveries d</c> row: no <c>accepted_not_fulfilled</c> anomaly recorded for it yet (the same key as <see cref="KeyFor"/>).</summary>
+    public const string NotYetFlagged = """
+        NOT EXISTS (SELECT 1 FROM delivery_anomalies a WHERE a.merchant_id = d.merchant_id
+            AND a.dedupe_key = 'accepted_not_fulfilled|' || length(d.courier_id) || ':' || d.courier_id || '|' || d.order_id)
+        """;
+
     public static async Task SyncAsync(EngineWrite write, IReadOnlyList<DeliveryOutcome> outcomes, IReadOnlySet<OrderKey> existedBefore)
     {
         var detected = new Dictionary<string, object>(StringComparer.Ordinal);
@@ -112,10 +118,10 @@ public static class AnomalyStore
     {
         var cutoff = write.Now - timeout;
         var stale = await write.Session.QueryAsync<StaleRow>(
-            """
-            SELECT courier_id AS CourierId, order_id AS OrderId, accepted_at AS AcceptedAt FROM deliveries
-            WHERE merchant_id = @merchantId AND state = 'accepted' AND accepted_at < @cutoff
-            ORDER BY accepted_at LIMIT @limit
+            $"""
+            SELECT d.courier_id AS CourierId, d.order_id AS OrderId, d.accepted_at AS AcceptedAt FROM deliveries d
+            WHERE d.merchant_id = @merchantId AND d.state = 'accepted' AND d.accepted_at < @cutoff AND {NotYetFlagged}
+            ORDER BY d.accepted_at LIMIT @limit
             """,
             new { merchantId = write.MerchantId, cutoff = JsonRows.At(write.Session, cutoff), limit });
         var rows = stale.Select(s => (object)new

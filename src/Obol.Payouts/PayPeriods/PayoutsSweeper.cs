@@ -48,7 +48,7 @@ public sealed partial class PayoutsSweeper(Database database, ILedger ledger, Id
 
         var merchants = await database.ReadAsync(
             s => s.QueryAsync<string>(
-                "SELECT DISTINCT merchant_id FROM deliveries WHERE state = 'accepted' AND accepted_at < @cutoff",
+                $"SELECT DISTINCT d.merchant_id FROM deliveries d WHERE d.state = 'accepted' AND d.accepted_at < @cutoff AND {AnomalyStore.NotYetFlagged}",
                 new { cutoff = JsonRows.At(s, now - options.AcceptedTimeout) }),
             cancellationToken);
         var stale = 0;
