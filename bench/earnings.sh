@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the courier-earnings benchmark against a throwaway PostgreSQL cluster (started and removed here) and SQLite.
-# Usage: bench/earnings.sh   (OBOL_BENCH_BATCHES sets the PostgreSQL batch count, default 300; SQLite runs a quarter)
+# Usage: bench/earnings.sh   (OBOL_BENCH_BATCHES: PostgreSQL batches, default 300, SQLite runs a quarter;
+# OBOL_BENCH_WRITERS: concurrent PostgreSQL writers, default 4)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/postgres.sh

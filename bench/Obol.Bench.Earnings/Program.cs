@@ -34,7 +34,8 @@ if (Environment.GetEnvironmentVariable("OBOL_BENCH_POSTGRES") is { Length: > 0 }
     }
 
     providers.Add(("PostgreSQL", new DatabaseOptions(DatabaseProvider.Postgres,
-        new NpgsqlConnectionStringBuilder(admin) { Database = name, MaxPoolSize = 16 }.ConnectionString), 4, pgBatches));
+        new NpgsqlConnectionStringBuilder(admin) { Database = name, MaxPoolSize = 16 }.ConnectionString),
+        int.Parse(Environment.GetEnvironmentVariable("OBOL_BENCH_WRITERS") ?? "4", CultureInfo.InvariantCulture), pgBatches));
 }
 else
 {
