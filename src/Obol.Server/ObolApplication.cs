@@ -10,6 +10,7 @@ using Obol.Payments.Psp;
 using Obol.Payments.Webhooks;
 using Obol.PspSimulator;
 using Obol.PspSimulator.Webhooks;
+using Obol.Payouts;
 using Scalar.AspNetCore;
 
 namespace Obol.Server;
@@ -43,6 +44,7 @@ public static class ObolApplication
         builder.Services.AddObolCore(builder.Configuration);
         builder.Services.AddObolLedger();
         builder.Services.AddObolPayments();
+        builder.Services.AddObolPayouts(builder.Configuration);
         if (HostsPspSimulator(builder.Configuration))
         {
             builder.Services.AddPspSimulator(builder.Configuration);
@@ -76,6 +78,7 @@ public static class ObolApplication
         app.MapLedgerEndpoints();
         app.MapPaymentsEndpoints();
         app.MapPspWebhookEndpoints();
+        app.MapPayoutsEndpoints();
         return app;
     }
 

@@ -28,7 +28,15 @@ public sealed record CompletionBonus
     /// <summary>Bonus in cents: <c>BonusPay × ⌊completed / DeliveriesPerBonus⌋</c>.</summary>
     public long For(long completedDeliveries)
     {
+        return Compute(BonusPay, DeliveriesPerBonus, completedDeliveries);
+    }
+
+    /// <summary>The bonus rule itself, shared with the courier-earnings engine whose terms have wider limits.</summary>
+    public static long Compute(long bonusPay, long deliveriesPerBonus, long completedDeliveries)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(bonusPay);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(deliveriesPerBonus);
         ArgumentOutOfRangeException.ThrowIfNegative(completedDeliveries);
-        return checked(BonusPay * (completedDeliveries / DeliveriesPerBonus));
+        return checked(bonusPay * (completedDeliveries / deliveriesPerBonus));
     }
 }

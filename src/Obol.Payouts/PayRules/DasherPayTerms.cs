@@ -35,6 +35,6 @@ public sealed record DasherPayTerms
     public long PayFor(long deliveryMinutes, long completedDeliveries)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(deliveryMinutes);
-        return checked((deliveryMinutes * BasePayRate) + Bonus.For(completedDeliveries));
+        return checked(DeliveryMinutes.TimePay(deliveryMinutes, BasePayRate) + Bonus.For(completedDeliveries));
     }
 }

@@ -1,0 +1,181 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using NodaTime;
+using Obol.Core.Identity;
+using Obol.Core.Storage;
+using Obol.Ledger;
+using Obol.Payouts;
+using Obol.Payouts.Couriers;
+using Obol.Payouts.Earnings;
+using Obol.Payouts.Events;
+
+// Courier earnings: (1) ingestion in batches of 1,000 events (accepted + fulfilled for 500 orders spread over 1,000
+// couriers) through the engine's ingestion path, several writers at once on PostgreSQL; then the same batches again
+// (at-least-once replay, all duplicates); (2) GET-earnings query latency for a courier with a year of history
+// (7-day and 31-day ranges). PostgreSQL needs OBOL_BENCH_POSTGRES (bench/earnings.sh starts a throwaway cluster).
+const string Merchant = "mer_bench";
+const int Couriers = 1000;
+const int BatchSize = 1000;
+var pgBatches = int.Parse(Environment.GetEnvironmentVariable("OBOL_BENCH_BATCHES") ?? "300", CultureInfo.InvariantCulture);
+var sqliteBatches = Math.Max(1, pgBatches / 4);
+var queries = 2000;
+
+var providers = new List<(string Name, DatabaseOptions Options, int Writers, int Batches)>();
+if (Environment.GetEnvironmentVariable("OBOL_BENCH_POSTGRES") is { Length: > 0 } admin)
+{
+    var name = $"obol_bench_{Guid.NewGuid():N}";
+    await using (var connection = new NpgsqlConnection(admin))
+    {
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    providers.Add(("PostgreSQL", new DatabaseOptions(DatabaseProvider.Postgres,
+        new NpgsqlConnectionStringBuilder(admin) { Database = name, MaxPoolSize = 16 }.ConnectionString),
+        int.Parse(Environment.GetEnvironmentVariable("OBOL_BENCH_WRITERS") ?? "4", CultureInfo.InvariantCulture), pgBatches));
+}
+else
+{
+    Console.WriteLine("OBOL_BENCH_POSTGRES is not set: PostgreSQL skipped (run bench/earnings.sh).");
+}
+
+if (Environment.GetEnvironmentVariable("OBOL_BENCH_SKIP_SQLITE") is not "1")
+{
+    providers.Add(("SQLite", new DatabaseOptions(DatabaseProvider.Sqlite, $"Data Source={Path.Combine(Path.GetTempPath(), $"obol-bench-{Guid.NewGuid():N}.db")}"), 1, sqliteBatches));
+}
+
+Console.WriteLine($"Batches of {BatchSize} events, {Couriers} couriers, {Environment.ProcessorCount} cores");
+var failed = false;
+foreach (var (providerName, options, writers, batches) in providers)
+{
+    await using var database = Database.Create(options);
+    var clock = TimeProvider.System;
+    await new MigrationRunner(database,
+        [new MigrationSource("core", typeof(Database).Assembly), new MigrationSource("ledger", typeof(ILedger).Assembly), new MigrationSource("payouts", typeof(PayoutsEndpoints).Assembly)],
+        clock, NullLogger<MigrationRunner>.Instance).ApplyAsync(CancellationToken.None);
+    var ids = new IdGenerator(clock);
+    await database.WriteAsync(async s =>
+    {
+        for (var c = 0; c < Couriers; c++)
+        {
+            var terms = CourierTermsDecision.Decide($"c{c}", new PutCourierRequest
+            {
+                TimeZone = (c % 3) switch { 0 => "America/New_York", 1 => "Europe/London", _ => "Asia/Kolkata" },
+                Currency = "USD",
+                BasePayRate = 30,
+                BonusPay = 200,
+                DeliveriesPerBonus = 10,
+                EffectiveAt = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero),
+            }, null, clock.GetUtcNow());
+            await CourierTermsStore.AppendAsync(s, Merchant, terms, clock.GetUtcNow());
+        }
+    }, CancellationToken.None);
+
+    // Writer w owns couriers c ≡ w (mod writers), as a partitioned consumer would.
+    List<DeliveryEventInput> Batch(int writer, int index)
+    {
+        var random = new Random((writer * 100_003) + index);
+        var events = new List<DeliveryEventInput>(BatchSize);
+        var start = new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero).AddMinutes(index * 7);
+        for (var i = 0; i < BatchSize / 2; i++)
+        {
+            var courier = (random.Next(Couriers / writers) * writers) + writer;
+            var accepted = start.AddSeconds(random.Next(0, 86_400 * 30));
+            var fulfilled = accepted.AddSeconds(random.Next(60, 3600));
+            var order = $"w{writer}b{index}o{i}";
+            events.Add(new DeliveryEventInput { EventId = order + "a", CourierId = $"c{courier}", OrderId = order, Status = "accepted", OccurredAt = Rfc(accepted) });
+            events.Add(new DeliveryEventInput { EventId = order + "f", CourierId = $"c{courier}", OrderId = order, Status = "fulfilled", OccurredAt = Rfc(fulfilled) });
+        }
+
+        return events;
+    }
+
+    async Task<(double Rate, int Accepted, int Duplicates)> IngestAllAsync()
+    {
+        var accepted = 0;
+        var duplicates = 0;
+        var stopwatch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
+        {
+            for (var b = w; b < batches; b += writers)
+            {
+                var events = Batch(w, b);
+                var result = await database.WriteAsync(
+                    s => EventIngestion.IngestAsync(new EngineWrite(s, Merchant, clock.GetUtcNow(), ids), events), CancellationToken.None);
+                Interlocked.Add(ref accepted, result.Accepted);
+                Interlocked.Add(ref duplicates, result.Duplicates);
+            }
+        })));
+        return (batches * BatchSize / stopwatch.Elapsed.TotalSeconds, accepted, duplicates);
+    }
+
+    var first = await IngestAllAsync();
+    var replay = await IngestAllAsync();
+    Console.WriteLine($"{providerName}: ingest {batches * BatchSize:N0} new events with {writers} writer(s): {first.Rate:N0} events/s; replayed (all duplicates): {replay.Rate:N0} events/s");
+    if (first.Accepted != batches * BatchSize || replay.Accepted != 0 || replay.Duplicates != batches * BatchSize)
+    {
+        Console.WriteLine($"  FAILED: accepted {first.Accepted}, replay accepted {replay.Accepted}, duplicates {replay.Duplicates}");
+        failed = true;
+    }
+
+    // A year of history for one courier: 20 deliveries a day in New York.
+    await database.WriteAsync(async s => await CourierTermsStore.AppendAsync(s, Merchant, CourierTermsDecision.Decide("heavy", new PutCourierRequest
+    {
+        TimeZone = "America/New_York",
+        Currency = "USD",
+        BasePayRate = 30,
+        BonusPay = 200,
+        DeliveriesPerBonus = 10,
+        EffectiveAt = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero),
+    }, null, clock.GetUtcNow()), clock.GetUtcNow()), CancellationToken.None);
+    var year = new List<DeliveryEventInput>();
+    var firstDay = new DateTimeOffset(2027, 1, 1, 13, 0, 0, TimeSpan.Zero);
+    for (var d = 0; d < 365; d++)
+    {
+        for (var k = 0; k < 20; k++)
+        {
+            var accepted = firstDay.AddDays(d).AddMinutes(k * 31);
+            var order = $"h{d}-{k}";
+            year.Add(new DeliveryEventInput { EventId = order + "a", CourierId = "heavy", OrderId = order, Status = "accepted", OccurredAt = Rfc(accepted) });
+            year.Add(new DeliveryEventInput { EventId = order + "f", CourierId = "heavy", OrderId = order, Status = "fulfilled", OccurredAt = Rfc(accepted.AddMinutes(25)) });
+        }
+    }
+
+    foreach (var chunk in year.Chunk(BatchSize))
+    {
+        await database.WriteAsync(s => EventIngestion.IngestAsync(new EngineWrite(s, Merchant, clock.GetUtcNow(), ids), chunk), CancellationToken.None);
+    }
+
+    foreach (var span in new[] { 7, 31 })
+    {
+        var random = new Random(span);
+        var latencies = new double[queries];
+        long total = 0;
+        for (var q = 0; q < queries; q++)
+        {
+            var from = new LocalDate(2027, 1, 1).PlusDays(random.Next(0, 365 - span));
+            var stopwatch = Stopwatch.StartNew();
+            var earnings = await database.ReadAsync(s => EarningsQuery.GetAsync(s, Merchant, "heavy", from, from.PlusDays(span - 1)), CancellationToken.None);
+            latencies[q] = stopwatch.Elapsed.TotalMilliseconds;
+            total += earnings.Total;
+            if (earnings.Days.Count != span || earnings.LineItems.Count != span * 20)
+            {
+                Console.WriteLine($"  FAILED: {span}-day range from {from} has {earnings.Days.Count} days and {earnings.LineItems.Count} line items");
+                failed = true;
+                break;
+            }
+        }
+
+        Array.Sort(latencies);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{providerName}: earnings for {span} days ({span * 20} line items) of a 7,300-delivery year, {queries} queries: p50 {latencies[queries / 2]:F2} ms, p99 {latencies[(int)(queries * 0.99)]:F2} ms, max {latencies[^1]:F2} ms"));
+        _ = total;
+    }
+}
+
+return failed ? 1 : 0;
+
+static string Rfc(DateTimeOffset instant) => instant.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);

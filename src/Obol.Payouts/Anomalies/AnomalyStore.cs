@@ -1,0 +1,187 @@
+using Obol.Core.Storage;
+using Obol.Payouts.Earnings;
+using Obol.Payouts.Events;
+
+namespace Obol.Payouts.Anomalies;
+
+public sealed class AnomalyRow
+{
+    public const string Columns = """
+        id AS Id, courier_id AS CourierId, order_id AS OrderId, event_id AS EventId, kind AS Kind, status AS Status, detail AS Detail,
+        detected_at AS DetectedAt, resolved_at AS ResolvedAt, resolution AS Resolution
+        """;
+
+    public string Id { get; init; } = "";
+    public string CourierId { get; init; } = "";
+    public string OrderId { get; init; } = "";
+    public string? EventId { get; init; }
+    public string Kind { get; init; } = "";
+    public string Status { get; init; } = "";
+    public string Detail { get; init; } = "";
+    public DateTimeOffset DetectedAt { get; init; }
+    public DateTimeOffset? ResolvedAt { get; init; }
+    public string? Resolution { get; init; }
+}
+
+/// <summary>
+/// Anomalies are keyed by what they are about (kind, courier, order), so detecting one again is a no-op and a
+/// resolved one stays resolved. Derived anomalies whose condition has gone (the accept arrived) are resolved
+/// automatically with resolution <c>cleared</c>.
+/// </summary>
+public static class AnomalyStore
+{
+    public static string KeyFor(string kind, string courierId, string orderId) =>
+        $"{kind}|{courierId.Length}:{courierId}|{orderId}";
+
+    /// <summary>SQL over a <c>deliveries d</c> row: no <c>accepted_not_fulfilled</c> anomaly recorded for it yet (the same key as <see cref="KeyFor"/>).</summary>
+    public const string NotYetFlagged = """
+        NOT EXISTS (SELECT 1 FROM delivery_anomalies a WHERE a.merchant_id = d.merchant_id
+            AND a.dedupe_key = 'accepted_not_fulfilled|' || length(d.courier_id) || ':' || d.courier_id || '|' || d.order_id)
+        """;
+
+    public static async Task SyncAsync(EngineWrite write, IReadOnlyList<DeliveryOutcome> outcomes, IReadOnlySet<OrderKey> existedBefore)
+    {
+        var detected = new Dictionary<string, object>(StringComparer.Ordinal);
+        var clear = new List<string>();
+        foreach (var outcome in outcomes)
+        {
+            var present = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var anomaly in outcome.Anomalies)
+            {
+                var key = KeyFor(anomaly.Kind, outcome.CourierId, outcome.OrderId);
+                present.Add(anomaly.Kind);
+                detected.TryAdd(key, new
+                {
+                    i = write.Ids.New("anm"),
+                    c = outcome.CourierId,
+                    o = outcome.OrderId,
+                    e = anomaly.EventId,
+                    k = anomaly.Kind,
+                    d = anomaly.Detail,
+                    y = key,
+                });
+            }
+
+            if (existedBefore.Contains(new OrderKey(outcome.CourierId, outcome.OrderId)))
+            {
+                foreach (var kind in AnomalyKind.Derived)
+                {
+                    if (!present.Contains(kind))
+                    {
+                        clear.Add(KeyFor(kind, outcome.CourierId, outcome.OrderId));
+                    }
+                }
+
+                if (outcome.State != DeliveryState.Accepted)
+                {
+                    clear.Add(KeyFor(AnomalyKind.AcceptedNotFulfilled, outcome.CourierId, outcome.OrderId));
+                }
+            }
+        }
+
+        if (detected.Count > 0)
+        {
+            await InsertAsync(write, detected.Values);
+        }
+
+        if (clear.Count > 0)
+        {
+            await write.Session.ExecuteAsync(
+                write.Session.Sql(
+                    """
+                    UPDATE delivery_anomalies SET status = 'resolved', resolved_at = @now, resolution = 'cleared'
+                    WHERE merchant_id = @merchantId AND status = 'open' AND dedupe_key IN (SELECT value FROM json_each(@keys))
+                    """,
+                    """
+                    UPDATE delivery_anomalies SET status = 'resolved', resolved_at = @now, resolution = 'cleared'
+                    WHERE merchant_id = @merchantId AND status = 'open' AND dedupe_key IN (SELECT jsonb_array_elements_text(CAST(@keys AS jsonb)))
+                    """),
+                new { merchantId = write.MerchantId, now = write.NowParam, keys = JsonRows.Serialize(clear) });
+        }
+    }
+
+    /// <summary>The same event id sent again with different content: the first stays, the new one is rejected and recorded.</summary>
+    public static Task RecordEventConflictsAsync(EngineWrite write, IEnumerable<(DeliveryEvent Incoming, DeliveryEvent Stored)> conflicts) =>
+        InsertAsync(write, conflicts.Select(c => (object)new
+        {
+            i = write.Ids.New("anm"),
+            c = c.Incoming.CourierId,
+            o = c.Incoming.OrderId,
+            e = c.Incoming.EventId,
+            k = AnomalyKind.ConflictingDuplicate,
+            d = $"Event {c.Incoming.EventId} was sent again with different content ({Describe(c.Incoming)}; first seen as {Describe(c.Stored)}); the first is kept.",
+            y = $"event|{c.Incoming.EventId}|{Describe(c.Incoming)}",
+        }).ToList());
+
+    /// <summary>Accepted deliveries with no fulfillment or cancellation for longer than <paramref name="timeout"/>.</summary>
+    public static async Task<int> DetectStaleAcceptsAsync(EngineWrite write, TimeSpan timeout, int limit = 1000)
+    {
+        var cutoff = write.Now - timeout;
+        var stale = await write.Session.QueryAsync<StaleRow>(
+            $"""
+            SELECT d.courier_id AS CourierId, d.order_id AS OrderId, d.accepted_at AS AcceptedAt FROM deliveries d
+            WHERE d.merchant_id = @merchantId AND d.state = 'accepted' AND d.accepted_at < @cutoff AND {NotYetFlagged}
+            ORDER BY d.accepted_at LIMIT @limit
+            """,
+            new { merchantId = write.MerchantId, cutoff = JsonRows.At(write.Session, cutoff), limit });
+        var rows = stale.Select(s => (object)new
+        {
+            i = write.Ids.New("anm"),
+            c = s.CourierId,
+            o = s.OrderId,
+            e = (string?)null,
+            k = AnomalyKind.AcceptedNotFulfilled,
+            d = $"Order {s.OrderId} was accepted at {s.AcceptedAt:O} and has not been fulfilled or cancelled after {timeout.TotalMinutes:0} minutes.",
+            y = KeyFor(AnomalyKind.AcceptedNotFulfilled, s.CourierId, s.OrderId),
+        }).ToList();
+        return rows.Count == 0 ? 0 : await InsertAsync(write, rows);
+    }
+
+    public static Task<IReadOnlyList<AnomalyRow>> ListAsync(DbSession session, string merchantId, string courierId, string? status, int limitPlusOne, string? startingAfter) =>
+        session.QueryAsync<AnomalyRow>(
+            $"""
+            SELECT {AnomalyRow.Columns} FROM delivery_anomalies
+            WHERE merchant_id = @merchantId AND courier_id = @courierId
+                {(status is null ? "" : "AND status = @status")} {(startingAfter is null ? "" : "AND id < @startingAfter")}
+            ORDER BY id DESC LIMIT @limitPlusOne
+            """,
+            new { merchantId, courierId, status, startingAfter, limitPlusOne });
+
+    public static Task<AnomalyRow?> GetAsync(DbSession session, string merchantId, string courierId, string id) =>
+        session.QuerySingleOrDefaultAsync<AnomalyRow>(
+            $"SELECT {AnomalyRow.Columns} FROM delivery_anomalies WHERE merchant_id = @merchantId AND courier_id = @courierId AND id = @id",
+            new { merchantId, courierId, id });
+
+    public static Task MarkResolvedAsync(EngineWrite write, string id, string resolution) =>
+        write.Session.ExecuteAsync(
+            "UPDATE delivery_anomalies SET status = 'resolved', resolved_at = @now, resolution = @resolution WHERE merchant_id = @merchantId AND id = @id AND status = 'open'",
+            new { merchantId = write.MerchantId, id, now = write.NowParam, resolution });
+
+    private static string Describe(DeliveryEvent e) =>
+        $"courier {e.CourierId}, order {e.OrderId}, {DeliveryEvent.StatusName(e.Status)} at {JsonRows.Instant(e.OccurredAt)}";
+
+    private static Task<int> InsertAsync(EngineWrite write, IEnumerable<object> rows) =>
+        write.Session.ExecuteAsync(
+            write.Session.Sql(
+                """
+                INSERT INTO delivery_anomalies (id, merchant_id, courier_id, order_id, event_id, kind, status, detail, dedupe_key, detected_at)
+                SELECT json_extract(value, '$.i'), @merchantId, json_extract(value, '$.c'), json_extract(value, '$.o'), json_extract(value, '$.e'),
+                    json_extract(value, '$.k'), 'open', json_extract(value, '$.d'), json_extract(value, '$.y'), @now
+                FROM json_each(@rows) WHERE true
+                ON CONFLICT (merchant_id, dedupe_key) DO NOTHING
+                """,
+                """
+                INSERT INTO delivery_anomalies (id, merchant_id, courier_id, order_id, event_id, kind, status, detail, dedupe_key, detected_at)
+                SELECT r.i, @merchantId, r.c, r.o, r.e, r.k, 'open', r.d, r.y, @now
+                FROM jsonb_to_recordset(CAST(@rows AS jsonb)) AS r(i text, c text, o text, e text, k text, d text, y text)
+                ON CONFLICT (merchant_id, dedupe_key) DO NOTHING
+                """),
+            new { merchantId = write.MerchantId, now = write.NowParam, rows = JsonRows.Serialize(rows) });
+
+    private sealed class StaleRow
+    {
+        public string CourierId { get; init; } = "";
+        public string OrderId { get; init; } = "";
+        public DateTimeOffset AcceptedAt { get; init; }
+    }
+}

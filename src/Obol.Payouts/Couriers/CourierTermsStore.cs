@@ -1,0 +1,89 @@
+using NodaTime;
+using Obol.Core;
+using Obol.Core.Storage;
+
+namespace Obol.Payouts.Couriers;
+
+/// <summary>Reads and appends versions of courier terms.</summary>
+public static class CourierTermsStore
+{
+    private const string Columns = """
+        courier_id AS CourierId, version AS Version, effective_at AS EffectiveAt, time_zone AS TimeZone, currency AS Currency,
+        base_pay_rate AS BasePayRate, bonus_pay AS BonusPay, deliveries_per_bonus AS DeliveriesPerBonus,
+        cancellation_pay AS CancellationPay, pay_period_start_day AS PayPeriodStartDay
+        """;
+
+    public static async Task<CourierTermsHistory?> GetAsync(DbSession session, string merchantId, string courierId)
+    {
+        var all = await GetManyAsync(session, merchantId, [courierId]);
+        return all.GetValueOrDefault(courierId);
+    }
+
+    public static async Task<Dictionary<string, CourierTermsHistory>> GetManyAsync(DbSession session, string merchantId, IReadOnlyCollection<string> courierIds)
+    {
+        if (courierIds.Count == 0)
+        {
+            return new Dictionary<string, CourierTermsHistory>(StringComparer.Ordinal);
+        }
+
+        var rows = await session.QueryAsync<TermsRow>(
+            session.Sql(
+                $"SELECT {Columns} FROM courier_terms WHERE merchant_id = @merchantId AND courier_id IN (SELECT value FROM json_each(@ids)) ORDER BY courier_id, version",
+                $"SELECT {Columns} FROM courier_terms WHERE merchant_id = @merchantId AND courier_id IN (SELECT jsonb_array_elements_text(CAST(@ids AS jsonb))) ORDER BY courier_id, version"),
+            new { merchantId, ids = JsonRows.Serialize(courierIds) });
+        return rows.GroupBy(r => r.CourierId, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => new CourierTermsHistory(g.Select(r => r.ToTerms()).ToList()), StringComparer.Ordinal);
+    }
+
+    public static Task AppendAsync(DbSession session, string merchantId, CourierTerms terms, DateTimeOffset now) =>
+        session.ExecuteAsync(
+            """
+            INSERT INTO courier_terms (merchant_id, courier_id, version, effective_at, time_zone, currency, base_pay_rate, bonus_pay,
+                deliveries_per_bonus, cancellation_pay, pay_period_start_day, created_at)
+            VALUES (@merchantId, @CourierId, @Version, @EffectiveAt, @TimeZone, @Currency, @BasePayRate, @BonusPay,
+                @DeliveriesPerBonus, @CancellationPay, @StartDay, @now)
+            """,
+            new
+            {
+                merchantId,
+                terms.CourierId,
+                Version = (long)terms.Version,
+                EffectiveAt = JsonRows.At(session, terms.EffectiveAt),
+                TimeZone = terms.Zone.Id,
+                Currency = terms.Currency.Code,
+                terms.BasePayRate,
+                terms.BonusPay,
+                terms.DeliveriesPerBonus,
+                terms.CancellationPay,
+                StartDay = CourierTermsDecision.DayName(terms.PayPeriodStartDay),
+                now = JsonRows.At(session, now),
+            });
+
+    private sealed class TermsRow
+    {
+        public string CourierId { get; init; } = "";
+        public long Version { get; init; }
+        public DateTimeOffset EffectiveAt { get; init; }
+        public string TimeZone { get; init; } = "";
+        public string Currency { get; init; } = "";
+        public long BasePayRate { get; init; }
+        public long BonusPay { get; init; }
+        public long DeliveriesPerBonus { get; init; }
+        public long CancellationPay { get; init; }
+        public string PayPeriodStartDay { get; init; } = "";
+
+        public CourierTerms ToTerms() => new()
+        {
+            CourierId = CourierId,
+            Version = checked((int)Version),
+            EffectiveAt = EffectiveAt,
+            Zone = DateTimeZoneProviders.Tzdb[TimeZone],
+            Currency = Obol.Core.Currency.FromCode(Currency),
+            BasePayRate = BasePayRate,
+            BonusPay = BonusPay,
+            DeliveriesPerBonus = DeliveriesPerBonus,
+            CancellationPay = CancellationPay,
+            PayPeriodStartDay = CourierTermsDecision.TryParseDay(PayPeriodStartDay, out var day) ? day : IsoDayOfWeek.Monday,
+        };
+    }
+}

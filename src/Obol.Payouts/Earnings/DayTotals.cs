@@ -1,0 +1,32 @@
+using NodaTime;
+using Obol.Payouts.Couriers;
+
+namespace Obol.Payouts.Earnings;
+
+/// <summary>One courier-local day: what its deliveries pay.</summary>
+public sealed record DayTotals(long Minutes, long Deliveries, long Cancellations, long BasePay, long BonusPay, long CancellationPay)
+{
+    public static readonly DayTotals Zero = new(0, 0, 0, 0, 0, 0);
+
+    public long Total => checked(BasePay + BonusPay + CancellationPay);
+
+    public bool IsZero => this == Zero;
+}
+
+/// <summary>What the deliveries of one day add up to, before the bonus.</summary>
+public sealed record DaySums(long Minutes, long Deliveries, long Cancellations, long BasePay, long CancellationPay, DateTimeOffset? LastFulfilledAt);
+
+public static class DayPricing
+{
+    /// <summary>
+    /// The day's bonus is <c>bonusPay × ⌊completed / deliveriesPerBonus⌋</c> with the terms in effect at the day's
+    /// last fulfillment (so a rate change mid-day applies its bonus to the whole day once a delivery is fulfilled under it).
+    /// </summary>
+    public static DayTotals Price(DaySums sums, CourierTermsHistory terms)
+    {
+        var bonus = sums.LastFulfilledAt is { } last ? terms.At(last).DayBonus(sums.Deliveries) : 0;
+        return new DayTotals(sums.Minutes, sums.Deliveries, sums.Cancellations, sums.BasePay, bonus, sums.CancellationPay);
+    }
+
+    public static string Format(LocalDate date) => NodaTime.Text.LocalDatePattern.Iso.Format(date);
+}

@@ -1,0 +1,451 @@
+using NodaTime;
+using NodaTime.Text;
+using Obol.Core.Identity;
+using Obol.Core.Storage;
+using Obol.Payouts.Anomalies;
+using Obol.Payouts.Couriers;
+using Obol.Payouts.Events;
+using Obol.Payouts.PayPeriods;
+
+namespace Obol.Payouts.Earnings;
+
+public readonly record struct OrderKey(string CourierId, string OrderId);
+
+/// <summary>A write session with who is writing and when.</summary>
+public sealed record EngineWrite(DbSession Session, string MerchantId, DateTimeOffset Now, IdGenerator Ids)
+{
+    /// <summary><see cref="Now"/> as a statement parameter (see <see cref="JsonRows.At"/>).</summary>
+    public object NowParam => JsonRows.At(Session, Now);
+}
+
+/// <summary>
+/// Re-derives orders from their raw events, and everything that depends on them: the per-delivery line items,
+/// the per-day aggregates of the days they touch (old and new), their anomalies, their pay periods. Closed days
+/// are never rewritten: a change to one becomes an adjustment in the next open period. Running it again on the
+/// same events changes nothing, which is what makes ingestion replay-safe and recompute idempotent.
+/// </summary>
+/// <remarks>
+/// On SQLite the key lists are joined with <c>CROSS JOIN</c>, which makes SQLite keep the JSON keys as the outer loop
+/// and probe the table's index; left to itself the planner may scan the table instead (it has no row estimate for
+/// <c>json_each</c>).
+/// </remarks>
+public static class DeliveryRecalculation
+{
+    /// <param name="write">The write session.</param>
+    /// <param name="orders">The orders to re-derive.</param>
+    /// <param name="appended">
+    /// The events this transaction has just appended, when the caller is ingestion. An order with no delivery row
+    /// yet has no other events (every append is followed by a recalculation under the courier's lock, which
+    /// writes the row), so its events need not be read back.
+    /// </param>
+    /// <param name="terms">The couriers' terms, when the caller has them already.</param>
+    public static async Task ApplyAsync(
+        EngineWrite write,
+        IReadOnlyCollection<OrderKey> orders,
+        IReadOnlyList<DeliveryEvent>? appended = null,
+        IReadOnlyDictionary<string, CourierTermsHistory>? terms = null)
+    {
+        if (orders.Count == 0)
+        {
+            return;
+        }
+
+        var session = write.Session;
+        var couriers = orders.Select(o => o.CourierId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        await LockCouriersAsync(write, couriers);
+
+        // After the lock: a concurrent ingestion of the same courier has committed its rows by now.
+        var keysJson = JsonRows.Serialize(orders.Select(o => new { c = o.CourierId, o = o.OrderId }));
+        terms ??= await CourierTermsStore.GetManyAsync(session, write.MerchantId, couriers);
+        var previous = await session.QueryAsync<PreviousRow>(
+            session.Sql(
+                """
+                SELECT d.courier_id AS CourierId, d.order_id AS OrderId, d.local_date AS LocalDate
+                FROM (SELECT json_extract(value, '$.c') AS c, json_extract(value, '$.o') AS o FROM json_each(@keys)) k
+                CROSS JOIN deliveries d ON d.merchant_id = @merchantId AND d.courier_id = k.c AND d.order_id = k.o
+                """,
+                """
+                SELECT d.courier_id AS CourierId, d.order_id AS OrderId, d.local_date AS LocalDate
+                FROM jsonb_to_recordset(CAST(@keys AS jsonb)) AS k(c text, o text)
+                JOIN deliveries d ON d.merchant_id = @merchantId AND d.courier_id = k.c AND d.order_id = k.o
+                """),
+            new { merchantId = write.MerchantId, keys = keysJson });
+        var existed = previous.Select(p => new OrderKey(p.CourierId, p.OrderId)).ToHashSet();
+
+        var byOrder = new Dictionary<OrderKey, List<DeliveryEvent>>();
+        var toRead = orders;
+        if (appended is not null)
+        {
+            foreach (var e in appended)
+            {
+                var key = new OrderKey(e.CourierId, e.OrderId);
+                if (!existed.Contains(key))
+                {
+                    if (!byOrder.TryGetValue(key, out var list))
+                    {
+                        byOrder[key] = list = [];
+                    }
+
+                    list.Add(e);
+                }
+            }
+
+            toRead = orders.Where(existed.Contains).ToList();
+        }
+
+        if (toRead.Count > 0)
+        {
+            var events = await session.QueryAsync<EventRow>(
+                session.Sql(
+                    """
+                    SELECT e.courier_id AS CourierId, e.order_id AS OrderId, e.event_id AS EventId, e.status AS Status, e.occurred_at AS OccurredAt
+                    FROM (SELECT json_extract(value, '$.c') AS c, json_extract(value, '$.o') AS o FROM json_each(@keys)) k
+                    CROSS JOIN delivery_events e ON e.merchant_id = @merchantId AND e.courier_id = k.c AND e.order_id = k.o
+                    """,
+                    """
+                    SELECT e.courier_id AS CourierId, e.order_id AS OrderId, e.event_id AS EventId, e.status AS Status, e.occurred_at AS OccurredAt
+                    FROM jsonb_to_recordset(CAST(@keys AS jsonb)) AS k(c text, o text)
+                    JOIN delivery_events e ON e.merchant_id = @merchantId AND e.courier_id = k.c AND e.order_id = k.o
+                    """),
+                new { merchantId = write.MerchantId, keys = ReferenceEquals(toRead, orders) ? keysJson : JsonRows.Serialize(toRead.Select(o => new { c = o.CourierId, o = o.OrderId })) });
+            foreach (var e in events)
+            {
+                var key = new OrderKey(e.CourierId, e.OrderId);
+                if (!byOrder.TryGetValue(key, out var list))
+                {
+                    byOrder[key] = list = [];
+                }
+
+                list.Add(e.ToEvent());
+            }
+        }
+
+        var outcomes = new List<DeliveryOutcome>(orders.Count);
+        foreach (var order in orders)
+        {
+            if (byOrder.TryGetValue(order, out var orderEvents) && terms.TryGetValue(order.CourierId, out var history))
+            {
+                outcomes.Add(DeliveryPricing.Price(order.CourierId, order.OrderId, orderEvents, history));
+            }
+        }
+
+        await UpsertDeliveriesAsync(write, outcomes);
+
+        var days = new HashSet<(string CourierId, LocalDate Date)>();
+        foreach (var row in previous)
+        {
+            if (row.LocalDate is not null)
+            {
+                days.Add((row.CourierId, LocalDatePattern.Iso.Parse(row.LocalDate).Value));
+            }
+        }
+
+        foreach (var outcome in outcomes)
+        {
+            if (outcome.LocalDate is { } date)
+            {
+                days.Add((outcome.CourierId, date));
+            }
+        }
+
+        var newDays = await RecomputeDaysAsync(write, days, terms);
+        await PayPeriodStore.EnsureForDaysAsync(write, newDays, terms);
+        await AnomalyStore.SyncAsync(write, outcomes, existed);
+    }
+
+    /// <summary>
+    /// Recomputes a set of courier-days from their line items; frozen days turn differences into adjustments.
+    /// Returns the days that got their first row (their pay periods may not exist yet; a day with a row has one).
+    /// </summary>
+    public static async Task<List<(string CourierId, LocalDate Date)>> RecomputeDaysAsync(EngineWrite write, IReadOnlyCollection<(string CourierId, LocalDate Date)> days, IReadOnlyDictionary<string, CourierTermsHistory> terms)
+    {
+        var created = new List<(string CourierId, LocalDate Date)>();
+        if (days.Count == 0)
+        {
+            return created;
+        }
+
+        var session = write.Session;
+        var keysJson = JsonRows.Serialize(days.Select(d => new { c = d.CourierId, d = DayPricing.Format(d.Date) }));
+        var sums = await session.QueryAsync<SumsRow>(
+            session.Sql(
+                """
+                SELECT d.courier_id AS CourierId, d.local_date AS LocalDate,
+                    CAST(sum(d.minutes) AS BIGINT) AS Minutes, CAST(sum(d.completed) AS BIGINT) AS Deliveries,
+                    CAST(sum(d.cancellation) AS BIGINT) AS Cancellations,
+                    CAST(sum(CASE WHEN d.completed = 1 THEN d.amount ELSE 0 END) AS BIGINT) AS BasePay,
+                    CAST(sum(CASE WHEN d.cancellation = 1 THEN d.amount ELSE 0 END) AS BIGINT) AS CancellationPay,
+                    max(CASE WHEN d.completed = 1 THEN d.fulfilled_at END) AS LastFulfilledAt
+                FROM (SELECT json_extract(value, '$.c') AS c, json_extract(value, '$.d') AS d FROM json_each(@keys)) k
+                CROSS JOIN deliveries d ON d.merchant_id = @merchantId AND d.courier_id = k.c AND d.local_date = k.d
+                GROUP BY d.courier_id, d.local_date
+                """,
+                """
+                SELECT d.courier_id AS CourierId, d.local_date AS LocalDate,
+                    CAST(sum(d.minutes) AS BIGINT) AS Minutes, CAST(sum(d.completed) AS BIGINT) AS Deliveries,
+                    CAST(sum(d.cancellation) AS BIGINT) AS Cancellations,
+                    CAST(sum(CASE WHEN d.completed = 1 THEN d.amount ELSE 0 END) AS BIGINT) AS BasePay,
+                    CAST(sum(CASE WHEN d.cancellation = 1 THEN d.amount ELSE 0 END) AS BIGINT) AS CancellationPay,
+                    max(CASE WHEN d.completed = 1 THEN d.fulfilled_at END) AS LastFulfilledAt
+                FROM jsonb_to_recordset(CAST(@keys AS jsonb)) AS k(c text, d text)
+                JOIN deliveries d ON d.merchant_id = @merchantId AND d.courier_id = k.c AND d.local_date = k.d
+                GROUP BY d.courier_id, d.local_date
+                """),
+            new { merchantId = write.MerchantId, keys = keysJson });
+        var stored = await session.QueryAsync<DayRow>(
+            session.Sql(
+                $"""
+                SELECT {DayRow.Columns}
+                FROM (SELECT json_extract(value, '$.c') AS c, json_extract(value, '$.d') AS d FROM json_each(@keys)) k
+                CROSS JOIN earning_days e ON e.merchant_id = @merchantId AND e.courier_id = k.c AND e.local_date = k.d
+                """,
+                $"""
+                SELECT {DayRow.Columns}
+                FROM jsonb_to_recordset(CAST(@keys AS jsonb)) AS k(c text, d text)
+                JOIN earning_days e ON e.merchant_id = @merchantId AND e.courier_id = k.c AND e.local_date = k.d
+                """),
+            new { merchantId = write.MerchantId, keys = keysJson });
+
+        var sumsByDay = sums.ToDictionary(s => (s.CourierId, s.LocalDate));
+        var storedByDay = stored.ToDictionary(s => (s.CourierId, s.LocalDate));
+        var upserts = new List<object>();
+        var deletes = new List<object>();
+        foreach (var (courierId, date) in days)
+        {
+            if (!terms.TryGetValue(courierId, out var history))
+            {
+                continue;
+            }
+
+            var key = (courierId, DayPricing.Format(date));
+            var live = sumsByDay.TryGetValue(key, out var s)
+                ? DayPricing.Price(new DaySums(s.Minutes, s.Deliveries, s.Cancellations, s.BasePay, s.CancellationPay, s.LastFulfilledAt), history)
+                : DayTotals.Zero;
+            storedByDay.TryGetValue(key, out var existing);
+            if (existing is { Frozen: 1 })
+            {
+                await AdjustFrozenDayAsync(write, courierId, date, live, existing.ToTotals(), history);
+            }
+            else if (live.IsZero)
+            {
+                if (existing is not null)
+                {
+                    deletes.Add(new { c = courierId, d = key.Item2 });
+                }
+            }
+            else if (existing is null || existing.ToTotals() != live)
+            {
+                if (existing is null)
+                {
+                    created.Add((courierId, date));
+                }
+
+                upserts.Add(new
+                {
+                    c = courierId,
+                    d = key.Item2,
+                    m = live.Minutes,
+                    n = live.Deliveries,
+                    x = live.Cancellations,
+                    b = live.BasePay,
+                    o = live.BonusPay,
+                    p = live.CancellationPay,
+                });
+            }
+        }
+
+        if (upserts.Count > 0)
+        {
+            await session.ExecuteAsync(
+                session.Sql(
+                    """
+                    INSERT INTO earning_days (merchant_id, courier_id, local_date, minutes, deliveries, cancellations, base_pay, bonus_pay, cancellation_pay, frozen)
+                    SELECT @merchantId, json_extract(value, '$.c'), json_extract(value, '$.d'), json_extract(value, '$.m'), json_extract(value, '$.n'),
+                        json_extract(value, '$.x'), json_extract(value, '$.b'), json_extract(value, '$.o'), json_extract(value, '$.p'), 0
+                    FROM json_each(@rows) WHERE true
+                    ON CONFLICT (merchant_id, courier_id, local_date) DO UPDATE SET minutes = excluded.minutes, deliveries = excluded.deliveries,
+                        cancellations = excluded.cancellations, base_pay = excluded.base_pay, bonus_pay = excluded.bonus_pay,
+                        cancellation_pay = excluded.cancellation_pay
+                    WHERE earning_days.frozen = 0
+                    """,
+                    """
+                    INSERT INTO earning_days (merchant_id, courier_id, local_date, minutes, deliveries, cancellations, base_pay, bonus_pay, cancellation_pay, frozen)
+                    SELECT @merchantId, r.c, r.d, r.m, r.n, r.x, r.b, r.o, r.p, 0
+                    FROM jsonb_to_recordset(CAST(@rows AS jsonb)) AS r(c text, d text, m bigint, n bigint, x bigint, b bigint, o bigint, p bigint)
+                    ON CONFLICT (merchant_id, courier_id, local_date) DO UPDATE SET minutes = excluded.minutes, deliveries = excluded.deliveries,
+                        cancellations = excluded.cancellations, base_pay = excluded.base_pay, bonus_pay = excluded.bonus_pay,
+                        cancellation_pay = excluded.cancellation_pay
+                    WHERE earning_days.frozen = 0
+                    """),
+                new { merchantId = write.MerchantId, rows = JsonRows.Serialize(upserts) });
+        }
+
+        if (deletes.Count > 0)
+        {
+            await session.ExecuteAsync(
+                session.Sql(
+                    """
+                    DELETE FROM earning_days WHERE merchant_id = @merchantId AND frozen = 0
+                        AND EXISTS (SELECT 1 FROM json_each(@rows) WHERE json_extract(value, '$.c') = earning_days.courier_id AND json_extract(value, '$.d') = earning_days.local_date)
+                    """,
+                    """
+                    DELETE FROM earning_days e USING jsonb_to_recordset(CAST(@rows AS jsonb)) AS r(c text, d text)
+                    WHERE e.merchant_id = @merchantId AND e.frozen = 0 AND e.courier_id = r.c AND e.local_date = r.d
+                    """),
+                new { merchantId = write.MerchantId, rows = JsonRows.Serialize(deletes) });
+        }
+
+        return created;
+    }
+
+    /// <summary>A closed day stays as it was paid; what it should pay now minus what it paid and was adjusted goes to the next open period.</summary>
+    private static async Task AdjustFrozenDayAsync(EngineWrite write, string courierId, LocalDate date, DayTotals live, DayTotals frozen, CourierTermsHistory history)
+    {
+        var day = DayPricing.Format(date);
+        var adjusted = await write.Session.ExecuteScalarAsync<long>(
+            "SELECT CAST(coalesce(sum(amount), 0) AS BIGINT) FROM earning_adjustments WHERE merchant_id = @merchantId AND courier_id = @courierId AND origin_date = @day",
+            new { merchantId = write.MerchantId, courierId, day });
+        var delta = checked(live.Total - frozen.Total - adjusted);
+        if (delta == 0)
+        {
+            return;
+        }
+
+        var target = await PayPeriodStore.NextOpenAfterAsync(write, courierId, date, history.Current);
+        await write.Session.ExecuteAsync(
+            """
+            INSERT INTO earning_adjustments (id, merchant_id, courier_id, period_id, effective_date, origin_date, amount, reason, created_at)
+            VALUES (@id, @merchantId, @courierId, @periodId, @effectiveDate, @day, @delta, @reason, @now)
+            """,
+            new
+            {
+                id = write.Ids.New("adj"),
+                merchantId = write.MerchantId,
+                courierId,
+                periodId = target.Id,
+                effectiveDate = target.StartDate,
+                day,
+                delta,
+                reason = $"Deliveries of {day} changed after its pay period closed.",
+                now = write.NowParam,
+            });
+    }
+
+    private static async Task UpsertDeliveriesAsync(EngineWrite write, List<DeliveryOutcome> outcomes)
+    {
+        if (outcomes.Count == 0)
+        {
+            return;
+        }
+
+        var rows = JsonRows.Serialize(outcomes.Select(o => new
+        {
+            c = o.CourierId,
+            o = o.OrderId,
+            s = o.State,
+            a = JsonRows.Instant(o.AcceptedAt),
+            f = JsonRows.Instant(o.FulfilledAt),
+            x = JsonRows.Instant(o.CancelledAt),
+            d = o.LocalDate is { } date ? DayPricing.Format(date) : null,
+            m = o.Minutes,
+            p = o.Amount,
+            k = o.Completed ? 1 : 0,
+            n = o.Cancellation ? 1 : 0,
+            v = o.TermsVersion,
+        }));
+        const string Update = """
+            ON CONFLICT (merchant_id, courier_id, order_id) DO UPDATE SET state = excluded.state, accepted_at = excluded.accepted_at,
+                fulfilled_at = excluded.fulfilled_at, cancelled_at = excluded.cancelled_at, local_date = excluded.local_date,
+                minutes = excluded.minutes, amount = excluded.amount, completed = excluded.completed,
+                cancellation = excluded.cancellation, terms_version = excluded.terms_version
+            """;
+        await write.Session.ExecuteAsync(
+            write.Session.Sql(
+                $"""
+                INSERT INTO deliveries (merchant_id, courier_id, order_id, state, accepted_at, fulfilled_at, cancelled_at, local_date,
+                    minutes, amount, completed, cancellation, terms_version)
+                SELECT @merchantId, json_extract(value, '$.c'), json_extract(value, '$.o'), json_extract(value, '$.s'), json_extract(value, '$.a'),
+                    json_extract(value, '$.f'), json_extract(value, '$.x'), json_extract(value, '$.d'), json_extract(value, '$.m'),
+                    json_extract(value, '$.p'), json_extract(value, '$.k'), json_extract(value, '$.n'), json_extract(value, '$.v')
+                FROM json_each(@rows) WHERE true
+                {Update}
+                """,
+                $"""
+                INSERT INTO deliveries (merchant_id, courier_id, order_id, state, accepted_at, fulfilled_at, cancelled_at, local_date,
+                    minutes, amount, completed, cancellation, terms_version)
+                SELECT @merchantId, r.c, r.o, r.s, r.a, r.f, r.x, r.d, r.m, r.p, r.k, r.n, r.v
+                FROM jsonb_to_recordset(CAST(@rows AS jsonb)) AS r(c text, o text, s text, a timestamptz, f timestamptz, x timestamptz,
+                    d text, m bigint, p bigint, k bigint, n bigint, v bigint)
+                {Update}
+                """),
+            new { merchantId = write.MerchantId, rows });
+    }
+
+    /// <summary>On PostgreSQL, one courier's recalculations run one at a time (transaction advisory locks, taken in id order).</summary>
+    public static async Task LockCouriersAsync(EngineWrite write, IReadOnlyList<string> sortedCourierIds)
+    {
+        if (!write.Session.IsPostgres)
+        {
+            return; // SQLite runs one writer at a time.
+        }
+
+        await write.Session.ExecuteAsync(
+            """
+            SELECT pg_advisory_xact_lock(k) FROM (
+                SELECT DISTINCT hashtextextended(@merchantId || '/' || c, 0) AS k
+                FROM jsonb_array_elements_text(CAST(@couriers AS jsonb)) AS c ORDER BY 1) s
+            """,
+            new { merchantId = write.MerchantId, couriers = JsonRows.Serialize(sortedCourierIds) });
+    }
+
+    private sealed class EventRow
+    {
+        public string CourierId { get; init; } = "";
+        public string OrderId { get; init; } = "";
+        public string EventId { get; init; } = "";
+        public string Status { get; init; } = "";
+        public DateTimeOffset OccurredAt { get; init; }
+
+        public DeliveryEvent ToEvent() => new(EventId, CourierId, OrderId, DeliveryEvent.ParseStatus(Status), OccurredAt);
+    }
+
+    private sealed class PreviousRow
+    {
+        public string CourierId { get; init; } = "";
+        public string OrderId { get; init; } = "";
+        public string? LocalDate { get; init; }
+    }
+
+    private sealed class SumsRow
+    {
+        public string CourierId { get; init; } = "";
+        public string LocalDate { get; init; } = "";
+        public long Minutes { get; init; }
+        public long Deliveries { get; init; }
+        public long Cancellations { get; init; }
+        public long BasePay { get; init; }
+        public long CancellationPay { get; init; }
+        public DateTimeOffset? LastFulfilledAt { get; init; }
+    }
+}
+
+/// <summary>A stored <c>earning_days</c> row.</summary>
+internal sealed class DayRow
+{
+    public const string Columns = """
+        e.courier_id AS CourierId, e.local_date AS LocalDate, e.minutes AS Minutes, e.deliveries AS Deliveries,
+        e.cancellations AS Cancellations, e.base_pay AS BasePay, e.bonus_pay AS BonusPay, e.cancellation_pay AS CancellationPay, e.frozen AS Frozen
+        """;
+
+    public string CourierId { get; init; } = "";
+    public string LocalDate { get; init; } = "";
+    public long Minutes { get; init; }
+    public long Deliveries { get; init; }
+    public long Cancellations { get; init; }
+    public long BasePay { get; init; }
+    public long BonusPay { get; init; }
+    public long CancellationPay { get; init; }
+    public long Frozen { get; init; }
+
+    public DayTotals ToTotals() => new(Minutes, Deliveries, Cancellations, BasePay, BonusPay, CancellationPay);
+}

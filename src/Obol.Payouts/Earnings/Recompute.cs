@@ -1,0 +1,57 @@
+using NodaTime;
+using Obol.Payouts.Couriers;
+
+namespace Obol.Payouts.Earnings;
+
+/// <summary>
+/// Backfill: re-derives a courier's orders from raw events. Deterministic and idempotent (the same raw events give
+/// the same rows); closed days are not rewritten, their differences become adjustments as for late events.
+/// </summary>
+public static class Recompute
+{
+    private const int Chunk = 1000;
+
+    /// <summary>Orders with a line item dated in [from, to] or an event in that range (with a day's slack either side for zones).</summary>
+    public static async Task<int> CourierRangeAsync(EngineWrite write, CourierTermsHistory history, LocalDate from, LocalDate to)
+    {
+        var zone = history.Current.Zone;
+        var args = new
+        {
+            merchantId = write.MerchantId,
+            courierId = history.Current.CourierId,
+            from = DayPricing.Format(from),
+            to = DayPricing.Format(to),
+            after = JsonRows.At(write.Session, zone.AtStartOfDay(from.PlusDays(-1)).ToDateTimeOffset()),
+            before = JsonRows.At(write.Session, zone.AtStartOfDay(to.PlusDays(2)).ToDateTimeOffset()),
+        };
+        var orderIds = await write.Session.QueryAsync<string>(
+            """
+            SELECT order_id FROM deliveries WHERE merchant_id = @merchantId AND courier_id = @courierId AND local_date >= @from AND local_date <= @to
+            UNION
+            SELECT order_id FROM delivery_events WHERE merchant_id = @merchantId AND courier_id = @courierId AND occurred_at >= @after AND occurred_at < @before
+            """, args);
+        return await ApplyAsync(write, history.Current.CourierId, orderIds);
+    }
+
+    /// <summary>After a rule change: the orders fulfilled or cancelled at or after it takes effect.</summary>
+    public static async Task<int> AfterTermsChangeAsync(EngineWrite write, CourierTerms terms)
+    {
+        var orderIds = await write.Session.QueryAsync<string>(
+            """
+            SELECT order_id FROM deliveries WHERE merchant_id = @merchantId AND courier_id = @courierId
+                AND (fulfilled_at >= @effectiveAt OR cancelled_at >= @effectiveAt)
+            """,
+            new { merchantId = write.MerchantId, courierId = terms.CourierId, effectiveAt = JsonRows.At(write.Session, terms.EffectiveAt) });
+        return await ApplyAsync(write, terms.CourierId, orderIds);
+    }
+
+    private static async Task<int> ApplyAsync(EngineWrite write, string courierId, IReadOnlyList<string> orderIds)
+    {
+        foreach (var chunk in orderIds.Order(StringComparer.Ordinal).Chunk(Chunk))
+        {
+            await DeliveryRecalculation.ApplyAsync(write, chunk.Select(o => new OrderKey(courierId, o)).ToList());
+        }
+
+        return orderIds.Count;
+    }
+}

@@ -1,0 +1,121 @@
+using NodaTime;
+using NodaTime.Text;
+using Obol.Core.Storage;
+using Obol.Payouts.Couriers;
+using Obol.Payouts.Earnings;
+
+namespace Obol.Payouts.PayPeriods;
+
+public static class PayPeriodStatus
+{
+    public const string Open = "open";
+    public const string Closed = "closed";
+}
+
+/// <summary>A stored pay period.</summary>
+public sealed class PayPeriodRow
+{
+    public const string Columns = """
+        id AS Id, courier_id AS CourierId, start_date AS StartDate, end_date AS EndDate, starts_at AS StartsAt, ends_at AS EndsAt,
+        time_zone AS TimeZone, currency AS Currency, status AS Status, base_pay AS BasePay, bonus_pay AS BonusPay,
+        cancellation_pay AS CancellationPay, adjustments AS Adjustments, total AS Total, ledger_transaction_id AS LedgerTransactionId,
+        payout_id AS PayoutId, created_at AS CreatedAt, closed_at AS ClosedAt
+        """;
+
+    public string Id { get; init; } = "";
+    public string CourierId { get; init; } = "";
+    public string StartDate { get; init; } = "";
+    public string EndDate { get; init; } = "";
+    public DateTimeOffset StartsAt { get; init; }
+    public DateTimeOffset EndsAt { get; init; }
+    public string TimeZone { get; init; } = "";
+    public string Currency { get; init; } = "";
+    public string Status { get; init; } = "";
+    public long? BasePay { get; init; }
+    public long? BonusPay { get; init; }
+    public long? CancellationPay { get; init; }
+    public long? Adjustments { get; init; }
+    public long? Total { get; init; }
+    public string? LedgerTransactionId { get; init; }
+    public string? PayoutId { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset? ClosedAt { get; init; }
+}
+
+public static class PayPeriodStore
+{
+    /// <summary>Creates (if missing) the pay periods that contain these courier-days.</summary>
+    public static async Task EnsureForDaysAsync(EngineWrite write, IEnumerable<(string CourierId, LocalDate Date)> days, IReadOnlyDictionary<string, CourierTermsHistory> terms)
+    {
+        var windows = new Dictionary<(string, LocalDate), (CourierTerms Terms, PayPeriodWindow Window)>();
+        foreach (var (courierId, date) in days)
+        {
+            if (terms.TryGetValue(courierId, out var history))
+            {
+                var current = history.Current;
+                var window = PayPeriodCalendar.For(date, current.PayPeriodStartDay, current.Zone);
+                windows.TryAdd((courierId, window.StartDate), (current, window));
+            }
+        }
+
+        if (windows.Count == 0)
+        {
+            return;
+        }
+
+        var rows = JsonRows.Serialize(windows.Select(w => new
+        {
+            i = write.Ids.New("pp"),
+            c = w.Key.Item1,
+            s = DayPricing.Format(w.Value.Window.StartDate),
+            e = DayPricing.Format(w.Value.Window.EndDate),
+            a = JsonRows.Instant(w.Value.Window.StartsAt),
+            b = JsonRows.Instant(w.Value.Window.EndsAt),
+            z = w.Value.Terms.Zone.Id,
+            u = w.Value.Terms.Currency.Code,
+        }));
+        await write.Session.ExecuteAsync(
+            write.Session.Sql(
+                """
+                INSERT INTO pay_periods (id, merchant_id, courier_id, start_date, end_date, starts_at, ends_at, time_zone, currency, status, created_at)
+                SELECT json_extract(value, '$.i'), @merchantId, json_extract(value, '$.c'), json_extract(value, '$.s'), json_extract(value, '$.e'),
+                    json_extract(value, '$.a'), json_extract(value, '$.b'), json_extract(value, '$.z'), json_extract(value, '$.u'), 'open', @now
+                FROM json_each(@rows) WHERE true
+                ON CONFLICT (merchant_id, courier_id, start_date) DO NOTHING
+                """,
+                """
+                INSERT INTO pay_periods (id, merchant_id, courier_id, start_date, end_date, starts_at, ends_at, time_zone, currency, status, created_at)
+                SELECT r.i, @merchantId, r.c, r.s, r.e, r.a, r.b, r.z, r.u, 'open', @now
+                FROM jsonb_to_recordset(CAST(@rows AS jsonb)) AS r(i text, c text, s text, e text, a timestamptz, b timestamptz, z text, u text)
+                ON CONFLICT (merchant_id, courier_id, start_date) DO NOTHING
+                """),
+            new { merchantId = write.MerchantId, rows, now = write.NowParam });
+    }
+
+    /// <summary>The first open period after the (closed) one containing <paramref name="date"/>, created if it does not exist yet.</summary>
+    public static async Task<PayPeriodRow> NextOpenAfterAsync(EngineWrite write, string courierId, LocalDate date, CourierTerms current)
+    {
+        var start = PayPeriodCalendar.For(date, current.PayPeriodStartDay, current.Zone).EndDate;
+        while (true)
+        {
+            var window = PayPeriodCalendar.For(start, current.PayPeriodStartDay, current.Zone);
+            await EnsureForDaysAsync(write, [(courierId, start)], new Dictionary<string, CourierTermsHistory> { [courierId] = new([current]) });
+            var period = await write.Session.QuerySingleAsync<PayPeriodRow>(
+                $"SELECT {PayPeriodRow.Columns} FROM pay_periods WHERE merchant_id = @merchantId AND courier_id = @courierId AND start_date = @start",
+                new { merchantId = write.MerchantId, courierId, start = DayPricing.Format(window.StartDate) });
+            if (period.Status == PayPeriodStatus.Open)
+            {
+                return period;
+            }
+
+            start = window.EndDate;
+        }
+    }
+
+    public static Task<PayPeriodRow?> GetAsync(DbSession session, string merchantId, string id) =>
+        session.QuerySingleOrDefaultAsync<PayPeriodRow>(
+            $"SELECT {PayPeriodRow.Columns} FROM pay_periods WHERE merchant_id = @merchantId AND id = @id",
+            new { merchantId, id });
+
+    public static LocalDate ParseDate(string text) => LocalDatePattern.Iso.Parse(text).Value;
+}

@@ -1,0 +1,21 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Obol.Core.Storage;
+using Obol.Payouts.PayPeriods;
+
+namespace Obol.Payouts;
+
+public static class PayoutsServiceCollectionExtensions
+{
+    /// <summary>Courier earnings: migrations, options (<c>Obol:Payouts</c>) and the background sweep.</summary>
+    public static IServiceCollection AddObolPayouts(this IServiceCollection services, IConfiguration configuration)
+    {
+        var options = new PayoutsOptions();
+        configuration.GetSection("Obol:Payouts").Bind(options);
+        services.AddSingleton(options);
+        services.AddSingleton(new MigrationSource("payouts", typeof(PayoutsServiceCollectionExtensions).Assembly));
+        services.AddSingleton<PayoutsSweeper>();
+        services.AddHostedService(sp => sp.GetRequiredService<PayoutsSweeper>());
+        return services;
+    }
+}
