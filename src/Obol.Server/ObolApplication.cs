@@ -3,6 +3,8 @@ using Obol.Core;
 using Obol.Core.Http;
 using Obol.Core.Merchants;
 using Obol.Core.Storage;
+using Obol.Scheduling;
+using Obol.Scheduling.Api;
 using Scalar.AspNetCore;
 
 namespace Obol.Server;
@@ -34,6 +36,7 @@ public static class ObolApplication
         });
 
         builder.Services.AddObolCore(builder.Configuration);
+        builder.Services.AddObolScheduling(builder.Configuration);
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer<BearerSecuritySchemeTransformer>());
         return builder;
     }
@@ -53,6 +56,7 @@ public static class ObolApplication
         app.MapScalarApiReference("/docs", o => o.WithTitle("Obol API"));
 
         app.MapMerchantEndpoints();
+        app.MapSchedulingEndpoints();
         return app;
     }
 
