@@ -22,7 +22,7 @@ public sealed class RecordingExecutor(TimeProvider clock) : IScheduledPaymentExe
     public Func<ScheduledPaymentExecution, PaymentExecutionResult?>? Script { get; set; }
 
     /// <summary>Runs on every call before anything else (to simulate a node dying mid-batch).</summary>
-    public Func<ScheduledPaymentExecution, Task>? BeforeCall { get; set; }
+    public Func<ScheduledPaymentExecution, CancellationToken, Task>? BeforeCall { get; set; }
 
     /// <summary>Payments created: one per distinct key, however often a key is executed.</summary>
     public int Effects => Volatile.Read(ref _effects);
@@ -40,7 +40,7 @@ public sealed class RecordingExecutor(TimeProvider clock) : IScheduledPaymentExe
         Calls.Enqueue(new Call(execution.IdempotencyKey, clock.GetUtcNow(), execution.DueAt, execution.Attempt));
         if (BeforeCall is { } before)
         {
-            await before(execution);
+            await before(execution, cancellationToken);
         }
 
         if (Script?.Invoke(execution) is { } scripted)

@@ -66,7 +66,7 @@ public sealed partial class ScheduledPaymentRunner(
                     WHERE status IN ('scheduled', 'processing') AND next_attempt_at <= @now
                     ORDER BY next_attempt_at LIMIT @batch
                     FOR UPDATE SKIP LOCKED
-                    """), new { now, batch = options.BatchSize });
+                    """), new { now = DbInstant.Of(session, now), batch = options.BatchSize });
             if (due.Count == 0)
             {
                 return new ClaimedBatch(token, now, []);
@@ -87,7 +87,7 @@ public sealed partial class ScheduledPaymentRunner(
                         attempts = attempts + 1, total_attempts = total_attempts + 1, updated_at = @now
                     WHERE id = ANY(@ids)
                     RETURNING {ScheduledPaymentRow.Columns}
-                    """), new { now, leaseUntil = now + options.LeaseDuration, token, ids, idJson = JsonSerializer.Serialize(ids) });
+                    """), new { now = DbInstant.Of(session, now), leaseUntil = DbInstant.Of(session, now + options.LeaseDuration), token, ids, idJson = JsonSerializer.Serialize(ids) });
 
             var previous = due.ToDictionary(d => d.Id, d => d.Status, StringComparer.Ordinal);
             await ScheduleHistory.AppendAsync(session, rows.Select(r => new HistoryEntry(
@@ -113,11 +113,11 @@ public sealed partial class ScheduledPaymentRunner(
             row.PaymentMethod, row.CaptureMethod, row.Description,
             row.Metadata is null ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(row.Metadata),
             row.OccurrenceDueAt);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(options.ExecutionTimeout);
+        using var timeout = new CancellationTokenSource(options.ExecutionTimeout, clock);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         try
         {
-            return await executor.ExecuteAsync(execution, timeout.Token);
+            return await executor.ExecuteAsync(execution, linked.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -166,7 +166,7 @@ public sealed partial class ScheduledPaymentRunner(
                                                                  next_attempt_at timestamptz, attempts int, last_error_code text)
                     WHERE s.id = u.schedule_id AND s.status = 'processing' AND s.lease_token = @token
                     RETURNING s.id
-                    """), new { now, payload, token = batch.LeaseToken })).ToHashSet(StringComparer.Ordinal);
+                    """), new { now = DbInstant.Of(session, now), payload, token = batch.LeaseToken })).ToHashSet(StringComparer.Ordinal);
 
             var kept = completions.Where(c => fenced.Contains(c.ScheduleId)).ToList();
             await ScheduleHistory.AppendAsync(session, kept.Select(c => c.History).ToList());
@@ -220,11 +220,17 @@ public sealed partial class ScheduledPaymentRunner(
                 """), new { payload });
     }
 
-    /// <summary>The runner's "now": the database clock on PostgreSQL (unless configured off), else the injected clock.</summary>
-    private async Task<DateTimeOffset> NowAsync(DbSession session) =>
-        session.IsPostgres && options.UseDatabaseClock
+    /// <summary>
+    /// The runner's "now": the database clock on PostgreSQL (unless configured off), else the injected clock,
+    /// truncated to the microseconds both databases keep so that rounding can never make work due early.
+    /// </summary>
+    private async Task<DateTimeOffset> NowAsync(DbSession session)
+    {
+        var now = session.IsPostgres && options.UseDatabaseClock
             ? await session.QuerySingleAsync<DateTimeOffset>("SELECT now()")
             : clock.GetUtcNow();
+        return new DateTimeOffset(now.UtcTicks - (now.UtcTicks % 10), TimeSpan.Zero);
+    }
 
     private sealed class DueRow
     {

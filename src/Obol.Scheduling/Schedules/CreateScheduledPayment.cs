@@ -206,7 +206,7 @@ public static class CreateScheduledPayment
         {
             var parsed = OffsetDateTimePattern.Rfc3339.Parse(request.ExecuteAt!);
             return parsed.Success
-                ? (parsed.Value.ToDateTimeOffset().ToUniversalTime(), null, null)
+                ? (ScheduleClock.CeilingToMicrosecond(parsed.Value.ToDateTimeOffset()), null, null)
                 : throw Problems.Validation("executeAt", "Must be an RFC 3339 timestamp such as 2027-03-14T07:30:00Z.");
         }
 

@@ -18,7 +18,18 @@ public static class ScheduleClock
     public static DateTimeZone? FindZone(string id) => DateTimeZoneProviders.Tzdb.GetZoneOrNull(id);
 
     public static DateTimeOffset Resolve(LocalDateTime local, DateTimeZone zone) =>
-        local.InZone(zone, Resolver).ToDateTimeOffset().ToUniversalTime();
+        CeilingToMicrosecond(local.InZone(zone, Resolver).ToDateTimeOffset());
+
+    /// <summary>
+    /// Both databases keep microseconds: a due time is rounded up to one so that storing it can never make it
+    /// earlier.
+    /// </summary>
+    public static DateTimeOffset CeilingToMicrosecond(DateTimeOffset instant)
+    {
+        var ticks = instant.UtcTicks;
+        var remainder = ticks % 10;
+        return new DateTimeOffset(remainder == 0 ? ticks : ticks - remainder + 10, TimeSpan.Zero);
+    }
 
     /// <summary>The instant of occurrence <paramref name="occurrence"/> (1-based).</summary>
     public static DateTimeOffset OccurrenceAt(DateTimeOffset firstInstant, LocalDateTime? firstLocal, DateTimeZone? zone, Recurrence? recurrence, int occurrence)
@@ -35,7 +46,7 @@ public static class ScheduleClock
         }
 
         var utc = LocalDateTime.FromDateTime(firstInstant.UtcDateTime);
-        return Advance(utc, recurrence.Frequency, periods).InUtc().ToDateTimeOffset();
+        return CeilingToMicrosecond(Advance(utc, recurrence.Frequency, periods).InUtc().ToDateTimeOffset());
     }
 
     /// <summary>The next occurrence after <paramref name="occurrence"/>, or null when the recurrence is over.</summary>
