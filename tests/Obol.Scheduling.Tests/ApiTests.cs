@@ -219,4 +219,17 @@ public class ApiTests
         using var anonymous = s.Server.CreateClient(apiKey: null);
         await (await anonymous.GetAsync("/v1/scheduled-payments")).ReadProblemAsync(401, "unauthenticated");
     }
+
+    [Fact]
+    public async Task The_openapi_document_describes_the_scheduled_payment_endpoints()
+    {
+        await using var s = await SchedulingServer.StartAsync(DatabaseProvider.Sqlite);
+        using var client = s.CreateClient();
+        var document = await (await client.GetAsync("/openapi/v1.json")).ReadJsonAsync();
+        var paths = document.GetProperty("paths");
+        foreach (var path in new[] { "/v1/scheduled-payments", "/v1/scheduled-payments/{id}", "/v1/scheduled-payments/{id}/cancel", "/v1/scheduled-payments/{id}/retry", "/v1/scheduled-payments/{id}/history" })
+        {
+            Assert.True(paths.TryGetProperty(path, out _), path);
+        }
+    }
 }
