@@ -55,18 +55,29 @@ public sealed partial class ScheduledPaymentRunner(
         {
             var now = await NowAsync(session);
             var token = Guid.NewGuid().ToString("N");
-            var due = await session.QueryAsync<DueRow>(session.Sql(
-                sqlite: """
-                    SELECT id AS Id, status AS Status FROM scheduled_payments
-                    WHERE status IN ('scheduled', 'processing') AND next_attempt_at <= @now
-                    ORDER BY next_attempt_at LIMIT @batch
-                    """,
-                postgres: """
-                    SELECT id AS Id, status AS Status FROM scheduled_payments
-                    WHERE status IN ('scheduled', 'processing') AND next_attempt_at <= @now
-                    ORDER BY next_attempt_at LIMIT @batch
-                    FOR UPDATE SKIP LOCKED
-                    """), new { now = DbInstant.Of(session, now), batch = options.BatchSize });
+            // Expired leases first (their work is the most overdue), then due rows; each SELECT walks the
+            // (status, next_attempt_at) index in order and stops at the limit, whatever the backlog.
+            var due = new List<DueRow>();
+            foreach (var status in (string[])[ScheduledPaymentStatus.Processing, ScheduledPaymentStatus.Scheduled])
+            {
+                due.AddRange(await session.QueryAsync<DueRow>(session.Sql(
+                    sqlite: """
+                        SELECT id AS Id, status AS Status FROM scheduled_payments
+                        WHERE status = @status AND next_attempt_at <= @now
+                        ORDER BY next_attempt_at LIMIT @limit
+                        """,
+                    postgres: """
+                        SELECT id AS Id, status AS Status FROM scheduled_payments
+                        WHERE status = @status AND next_attempt_at <= @now
+                        ORDER BY next_attempt_at LIMIT @limit
+                        FOR UPDATE SKIP LOCKED
+                        """), new { status, now = DbInstant.Of(session, now), limit = options.BatchSize - due.Count }));
+                if (due.Count >= options.BatchSize)
+                {
+                    break;
+                }
+            }
+
             if (due.Count == 0)
             {
                 return new ClaimedBatch(token, now, []);
