@@ -85,13 +85,24 @@ async Task RunAsync(int runnerCount)
     {
         await node.DisposeAsync();
     }
+
+    await DropDatabaseAsync(admin, connection);
+}
+
+static async Task DropDatabaseAsync(string admin, string connectionString)
+{
+    NpgsqlConnection.ClearAllPools();
+    await using var connection = new NpgsqlConnection(admin);
+    await connection.OpenAsync();
+    await using var command = new NpgsqlCommand($"DROP DATABASE {new NpgsqlConnectionStringBuilder(connectionString).Database} WITH (FORCE)", connection);
+    await command.ExecuteNonQueryAsync();
 }
 
 static double Percentile(double[] sorted, double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
 
 static async Task<string> CreateDatabaseAsync(string admin)
 {
-    var name = $"obol_bench_{Guid.NewGuid():N}";
+    var name = $"obol_bench_sched_{Guid.NewGuid():N}";
     await using (var connection = new NpgsqlConnection(admin))
     {
         await connection.OpenAsync();
