@@ -307,6 +307,36 @@ public class RunnerTests
         Assert.Equal("scheduled", (await GetAsync(client, hanger)).GetProperty("status").GetString());
     }
 
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task A_row_that_kills_every_node_holding_it_is_dead_lettered_after_its_last_attempt(DatabaseProvider provider)
+    {
+        await using var s = await SchedulingServer.StartAsync(provider);
+        using var client = s.CreateClient();
+        var id = (await ApiTests.CreateAsync(client, At(Start.AddMinutes(1)))).GetProperty("id").GetString()!;
+        s.Clock.Advance(TimeSpan.FromMinutes(1));
+
+        // MaxAttempts 3: three nodes claim it and die (the lease is never completed).
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            Assert.Single((await s.Runner.ClaimAsync(CancellationToken.None)).Rows);
+            s.Clock.Advance(s.Options.LeaseDuration);
+        }
+
+        Assert.Empty((await s.Runner.ClaimAsync(CancellationToken.None)).Rows);
+        var dead = await GetAsync(client, id);
+        Assert.Equal("dead_lettered", dead.GetProperty("status").GetString());
+        Assert.Equal("lease_expired", dead.GetProperty("lastErrorCode").GetString());
+
+        await client.PostAsync($"/v1/scheduled-payments/{id}/retry", null);
+        Assert.Equal(new RunResult(1, 1, 0), await s.Runner.RunOnceAsync(CancellationToken.None));
+        Assert.Equal("succeeded", (await GetAsync(client, id)).GetProperty("status").GetString());
+        Assert.Equal(
+            ["created", "claimed", "lease_expired_reclaimed", "lease_expired_reclaimed", "lease_expired_attempts_exhausted", "retried_by_merchant", "claimed", "succeeded"],
+            await ReasonsAsync(client, id));
+    }
+
     /// <summary>Charges through the real double, then the node dies (its token is cancelled) after a number of calls.</summary>
     private sealed class DyingExecutor(IScheduledPaymentExecutor inner, int dieAfter, CancellationTokenSource death) : IScheduledPaymentExecutor
     {

@@ -62,12 +62,12 @@ public sealed partial class ScheduledPaymentRunner(
             {
                 due.AddRange(await session.QueryAsync<DueRow>(session.Sql(
                     sqlite: """
-                        SELECT id AS Id, status AS Status FROM scheduled_payments
+                        SELECT id AS Id, status AS Status, attempts AS Attempts FROM scheduled_payments
                         WHERE status = @status AND next_attempt_at <= @now
                         ORDER BY next_attempt_at LIMIT @limit
                         """,
                     postgres: """
-                        SELECT id AS Id, status AS Status FROM scheduled_payments
+                        SELECT id AS Id, status AS Status, attempts AS Attempts FROM scheduled_payments
                         WHERE status = @status AND next_attempt_at <= @now
                         ORDER BY next_attempt_at LIMIT @limit
                         FOR UPDATE SKIP LOCKED
@@ -76,6 +76,15 @@ public sealed partial class ScheduledPaymentRunner(
                 {
                     break;
                 }
+            }
+
+            // A row whose lease expired after its last attempt was held by nodes that died on it: dead-letter it
+            // rather than let it take down node after node. A manual retry runs it again with the same key.
+            var exhausted = due.Where(d => d.Status == ScheduledPaymentStatus.Processing && d.Attempts >= options.MaxAttempts).ToList();
+            if (exhausted.Count > 0)
+            {
+                await DeadLetterAbandonedAsync(session, exhausted.Select(d => d.Id).ToArray(), now);
+                due = due.Except(exhausted).ToList();
             }
 
             if (due.Count == 0)
@@ -106,6 +115,34 @@ public sealed partial class ScheduledPaymentRunner(
                 previous[r.Id] == ScheduledPaymentStatus.Processing ? "lease_expired_reclaimed" : "claimed", null, null, now)).ToList());
             return new ClaimedBatch(token, now, rows.OrderBy(r => r.OccurrenceDueAt).ThenBy(r => r.Id, StringComparer.Ordinal).ToList());
         }, cancellationToken);
+
+    private async Task DeadLetterAbandonedAsync(DbSession session, string[] ids, DateTimeOffset now)
+    {
+        var rows = await session.QueryAsync<ScheduledPaymentRow>(session.Sql(
+            sqlite: $"""
+                UPDATE scheduled_payments
+                SET status = 'dead_lettered', next_attempt_at = @now, lease_token = NULL, last_error_code = 'lease_expired', updated_at = @now
+                WHERE id IN (SELECT value FROM json_each(@idJson))
+                RETURNING {ScheduledPaymentRow.Columns}
+                """,
+            postgres: $"""
+                UPDATE scheduled_payments
+                SET status = 'dead_lettered', next_attempt_at = @now, lease_token = NULL, last_error_code = 'lease_expired', updated_at = @now
+                WHERE id = ANY(@ids)
+                RETURNING {ScheduledPaymentRow.Columns}
+                """), new { now = DbInstant.Of(session, now), ids, idJson = JsonSerializer.Serialize(ids) });
+        await ScheduleHistory.AppendAsync(session, rows.Select(r => new HistoryEntry(
+            r.Id, r.Occurrence, r.Attempts, ScheduledPaymentStatus.Processing, ScheduledPaymentStatus.DeadLettered,
+            "lease_expired_attempts_exhausted", "lease_expired", null, now)).ToList());
+        foreach (var row in rows)
+        {
+            session.AfterCommit(() =>
+            {
+                LogDeadLettered(logger, row.Id, row.Occurrence, "lease_expired");
+                return Task.CompletedTask;
+            });
+        }
+    }
 
     private async Task<PaymentExecutionResult[]> ExecuteAsync(ClaimedBatch batch, CancellationToken cancellationToken)
     {
@@ -247,6 +284,7 @@ public sealed partial class ScheduledPaymentRunner(
     {
         public required string Id { get; init; }
         public required string Status { get; init; }
+        public required long Attempts { get; init; }
     }
 
     private sealed record CompletionJson(
