@@ -35,7 +35,9 @@ public sealed partial class ScheduledPaymentWorker(
         {
             try
             {
-                var result = await runner.RunOnceAsync(stoppingToken);
+                // A stopping node finishes the batch it holds (each call is bounded by ExecutionTimeout) rather
+                // than leave its rows to wait out the lease; if the host kills it first, the lease covers that.
+                var result = await runner.RunOnceAsync(CancellationToken.None);
                 if (result.Claimed >= options.BatchSize)
                 {
                     continue;
