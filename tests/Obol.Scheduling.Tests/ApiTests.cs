@@ -116,6 +116,10 @@ public class ApiTests
         await Field(Body($$"""{{at}}, "recurrence": { "frequency": "daily", "interval": 0, "count": 2 }"""), "recurrence.interval");
         await Field(Body($$"""{{at}}, "recurrence": { "frequency": "daily", "until": "2027-01-31T00:00:00Z" }"""), "recurrence.until");
 
+        await Field($$"""{ "amount": 10.5, "currency": "USD", "paymentMethod": "pm_card_visa", {{at}} }""", "amount");
+        await Field($$"""{ "amount": "100", "currency": "USD", "paymentMethod": "pm_card_visa", {{at}} }""", "amount");
+        await Refused(Body($$"""{{at}}, "priority": "high" """), "unknown_field");
+        await Refused($$"""{ "amount": 100, "currency": "USD", "paymentMethod": "4242424242424242", {{at}} }""", "card_number_not_allowed");
         await Refused(Body(""" "description": "no time" """), "schedule_time_required");
         await Refused(Body(""" "executeAt": "2027-02-01T00:00:00Z", "localDateTime": "2027-02-01T09:00" """), "schedule_time_conflict");
         await Refused(Body(""" "executeAt": "2027-02-01T00:00:00Z", "timeZone": "Europe/Paris" """), "schedule_time_conflict");
