@@ -11,6 +11,8 @@ using Obol.Payments.Webhooks;
 using Obol.PspSimulator;
 using Obol.PspSimulator.Webhooks;
 using Obol.Payouts;
+using Obol.Scheduling;
+using Obol.Scheduling.Api;
 using Scalar.AspNetCore;
 
 namespace Obol.Server;
@@ -45,6 +47,7 @@ public static class ObolApplication
         builder.Services.AddObolLedger();
         builder.Services.AddObolPayments();
         builder.Services.AddObolPayouts(builder.Configuration);
+        builder.Services.AddObolScheduling(builder.Configuration);
         if (HostsPspSimulator(builder.Configuration))
         {
             builder.Services.AddPspSimulator(builder.Configuration);
@@ -79,6 +82,7 @@ public static class ObolApplication
         app.MapPaymentsEndpoints();
         app.MapPspWebhookEndpoints();
         app.MapPayoutsEndpoints();
+        app.MapSchedulingEndpoints();
         return app;
     }
 

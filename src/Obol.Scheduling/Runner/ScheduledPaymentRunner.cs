@@ -1,0 +1,307 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Obol.Core.Storage;
+using Obol.Scheduling.Execution;
+using Obol.Scheduling.Schedules;
+
+namespace Obol.Scheduling.Runner;
+
+/// <summary>What one <see cref="ScheduledPaymentRunner.RunOnceAsync"/> did.</summary>
+public sealed record RunResult(int Claimed, int Completed, int LeasesLost);
+
+/// <summary>A batch this runner holds: the rows as claimed (attempt counted) and the lease token that fences its writes.</summary>
+public sealed record ClaimedBatch(string LeaseToken, DateTimeOffset ClaimedAt, IReadOnlyList<ScheduledPaymentRow> Rows);
+
+/// <summary>
+/// Claims due schedules with a lease, executes them through <see cref="IScheduledPaymentExecutor"/> (bounded
+/// concurrency) and writes the outcomes. The database is the only source of truth: a node that dies leaves
+/// its rows <c>processing</c> with an expired lease (their <c>next_attempt_at</c>), and any runner claims them
+/// again. Every execution of an occurrence carries the same idempotency key, so the executor returns the first
+/// payment instead of charging twice; writes of a runner whose lease was lost are ignored (the lease token
+/// fences them).
+/// </summary>
+public sealed partial class ScheduledPaymentRunner(
+    Database database,
+    IScheduledPaymentExecutor executor,
+    SchedulingOptions options,
+    TimeProvider clock,
+    ILogger<ScheduledPaymentRunner> logger)
+{
+    private readonly RetryPolicy _policy = RetryPolicy.From(options);
+
+    public SchedulingOptions Options => options;
+
+    /// <summary>Claims one batch of due work, executes it and records the outcomes. Tests call this directly.</summary>
+    public async Task<RunResult> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        var batch = await ClaimAsync(cancellationToken);
+        if (batch.Rows.Count == 0)
+        {
+            return new RunResult(0, 0, 0);
+        }
+
+        var results = await ExecuteAsync(batch, cancellationToken);
+        var completed = await CompleteAsync(batch, results, cancellationToken);
+        return new RunResult(batch.Rows.Count, completed, batch.Rows.Count - completed);
+    }
+
+    /// <summary>
+    /// Takes up to a batch of rows that are due (<c>scheduled</c>, <c>next_attempt_at ≤ now</c>) or whose lease
+    /// expired (<c>processing</c>, <c>next_attempt_at ≤ now</c>), in due order. PostgreSQL skips rows another
+    /// runner is claiming (<c>FOR UPDATE SKIP LOCKED</c>); SQLite has one writer at a time.
+    /// </summary>
+    public Task<ClaimedBatch> ClaimAsync(CancellationToken cancellationToken) =>
+        database.WriteAsync(async session =>
+        {
+            var now = await NowAsync(session);
+            var token = Guid.NewGuid().ToString("N");
+            // Expired leases first (their work is the most overdue), then due rows; each SELECT walks the
+            // (status, next_attempt_at) index in order and stops at the limit, whatever the backlog.
+            var due = new List<DueRow>();
+            foreach (var status in (string[])[ScheduledPaymentStatus.Processing, ScheduledPaymentStatus.Scheduled])
+            {
+                due.AddRange(await session.QueryAsync<DueRow>(session.Sql(
+                    sqlite: """
+                        SELECT id AS Id, status AS Status, attempts AS Attempts FROM scheduled_payments
+                        WHERE status = @status AND next_attempt_at <= @now
+                        ORDER BY next_attempt_at LIMIT @limit
+                        """,
+                    postgres: """
+                        SELECT id AS Id, status AS Status, attempts AS Attempts FROM scheduled_payments
+                        WHERE status = @status AND next_attempt_at <= @now
+                        ORDER BY next_attempt_at LIMIT @limit
+                        FOR UPDATE SKIP LOCKED
+                        """), new { status, now = DbInstant.Of(session, now), limit = options.BatchSize - due.Count }));
+                if (due.Count >= options.BatchSize)
+                {
+                    break;
+                }
+            }
+
+            // A row whose lease expired after its last attempt was held by nodes that died on it: dead-letter it
+            // rather than let it take down node after node. A manual retry runs it again with the same key.
+            var exhausted = due.Where(d => d.Status == ScheduledPaymentStatus.Processing && d.Attempts >= options.MaxAttempts).ToList();
+            if (exhausted.Count > 0)
+            {
+                await DeadLetterAbandonedAsync(session, exhausted.Select(d => d.Id).ToArray(), now);
+                due = due.Except(exhausted).ToList();
+            }
+
+            if (due.Count == 0)
+            {
+                return new ClaimedBatch(token, now, []);
+            }
+
+            var ids = due.Select(d => d.Id).ToArray();
+            var rows = await session.QueryAsync<ScheduledPaymentRow>(session.Sql(
+                sqlite: $"""
+                    UPDATE scheduled_payments
+                    SET status = 'processing', next_attempt_at = @leaseUntil, lease_token = @token,
+                        attempts = attempts + 1, total_attempts = total_attempts + 1, updated_at = @now
+                    WHERE id IN (SELECT value FROM json_each(@idJson))
+                    RETURNING {ScheduledPaymentRow.Columns}
+                    """,
+                postgres: $"""
+                    UPDATE scheduled_payments
+                    SET status = 'processing', next_attempt_at = @leaseUntil, lease_token = @token,
+                        attempts = attempts + 1, total_attempts = total_attempts + 1, updated_at = @now
+                    WHERE id = ANY(@ids)
+                    RETURNING {ScheduledPaymentRow.Columns}
+                    """), new { now = DbInstant.Of(session, now), leaseUntil = DbInstant.Of(session, now + options.LeaseDuration), token, ids, idJson = JsonSerializer.Serialize(ids) });
+
+            var previous = due.ToDictionary(d => d.Id, d => d.Status, StringComparer.Ordinal);
+            await ScheduleHistory.AppendAsync(session, rows.Select(r => new HistoryEntry(
+                r.Id, r.Occurrence, r.Attempts, previous[r.Id], ScheduledPaymentStatus.Processing,
+                previous[r.Id] == ScheduledPaymentStatus.Processing ? "lease_expired_reclaimed" : "claimed", null, null, now)).ToList());
+            return new ClaimedBatch(token, now, rows.OrderBy(r => r.OccurrenceDueAt).ThenBy(r => r.Id, StringComparer.Ordinal).ToList());
+        }, cancellationToken);
+
+    private async Task DeadLetterAbandonedAsync(DbSession session, string[] ids, DateTimeOffset now)
+    {
+        var rows = await session.QueryAsync<ScheduledPaymentRow>(session.Sql(
+            sqlite: $"""
+                UPDATE scheduled_payments
+                SET status = 'dead_lettered', next_attempt_at = @now, lease_token = NULL, last_error_code = 'lease_expired', updated_at = @now
+                WHERE id IN (SELECT value FROM json_each(@idJson))
+                RETURNING {ScheduledPaymentRow.Columns}
+                """,
+            postgres: $"""
+                UPDATE scheduled_payments
+                SET status = 'dead_lettered', next_attempt_at = @now, lease_token = NULL, last_error_code = 'lease_expired', updated_at = @now
+                WHERE id = ANY(@ids)
+                RETURNING {ScheduledPaymentRow.Columns}
+                """), new { now = DbInstant.Of(session, now), ids, idJson = JsonSerializer.Serialize(ids) });
+        await ScheduleHistory.AppendAsync(session, rows.Select(r => new HistoryEntry(
+            r.Id, r.Occurrence, r.Attempts, ScheduledPaymentStatus.Processing, ScheduledPaymentStatus.DeadLettered,
+            "lease_expired_attempts_exhausted", "lease_expired", null, now)).ToList());
+        foreach (var row in rows)
+        {
+            session.AfterCommit(() =>
+            {
+                LogDeadLettered(logger, row.Id, row.Occurrence, "lease_expired");
+                return Task.CompletedTask;
+            });
+        }
+    }
+
+    private async Task<PaymentExecutionResult[]> ExecuteAsync(ClaimedBatch batch, CancellationToken cancellationToken)
+    {
+        var results = new PaymentExecutionResult[batch.Rows.Count];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, batch.Rows.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxConcurrency), CancellationToken = cancellationToken },
+            async (index, token) => results[index] = await ExecuteOneAsync(batch.Rows[index], token));
+        return results;
+    }
+
+    private async Task<PaymentExecutionResult> ExecuteOneAsync(ScheduledPaymentRow row, CancellationToken cancellationToken)
+    {
+        var execution = new ScheduledPaymentExecution(
+            row.Id, row.MerchantId, (int)row.Occurrence, (int)row.Attempts, row.IdempotencyKeyFor(row.Occurrence), row.Amount, row.Currency,
+            row.PaymentMethod, row.CaptureMethod, row.Description,
+            row.Metadata is null ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(row.Metadata),
+            row.OccurrenceDueAt);
+        using var timeout = new CancellationTokenSource(options.ExecutionTimeout, clock);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        try
+        {
+            return await executor.ExecuteAsync(execution, linked.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The outcome is unknown; the next attempt uses the same key and learns it.
+            LogExecutionTimedOut(logger, execution.IdempotencyKey, options.ExecutionTimeout);
+            return new PaymentExecutionResult.Retryable("execution_timeout");
+        }
+#pragma warning disable CA1031 // Any executor failure is a retryable outcome for this occurrence, never a crash of the runner.
+        catch (Exception exception) when (exception is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            LogExecutorFailed(logger, exception, execution.IdempotencyKey);
+            return new PaymentExecutionResult.Retryable("executor_error");
+        }
+    }
+
+    /// <summary>
+    /// Writes the outcomes of a batch in one transaction. Each row changes only while it is still
+    /// <c>processing</c> under this batch's lease token: if the lease expired and another runner took the row,
+    /// this runner's outcome is dropped (the other runner executes with the same key and gets the same payment).
+    /// </summary>
+    public Task<int> CompleteAsync(ClaimedBatch batch, IReadOnlyList<PaymentExecutionResult> results, CancellationToken cancellationToken) =>
+        database.WriteAsync(async session =>
+        {
+            var now = await NowAsync(session);
+            var completions = batch.Rows.Select((row, i) => CompletionRules.Decide(row, results[i], now, _policy, Random.Shared.NextDouble())).ToList();
+            var payload = JsonRows.Serialize(completions.Select(c => new CompletionJson(
+                c.ScheduleId, c.Status, c.Occurrence, JsonRows.Instant(c.OccurrenceDueAt), JsonRows.Instant(c.NextAttemptAt), c.Attempts, c.LastErrorCode)));
+            var fenced = (await session.QueryAsync<string>(session.Sql(
+                sqlite: """
+                    UPDATE scheduled_payments
+                    SET status = u.status, occurrence = u.occurrence, occurrence_due_at = u.occurrence_due_at, next_attempt_at = u.next_attempt_at,
+                        attempts = u.attempts, last_error_code = u.last_error_code, lease_token = NULL, updated_at = @now
+                    FROM (SELECT value ->> '$.schedule_id' AS id, value ->> '$.status' AS status, value ->> '$.occurrence' AS occurrence,
+                                 value ->> '$.occurrence_due_at' AS occurrence_due_at, value ->> '$.next_attempt_at' AS next_attempt_at,
+                                 value ->> '$.attempts' AS attempts, value ->> '$.last_error_code' AS last_error_code
+                          FROM json_each(@payload)) AS u
+                    WHERE scheduled_payments.id = u.id AND scheduled_payments.status = 'processing' AND scheduled_payments.lease_token = @token
+                    RETURNING id
+                    """,
+                postgres: """
+                    UPDATE scheduled_payments AS s
+                    SET status = u.status, occurrence = u.occurrence, occurrence_due_at = u.occurrence_due_at, next_attempt_at = u.next_attempt_at,
+                        attempts = u.attempts, last_error_code = u.last_error_code, lease_token = NULL, updated_at = @now
+                    FROM jsonb_to_recordset(@payload::jsonb) AS u(schedule_id text, status text, occurrence int, occurrence_due_at timestamptz,
+                                                                 next_attempt_at timestamptz, attempts int, last_error_code text)
+                    WHERE s.id = u.schedule_id AND s.status = 'processing' AND s.lease_token = @token
+                    RETURNING s.id
+                    """), new { now = DbInstant.Of(session, now), payload, token = batch.LeaseToken })).ToHashSet(StringComparer.Ordinal);
+
+            var kept = completions.Where(c => fenced.Contains(c.ScheduleId)).ToList();
+            await ScheduleHistory.AppendAsync(session, kept.Select(c => c.History).ToList());
+            await RecordExecutionsAsync(session, kept.Where(c => c.Execution is not null).Select(c => c.Execution!).ToList());
+
+            var lost = completions.Count - kept.Count;
+            if (lost > 0)
+            {
+                session.AfterCommit(() =>
+                {
+                    LogLeasesLost(logger, lost, batch.LeaseToken);
+                    return Task.CompletedTask;
+                });
+            }
+
+            foreach (var dead in kept.Where(c => c.Status == ScheduledPaymentStatus.DeadLettered))
+            {
+                session.AfterCommit(() =>
+                {
+                    LogDeadLettered(logger, dead.ScheduleId, dead.Occurrence, dead.LastErrorCode);
+                    return Task.CompletedTask;
+                });
+            }
+
+            return kept.Count;
+        }, cancellationToken);
+
+    private static async Task RecordExecutionsAsync(DbSession session, List<ExecutionRow> executions)
+    {
+        if (executions.Count == 0)
+        {
+            return;
+        }
+
+        var payload = JsonRows.Serialize(executions.Select(e => new ExecutionJson(
+            e.ScheduleId, e.Occurrence, e.IdempotencyKey, e.PaymentId, e.PaymentStatus, e.Outcome, e.DeclineCode, JsonRows.Instant(e.ExecutedAt))));
+        await session.ExecuteAsync(session.Sql(
+            sqlite: """
+                INSERT INTO scheduled_payment_executions (schedule_id, occurrence, idempotency_key, payment_id, payment_status, outcome, decline_code, executed_at)
+                SELECT value ->> '$.schedule_id', value ->> '$.occurrence', value ->> '$.idempotency_key', value ->> '$.payment_id',
+                       value ->> '$.payment_status', value ->> '$.outcome', value ->> '$.decline_code', value ->> '$.executed_at'
+                FROM json_each(@payload) WHERE true
+                ON CONFLICT (schedule_id, occurrence) DO NOTHING
+                """,
+            postgres: """
+                INSERT INTO scheduled_payment_executions (schedule_id, occurrence, idempotency_key, payment_id, payment_status, outcome, decline_code, executed_at)
+                SELECT schedule_id, occurrence, idempotency_key, payment_id, payment_status, outcome, decline_code, executed_at
+                FROM jsonb_to_recordset(@payload::jsonb) AS e(schedule_id text, occurrence int, idempotency_key text, payment_id text,
+                                                              payment_status text, outcome text, decline_code text, executed_at timestamptz)
+                ON CONFLICT (schedule_id, occurrence) DO NOTHING
+                """), new { payload });
+    }
+
+    /// <summary>
+    /// The runner's "now": the database clock on PostgreSQL (unless configured off), else the injected clock,
+    /// truncated to the microseconds both databases keep so that rounding can never make work due early.
+    /// </summary>
+    private async Task<DateTimeOffset> NowAsync(DbSession session)
+    {
+        var now = session.IsPostgres && options.UseDatabaseClock
+            ? await session.QuerySingleAsync<DateTimeOffset>("SELECT now()")
+            : clock.GetUtcNow();
+        return new DateTimeOffset(now.UtcTicks - (now.UtcTicks % 10), TimeSpan.Zero);
+    }
+
+    private sealed class DueRow
+    {
+        public required string Id { get; init; }
+        public required string Status { get; init; }
+        public required long Attempts { get; init; }
+    }
+
+    private sealed record CompletionJson(
+        string ScheduleId, string Status, long Occurrence, string OccurrenceDueAt, string NextAttemptAt, long Attempts, string? LastErrorCode);
+
+    private sealed record ExecutionJson(
+        string ScheduleId, long Occurrence, string IdempotencyKey, string? PaymentId, string? PaymentStatus, string Outcome, string? DeclineCode, string ExecutedAt);
+
+    [LoggerMessage(EventId = 8001, Level = LogLevel.Warning, Message = "Executor call for {IdempotencyKey} timed out after {Timeout}; it will be retried with the same key")]
+    private static partial void LogExecutionTimedOut(ILogger logger, string idempotencyKey, TimeSpan timeout);
+
+    [LoggerMessage(EventId = 8002, Level = LogLevel.Warning, Message = "Executor failed for {IdempotencyKey}; it will be retried with the same key")]
+    private static partial void LogExecutorFailed(ILogger logger, Exception exception, string idempotencyKey);
+
+    [LoggerMessage(EventId = 8003, Level = LogLevel.Warning, Message = "{Count} outcomes of lease {LeaseToken} were dropped: the lease expired and another runner took the rows")]
+    private static partial void LogLeasesLost(ILogger logger, int count, string leaseToken);
+
+    [LoggerMessage(EventId = 8004, Level = LogLevel.Warning, Message = "Scheduled payment {ScheduleId} occurrence {Occurrence} dead-lettered after its last attempt ({ErrorCode})")]
+    private static partial void LogDeadLettered(ILogger logger, string scheduleId, long occurrence, string? errorCode);
+}

@@ -1,0 +1,39 @@
+namespace Obol.Scheduling.Runner;
+
+/// <summary>Configuration section <c>Obol:Scheduling</c>.</summary>
+public sealed class SchedulingOptions
+{
+    /// <summary>Whether this node runs the background runner (it also needs an executor registered).</summary>
+    public bool RunnerEnabled { get; set; } = true;
+
+    /// <summary>How long the runner sleeps when it found less than a full batch.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// Rows claimed per round. Larger batches amortise the claim and completion statements (see the benchmark);
+    /// with a slow executor keep it near what <see cref="MaxConcurrency"/> finishes well inside <see cref="LeaseDuration"/>.
+    /// </summary>
+    public int BatchSize { get; set; } = 500;
+
+    /// <summary>Executions of one batch that run at the same time.</summary>
+    public int MaxConcurrency { get; set; } = 16;
+
+    /// <summary>How long a claim is exclusive; after it, another runner may claim the work again.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>A call to the executor that takes longer is abandoned and retried (with the same key).</summary>
+    public TimeSpan ExecutionTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Attempts per occurrence before it is dead-lettered.</summary>
+    public int MaxAttempts { get; set; } = 5;
+
+    public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// On PostgreSQL, decide what is due with the database's clock (<c>now()</c>) so that nodes whose clocks
+    /// disagree still agree on it. Tests that drive time with a fake clock turn this off. SQLite has one node
+    /// and always uses the application clock.
+    /// </summary>
+    public bool UseDatabaseClock { get; set; } = true;
+}

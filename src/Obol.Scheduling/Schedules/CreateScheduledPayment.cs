@@ -1,0 +1,257 @@
+using System.Text.Json;
+using NodaTime;
+using NodaTime.Text;
+using Obol.Core;
+using Obol.Core.Errors;
+
+namespace Obol.Scheduling.Schedules;
+
+public sealed record CreateScheduledPaymentRequest(
+    long? Amount,
+    string? Currency,
+    string? PaymentMethod,
+    string? CaptureMethod,
+    string? Description,
+    Dictionary<string, string>? Metadata,
+    string? ExecuteAt,
+    string? LocalDateTime,
+    string? TimeZone,
+    RecurrenceRequest? Recurrence);
+
+public sealed record RecurrenceRequest(string? Frequency, int? Interval, int? Count, string? Until);
+
+/// <summary>
+/// The rules for a new schedule, as a function of the request and the current instant: either a row to insert
+/// or a problem with a stable code. No I/O.
+/// </summary>
+public static class CreateScheduledPayment
+{
+    /// <summary>How far in the past an <c>executeAt</c> may be (clock skew between client and server); it then runs at once.</summary>
+    public static readonly TimeSpan PastTolerance = TimeSpan.FromSeconds(30);
+
+    public const int MaxYearsAhead = 5;
+    public const int MaxOccurrences = 1000;
+    public const int MaxInterval = 1000;
+
+    public static ScheduledPaymentRow Decide(CreateScheduledPaymentRequest request, string id, string merchantId, DateTimeOffset now)
+    {
+        var errors = new ValidationErrors();
+        ValidatePayment(request, errors);
+        var recurrence = ValidateRecurrence(request.Recurrence, errors);
+        errors.ThrowIfAny();
+
+        var (executeAt, local, zone) = ResolveTime(request);
+        if (executeAt < now - PastTolerance)
+        {
+            throw new ProblemException(400, "execute_at_in_past", "Execution time in the past",
+                $"The schedule resolves to {Format(executeAt)}, which is before now ({Format(now)}).");
+        }
+
+        if (executeAt > now.AddYears(MaxYearsAhead))
+        {
+            throw new ProblemException(400, "execute_at_too_far", "Execution time too far ahead",
+                $"A payment can be scheduled at most {MaxYearsAhead} years ahead; {Format(executeAt)} is later.");
+        }
+
+        if (recurrence?.Until is { } until && until < executeAt)
+        {
+            throw Problems.Validation("recurrence.until", "Must not be before the first execution.");
+        }
+
+        return new ScheduledPaymentRow
+        {
+            Id = id,
+            MerchantId = merchantId,
+            Status = ScheduledPaymentStatus.Scheduled,
+            Amount = request.Amount!.Value,
+            Currency = request.Currency!,
+            PaymentMethod = request.PaymentMethod!,
+            CaptureMethod = request.CaptureMethod ?? "automatic",
+            Description = request.Description,
+            Metadata = request.Metadata is null ? null : JsonSerializer.Serialize(request.Metadata),
+            ExecuteAt = executeAt,
+            LocalDateTime = local is { } l ? LocalDateTimePattern.ExtendedIso.Format(l) : null,
+            TimeZone = zone?.Id,
+            RecurrenceFrequency = recurrence?.Frequency,
+            RecurrenceInterval = recurrence?.Interval,
+            RecurrenceCount = recurrence?.Count,
+            RecurrenceUntil = recurrence?.Until,
+            Occurrence = 1,
+            OccurrenceDueAt = executeAt,
+            NextAttemptAt = executeAt,
+            Attempts = 0,
+            TotalAttempts = 0,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+    }
+
+    private static void ValidatePayment(CreateScheduledPaymentRequest request, ValidationErrors errors)
+    {
+        if (request.Amount is not > 0)
+        {
+            errors.Add("amount", "Required: a positive integer in the currency's minor units.");
+        }
+
+        if (request.Currency is null)
+        {
+            errors.Add("currency", "Required: an ISO 4217 code in upper case, such as USD.");
+        }
+        else if (!Currency.TryFromCode(request.Currency, out _))
+        {
+            errors.Add("currency", $"'{request.Currency}' is not an ISO 4217 currency code in upper case.");
+        }
+
+        if (string.IsNullOrWhiteSpace(request.PaymentMethod))
+        {
+            errors.Add("paymentMethod", "Required: a payment method token such as pm_card_visa.");
+        }
+        else if (request.PaymentMethod.Length > 255)
+        {
+            errors.Add("paymentMethod", "At most 255 characters.");
+        }
+
+        if (request.CaptureMethod is not (null or "automatic" or "manual"))
+        {
+            errors.Add("captureMethod", "Must be 'automatic' or 'manual'.");
+        }
+
+        if (request.Description is { Length: > 1000 })
+        {
+            errors.Add("description", "At most 1000 characters.");
+        }
+
+        if (request.Metadata is { } metadata)
+        {
+            if (metadata.Count > 50)
+            {
+                errors.Add("metadata", "At most 50 keys.");
+            }
+
+            if (metadata.Any(m => m.Key.Length is 0 or > 40 || m.Value is null || m.Value.Length > 500))
+            {
+                errors.Add("metadata", "Keys are 1 to 40 characters and values are strings of at most 500 characters.");
+            }
+        }
+    }
+
+    private static Recurrence? ValidateRecurrence(RecurrenceRequest? request, ValidationErrors errors)
+    {
+        if (request is null)
+        {
+            return null;
+        }
+
+        var valid = true;
+        if (request.Frequency is null || !RecurrenceFrequency.All.Contains(request.Frequency, StringComparer.Ordinal))
+        {
+            errors.Add("recurrence.frequency", "Required: 'daily', 'weekly' or 'monthly'.");
+            valid = false;
+        }
+
+        if (request.Interval is < 1 or > MaxInterval)
+        {
+            errors.Add("recurrence.interval", $"Must be between 1 and {MaxInterval}.");
+            valid = false;
+        }
+
+        if (request.Count is not null && request.Until is not null)
+        {
+            errors.Add("recurrence", "Give either 'count' or 'until', not both.");
+            valid = false;
+        }
+        else if (request.Count is null && request.Until is null)
+        {
+            errors.Add("recurrence", "Give 'count' (number of executions) or 'until' (last instant); a schedule must end.");
+            valid = false;
+        }
+
+        if (request.Count is < 1 or > MaxOccurrences)
+        {
+            errors.Add("recurrence.count", $"Must be between 1 and {MaxOccurrences}.");
+            valid = false;
+        }
+
+        DateTimeOffset? until = null;
+        if (request.Until is not null)
+        {
+            var parsed = OffsetDateTimePattern.Rfc3339.Parse(request.Until);
+            if (parsed.Success)
+            {
+                until = parsed.Value.ToDateTimeOffset().ToUniversalTime();
+            }
+            else
+            {
+                errors.Add("recurrence.until", "Must be an RFC 3339 timestamp such as 2027-01-31T00:00:00Z.");
+                valid = false;
+            }
+        }
+
+        return valid ? new Recurrence(request.Frequency!, request.Interval ?? 1, request.Count, until) : null;
+    }
+
+    private static (DateTimeOffset Instant, LocalDateTime? Local, DateTimeZone? Zone) ResolveTime(CreateScheduledPaymentRequest request)
+    {
+        var hasInstant = request.ExecuteAt is not null;
+        var hasLocal = request.LocalDateTime is not null;
+        var hasZone = request.TimeZone is not null;
+
+        if (hasInstant && (hasLocal || hasZone))
+        {
+            throw new ProblemException(400, "schedule_time_conflict", "Conflicting execution times",
+                "Give either 'executeAt' (an instant) or 'localDateTime' with 'timeZone', not both.");
+        }
+
+        if (hasInstant)
+        {
+            var parsed = OffsetDateTimePattern.Rfc3339.Parse(request.ExecuteAt!);
+            return parsed.Success
+                ? (ScheduleClock.CeilingToMicrosecond(parsed.Value.ToDateTimeOffset()), null, null)
+                : throw Problems.Validation("executeAt", "Must be an RFC 3339 timestamp such as 2027-03-14T07:30:00Z.");
+        }
+
+        if (!hasLocal && !hasZone)
+        {
+            throw new ProblemException(400, "schedule_time_required", "Execution time required",
+                "Give 'executeAt' (an instant) or 'localDateTime' with 'timeZone'.");
+        }
+
+        if (!hasZone)
+        {
+            throw new ProblemException(400, "time_zone_required", "Time zone required",
+                "A 'localDateTime' needs a 'timeZone' (an IANA name such as America/New_York) to say when it happens.");
+        }
+
+        if (!hasLocal)
+        {
+            throw new ProblemException(400, "local_date_time_required", "Local date-time required",
+                "A 'timeZone' needs a 'localDateTime' (such as 2027-03-14T09:00:00).");
+        }
+
+        var zone = ScheduleClock.FindZone(request.TimeZone!)
+            ?? throw new ProblemException(400, "unknown_time_zone", "Unknown time zone",
+                $"'{request.TimeZone}' is not an IANA time zone name (such as America/New_York).");
+
+        var local = ParseLocal(request.LocalDateTime!)
+            ?? throw Problems.Validation("localDateTime", "Must be a local date-time without offset, such as 2027-03-14T09:00:00.");
+        return (ScheduleClock.Resolve(local, zone), local, zone);
+    }
+
+    private static readonly LocalDateTimePattern MinutesPattern = LocalDateTimePattern.CreateWithInvariantCulture("uuuu'-'MM'-'dd'T'HH':'mm");
+
+    /// <summary><c>2027-03-14T09:00:00</c> (fractions allowed) or <c>2027-03-14T09:00</c>.</summary>
+    public static LocalDateTime? ParseLocal(string text)
+    {
+        var full = LocalDateTimePattern.ExtendedIso.Parse(text);
+        if (full.Success)
+        {
+            return full.Value;
+        }
+
+        var minutes = MinutesPattern.Parse(text);
+        return minutes.Success ? minutes.Value : null;
+    }
+
+    private static string Format(DateTimeOffset instant) =>
+        instant.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,105 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Obol.Core.Storage;
+
+namespace Obol.Scheduling.Schedules;
+
+/// <summary>One appended row of <c>scheduled_payment_history</c>: a state change, why, and what it produced.</summary>
+public sealed record HistoryEntry(
+    string ScheduleId,
+    long Occurrence,
+    long Attempt,
+    string? FromStatus,
+    string ToStatus,
+    string Reason,
+    string? ErrorCode,
+    string? PaymentId,
+    DateTimeOffset OccurredAt);
+
+public sealed class HistoryRow
+{
+    public required long Seq { get; init; }
+    public required long Occurrence { get; init; }
+    public required long Attempt { get; init; }
+    public string? FromStatus { get; init; }
+    public required string ToStatus { get; init; }
+    public required string Reason { get; init; }
+    public string? ErrorCode { get; init; }
+    public string? PaymentId { get; init; }
+    public required DateTimeOffset OccurredAt { get; init; }
+}
+
+/// <summary>
+/// Set-based writes: many rows go to the database as one JSON array parameter and one statement, read with
+/// <c>jsonb_to_recordset</c> on PostgreSQL and <c>json_each</c> on SQLite, so a batch costs a few round trips.
+/// </summary>
+internal static class JsonRows
+{
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    public static string Serialize<T>(IEnumerable<T> rows) => JsonSerializer.Serialize(rows, Options);
+
+    /// <summary>The same fixed-width UTC text the SQLite handler writes; PostgreSQL reads it as timestamptz.</summary>
+    public static string Instant(DateTimeOffset value) =>
+        value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+}
+
+/// <summary>
+/// An instant as a query parameter: a UTC <see cref="DateTimeOffset"/> for PostgreSQL, fixed-width UTC text for
+/// SQLite. Done here rather than left to the Dapper type handler because Dapper does not apply handlers to
+/// <see cref="DateTimeOffset"/> parameters (it has a built-in mapping), and Microsoft.Data.Sqlite's own format
+/// (<c>2027-03-14 13:00:00+00:00</c>) does not compare as text with the fixed-width one.
+/// </summary>
+internal static class DbInstant
+{
+    public static object Of(DbSession session, DateTimeOffset value) =>
+        session.IsPostgres ? value.ToUniversalTime() : JsonRows.Instant(value);
+
+    public static object? Of(DbSession session, DateTimeOffset? value) => value is { } v ? Of(session, v) : null;
+}
+
+public static class ScheduleHistory
+{
+    private sealed record Json(
+        string ScheduleId, long Occurrence, long Attempt, string? FromStatus, string ToStatus, string Reason, string? ErrorCode, string? PaymentId, string OccurredAt);
+
+    public static Task AppendAsync(DbSession session, HistoryEntry entry) => AppendAsync(session, [entry]);
+
+    public static async Task AppendAsync(DbSession session, IReadOnlyCollection<HistoryEntry> entries)
+    {
+        if (entries.Count == 0)
+        {
+            return;
+        }
+
+        var payload = JsonRows.Serialize(entries.Select(e => new Json(
+            e.ScheduleId, e.Occurrence, e.Attempt, e.FromStatus, e.ToStatus, e.Reason, e.ErrorCode, e.PaymentId, JsonRows.Instant(e.OccurredAt))));
+        await session.ExecuteAsync(session.Sql(
+            sqlite: """
+                INSERT INTO scheduled_payment_history (schedule_id, occurrence, attempt, from_status, to_status, reason, error_code, payment_id, occurred_at)
+                SELECT value ->> '$.schedule_id', value ->> '$.occurrence', value ->> '$.attempt', value ->> '$.from_status', value ->> '$.to_status',
+                       value ->> '$.reason', value ->> '$.error_code', value ->> '$.payment_id', value ->> '$.occurred_at'
+                FROM json_each(@payload)
+                ORDER BY key
+                """,
+            postgres: """
+                INSERT INTO scheduled_payment_history (schedule_id, occurrence, attempt, from_status, to_status, reason, error_code, payment_id, occurred_at)
+                SELECT schedule_id, occurrence, attempt, from_status, to_status, reason, error_code, payment_id, occurred_at
+                FROM jsonb_to_recordset(@payload::jsonb) AS h(schedule_id text, occurrence int, attempt int, from_status text, to_status text,
+                                                              reason text, error_code text, payment_id text, occurred_at timestamptz)
+                """), new { payload });
+    }
+
+    public static Task<IReadOnlyList<HistoryRow>> ReadAsync(DbSession session, string scheduleId) =>
+        session.QueryAsync<HistoryRow>(
+            """
+            SELECT seq AS Seq, occurrence AS Occurrence, attempt AS Attempt, from_status AS FromStatus, to_status AS ToStatus,
+                   reason AS Reason, error_code AS ErrorCode, payment_id AS PaymentId, occurred_at AS OccurredAt
+            FROM scheduled_payment_history WHERE schedule_id = @scheduleId ORDER BY seq
+            """, new { scheduleId });
+}

@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Obol.Core.Storage;
+using Obol.Scheduling.Execution;
+using Obol.Scheduling.Runner;
+
+namespace Obol.Scheduling;
+
+public static class SchedulingServiceCollectionExtensions
+{
+    /// <summary>
+    /// Scheduled payments: tables, options (<c>Obol:Scheduling</c>), the runner and its background loop. The
+    /// runner needs an <see cref="IScheduledPaymentExecutor"/>; without one the loop logs a warning and does not start.
+    /// </summary>
+    public static IServiceCollection AddObolScheduling(this IServiceCollection services, IConfiguration configuration)
+    {
+        var options = new SchedulingOptions();
+        configuration.GetSection("Obol:Scheduling").Bind(options);
+        services.AddSingleton(options);
+        services.AddSingleton(new MigrationSource("scheduling", typeof(SchedulingServiceCollectionExtensions).Assembly));
+        services.AddSingleton(sp => new ScheduledPaymentRunner(
+            sp.GetRequiredService<Database>(),
+            sp.GetRequiredService<IScheduledPaymentExecutor>(),
+            sp.GetRequiredService<SchedulingOptions>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<ScheduledPaymentRunner>>()));
+        services.AddHostedService<ScheduledPaymentWorker>();
+        return services;
+    }
+}
