@@ -337,6 +337,60 @@ public class RunnerTests
             await ReasonsAsync(client, id));
     }
 
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task Rows_a_slow_batch_cannot_start_inside_its_lease_are_released_not_counted_and_run_next_round(DatabaseProvider provider)
+    {
+        // Lease 1 min, call timeout 30 s: calls may start during the first 24 s of the lease.
+        await using var s = await SchedulingServer.StartAsync(provider, o => o.MaxConcurrency = 1);
+        using var client = s.CreateClient();
+        var ids = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            s.Clock.Advance(TimeSpan.FromMilliseconds(1));
+            ids.Add((await ApiTests.CreateAsync(client, At(Start.AddMinutes(1)))).GetProperty("id").GetString()!);
+        }
+
+        s.Clock.Advance(TimeSpan.FromMinutes(1));
+        s.Executor.BeforeCall = (_, _) =>
+        {
+            s.Clock.Advance(TimeSpan.FromSeconds(25)); // the first call is slow
+            s.Executor.BeforeCall = null;
+            return Task.CompletedTask;
+        };
+
+        Assert.Equal(new RunResult(3, 3, 0), await s.Runner.RunOnceAsync(CancellationToken.None));
+        Assert.Equal(1, s.Executor.CallCount);
+        var statuses = new List<string>();
+        foreach (var id in ids)
+        {
+            var schedule = await GetAsync(client, id);
+            statuses.Add(schedule.GetProperty("status").GetString()!);
+            if (schedule.GetProperty("status").GetString() == "scheduled")
+            {
+                Assert.Equal(0, schedule.GetProperty("attempts").GetInt32());
+                Assert.Equal(0, schedule.GetProperty("totalAttempts").GetInt32());
+                Assert.Equal(s.Clock.GetUtcNow(), schedule.GetProperty("nextAttemptAt").GetDateTimeOffset());
+                Assert.Equal(["created", "claimed", "released_unstarted"], await ReasonsAsync(client, id));
+            }
+        }
+
+        Assert.Equal(["scheduled", "scheduled", "succeeded"], statuses.Order(StringComparer.Ordinal).ToList());
+        Assert.Equal(new RunResult(2, 2, 0), await s.Runner.RunOnceAsync(CancellationToken.None));
+        Assert.Equal(3, s.Executor.Effects);
+        Assert.Equal(3, s.Executor.CallCount);
+    }
+
+    [Fact]
+    public void A_lease_that_a_call_could_outlive_is_refused_at_start()
+    {
+        var options = new SchedulingOptions { LeaseDuration = TimeSpan.FromSeconds(30), ExecutionTimeout = TimeSpan.FromSeconds(30) };
+        Assert.Throws<InvalidOperationException>(() => options.Validate());
+        var defaults = new SchedulingOptions();
+        Assert.Same(defaults, defaults.Validate());
+    }
+
     /// <summary>Charges through the real double, then the node dies (its token is cancelled) after a number of calls.</summary>
     private sealed class DyingExecutor(IScheduledPaymentExecutor inner, int dieAfter, CancellationTokenSource death) : IScheduledPaymentExecutor
     {

@@ -47,6 +47,7 @@ public class TwoNodeTests
         BatchSize = 100,
         MaxConcurrency = 8,
         LeaseDuration = lease,
+        ExecutionTimeout = TimeSpan.FromSeconds(1),
     };
 
     private static async Task<int> RunUntilAsync(ScheduledPaymentRunner runner, Func<bool> done, CancellationToken cancellationToken)

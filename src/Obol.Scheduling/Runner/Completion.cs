@@ -11,6 +11,7 @@ public sealed record Completion(
     DateTimeOffset OccurrenceDueAt,
     DateTimeOffset NextAttemptAt,
     long Attempts,
+    long TotalAttempts,
     string? LastErrorCode,
     HistoryEntry History,
     ExecutionRow? Execution);
@@ -22,8 +23,24 @@ public sealed record Completion(
 /// </summary>
 public static class CompletionRules
 {
-    public static Completion Decide(ScheduledPaymentRow claimed, PaymentExecutionResult result, DateTimeOffset now, RetryPolicy policy, double jitter)
+    /// <summary>
+    /// A claimed row the runner did not start before its lease ran short: back to <c>scheduled</c>, due at once,
+    /// and the claim not counted as an attempt.
+    /// </summary>
+    public static Completion Release(ScheduledPaymentRow claimed, DateTimeOffset now) =>
+        new(claimed.Id, ScheduledPaymentStatus.Scheduled, claimed.Occurrence, claimed.OccurrenceDueAt, now, claimed.Attempts - 1, claimed.TotalAttempts - 1,
+            claimed.LastErrorCode,
+            new HistoryEntry(claimed.Id, claimed.Occurrence, claimed.Attempts, ScheduledPaymentStatus.Processing, ScheduledPaymentStatus.Scheduled,
+                "released_unstarted", null, null, now),
+            null);
+
+    public static Completion Decide(ScheduledPaymentRow claimed, PaymentExecutionResult? result, DateTimeOffset now, RetryPolicy policy, double jitter)
     {
+        if (result is null)
+        {
+            return Release(claimed, now);
+        }
+
         var attempt = claimed.Attempts;
         var key = claimed.IdempotencyKeyFor(claimed.Occurrence);
         HistoryEntry History(string to, string reason, string? error = null, string? paymentId = null) =>
@@ -40,11 +57,11 @@ public static class CompletionRules
                 };
                 if (claimed.NextOccurrenceAfterCurrent() is { } next)
                 {
-                    return new Completion(claimed.Id, ScheduledPaymentStatus.Scheduled, claimed.Occurrence + 1, next, next, 0, null,
+                    return new Completion(claimed.Id, ScheduledPaymentStatus.Scheduled, claimed.Occurrence + 1, next, next, 0, claimed.TotalAttempts, null,
                         History(ScheduledPaymentStatus.Scheduled, "occurrence_succeeded", paymentId: success.PaymentId), execution);
                 }
 
-                return new Completion(claimed.Id, ScheduledPaymentStatus.Succeeded, claimed.Occurrence, claimed.OccurrenceDueAt, now, attempt, null,
+                return new Completion(claimed.Id, ScheduledPaymentStatus.Succeeded, claimed.Occurrence, claimed.OccurrenceDueAt, now, attempt, claimed.TotalAttempts, null,
                     History(ScheduledPaymentStatus.Succeeded, "succeeded", paymentId: success.PaymentId), execution);
             }
 
@@ -55,18 +72,18 @@ public static class CompletionRules
                     ScheduleId = claimed.Id, Occurrence = claimed.Occurrence, IdempotencyKey = key, PaymentId = declined.PaymentId,
                     PaymentStatus = "declined", Outcome = "declined", DeclineCode = declined.DeclineCode, ExecutedAt = now,
                 };
-                return new Completion(claimed.Id, ScheduledPaymentStatus.Failed, claimed.Occurrence, claimed.OccurrenceDueAt, now, attempt, declined.DeclineCode,
+                return new Completion(claimed.Id, ScheduledPaymentStatus.Failed, claimed.Occurrence, claimed.OccurrenceDueAt, now, attempt, claimed.TotalAttempts, declined.DeclineCode,
                     History(ScheduledPaymentStatus.Failed, "declined", declined.DeclineCode, declined.PaymentId), execution);
             }
 
             case PaymentExecutionResult.Retryable retryable when attempt >= policy.MaxAttempts:
-                return new Completion(claimed.Id, ScheduledPaymentStatus.DeadLettered, claimed.Occurrence, claimed.OccurrenceDueAt, now, attempt, retryable.Reason,
+                return new Completion(claimed.Id, ScheduledPaymentStatus.DeadLettered, claimed.Occurrence, claimed.OccurrenceDueAt, now, attempt, claimed.TotalAttempts, retryable.Reason,
                     History(ScheduledPaymentStatus.DeadLettered, "attempts_exhausted", retryable.Reason, retryable.PaymentId), null);
 
             case PaymentExecutionResult.Retryable retryable:
             {
                 var retryAt = now + policy.Delay((int)attempt, jitter);
-                return new Completion(claimed.Id, ScheduledPaymentStatus.Scheduled, claimed.Occurrence, claimed.OccurrenceDueAt, retryAt, attempt, retryable.Reason,
+                return new Completion(claimed.Id, ScheduledPaymentStatus.Scheduled, claimed.Occurrence, claimed.OccurrenceDueAt, retryAt, attempt, claimed.TotalAttempts, retryable.Reason,
                     History(ScheduledPaymentStatus.Scheduled, "retry_scheduled", retryable.Reason, retryable.PaymentId), null);
             }
 

@@ -27,7 +27,7 @@ public sealed partial class ScheduledPaymentRunner(
     TimeProvider clock,
     ILogger<ScheduledPaymentRunner> logger)
 {
-    private readonly RetryPolicy _policy = RetryPolicy.From(options);
+    private readonly RetryPolicy _policy = RetryPolicy.From(options.Validate());
 
     public SchedulingOptions Options => options;
 
@@ -35,20 +35,21 @@ public sealed partial class ScheduledPaymentRunner(
     public async Task<RunResult> RunOnceAsync(CancellationToken cancellationToken)
     {
         var batch = await ClaimAsync(cancellationToken);
+        var claimedAt = clock.GetTimestamp();
         if (batch.Rows.Count == 0)
         {
             return new RunResult(0, 0, 0);
         }
 
-        var results = await ExecuteAsync(batch, cancellationToken);
+        var results = await ExecuteAsync(batch, claimedAt, cancellationToken);
         var completed = await CompleteAsync(batch, results, cancellationToken);
         return new RunResult(batch.Rows.Count, completed, batch.Rows.Count - completed);
     }
 
     /// <summary>
-    /// Takes up to a batch of rows that are due (<c>scheduled</c>, <c>next_attempt_at ≤ now</c>) or whose lease
-    /// expired (<c>processing</c>, <c>next_attempt_at ≤ now</c>), in due order. PostgreSQL skips rows another
-    /// runner is claiming (<c>FOR UPDATE SKIP LOCKED</c>); SQLite has one writer at a time.
+    /// Takes up to a batch of rows whose lease expired (<c>processing</c>, <c>next_attempt_at ≤ now</c>) and then
+    /// rows that are due (<c>scheduled</c>, <c>next_attempt_at ≤ now</c>), each in due order. PostgreSQL skips
+    /// rows another runner is claiming (<c>FOR UPDATE SKIP LOCKED</c>); SQLite has one writer at a time.
     /// </summary>
     public Task<ClaimedBatch> ClaimAsync(CancellationToken cancellationToken) =>
         database.WriteAsync(async session =>
@@ -144,13 +145,24 @@ public sealed partial class ScheduledPaymentRunner(
         }
     }
 
-    private async Task<PaymentExecutionResult[]> ExecuteAsync(ClaimedBatch batch, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the batch's calls, <see cref="SchedulingOptions.MaxConcurrency"/> at a time. Calls are started only
+    /// inside <see cref="SchedulingOptions.CallStartWindow"/> of the claim (measured on this node's monotonic
+    /// clock), so every call can finish inside the lease; the rows not started get no result and are released.
+    /// </summary>
+    private async Task<PaymentExecutionResult?[]> ExecuteAsync(ClaimedBatch batch, long claimedAt, CancellationToken cancellationToken)
     {
-        var results = new PaymentExecutionResult[batch.Rows.Count];
+        var results = new PaymentExecutionResult?[batch.Rows.Count];
         await Parallel.ForEachAsync(
             Enumerable.Range(0, batch.Rows.Count),
-            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxConcurrency), CancellationToken = cancellationToken },
-            async (index, token) => results[index] = await ExecuteOneAsync(batch.Rows[index], token));
+            new ParallelOptions { MaxDegreeOfParallelism = options.MaxConcurrency, CancellationToken = cancellationToken },
+            async (index, token) =>
+            {
+                if (clock.GetElapsedTime(claimedAt) < options.CallStartWindow)
+                {
+                    results[index] = await ExecuteOneAsync(batch.Rows[index], token);
+                }
+            });
         return results;
     }
 
@@ -187,21 +199,23 @@ public sealed partial class ScheduledPaymentRunner(
     /// <c>processing</c> under this batch's lease token: if the lease expired and another runner took the row,
     /// this runner's outcome is dropped (the other runner executes with the same key and gets the same payment).
     /// </summary>
-    public Task<int> CompleteAsync(ClaimedBatch batch, IReadOnlyList<PaymentExecutionResult> results, CancellationToken cancellationToken) =>
+    public Task<int> CompleteAsync(ClaimedBatch batch, IReadOnlyList<PaymentExecutionResult?> results, CancellationToken cancellationToken) =>
         database.WriteAsync(async session =>
         {
             var now = await NowAsync(session);
             var completions = batch.Rows.Select((row, i) => CompletionRules.Decide(row, results[i], now, _policy, Random.Shared.NextDouble())).ToList();
             var payload = JsonRows.Serialize(completions.Select(c => new CompletionJson(
-                c.ScheduleId, c.Status, c.Occurrence, JsonRows.Instant(c.OccurrenceDueAt), JsonRows.Instant(c.NextAttemptAt), c.Attempts, c.LastErrorCode)));
+                c.ScheduleId, c.Status, c.Occurrence, JsonRows.Instant(c.OccurrenceDueAt), JsonRows.Instant(c.NextAttemptAt), c.Attempts, c.TotalAttempts,
+                c.LastErrorCode)));
             var fenced = (await session.QueryAsync<string>(session.Sql(
                 sqlite: """
                     UPDATE scheduled_payments
                     SET status = u.status, occurrence = u.occurrence, occurrence_due_at = u.occurrence_due_at, next_attempt_at = u.next_attempt_at,
-                        attempts = u.attempts, last_error_code = u.last_error_code, lease_token = NULL, updated_at = @now
+                        attempts = u.attempts, total_attempts = u.total_attempts, last_error_code = u.last_error_code, lease_token = NULL, updated_at = @now
                     FROM (SELECT value ->> '$.schedule_id' AS id, value ->> '$.status' AS status, value ->> '$.occurrence' AS occurrence,
                                  value ->> '$.occurrence_due_at' AS occurrence_due_at, value ->> '$.next_attempt_at' AS next_attempt_at,
-                                 value ->> '$.attempts' AS attempts, value ->> '$.last_error_code' AS last_error_code
+                                 value ->> '$.attempts' AS attempts, value ->> '$.total_attempts' AS total_attempts,
+                                 value ->> '$.last_error_code' AS last_error_code
                           FROM json_each(@payload)) AS u
                     WHERE scheduled_payments.id = u.id AND scheduled_payments.status = 'processing' AND scheduled_payments.lease_token = @token
                     RETURNING id
@@ -209,9 +223,9 @@ public sealed partial class ScheduledPaymentRunner(
                 postgres: """
                     UPDATE scheduled_payments AS s
                     SET status = u.status, occurrence = u.occurrence, occurrence_due_at = u.occurrence_due_at, next_attempt_at = u.next_attempt_at,
-                        attempts = u.attempts, last_error_code = u.last_error_code, lease_token = NULL, updated_at = @now
+                        attempts = u.attempts, total_attempts = u.total_attempts, last_error_code = u.last_error_code, lease_token = NULL, updated_at = @now
                     FROM jsonb_to_recordset(@payload::jsonb) AS u(schedule_id text, status text, occurrence int, occurrence_due_at timestamptz,
-                                                                 next_attempt_at timestamptz, attempts int, last_error_code text)
+                                                                 next_attempt_at timestamptz, attempts int, total_attempts int, last_error_code text)
                     WHERE s.id = u.schedule_id AND s.status = 'processing' AND s.lease_token = @token
                     RETURNING s.id
                     """), new { now = DbInstant.Of(session, now), payload, token = batch.LeaseToken })).ToHashSet(StringComparer.Ordinal);
@@ -288,7 +302,7 @@ public sealed partial class ScheduledPaymentRunner(
     }
 
     private sealed record CompletionJson(
-        string ScheduleId, string Status, long Occurrence, string OccurrenceDueAt, string NextAttemptAt, long Attempts, string? LastErrorCode);
+        string ScheduleId, string Status, long Occurrence, string OccurrenceDueAt, string NextAttemptAt, long Attempts, long TotalAttempts, string? LastErrorCode);
 
     private sealed record ExecutionJson(
         string ScheduleId, long Occurrence, string IdempotencyKey, string? PaymentId, string? PaymentStatus, string Outcome, string? DeclineCode, string ExecutedAt);

@@ -36,4 +36,18 @@ public sealed class SchedulingOptions
     /// and always uses the application clock.
     /// </summary>
     public bool UseDatabaseClock { get; set; } = true;
+
+    /// <summary>
+    /// How long into a lease the runner still starts executor calls: a call that starts later could outlive the
+    /// lease (it may take <see cref="ExecutionTimeout"/>), so the rows not started by then are released.
+    /// </summary>
+    public TimeSpan CallStartWindow => LeaseDuration - ExecutionTimeout - (LeaseDuration / 10);
+
+    public SchedulingOptions Validate() =>
+        BatchSize < 1 || MaxConcurrency < 1 || MaxAttempts < 1
+            ? throw new InvalidOperationException("Obol:Scheduling: BatchSize, MaxConcurrency and MaxAttempts must be at least 1.")
+            : CallStartWindow <= TimeSpan.Zero
+                ? throw new InvalidOperationException(
+                    $"Obol:Scheduling: LeaseDuration ({LeaseDuration}) must exceed ExecutionTimeout ({ExecutionTimeout}) by more than a tenth of itself, so that a call can finish inside its lease.")
+                : this;
 }
