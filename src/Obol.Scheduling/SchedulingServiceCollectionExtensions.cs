@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Obol.Core.Storage;
 using Obol.Scheduling.Execution;
@@ -10,8 +11,8 @@ namespace Obol.Scheduling;
 public static class SchedulingServiceCollectionExtensions
 {
     /// <summary>
-    /// Scheduled payments: tables, options (<c>Obol:Scheduling</c>), the runner and its background loop. The
-    /// runner needs an <see cref="IScheduledPaymentExecutor"/>; without one the loop logs a warning and does not start.
+    /// Scheduled payments: tables, options (<c>Obol:Scheduling</c>), the runner and its background loop, executing
+    /// through the payments core (<see cref="PaymentsCoreExecutor"/>) unless another executor is registered first.
     /// </summary>
     public static IServiceCollection AddObolScheduling(this IServiceCollection services, IConfiguration configuration)
     {
@@ -19,6 +20,7 @@ public static class SchedulingServiceCollectionExtensions
         configuration.GetSection("Obol:Scheduling").Bind(options);
         services.AddSingleton(options);
         services.AddSingleton(new MigrationSource("scheduling", typeof(SchedulingServiceCollectionExtensions).Assembly));
+        services.TryAddSingleton<IScheduledPaymentExecutor, PaymentsCoreExecutor>();
         services.AddSingleton(sp => new ScheduledPaymentRunner(
             sp.GetRequiredService<Database>(),
             sp.GetRequiredService<IScheduledPaymentExecutor>(),

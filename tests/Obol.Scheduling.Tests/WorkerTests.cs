@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Obol.Core.Storage;
 using Obol.Scheduling.Execution;
 using Obol.Scheduling.Runner;
@@ -42,8 +43,12 @@ public class WorkerTests
     [InlineData(DatabaseProvider.Sqlite)]
     public async Task Without_an_executor_the_runner_does_not_start_and_schedules_wait(DatabaseProvider provider)
     {
+        // The composed server executes through the payments core; a host that leaves the executor out gets no runner.
         await using var server = await ObolTestServer.StartAsync(provider, b =>
-            b.Services.AddSingleton(new SchedulingOptions { PollInterval = TimeSpan.FromMilliseconds(50) }));
+        {
+            b.Services.AddSingleton(new SchedulingOptions { PollInterval = TimeSpan.FromMilliseconds(50) });
+            b.Services.RemoveAll<IScheduledPaymentExecutor>();
+        });
         using var client = server.CreateClient();
         var due = TimeProvider.System.GetUtcNow();
         var id = (await ApiTests.CreateAsync(client,
