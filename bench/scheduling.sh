@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs the scheduled-payments benchmark against PostgreSQL: the cluster in OBOL_BENCH_POSTGRES (an admin
 # Npgsql connection string) if set, otherwise a throwaway cluster started and removed here.
-# Usage: bench/Obol.Bench.Scheduling/run.sh [schedules] [batch size]
+# Usage: bench/scheduling.sh [schedules] [batch size]
 set -euo pipefail
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/.."
 if [ -z "${OBOL_BENCH_POSTGRES:-}" ]; then
   source scripts/postgres.sh
   pg_start_throwaway_cluster
