@@ -15,7 +15,7 @@ internal static class JsonRows
 
     /// <summary>Fixed-width UTC text: how SQLite stores instants (so it sorts), and what PostgreSQL casts to timestamptz.</summary>
     public static string? Instant(DateTimeOffset? value) =>
-        value?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+        value is { } instant ? Obol.Core.Storage.StoredInstant.SqliteText(instant) : null;
 
     /// <summary>
     /// An instant as a statement parameter. Dapper binds <see cref="DateTimeOffset"/> itself (its own type map wins

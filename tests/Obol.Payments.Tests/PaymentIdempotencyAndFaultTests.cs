@@ -79,7 +79,8 @@ public class PaymentIdempotencyAndFaultTests
     public async Task An_error_after_the_charge_never_fails_over_and_is_resolved_to_one_charge(DatabaseProvider provider)
     {
         await using var server = await PaymentsServer.StartAsync(provider);
-        await server.SetFaultsAsync("""{"seed":1,"stripe":{"create":{"errorAfterCharge":1}}}""");
+        // Webhooks dropped so that the resolver, not a racing webhook, settles the payment.
+        await server.SetFaultsAsync("""{"seed":1,"stripe":{"create":{"errorAfterCharge":1},"webhooks":{"dropRate":1}}}""");
 
         var payment = await server.CreatedAsync("pm_card_visa", 2500);
         var id = payment.GetProperty("id").GetString()!;

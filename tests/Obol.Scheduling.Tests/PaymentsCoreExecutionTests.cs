@@ -53,4 +53,54 @@ public class PaymentsCoreExecutionTests
         Assert.Contains("card_declined", failed.GetRawText(), StringComparison.Ordinal);
         Assert.Equal(2, charges!.Count);
     }
+
+    [Fact]
+    public async Task Two_runners_on_one_postgres_execute_2000_schedules_due_at_once_with_exactly_2000_psp_charges()
+    {
+        const int count = 2_000;
+        var clock = new FakeTimeProvider(SchedulingServer.Start);
+        var options = new SchedulingOptions { RunnerEnabled = false, UseDatabaseClock = false };
+        await using var server = await ObolTestServer.StartAsync(DatabaseProvider.Postgres, b =>
+        {
+            b.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Obol:Payments:Resolver:Enabled"] = "false" });
+            b.Services.AddSingleton<TimeProvider>(clock);
+            b.Services.AddSingleton(options);
+        });
+        using var client = server.CreateClient();
+        var due = SchedulingServer.Start.AddMinutes(10);
+        var at = due.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
+            await ApiTests.CreateAsync(client, $$"""{"amount":{{100 + i}},"currency":"USD","paymentMethod":"pm_card_visa","executeAt":"{{at}}"}"""));
+
+        var first = server.GetRequiredService<ScheduledPaymentRunner>();
+        Assert.Equal(0, (await first.RunOnceAsync(CancellationToken.None)).Claimed);
+        clock.Advance(TimeSpan.FromMinutes(10));
+
+        // A second node: its own connection pool and runner on the same database, the same payments core.
+        await using var secondDatabase = Database.Create(server.Database);
+        var second = new ScheduledPaymentRunner(secondDatabase, server.GetRequiredService<Execution.IScheduledPaymentExecutor>(), options, clock,
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<ScheduledPaymentRunner>.Instance);
+        static async Task<int> DrainAsync(ScheduledPaymentRunner runner)
+        {
+            var completed = 0;
+            while ((await runner.RunOnceAsync(CancellationToken.None)) is { Claimed: > 0 } result)
+            {
+                completed += result.Completed;
+            }
+
+            return completed;
+        }
+
+        var done = await Task.WhenAll(Task.Run(() => DrainAsync(first)), Task.Run(() => DrainAsync(second)));
+
+        Assert.Equal(count, done.Sum());
+        Assert.True(done.All(d => d > 0), $"both runners should have worked: {string.Join(", ", done)}");
+        var charges = (await client.GetFromJsonAsync<List<JsonElement>>("/sim/charges"))!;
+        Assert.Equal(count, charges.Count);
+        Assert.Equal(count, charges.Select(c => c.GetProperty("reference").GetString()).Distinct().Count());
+        Assert.All(charges, c => Assert.True(c.GetProperty("createdAt").GetDateTimeOffset() >= due, "charged before it was due"));
+        var succeeded = await server.GetRequiredService<Database>().ReadAsync(
+            s => s.ExecuteScalarAsync<long>("SELECT count(*) FROM scheduled_payments WHERE status = 'succeeded'"), CancellationToken.None);
+        Assert.Equal(count, succeeded);
+    }
 }

@@ -25,8 +25,6 @@ internal static class DapperTypeHandlers
         }
     }
 
-    public static string ToSqliteText(DateTimeOffset value) => StoredInstant.SqliteText(value);
-
     private sealed class InstantHandler : SqlMapper.TypeHandler<DateTimeOffset>
     {
         public override void SetValue(IDbDataParameter parameter, DateTimeOffset value)
@@ -34,7 +32,7 @@ internal static class DapperTypeHandlers
             if (parameter is SqliteParameter)
             {
                 parameter.DbType = DbType.String;
-                parameter.Value = ToSqliteText(value);
+                parameter.Value = StoredInstant.SqliteText(value);
             }
             else
             {

@@ -126,7 +126,7 @@ public sealed partial class MigrationRunner(Database database, IEnumerable<Migra
                 await session.ExecuteAsync(migration.Sql);
                 await session.ExecuteAsync(
                     "INSERT INTO schema_migrations (module, version, name, checksum, applied_at) VALUES (@Module, @Version, @Name, @Checksum, @AppliedAt)",
-                    new { migration.Module, migration.Version, migration.Name, migration.Checksum, AppliedAt = DapperTypeHandlers.ToSqliteText(clock.GetUtcNow()) });
+                    new { migration.Module, migration.Version, migration.Name, migration.Checksum, AppliedAt = StoredInstant.SqliteText(clock.GetUtcNow()) });
                 return true;
             }, cancellationToken);
 

@@ -45,8 +45,7 @@ internal static class JsonRows
     public static string Serialize<T>(IEnumerable<T> rows) => JsonSerializer.Serialize(rows, Options);
 
     /// <summary>The same fixed-width UTC text the SQLite handler writes; PostgreSQL reads it as timestamptz.</summary>
-    public static string Instant(DateTimeOffset value) =>
-        value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+    public static string Instant(DateTimeOffset value) => Obol.Core.Storage.StoredInstant.SqliteText(value);
 }
 
 /// <summary>
