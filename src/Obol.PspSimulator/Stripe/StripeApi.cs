@@ -47,16 +47,10 @@ public sealed partial class StripeApi(
     public async Task<IResult> CreatePaymentIntentAsync(HttpContext context)
     {
         var ct = context.RequestAborted;
-        var (scope, authError) = Authenticate(context.Request);
-        if (authError is not null)
+        var (scope, form, rejection) = await ReadRequestAsync(context);
+        if (rejection is not null)
         {
-            return PspPipeline.Respond(authError);
-        }
-
-        var (form, formError) = await StripeForm.ReadAsync(context.Request, ct);
-        if (form is null)
-        {
-            return PspPipeline.Respond(formError!);
+            return rejection;
         }
 
         var validation = ValidateCreate(form);
@@ -67,22 +61,16 @@ public sealed partial class StripeApi(
 
         var request = validation.Request!;
         var key = IdempotencyKey(context.Request);
-        var call = new PspCall(Psp.Stripe, FaultEndpoint.Create, scope!, key, form.Fingerprint("POST", "/v1/payment_intents"));
+        var call = new PspCall(Psp.Stripe, FaultEndpoint.Create, scope, key, form.Fingerprint("POST", "/v1/payment_intents"));
         return await pipeline.RunAsync(call, StripeErrors.Instance, () => Create(request, key), ct);
     }
 
     public async Task<IResult> RetrievePaymentIntentAsync(HttpContext context, string id)
     {
-        var (_, authError) = Authenticate(context.Request);
-        if (authError is not null)
+        var (_, form, rejection) = await ReadRequestAsync(context);
+        if (rejection is not null)
         {
-            return PspPipeline.Respond(authError);
-        }
-
-        var (form, formError) = await StripeForm.ReadAsync(context.Request, context.RequestAborted);
-        if (form is null)
-        {
-            return PspPipeline.Respond(formError!);
+            return rejection;
         }
 
         var call = new PspCall(Psp.Stripe, null, string.Empty, null, string.Empty);
@@ -97,16 +85,10 @@ public sealed partial class StripeApi(
     /// </summary>
     public async Task<IResult> SearchPaymentIntentsAsync(HttpContext context)
     {
-        var (_, authError) = Authenticate(context.Request);
-        if (authError is not null)
+        var (_, form, rejection) = await ReadRequestAsync(context);
+        if (rejection is not null)
         {
-            return PspPipeline.Respond(authError);
-        }
-
-        var (form, formError) = await StripeForm.ReadAsync(context.Request, context.RequestAborted);
-        if (form is null)
-        {
-            return PspPipeline.Respond(formError!);
+            return rejection;
         }
 
         if (form.Get("query") is not { Length: > 0 } query)
@@ -149,21 +131,10 @@ public sealed partial class StripeApi(
     public async Task<IResult> CapturePaymentIntentAsync(HttpContext context, string id)
     {
         var ct = context.RequestAborted;
-        var (scope, authError) = Authenticate(context.Request);
-        if (authError is not null)
+        var (scope, form, rejection) = await ReadRequestAsync(context, CaptureParameters, MetadataAndExpand);
+        if (rejection is not null)
         {
-            return PspPipeline.Respond(authError);
-        }
-
-        var (form, formError) = await StripeForm.ReadAsync(context.Request, ct);
-        if (form is null)
-        {
-            return PspPipeline.Respond(formError!);
-        }
-
-        if (form.UnknownParameter(CaptureParameters, MetadataAndExpand) is { } unknown)
-        {
-            return PspPipeline.Respond(UnknownParameter(unknown));
+            return rejection;
         }
 
         var (amount, amountError) = form.PositiveInteger("amount_to_capture");
@@ -173,7 +144,7 @@ public sealed partial class StripeApi(
         }
 
         var key = IdempotencyKey(context.Request);
-        var call = new PspCall(Psp.Stripe, FaultEndpoint.Capture, scope!, key, form.Fingerprint("POST", $"/v1/payment_intents/{id}/capture"));
+        var call = new PspCall(Psp.Stripe, FaultEndpoint.Capture, scope, key, form.Fingerprint("POST", $"/v1/payment_intents/{id}/capture"));
         return await pipeline.RunAsync(call, StripeErrors.Instance, () =>
         {
             var existing = charges.Find(Psp.Stripe, id);
@@ -205,21 +176,10 @@ public sealed partial class StripeApi(
     public async Task<IResult> CancelPaymentIntentAsync(HttpContext context, string id)
     {
         var ct = context.RequestAborted;
-        var (scope, authError) = Authenticate(context.Request);
-        if (authError is not null)
+        var (scope, form, rejection) = await ReadRequestAsync(context, CancelParameters, ExpandOnly);
+        if (rejection is not null)
         {
-            return PspPipeline.Respond(authError);
-        }
-
-        var (form, formError) = await StripeForm.ReadAsync(context.Request, ct);
-        if (form is null)
-        {
-            return PspPipeline.Respond(formError!);
-        }
-
-        if (form.UnknownParameter(CancelParameters, ExpandOnly) is { } unknown)
-        {
-            return PspPipeline.Respond(UnknownParameter(unknown));
+            return rejection;
         }
 
         var reason = form.Get("cancellation_reason");
@@ -229,7 +189,7 @@ public sealed partial class StripeApi(
         }
 
         var key = IdempotencyKey(context.Request);
-        var call = new PspCall(Psp.Stripe, FaultEndpoint.Cancel, scope!, key, form.Fingerprint("POST", $"/v1/payment_intents/{id}/cancel"));
+        var call = new PspCall(Psp.Stripe, FaultEndpoint.Cancel, scope, key, form.Fingerprint("POST", $"/v1/payment_intents/{id}/cancel"));
         return await pipeline.RunAsync(call, StripeErrors.Instance, () =>
         {
             var result = charges.Cancel(Psp.Stripe, id, reason, time.GetUtcNow(), allowDeclined: true);
@@ -252,21 +212,10 @@ public sealed partial class StripeApi(
     public async Task<IResult> CreateRefundAsync(HttpContext context)
     {
         var ct = context.RequestAborted;
-        var (scope, authError) = Authenticate(context.Request);
-        if (authError is not null)
+        var (scope, form, rejection) = await ReadRequestAsync(context, RefundParameters, MetadataAndExpand);
+        if (rejection is not null)
         {
-            return PspPipeline.Respond(authError);
-        }
-
-        var (form, formError) = await StripeForm.ReadAsync(context.Request, ct);
-        if (form is null)
-        {
-            return PspPipeline.Respond(formError!);
-        }
-
-        if (form.UnknownParameter(RefundParameters, MetadataAndExpand) is { } unknown)
-        {
-            return PspPipeline.Respond(UnknownParameter(unknown));
+            return rejection;
         }
 
         var (amount, amountError) = form.PositiveInteger("amount");
@@ -290,7 +239,7 @@ public sealed partial class StripeApi(
 
         var metadata = form.Hash("metadata");
         var key = IdempotencyKey(context.Request);
-        var call = new PspCall(Psp.Stripe, FaultEndpoint.Refund, scope!, key, form.Fingerprint("POST", "/v1/refunds"));
+        var call = new PspCall(Psp.Stripe, FaultEndpoint.Refund, scope, key, form.Fingerprint("POST", "/v1/refunds"));
         return await pipeline.RunAsync(call, StripeErrors.Instance, () =>
         {
             var target = paymentIntentId is not null
@@ -479,6 +428,33 @@ public sealed partial class StripeApi(
         }
 
         return (new CreateRequest(amount.Value, currency, paymentMethod, captureMethod == "manual", form.Get("description"), form.Hash("metadata")), null);
+    }
+
+    /// <summary>
+    /// The checks every Stripe request starts with, in Stripe's order: the Bearer key, then the form, then (when
+    /// <paramref name="allowed"/> is given) parameters the endpoint does not know.
+    /// </summary>
+    private async Task<(string Scope, StripeForm Form, IResult? Rejection)> ReadRequestAsync(
+        HttpContext context, HashSet<string>? allowed = null, string[]? hashes = null)
+    {
+        var (scope, authError) = Authenticate(context.Request);
+        if (authError is not null)
+        {
+            return (string.Empty, null!, PspPipeline.Respond(authError));
+        }
+
+        var (form, formError) = await StripeForm.ReadAsync(context.Request, context.RequestAborted);
+        if (form is null)
+        {
+            return (string.Empty, null!, PspPipeline.Respond(formError!));
+        }
+
+        if (allowed is not null && form.UnknownParameter(allowed, hashes ?? []) is { } unknown)
+        {
+            return (string.Empty, null!, PspPipeline.Respond(UnknownParameter(unknown)));
+        }
+
+        return (scope!, form, null);
     }
 
     private static PspResponse UnknownParameter(string name) =>
