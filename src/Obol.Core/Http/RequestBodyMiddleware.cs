@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using System.Security.Cryptography;
 using System.Text;
 using Obol.Core.CardNumbers;
 using Obol.Core.Errors;
@@ -9,7 +10,7 @@ namespace Obol.Core.Http;
 /// <summary>
 /// Caps request bodies at 1 MiB (413 before anything is read), refuses any request that carries something
 /// shaped like a card number (before it can reach a handler, a database or a log), and buffers bodies so the
-/// idempotency filter can fingerprint the exact bytes after model binding has read them.
+/// idempotency layer can fingerprint the exact bytes (hashed here, once) after model binding has read them.
 /// </summary>
 public sealed class RequestBodyMiddleware(RequestDelegate next)
 {
@@ -36,13 +37,18 @@ public sealed class RequestBodyMiddleware(RequestDelegate next)
         if (!HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method))
         {
             context.Request.EnableBuffering(bufferThreshold: 64 * 1024);
-            using var reader = new StreamReader(context.Request.Body, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, leaveOpen: true);
-            var body = await reader.ReadToEndAsync(context.RequestAborted);
+            using var bytes = new MemoryStream();
+            await context.Request.Body.CopyToAsync(bytes, context.RequestAborted);
             context.Request.Body.Position = 0;
-            if (CardNumberDetector.ContainsCardNumber(body))
+            var body = new BufferedRequestBody(
+                Encoding.UTF8.GetString(bytes.GetBuffer(), 0, (int)bytes.Length),
+                Convert.ToHexStringLower(SHA256.HashData(bytes.GetBuffer().AsSpan(0, (int)bytes.Length))));
+            if (CardNumberDetector.ContainsCardNumber(body.Text))
             {
                 throw CardNumberNotAllowed();
             }
+
+            context.Features.Set(body);
         }
 
         await next(context);
@@ -52,3 +58,6 @@ public sealed class RequestBodyMiddleware(RequestDelegate next)
         new(400, "card_number_not_allowed", "Card numbers are not accepted",
             "Obol never accepts raw card numbers. Tokenize the card with a PSP and send the token as paymentMethod.");
 }
+
+/// <summary>The request body as read once by <see cref="RequestBodyMiddleware"/>: its text and its SHA-256.</summary>
+public sealed record BufferedRequestBody(string Text, string Sha256);

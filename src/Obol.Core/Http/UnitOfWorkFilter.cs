@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -103,7 +102,7 @@ public static class IdempotentRequest
     public static async Task<(StoredResponseResult? Replay, IdempotencyClaim.Begun? Begun)> ClaimAsync(
         HttpContext http, IdempotencyStore store, string merchantId, string key)
     {
-        var claim = await store.ClaimAsync(merchantId, key, await FingerprintAsync(http), http.RequestAborted);
+        var claim = await store.ClaimAsync(merchantId, key, Fingerprint(http), http.RequestAborted);
         return claim switch
         {
             IdempotencyClaim.Replay replay => (new StoredResponseResult(replay.Response, Replayed: true), null),
@@ -142,23 +141,8 @@ public static class IdempotentRequest
         return key;
     }
 
-    public static async Task<RequestFingerprint> FingerprintAsync(HttpContext http)
-    {
-        var body = http.Request.Body;
-        string hash;
-        if (body.CanSeek)
-        {
-            body.Position = 0;
-            hash = Convert.ToHexStringLower(await SHA256.HashDataAsync(body, http.RequestAborted));
-            body.Position = 0;
-        }
-        else
-        {
-            hash = "";
-        }
-
-        return new RequestFingerprint(http.Request.Method, http.Request.Path + http.Request.QueryString, hash);
-    }
+    public static RequestFingerprint Fingerprint(HttpContext http) =>
+        new(http.Request.Method, http.Request.Path + http.Request.QueryString, http.Features.Get<BufferedRequestBody>()?.Sha256 ?? "");
 
     /// <summary>Executes the handler's result into memory so the exact bytes can be stored and replayed.</summary>
     public static async Task<StoredResponse> CaptureAsync(HttpContext http, object? result)

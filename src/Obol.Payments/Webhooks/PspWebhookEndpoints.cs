@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 using Obol.Core.Errors;
+using Obol.Core.Http;
 using Obol.Core.Storage;
 using Obol.Payments.Domain;
 using Obol.Payments.Processing;
@@ -37,7 +38,7 @@ public static class PspWebhookEndpoints
     private static async Task<IResult> StripeAsync(
         HttpContext http, Database database, PaymentStore store, PaymentProcessor processor, PaymentsOptions options, TimeProvider clock)
     {
-        var payload = await ReadBodyAsync(http);
+        var payload = Body(http);
         Event stripeEvent;
         try
         {
@@ -88,7 +89,7 @@ public static class PspWebhookEndpoints
 
     private static async Task<IResult> AdyenAsync(HttpContext http, Database database, PaymentStore store, PaymentProcessor processor, PaymentsOptions options)
     {
-        var payload = await ReadBodyAsync(http);
+        var payload = Body(http);
         List<JsonElement> items;
         try
         {
@@ -149,12 +150,8 @@ public static class PspWebhookEndpoints
     private static PspOutcome Modification(AdyenNotification n, string reference) =>
         n.Success ? new PspOutcome(PspOutcomeKind.Succeeded, reference) : new PspOutcome(PspOutcomeKind.Failed, reference, "psp_error", n.Reason ?? "Adyen refused the modification.");
 
-    private static async Task<string> ReadBodyAsync(HttpContext http)
-    {
-        http.Request.Body.Position = 0;
-        using var reader = new StreamReader(http.Request.Body, Encoding.UTF8, leaveOpen: true);
-        return await reader.ReadToEndAsync(http.RequestAborted);
-    }
+    /// <summary>The raw body, exactly as signed (read once by the chassis).</summary>
+    private static string Body(HttpContext http) => http.Features.Get<BufferedRequestBody>()?.Text ?? "";
 
     private static ProblemException InvalidSignature(string detail) =>
         new(400, "invalid_signature", "Invalid webhook signature", detail);
