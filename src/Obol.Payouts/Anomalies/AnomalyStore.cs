@@ -96,7 +96,7 @@ public static class AnomalyStore
                     UPDATE delivery_anomalies SET status = 'resolved', resolved_at = @now, resolution = 'cleared'
                     WHERE merchant_id = @merchantId AND status = 'open' AND dedupe_key IN (SELECT jsonb_array_elements_text(CAST(@keys AS jsonb)))
                     """),
-                new { merchantId = write.MerchantId, now = write.NowParam, keys = JsonRows.Serialize(clear) });
+                new { merchantId = write.MerchantId, now = write.Now, keys = JsonRows.Serialize(clear) });
         }
     }
 
@@ -123,7 +123,7 @@ public static class AnomalyStore
             WHERE d.merchant_id = @merchantId AND d.state = 'accepted' AND d.accepted_at < @cutoff AND {NotYetFlagged}
             ORDER BY d.accepted_at LIMIT @limit
             """,
-            new { merchantId = write.MerchantId, cutoff = JsonRows.At(write.Session, cutoff), limit });
+            new { merchantId = write.MerchantId, cutoff = cutoff, limit });
         var rows = stale.Select(s => (object)new
         {
             i = write.Ids.New("anm"),
@@ -155,7 +155,7 @@ public static class AnomalyStore
     public static Task MarkResolvedAsync(EngineWrite write, string id, string resolution) =>
         write.Session.ExecuteAsync(
             "UPDATE delivery_anomalies SET status = 'resolved', resolved_at = @now, resolution = @resolution WHERE merchant_id = @merchantId AND id = @id AND status = 'open'",
-            new { merchantId = write.MerchantId, id, now = write.NowParam, resolution });
+            new { merchantId = write.MerchantId, id, now = write.Now, resolution });
 
     private static string Describe(DeliveryEvent e) =>
         $"courier {e.CourierId}, order {e.OrderId}, {DeliveryEvent.StatusName(e.Status)} at {JsonRows.Instant(e.OccurredAt)}";
@@ -176,7 +176,7 @@ public static class AnomalyStore
                 FROM jsonb_to_recordset(CAST(@rows AS jsonb)) AS r(i text, c text, o text, e text, k text, d text, y text)
                 ON CONFLICT (merchant_id, dedupe_key) DO NOTHING
                 """),
-            new { merchantId = write.MerchantId, now = write.NowParam, rows = JsonRows.Serialize(rows) });
+            new { merchantId = write.MerchantId, now = write.Now, rows = JsonRows.Serialize(rows) });
 
     private sealed class StaleRow
     {

@@ -48,7 +48,7 @@ public static class CourierTermsStore
                 merchantId,
                 terms.CourierId,
                 Version = (long)terms.Version,
-                EffectiveAt = JsonRows.At(session, terms.EffectiveAt),
+                EffectiveAt = terms.EffectiveAt,
                 TimeZone = terms.Zone.Id,
                 Currency = terms.Currency.Code,
                 terms.BasePayRate,
@@ -56,7 +56,7 @@ public static class CourierTermsStore
                 terms.DeliveriesPerBonus,
                 terms.CancellationPay,
                 StartDay = CourierTermsDecision.DayName(terms.PayPeriodStartDay),
-                now = JsonRows.At(session, now),
+                now = now,
             });
 
     private sealed class TermsRow

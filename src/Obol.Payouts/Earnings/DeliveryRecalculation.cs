@@ -12,11 +12,7 @@ namespace Obol.Payouts.Earnings;
 public readonly record struct OrderKey(string CourierId, string OrderId);
 
 /// <summary>A write session with who is writing and when.</summary>
-public sealed record EngineWrite(DbSession Session, string MerchantId, DateTimeOffset Now, IdGenerator Ids)
-{
-    /// <summary><see cref="Now"/> as a statement parameter (see <see cref="JsonRows.At"/>).</summary>
-    public object NowParam => JsonRows.At(Session, Now);
-}
+public sealed record EngineWrite(DbSession Session, string MerchantId, DateTimeOffset Now, IdGenerator Ids);
 
 /// <summary>
 /// Re-derives orders from their raw events, and everything that depends on them: the per-delivery line items,
@@ -327,7 +323,7 @@ public static class DeliveryRecalculation
                 day,
                 delta,
                 reason = $"Deliveries of {day} changed after its pay period closed.",
-                now = write.NowParam,
+                now = write.Now,
             });
     }
 

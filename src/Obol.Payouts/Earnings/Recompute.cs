@@ -21,8 +21,8 @@ public static class Recompute
             courierId = history.Current.CourierId,
             from = DayPricing.Format(from),
             to = DayPricing.Format(to),
-            after = JsonRows.At(write.Session, zone.AtStartOfDay(from.PlusDays(-1)).ToDateTimeOffset()),
-            before = JsonRows.At(write.Session, zone.AtStartOfDay(to.PlusDays(2)).ToDateTimeOffset()),
+            after = zone.AtStartOfDay(from.PlusDays(-1)).ToDateTimeOffset(),
+            before = zone.AtStartOfDay(to.PlusDays(2)).ToDateTimeOffset(),
         };
         var orderIds = await write.Session.QueryAsync<string>(
             """
@@ -41,7 +41,7 @@ public static class Recompute
             SELECT order_id FROM deliveries WHERE merchant_id = @merchantId AND courier_id = @courierId
                 AND (fulfilled_at >= @effectiveAt OR cancelled_at >= @effectiveAt)
             """,
-            new { merchantId = write.MerchantId, courierId = terms.CourierId, effectiveAt = JsonRows.At(write.Session, terms.EffectiveAt) });
+            new { merchantId = write.MerchantId, courierId = terms.CourierId, effectiveAt = terms.EffectiveAt });
         return await ApplyAsync(write, terms.CourierId, orderIds);
     }
 

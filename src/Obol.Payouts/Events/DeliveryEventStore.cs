@@ -39,7 +39,7 @@ public static class DeliveryEventStore
                 ON CONFLICT (merchant_id, event_id) DO NOTHING
                 RETURNING event_id
                 """),
-            new { merchantId = write.MerchantId, rows, now = write.NowParam });
+            new { merchantId = write.MerchantId, rows, now = write.Now });
         return inserted.ToHashSet(StringComparer.Ordinal);
     }
 

@@ -70,7 +70,7 @@ public static class PayPeriodClose
                     originDate = $"{period.StartDate}/{period.EndDate}",
                     amount = totals.Total,
                     reason = $"Negative total of pay period {period.Id} carried forward.",
-                    now = write.NowParam,
+                    now = write.Now,
                 });
             booked = 0;
         }
@@ -111,7 +111,7 @@ public static class PayPeriodClose
                     booked,
                     currency = currency.Code,
                     transactionId = payout.Transaction.Id,
-                    now = write.NowParam,
+                    now = write.Now,
                 });
         }
 
@@ -130,7 +130,7 @@ public static class PayPeriodClose
                 totals.Total,
                 earningsTransactionId,
                 payoutId,
-                now = write.NowParam,
+                now = write.Now,
                 merchantId = write.MerchantId,
                 id = period.Id,
             });

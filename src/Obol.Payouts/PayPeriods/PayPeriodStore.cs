@@ -89,7 +89,7 @@ public static class PayPeriodStore
                 FROM jsonb_to_recordset(CAST(@rows AS jsonb)) AS r(i text, c text, s text, e text, a timestamptz, b timestamptz, z text, u text)
                 ON CONFLICT (merchant_id, courier_id, start_date) DO NOTHING
                 """),
-            new { merchantId = write.MerchantId, rows, now = write.NowParam });
+            new { merchantId = write.MerchantId, rows, now = write.Now });
     }
 
     /// <summary>The first open period after the (closed) one containing <paramref name="date"/>, created if it does not exist yet.</summary>

@@ -37,7 +37,7 @@ public sealed partial class PayoutsSweeper(Database database, ILedger ledger, Id
         var due = await database.ReadAsync(
             s => s.QueryAsync<DueRow>(
                 "SELECT merchant_id AS MerchantId, id AS Id FROM pay_periods WHERE status = 'open' AND ends_at <= @cutoff ORDER BY ends_at LIMIT 500",
-                new { cutoff = JsonRows.At(s, now - options.CloseGracePeriod) }),
+                new { cutoff = now - options.CloseGracePeriod }),
             cancellationToken);
         foreach (var period in due)
         {
@@ -49,7 +49,7 @@ public sealed partial class PayoutsSweeper(Database database, ILedger ledger, Id
         var merchants = await database.ReadAsync(
             s => s.QueryAsync<string>(
                 $"SELECT DISTINCT d.merchant_id FROM deliveries d WHERE d.state = 'accepted' AND d.accepted_at < @cutoff AND {AnomalyStore.NotYetFlagged}",
-                new { cutoff = JsonRows.At(s, now - options.AcceptedTimeout) }),
+                new { cutoff = now - options.AcceptedTimeout }),
             cancellationToken);
         var stale = 0;
         foreach (var merchantId in merchants)

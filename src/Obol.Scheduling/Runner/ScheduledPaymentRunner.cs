@@ -72,7 +72,7 @@ public sealed partial class ScheduledPaymentRunner(
                         WHERE status = @status AND next_attempt_at <= @now
                         ORDER BY next_attempt_at LIMIT @limit
                         FOR UPDATE SKIP LOCKED
-                        """), new { status, now = DbInstant.Of(session, now), limit = options.BatchSize - due.Count }));
+                        """), new { status, now = now, limit = options.BatchSize - due.Count }));
                 if (due.Count >= options.BatchSize)
                 {
                     break;
@@ -108,7 +108,7 @@ public sealed partial class ScheduledPaymentRunner(
                         attempts = attempts + 1, total_attempts = total_attempts + 1, updated_at = @now
                     WHERE id = ANY(@ids)
                     RETURNING {ScheduledPaymentRow.Columns}
-                    """), new { now = DbInstant.Of(session, now), leaseUntil = DbInstant.Of(session, now + options.LeaseDuration), token, ids, idJson = JsonSerializer.Serialize(ids) });
+                    """), new { now = now, leaseUntil = now + options.LeaseDuration, token, ids, idJson = JsonSerializer.Serialize(ids) });
 
             var previous = due.ToDictionary(d => d.Id, d => d.Status, StringComparer.Ordinal);
             await ScheduleHistory.AppendAsync(session, rows.Select(r => new HistoryEntry(
@@ -131,7 +131,7 @@ public sealed partial class ScheduledPaymentRunner(
                 SET status = 'dead_lettered', next_attempt_at = @now, lease_token = NULL, last_error_code = 'lease_expired', updated_at = @now
                 WHERE id = ANY(@ids)
                 RETURNING {ScheduledPaymentRow.Columns}
-                """), new { now = DbInstant.Of(session, now), ids, idJson = JsonSerializer.Serialize(ids) });
+                """), new { now = now, ids, idJson = JsonSerializer.Serialize(ids) });
         await ScheduleHistory.AppendAsync(session, rows.Select(r => new HistoryEntry(
             r.Id, r.Occurrence, r.Attempts, ScheduledPaymentStatus.Processing, ScheduledPaymentStatus.DeadLettered,
             "lease_expired_attempts_exhausted", "lease_expired", null, now)).ToList());
@@ -228,7 +228,7 @@ public sealed partial class ScheduledPaymentRunner(
                                                                  next_attempt_at timestamptz, attempts int, total_attempts int, last_error_code text)
                     WHERE s.id = u.schedule_id AND s.status = 'processing' AND s.lease_token = @token
                     RETURNING s.id
-                    """), new { now = DbInstant.Of(session, now), payload, token = batch.LeaseToken })).ToHashSet(StringComparer.Ordinal);
+                    """), new { now = now, payload, token = batch.LeaseToken })).ToHashSet(StringComparer.Ordinal);
 
             var kept = completions.Where(c => fenced.Contains(c.ScheduleId)).ToList();
             await ScheduleHistory.AppendAsync(session, kept.Select(c => c.History).ToList());

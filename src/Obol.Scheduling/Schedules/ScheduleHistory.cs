@@ -48,20 +48,6 @@ internal static class JsonRows
     public static string Instant(DateTimeOffset value) => Obol.Core.Storage.StoredInstant.SqliteText(value);
 }
 
-/// <summary>
-/// An instant as a query parameter: a UTC <see cref="DateTimeOffset"/> for PostgreSQL, fixed-width UTC text for
-/// SQLite. Done here rather than left to the Dapper type handler because Dapper does not apply handlers to
-/// <see cref="DateTimeOffset"/> parameters (it has a built-in mapping), and Microsoft.Data.Sqlite's own format
-/// (<c>2027-03-14 13:00:00+00:00</c>) does not compare as text with the fixed-width one.
-/// </summary>
-internal static class DbInstant
-{
-    public static object Of(DbSession session, DateTimeOffset value) =>
-        session.IsPostgres ? value.ToUniversalTime() : JsonRows.Instant(value);
-
-    public static object? Of(DbSession session, DateTimeOffset? value) => value is { } v ? Of(session, v) : null;
-}
-
 public static class ScheduleHistory
 {
     private sealed record Json(

@@ -33,11 +33,11 @@ public static class ScheduledPayments
             """, new
             {
                 row.Id, row.MerchantId, row.Status, row.Amount, row.Currency, row.PaymentMethod, row.CaptureMethod, row.Description, row.Metadata,
-                ExecuteAt = DbInstant.Of(session, row.ExecuteAt), row.LocalDateTime, row.TimeZone, row.RecurrenceFrequency, row.RecurrenceInterval,
-                row.RecurrenceCount, RecurrenceUntil = DbInstant.Of(session, row.RecurrenceUntil), row.Occurrence,
-                OccurrenceDueAt = DbInstant.Of(session, row.OccurrenceDueAt), NextAttemptAt = DbInstant.Of(session, row.NextAttemptAt),
+                ExecuteAt = row.ExecuteAt, row.LocalDateTime, row.TimeZone, row.RecurrenceFrequency, row.RecurrenceInterval,
+                row.RecurrenceCount, RecurrenceUntil = row.RecurrenceUntil, row.Occurrence,
+                OccurrenceDueAt = row.OccurrenceDueAt, NextAttemptAt = row.NextAttemptAt,
                 row.Attempts, row.TotalAttempts, row.LeaseToken, row.LastErrorCode,
-                CreatedAt = DbInstant.Of(session, row.CreatedAt), UpdatedAt = DbInstant.Of(session, row.UpdatedAt),
+                CreatedAt = row.CreatedAt, UpdatedAt = row.UpdatedAt,
             });
         await ScheduleHistory.AppendAsync(session, new HistoryEntry(row.Id, row.Occurrence, 0, null, row.Status, "created", null, null, row.CreatedAt));
     }
@@ -87,7 +87,7 @@ public static class ScheduledPayments
             UPDATE scheduled_payments SET status = 'cancelled', updated_at = @now
             WHERE id = @id AND merchant_id = @merchantId AND status = 'scheduled'
             RETURNING {ScheduledPaymentRow.Columns}
-            """, new { id, merchantId, now = DbInstant.Of(session, now) });
+            """, new { id, merchantId, now = now });
         if (changed is null)
         {
             var current = await GetAsync(session, merchantId, id);
@@ -110,7 +110,7 @@ public static class ScheduledPayments
                 updated_at = @now
             WHERE id = @id AND merchant_id = @merchantId AND status = 'dead_lettered'
             RETURNING {ScheduledPaymentRow.Columns}
-            """, new { id, merchantId, now = DbInstant.Of(session, now) });
+            """, new { id, merchantId, now = now });
         if (changed is null)
         {
             var current = await GetAsync(session, merchantId, id);
