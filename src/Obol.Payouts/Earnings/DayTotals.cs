@@ -14,7 +14,27 @@ public sealed record DayTotals(long Minutes, long Deliveries, long Cancellations
 }
 
 /// <summary>What the deliveries of one day add up to, before the bonus.</summary>
-public sealed record DaySums(long Minutes, long Deliveries, long Cancellations, long BasePay, long CancellationPay, DateTimeOffset? LastFulfilledAt);
+public sealed record DaySums(long Minutes, long Deliveries, long Cancellations, long BasePay, long CancellationPay, DateTimeOffset? LastFulfilledAt)
+{
+    /// <summary>What one delivery adds to its day (the same sums the day query takes over its line items).</summary>
+    public static DaySums Of(DeliveryOutcome delivery) => new(
+        delivery.Minutes,
+        delivery.Completed ? 1 : 0,
+        delivery.Cancellation ? 1 : 0,
+        delivery.Completed ? delivery.Amount : 0,
+        delivery.Cancellation ? delivery.Amount : 0,
+        delivery.Completed ? delivery.FulfilledAt : null);
+
+    public DaySums Plus(DaySums other) => new(
+        checked(Minutes + other.Minutes),
+        checked(Deliveries + other.Deliveries),
+        checked(Cancellations + other.Cancellations),
+        checked(BasePay + other.BasePay),
+        checked(CancellationPay + other.CancellationPay),
+        Later(LastFulfilledAt, other.LastFulfilledAt));
+
+    private static DateTimeOffset? Later(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : (a > b ? a : b);
+}
 
 public static class DayPricing
 {

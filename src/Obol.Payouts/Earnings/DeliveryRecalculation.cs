@@ -144,16 +144,67 @@ public static class DeliveryRecalculation
             }
         }
 
-        var newDays = await RecomputeDaysAsync(write, days, terms);
+        var newDays = await RecomputeDaysAsync(write, days, terms, Additions(previous, outcomes));
         await PayPeriodStore.EnsureForDaysAsync(write, newDays, terms);
         await AnomalyStore.SyncAsync(write, outcomes, existed);
+    }
+
+    /// <summary>
+    /// What the re-derived orders add to each day, for the days where they only add: no order touching the day was
+    /// paid on some day before. Those days are the stored row plus this; any other day is summed again from its line items.
+    /// </summary>
+    private static Dictionary<(string CourierId, LocalDate Date), DaySums> Additions(IReadOnlyList<PreviousRow> previous, IReadOnlyList<DeliveryOutcome> outcomes)
+    {
+        var resummed = new HashSet<(string CourierId, LocalDate Date)>();
+        var paidBefore = new HashSet<OrderKey>();
+        foreach (var row in previous)
+        {
+            if (row.LocalDate is not null)
+            {
+                resummed.Add((row.CourierId, LocalDatePattern.Iso.Parse(row.LocalDate).Value));
+                paidBefore.Add(new OrderKey(row.CourierId, row.OrderId));
+            }
+        }
+
+        foreach (var outcome in outcomes)
+        {
+            if (outcome.LocalDate is { } date && paidBefore.Contains(new OrderKey(outcome.CourierId, outcome.OrderId)))
+            {
+                resummed.Add((outcome.CourierId, date));
+            }
+        }
+
+        var additions = new Dictionary<(string CourierId, LocalDate Date), DaySums>();
+        foreach (var outcome in outcomes)
+        {
+            if (outcome.LocalDate is not { } date || resummed.Contains((outcome.CourierId, date)))
+            {
+                continue;
+            }
+
+            var key = (outcome.CourierId, date);
+            additions[key] = additions.TryGetValue(key, out var sums) ? sums.Plus(DaySums.Of(outcome)) : DaySums.Of(outcome);
+        }
+
+        return additions;
     }
 
     /// <summary>
     /// Recomputes a set of courier-days from their line items; frozen days turn differences into adjustments.
     /// Returns the days that got their first row (their pay periods may not exist yet; a day with a row has one).
     /// </summary>
-    public static async Task<List<(string CourierId, LocalDate Date)>> RecomputeDaysAsync(EngineWrite write, IReadOnlyCollection<(string CourierId, LocalDate Date)> days, IReadOnlyDictionary<string, CourierTermsHistory> terms)
+    /// <param name="write">The write session.</param>
+    /// <param name="days">The days to recompute.</param>
+    /// <param name="terms">The couriers' terms.</param>
+    /// <param name="additions">
+    /// For days whose only change is new line items: what those add. Such a day (unless frozen) is its stored row plus
+    /// the addition, which saves summing all of its line items again. Every other day is summed from its line items.
+    /// </param>
+    public static async Task<List<(string CourierId, LocalDate Date)>> RecomputeDaysAsync(
+        EngineWrite write,
+        IReadOnlyCollection<(string CourierId, LocalDate Date)> days,
+        IReadOnlyDictionary<string, CourierTermsHistory> terms,
+        IReadOnlyDictionary<(string CourierId, LocalDate Date), DaySums>? additions = null)
     {
         var created = new List<(string CourierId, LocalDate Date)>();
         if (days.Count == 0)
@@ -163,31 +214,6 @@ public static class DeliveryRecalculation
 
         var session = write.Session;
         var keysJson = JsonRows.Serialize(days.Select(d => new { c = d.CourierId, d = DayPricing.Format(d.Date) }));
-        var sums = await session.QueryAsync<SumsRow>(
-            session.Sql(
-                """
-                SELECT d.courier_id AS CourierId, d.local_date AS LocalDate,
-                    CAST(sum(d.minutes) AS BIGINT) AS Minutes, CAST(sum(d.completed) AS BIGINT) AS Deliveries,
-                    CAST(sum(d.cancellation) AS BIGINT) AS Cancellations,
-                    CAST(sum(CASE WHEN d.completed = 1 THEN d.amount ELSE 0 END) AS BIGINT) AS BasePay,
-                    CAST(sum(CASE WHEN d.cancellation = 1 THEN d.amount ELSE 0 END) AS BIGINT) AS CancellationPay,
-                    max(CASE WHEN d.completed = 1 THEN d.fulfilled_at END) AS LastFulfilledAt
-                FROM (SELECT json_extract(value, '$.c') AS c, json_extract(value, '$.d') AS d FROM json_each(@keys)) k
-                CROSS JOIN deliveries d ON d.merchant_id = @merchantId AND d.courier_id = k.c AND d.local_date = k.d
-                GROUP BY d.courier_id, d.local_date
-                """,
-                """
-                SELECT d.courier_id AS CourierId, d.local_date AS LocalDate,
-                    CAST(sum(d.minutes) AS BIGINT) AS Minutes, CAST(sum(d.completed) AS BIGINT) AS Deliveries,
-                    CAST(sum(d.cancellation) AS BIGINT) AS Cancellations,
-                    CAST(sum(CASE WHEN d.completed = 1 THEN d.amount ELSE 0 END) AS BIGINT) AS BasePay,
-                    CAST(sum(CASE WHEN d.cancellation = 1 THEN d.amount ELSE 0 END) AS BIGINT) AS CancellationPay,
-                    max(CASE WHEN d.completed = 1 THEN d.fulfilled_at END) AS LastFulfilledAt
-                FROM jsonb_to_recordset(CAST(@keys AS jsonb)) AS k(c text, d text)
-                JOIN deliveries d ON d.merchant_id = @merchantId AND d.courier_id = k.c AND d.local_date = k.d
-                GROUP BY d.courier_id, d.local_date
-                """),
-            new { merchantId = write.MerchantId, keys = keysJson });
         var stored = await session.QueryAsync<DayRow>(
             session.Sql(
                 $"""
@@ -202,8 +228,40 @@ public static class DeliveryRecalculation
                 """),
             new { merchantId = write.MerchantId, keys = keysJson });
 
-        var sumsByDay = sums.ToDictionary(s => (s.CourierId, s.LocalDate));
         var storedByDay = stored.ToDictionary(s => (s.CourierId, s.LocalDate));
+        var resum = days.Where(d => additions is null || !additions.ContainsKey(d)
+            || (storedByDay.TryGetValue((d.CourierId, DayPricing.Format(d.Date)), out var row) && row.Frozen == 1)).ToList();
+        IReadOnlyList<SumsRow> sums = [];
+        if (resum.Count > 0)
+        {
+            sums = await session.QueryAsync<SumsRow>(
+                session.Sql(
+                    """
+                    SELECT d.courier_id AS CourierId, d.local_date AS LocalDate,
+                        CAST(sum(d.minutes) AS BIGINT) AS Minutes, CAST(sum(d.completed) AS BIGINT) AS Deliveries,
+                        CAST(sum(d.cancellation) AS BIGINT) AS Cancellations,
+                        CAST(sum(CASE WHEN d.completed = 1 THEN d.amount ELSE 0 END) AS BIGINT) AS BasePay,
+                        CAST(sum(CASE WHEN d.cancellation = 1 THEN d.amount ELSE 0 END) AS BIGINT) AS CancellationPay,
+                        max(CASE WHEN d.completed = 1 THEN d.fulfilled_at END) AS LastFulfilledAt
+                    FROM (SELECT json_extract(value, '$.c') AS c, json_extract(value, '$.d') AS d FROM json_each(@keys)) k
+                    CROSS JOIN deliveries d ON d.merchant_id = @merchantId AND d.courier_id = k.c AND d.local_date = k.d
+                    GROUP BY d.courier_id, d.local_date
+                    """,
+                    """
+                    SELECT d.courier_id AS CourierId, d.local_date AS LocalDate,
+                        CAST(sum(d.minutes) AS BIGINT) AS Minutes, CAST(sum(d.completed) AS BIGINT) AS Deliveries,
+                        CAST(sum(d.cancellation) AS BIGINT) AS Cancellations,
+                        CAST(sum(CASE WHEN d.completed = 1 THEN d.amount ELSE 0 END) AS BIGINT) AS BasePay,
+                        CAST(sum(CASE WHEN d.cancellation = 1 THEN d.amount ELSE 0 END) AS BIGINT) AS CancellationPay,
+                        max(CASE WHEN d.completed = 1 THEN d.fulfilled_at END) AS LastFulfilledAt
+                    FROM jsonb_to_recordset(CAST(@keys AS jsonb)) AS k(c text, d text)
+                    JOIN deliveries d ON d.merchant_id = @merchantId AND d.courier_id = k.c AND d.local_date = k.d
+                    GROUP BY d.courier_id, d.local_date
+                    """),
+                new { merchantId = write.MerchantId, keys = JsonRows.Serialize(resum.Select(d => new { c = d.CourierId, d = DayPricing.Format(d.Date) })) });
+        }
+
+        var sumsByDay = sums.ToDictionary(s => (s.CourierId, s.LocalDate));
         var upserts = new List<object>();
         var deletes = new List<object>();
         foreach (var (courierId, date) in days)
@@ -214,10 +272,21 @@ public static class DeliveryRecalculation
             }
 
             var key = (courierId, DayPricing.Format(date));
-            var live = sumsByDay.TryGetValue(key, out var s)
-                ? DayPricing.Price(new DaySums(s.Minutes, s.Deliveries, s.Cancellations, s.BasePay, s.CancellationPay, s.LastFulfilledAt), history)
-                : DayTotals.Zero;
             storedByDay.TryGetValue(key, out var existing);
+            DaySums? liveSums;
+            if (additions is not null && additions.TryGetValue((courierId, date), out var added) && existing is not { Frozen: 1 })
+            {
+                liveSums = existing is null ? added : existing.ToSums().Plus(added);
+            }
+            else
+            {
+                liveSums = sumsByDay.TryGetValue(key, out var s)
+                    ? new DaySums(s.Minutes, s.Deliveries, s.Cancellations, s.BasePay, s.CancellationPay, s.LastFulfilledAt)
+                    : null;
+            }
+
+            var live = liveSums is null ? DayTotals.Zero : DayPricing.Price(liveSums, history);
+            var lastFulfilledAt = liveSums?.LastFulfilledAt;
             if (existing is { Frozen: 1 })
             {
                 await AdjustFrozenDayAsync(write, courierId, date, live, existing.ToTotals(), history);
@@ -229,7 +298,7 @@ public static class DeliveryRecalculation
                     deletes.Add(new { c = courierId, d = key.Item2 });
                 }
             }
-            else if (existing is null || existing.ToTotals() != live)
+            else if (existing is null || existing.ToTotals() != live || existing.LastFulfilledAt != lastFulfilledAt)
             {
                 if (existing is null)
                 {
@@ -246,6 +315,7 @@ public static class DeliveryRecalculation
                     b = live.BasePay,
                     o = live.BonusPay,
                     p = live.CancellationPay,
+                    f = JsonRows.Instant(lastFulfilledAt),
                 });
             }
         }
@@ -255,22 +325,22 @@ public static class DeliveryRecalculation
             await session.ExecuteAsync(
                 session.Sql(
                     """
-                    INSERT INTO earning_days (merchant_id, courier_id, local_date, minutes, deliveries, cancellations, base_pay, bonus_pay, cancellation_pay, frozen)
+                    INSERT INTO earning_days (merchant_id, courier_id, local_date, minutes, deliveries, cancellations, base_pay, bonus_pay, cancellation_pay, last_fulfilled_at, frozen)
                     SELECT @merchantId, json_extract(value, '$.c'), json_extract(value, '$.d'), json_extract(value, '$.m'), json_extract(value, '$.n'),
-                        json_extract(value, '$.x'), json_extract(value, '$.b'), json_extract(value, '$.o'), json_extract(value, '$.p'), 0
+                        json_extract(value, '$.x'), json_extract(value, '$.b'), json_extract(value, '$.o'), json_extract(value, '$.p'), json_extract(value, '$.f'), 0
                     FROM json_each(@rows) WHERE true
                     ON CONFLICT (merchant_id, courier_id, local_date) DO UPDATE SET minutes = excluded.minutes, deliveries = excluded.deliveries,
                         cancellations = excluded.cancellations, base_pay = excluded.base_pay, bonus_pay = excluded.bonus_pay,
-                        cancellation_pay = excluded.cancellation_pay
+                        cancellation_pay = excluded.cancellation_pay, last_fulfilled_at = excluded.last_fulfilled_at
                     WHERE earning_days.frozen = 0
                     """,
                     """
-                    INSERT INTO earning_days (merchant_id, courier_id, local_date, minutes, deliveries, cancellations, base_pay, bonus_pay, cancellation_pay, frozen)
-                    SELECT @merchantId, r.c, r.d, r.m, r.n, r.x, r.b, r.o, r.p, 0
-                    FROM jsonb_to_recordset(CAST(@rows AS jsonb)) AS r(c text, d text, m bigint, n bigint, x bigint, b bigint, o bigint, p bigint)
+                    INSERT INTO earning_days (merchant_id, courier_id, local_date, minutes, deliveries, cancellations, base_pay, bonus_pay, cancellation_pay, last_fulfilled_at, frozen)
+                    SELECT @merchantId, r.c, r.d, r.m, r.n, r.x, r.b, r.o, r.p, r.f, 0
+                    FROM jsonb_to_recordset(CAST(@rows AS jsonb)) AS r(c text, d text, m bigint, n bigint, x bigint, b bigint, o bigint, p bigint, f timestamptz)
                     ON CONFLICT (merchant_id, courier_id, local_date) DO UPDATE SET minutes = excluded.minutes, deliveries = excluded.deliveries,
                         cancellations = excluded.cancellations, base_pay = excluded.base_pay, bonus_pay = excluded.bonus_pay,
-                        cancellation_pay = excluded.cancellation_pay
+                        cancellation_pay = excluded.cancellation_pay, last_fulfilled_at = excluded.last_fulfilled_at
                     WHERE earning_days.frozen = 0
                     """),
                 new { merchantId = write.MerchantId, rows = JsonRows.Serialize(upserts) });
@@ -430,7 +500,8 @@ internal sealed class DayRow
 {
     public const string Columns = """
         e.courier_id AS CourierId, e.local_date AS LocalDate, e.minutes AS Minutes, e.deliveries AS Deliveries,
-        e.cancellations AS Cancellations, e.base_pay AS BasePay, e.bonus_pay AS BonusPay, e.cancellation_pay AS CancellationPay, e.frozen AS Frozen
+        e.cancellations AS Cancellations, e.base_pay AS BasePay, e.bonus_pay AS BonusPay, e.cancellation_pay AS CancellationPay,
+        e.last_fulfilled_at AS LastFulfilledAt, e.frozen AS Frozen
         """;
 
     public string CourierId { get; init; } = "";
@@ -441,7 +512,10 @@ internal sealed class DayRow
     public long BasePay { get; init; }
     public long BonusPay { get; init; }
     public long CancellationPay { get; init; }
+    public DateTimeOffset? LastFulfilledAt { get; init; }
     public long Frozen { get; init; }
 
     public DayTotals ToTotals() => new(Minutes, Deliveries, Cancellations, BasePay, BonusPay, CancellationPay);
+
+    public DaySums ToSums() => new(Minutes, Deliveries, Cancellations, BasePay, CancellationPay, LastFulfilledAt);
 }

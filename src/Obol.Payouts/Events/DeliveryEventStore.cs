@@ -14,6 +14,37 @@ public static class DeliveryEventStore
             return new HashSet<string>(StringComparer.Ordinal);
         }
 
+        if (write.Session.IsPostgres)
+        {
+            // Typed arrays: no JSON to write or parse on either side of the wire.
+            var count = events.Count;
+            var eventIds = new string[count];
+            var courierIds = new string[count];
+            var orderIds = new string[count];
+            var statuses = new string[count];
+            var occurredAt = new DateTime[count];
+            for (var i = 0; i < count; i++)
+            {
+                var e = events[i];
+                eventIds[i] = e.EventId;
+                courierIds[i] = e.CourierId;
+                orderIds[i] = e.OrderId;
+                statuses[i] = DeliveryEvent.StatusName(e.Status);
+                occurredAt[i] = e.OccurredAt.UtcDateTime;
+            }
+
+            var appended = await write.Session.QueryAsync<string>(
+                """
+                INSERT INTO delivery_events (merchant_id, event_id, courier_id, order_id, status, occurred_at, received_at)
+                SELECT @merchantId, r.e, r.c, r.o, r.s, r.t, @now
+                FROM unnest(@eventIds, @courierIds, @orderIds, @statuses, @occurredAt) AS r(e, c, o, s, t)
+                ON CONFLICT (merchant_id, event_id) DO NOTHING
+                RETURNING event_id
+                """,
+                new { merchantId = write.MerchantId, eventIds, courierIds, orderIds, statuses, occurredAt, now = write.Now });
+            return appended.ToHashSet(StringComparer.Ordinal);
+        }
+
         var rows = JsonRows.Serialize(events.Select(e => new
         {
             e = e.EventId,
@@ -23,22 +54,14 @@ public static class DeliveryEventStore
             t = JsonRows.Instant(e.OccurredAt),
         }));
         var inserted = await write.Session.QueryAsync<string>(
-            write.Session.Sql(
-                """
-                INSERT INTO delivery_events (merchant_id, event_id, courier_id, order_id, status, occurred_at, received_at)
-                SELECT @merchantId, json_extract(value, '$.e'), json_extract(value, '$.c'), json_extract(value, '$.o'),
-                    json_extract(value, '$.s'), json_extract(value, '$.t'), @now
-                FROM json_each(@rows) WHERE true
-                ON CONFLICT (merchant_id, event_id) DO NOTHING
-                RETURNING event_id
-                """,
-                """
-                INSERT INTO delivery_events (merchant_id, event_id, courier_id, order_id, status, occurred_at, received_at)
-                SELECT @merchantId, r.e, r.c, r.o, r.s, r.t, @now
-                FROM jsonb_to_recordset(CAST(@rows AS jsonb)) AS r(e text, c text, o text, s text, t timestamptz)
-                ON CONFLICT (merchant_id, event_id) DO NOTHING
-                RETURNING event_id
-                """),
+            """
+            INSERT INTO delivery_events (merchant_id, event_id, courier_id, order_id, status, occurred_at, received_at)
+            SELECT @merchantId, json_extract(value, '$.e'), json_extract(value, '$.c'), json_extract(value, '$.o'),
+                json_extract(value, '$.s'), json_extract(value, '$.t'), @now
+            FROM json_each(@rows) WHERE true
+            ON CONFLICT (merchant_id, event_id) DO NOTHING
+            RETURNING event_id
+            """,
             new { merchantId = write.MerchantId, rows, now = write.Now });
         return inserted.ToHashSet(StringComparer.Ordinal);
     }
