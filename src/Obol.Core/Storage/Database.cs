@@ -62,6 +62,7 @@ public abstract class Database : IAsyncDisposable
             await using var writer = await BeginWriteAsync(token);
             var session = new DbSession(writer.Connection, writer.Transaction, Provider, token);
             var value = await work(session);
+            await session.RunBeforeCommitAsync();
             await writer.Transaction.CommitAsync(token);
             committed = session;
             return value;

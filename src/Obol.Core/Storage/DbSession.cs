@@ -10,6 +10,7 @@ namespace Obol.Core.Storage;
 public sealed class DbSession
 {
     private List<Func<Task>>? _afterCommit;
+    private Queue<Func<Task>>? _beforeCommit;
 
     internal DbSession(DbConnection connection, DbTransaction? transaction, DatabaseProvider provider, CancellationToken cancellationToken)
     {
@@ -43,6 +44,29 @@ public sealed class DbSession
 
     public Task<T?> ExecuteScalarAsync<T>(string sql, object? param = null) =>
         Connection.ExecuteScalarAsync<T>(Command(sql, param));
+
+    /// <summary>
+    /// Runs as the unit of work's last step, inside its transaction, just before the commit (in the order registered).
+    /// For writes to rows every unit touches (a hot ledger account): taking their locks last holds them for the
+    /// shortest time. A failure rolls the whole unit back, as if it had run inline.
+    /// </summary>
+    public void BeforeCommit(Func<Task> action)
+    {
+        if (Transaction is null)
+        {
+            throw new InvalidOperationException("BeforeCommit needs a unit of work with a transaction (Database.WriteAsync).");
+        }
+
+        (_beforeCommit ??= new Queue<Func<Task>>()).Enqueue(action);
+    }
+
+    internal async Task RunBeforeCommitAsync()
+    {
+        while (_beforeCommit is { Count: > 0 })
+        {
+            await _beforeCommit.Dequeue()();
+        }
+    }
 
     /// <summary>Runs after the transaction has committed (never on rollback or retry).</summary>
     public void AfterCommit(Func<Task> action) => (_afterCommit ??= []).Add(action);
