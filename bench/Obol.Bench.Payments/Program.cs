@@ -13,10 +13,12 @@ var clients = int.Parse(Environment.GetEnvironmentVariable("OBOL_BENCH_CLIENTS")
 var postgres = Environment.GetEnvironmentVariable("OBOL_BENCH_POSTGRES");
 const string Key = "sk_test_benchmarkkey00000000000000000001";
 
-var databases = new List<(string Provider, string ConnectionString)>
+var databases = new List<(string Provider, string ConnectionString)>();
+if (Environment.GetEnvironmentVariable("OBOL_BENCH_SKIP_SQLITE") is not "1")
 {
-    ("sqlite", $"Data Source={Path.Combine(Path.GetTempPath(), $"obol-bench-{Guid.NewGuid():N}.db")}"),
-};
+    databases.Add(("sqlite", $"Data Source={Path.Combine(Path.GetTempPath(), $"obol-bench-{Guid.NewGuid():N}.db")}"));
+}
+
 if (!string.IsNullOrEmpty(postgres))
 {
     var name = $"obol_bench_{Guid.NewGuid():N}";
@@ -52,10 +54,12 @@ foreach (var (provider, connectionString) in databases)
         latencies[i] = [];
     }
 
+    var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
     var elapsed = await RunAsync(http, clients, TimeSpan.FromSeconds(seconds), latencies);
+    var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
     var all = latencies.SelectMany(l => l).Order().ToArray();
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{provider}: payments_per_second={all.Length / elapsed.TotalSeconds:F0} payments={all.Length} p50_ms={Percentile(all, 0.50):F1} p99_ms={Percentile(all, 0.99):F1}"));
+        $"{provider}: payments_per_second={all.Length / elapsed.TotalSeconds:F0} payments={all.Length} p50_ms={Percentile(all, 0.50):F1} p99_ms={Percentile(all, 0.99):F1} process_cpu_ms_per_payment={cpu.TotalMilliseconds / all.Length:F2}"));
     await app.StopAsync();
 }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Obol.Core;
 using Obol.Core.Storage;
 using Obol.Ledger;
@@ -11,11 +12,16 @@ namespace Obol.Payments.Bookkeeping;
 /// authorization holds it as a pending transfer, capture posts the hold (the rest released), an automatic
 /// capture posts directly, cancel voids the hold, a refund moves it back. Each booking's external id is the PSP
 /// attempt id, so no outcome can be booked twice. Fees are booked when settlement reports them.
+/// Capture, release and refund are booked as the unit of work's last step (<see cref="DbSession.BeforeCommit"/>):
+/// every payment of a merchant books against the same two accounts, so their row locks are taken last and held
+/// only through the booking and the commit. The authorization hold is booked inline: its transfer id goes on the payment.
 /// </summary>
 public sealed class PaymentPostings(ILedger ledger)
 {
     /// <summary>Holds for a card authorization last as long as the networks keep them (7 days is typical).</summary>
     private static readonly TimeSpan AuthorizationHold = TimeSpan.FromDays(7);
+
+    private readonly ConcurrentDictionary<(string MerchantId, string Code, string Currency), string> _platformAccounts = new();
 
     public async Task<string> HoldAuthorizationAsync(DbSession session, Payment payment, PaymentAttempt attempt)
     {
@@ -30,7 +36,16 @@ public sealed class PaymentPostings(ILedger ledger)
         return booked.Transaction.Transfers.Single().Id;
     }
 
-    public async Task CaptureAsync(DbSession session, Payment payment, PaymentAttempt attempt, long amount)
+    public void Capture(DbSession session, Payment payment, PaymentAttempt attempt, long amount) =>
+        session.BeforeCommit(() => BookCaptureAsync(session, payment, attempt, amount));
+
+    public void Release(DbSession session, Payment payment, PaymentAttempt attempt) =>
+        session.BeforeCommit(() => BookReleaseAsync(session, payment, attempt));
+
+    public void Refund(DbSession session, Payment payment, PaymentAttempt attempt) =>
+        session.BeforeCommit(() => BookRefundAsync(session, payment, attempt));
+
+    private async Task BookCaptureAsync(DbSession session, Payment payment, PaymentAttempt attempt, long amount)
     {
         var details = new TransferResolution { ExternalId = attempt.Id, Description = $"Capture of {payment.Id}", Metadata = Metadata(payment, attempt) };
         if (payment.LedgerHoldTransferId is { } hold)
@@ -49,13 +64,13 @@ public sealed class PaymentPostings(ILedger ledger)
         });
     }
 
-    public Task ReleaseAsync(DbSession session, Payment payment, PaymentAttempt attempt) =>
+    private Task BookReleaseAsync(DbSession session, Payment payment, PaymentAttempt attempt) =>
         payment.LedgerHoldTransferId is { } hold
             ? ledger.VoidPendingTransferAsync(session, payment.MerchantId, hold,
                 new TransferResolution { ExternalId = attempt.Id, Description = $"Cancellation of {payment.Id}", Metadata = Metadata(payment, attempt) })
             : Task.CompletedTask;
 
-    public async Task RefundAsync(DbSession session, Payment payment, PaymentAttempt attempt)
+    private async Task BookRefundAsync(DbSession session, Payment payment, PaymentAttempt attempt)
     {
         var (receivable, payable) = await AccountsAsync(session, payment);
         await ledger.CreateTransactionAsync(session, payment.MerchantId, new NewTransaction(
@@ -69,10 +84,30 @@ public sealed class PaymentPostings(ILedger ledger)
 
     private async Task<(string Receivable, string Payable)> AccountsAsync(DbSession session, Payment payment)
     {
-        var currency = Currency.FromCode(payment.Currency);
-        var receivable = await ledger.GetOrCreatePlatformAccountAsync(session, payment.MerchantId, "psp_receivable", currency);
-        var payable = await ledger.GetOrCreatePlatformAccountAsync(session, payment.MerchantId, "merchant_payable", currency);
-        return (receivable.Id, payable.Id);
+        var receivable = await PlatformAccountAsync(session, payment.MerchantId, "psp_receivable", payment.Currency);
+        var payable = await PlatformAccountAsync(session, payment.MerchantId, "merchant_payable", payment.Currency);
+        return (receivable, payable);
+    }
+
+    /// <summary>
+    /// A platform account's id never changes once it exists (accounts are never deleted), so it is remembered, but
+    /// only once the unit of work that found or created it has committed.
+    /// </summary>
+    private async Task<string> PlatformAccountAsync(DbSession session, string merchantId, string code, string currency)
+    {
+        var key = (merchantId, code, currency);
+        if (_platformAccounts.TryGetValue(key, out var id))
+        {
+            return id;
+        }
+
+        var account = await ledger.GetOrCreatePlatformAccountAsync(session, merchantId, code, Currency.FromCode(currency));
+        session.AfterCommit(() =>
+        {
+            _platformAccounts.TryAdd(key, account.Id);
+            return Task.CompletedTask;
+        });
+        return account.Id;
     }
 
     private static Dictionary<string, string> Metadata(Payment payment, PaymentAttempt attempt) => new(StringComparer.Ordinal)

@@ -294,6 +294,7 @@ public sealed partial class PaymentProcessor(
         DbSession session, Payment current, PaymentAttempt attempt, PspOutcome outcome, EventSource source)
     {
         var now = store.Now();
+        var saved = current;
         var reference = outcome.PspReference ?? attempt.PspReference;
         var withPsp = current with { Psp = attempt.Psp, PspReference = reference ?? current.PspReference, UpdatedAt = now };
 
@@ -302,37 +303,37 @@ public sealed partial class PaymentProcessor(
             case PspOutcomeKind.Authorized:
                 await CloseAttemptAsync(session, attempt, AttemptStatus.Succeeded, outcome, now);
                 var hold = await postings.HoldAuthorizationAsync(session, current, attempt);
-                await SaveTransitionAsync(session, current, withPsp with
+                saved = await SaveTransitionAsync(session, current, withPsp with
                 {
                     Status = PaymentStatus.Authorized, AmountCapturable = current.Amount, LastError = null, LedgerHoldTransferId = hold,
                 }, "payment.authorized", source);
-                return (await ReloadAsync(session, current), null);
+                return (saved, null);
 
             case PspOutcomeKind.Succeeded:
                 await CloseAttemptAsync(session, attempt, AttemptStatus.Succeeded, outcome, now);
-                await postings.CaptureAsync(session, current, attempt, current.Amount);
-                await SaveTransitionAsync(session, current, withPsp with { Status = PaymentStatus.Captured, AmountCapturable = 0, AmountCaptured = current.Amount, LastError = null }, "payment.captured", source);
-                return (await ReloadAsync(session, current), null);
+                postings.Capture(session, current, attempt, current.Amount);
+                saved = await SaveTransitionAsync(session, current, withPsp with { Status = PaymentStatus.Captured, AmountCapturable = 0, AmountCaptured = current.Amount, LastError = null }, "payment.captured", source);
+                return (saved, null);
 
             case PspOutcomeKind.Declined:
                 await CloseAttemptAsync(session, attempt, AttemptStatus.Declined, outcome, now);
-                await SaveTransitionAsync(session, current, withPsp with { Status = PaymentStatus.Declined, LastError = Error(outcome, "card_declined") }, "payment.declined", source);
-                return (await ReloadAsync(session, current), null);
+                saved = await SaveTransitionAsync(session, current, withPsp with { Status = PaymentStatus.Declined, LastError = Error(outcome, "card_declined") }, "payment.declined", source);
+                return (saved, null);
 
             case PspOutcomeKind.Failed:
                 await CloseAttemptAsync(session, attempt, AttemptStatus.Failed, outcome, now);
-                await SaveTransitionAsync(session, current, withPsp with { Status = PaymentStatus.Failed, LastError = Error(outcome, "psp_error") }, "payment.failed", source);
-                return (await ReloadAsync(session, current), null);
+                saved = await SaveTransitionAsync(session, current, withPsp with { Status = PaymentStatus.Failed, LastError = Error(outcome, "psp_error") }, "payment.failed", source);
+                return (saved, null);
 
             case PspOutcomeKind.Pending:
             case PspOutcomeKind.Unknown:
                 await KeepOpenAsync(session, attempt, outcome, now);
                 if (current.Status != PaymentStatus.Processing)
                 {
-                    await SaveTransitionAsync(session, current, withPsp with { Status = PaymentStatus.Processing }, "payment.processing", source);
+                    saved = await SaveTransitionAsync(session, current, withPsp with { Status = PaymentStatus.Processing }, "payment.processing", source);
                 }
 
-                return (await ReloadAsync(session, current), null);
+                return (saved, null);
 
             case PspOutcomeKind.NotProcessed:
                 await CloseAttemptAsync(session, attempt, AttemptStatus.NotProcessed, outcome, now);
@@ -341,8 +342,8 @@ public sealed partial class PaymentProcessor(
                     .FirstOrDefault(psp => !tried.Contains(psp));
                 if (nextPsp is null)
                 {
-                    await SaveTransitionAsync(session, current, current with { Status = PaymentStatus.Failed, LastError = Error(outcome, "psp_unavailable"), UpdatedAt = now }, "payment.failed", source);
-                    return (await ReloadAsync(session, current), null);
+                    saved = await SaveTransitionAsync(session, current, current with { Status = PaymentStatus.Failed, LastError = Error(outcome, "psp_unavailable"), UpdatedAt = now }, "payment.failed", source);
+                    return (saved, null);
                 }
 
                 var failover = NewAttempt(current, PaymentOperation.Authorize, nextPsp, current.Amount, null);
@@ -394,6 +395,7 @@ public sealed partial class PaymentProcessor(
     private async Task<Payment> ApplyModificationAsync(DbSession session, Payment current, PaymentAttempt attempt, PspOutcome outcome, EventSource source)
     {
         var now = store.Now();
+        var saved = current;
         var refund = attempt.RefundId is null ? null : await store.GetRefundAsync(session, current.MerchantId, attempt.RefundId);
         switch (outcome.Kind)
         {
@@ -402,24 +404,24 @@ public sealed partial class PaymentProcessor(
                 switch (attempt.Operation)
                 {
                     case PaymentOperation.Capture:
-                        await postings.CaptureAsync(session, current, attempt, attempt.Amount);
-                        await SaveTransitionAsync(session, current, current with
+                        postings.Capture(session, current, attempt, attempt.Amount);
+                        saved = await SaveTransitionAsync(session, current, current with
                         {
                             Status = PaymentStatus.Captured, AmountCaptured = attempt.Amount, AmountCapturable = 0, OperationInFlight = null, LastError = null, UpdatedAt = now,
                         }, "payment.captured", source, new { amount = attempt.Amount, released = current.AmountCapturable - attempt.Amount });
                         break;
                     case PaymentOperation.Cancel:
-                        await postings.ReleaseAsync(session, current, attempt);
-                        await SaveTransitionAsync(session, current, current with
+                        postings.Release(session, current, attempt);
+                        saved = await SaveTransitionAsync(session, current, current with
                         {
                             Status = PaymentStatus.Cancelled, AmountCapturable = 0, OperationInFlight = null, LastError = null, UpdatedAt = now,
                         }, "payment.cancelled", source);
                         break;
                     case PaymentOperation.Refund:
                         var refunded = current.AmountRefunded + attempt.Amount;
-                        await postings.RefundAsync(session, current, attempt);
+                        postings.Refund(session, current, attempt);
                         await store.UpdateRefundAsync(session, refund! with { Status = RefundStatus.Succeeded, PspReference = outcome.PspReference, UpdatedAt = now });
-                        await SaveTransitionAsync(session, current, current with
+                        saved = await SaveTransitionAsync(session, current, current with
                         {
                             Status = refunded == current.AmountCaptured ? PaymentStatus.Refunded : PaymentStatus.PartiallyRefunded,
                             AmountRefunded = refunded, AmountRefunding = current.AmountRefunding - attempt.Amount, UpdatedAt = now,
@@ -438,7 +440,7 @@ public sealed partial class PaymentProcessor(
                 }
                 else if (current.Status == PaymentStatus.Authorized)
                 {
-                    await SaveTransitionAsync(session, current, current with { Status = PaymentStatus.Processing, UpdatedAt = now }, "payment.processing", source);
+                    saved = await SaveTransitionAsync(session, current, current with { Status = PaymentStatus.Processing, UpdatedAt = now }, "payment.processing", source);
                 }
 
                 break;
@@ -451,27 +453,29 @@ public sealed partial class PaymentProcessor(
                 if (refund is not null)
                 {
                     await store.UpdateRefundAsync(session, refund with { Status = RefundStatus.Failed, LastError = error, UpdatedAt = now });
-                    await SaveTransitionAsync(session, current, current with { AmountRefunding = current.AmountRefunding - attempt.Amount, UpdatedAt = now },
+                    saved = await SaveTransitionAsync(session, current, current with { AmountRefunding = current.AmountRefunding - attempt.Amount, UpdatedAt = now },
                         "refund.failed", source, new { refundId = refund.Id, error.Code });
                 }
                 else
                 {
                     var back = current.Status == PaymentStatus.Processing ? PaymentStatus.Authorized : current.Status;
-                    await SaveTransitionAsync(session, current, current with { Status = back, OperationInFlight = null, LastError = error, UpdatedAt = now },
+                    saved = await SaveTransitionAsync(session, current, current with { Status = back, OperationInFlight = null, LastError = error, UpdatedAt = now },
                         $"payment.{Core.EnumText.ToSnake(attempt.Operation)}_failed", source, new { error.Code });
                 }
 
                 break;
         }
 
-        return await ReloadAsync(session, current);
+        return saved;
     }
 
-    private async Task SaveTransitionAsync(DbSession session, Payment before, Payment after, string eventType, EventSource source, object? data = null)
+    /// <summary>Moves the payment through the transition table and appends the change to its history; returns it as stored.</summary>
+    private async Task<Payment> SaveTransitionAsync(DbSession session, Payment before, Payment after, string eventType, EventSource source, object? data = null)
     {
         PaymentTransitions.EnsureCanMove(before.Status, after.Status);
         await store.UpdatePaymentAsync(session, after);
         await store.AppendEventAsync(session, after.Id, eventType, before.Status, after.Status, source, data ?? (after.LastError is { } e ? new { e.Code, e.Message } : null));
+        return after;
     }
 
     private Task CloseAttemptAsync(DbSession session, PaymentAttempt attempt, AttemptStatus status, PspOutcome outcome, DateTimeOffset now) =>
@@ -516,9 +520,6 @@ public sealed partial class PaymentProcessor(
 
     private async Task<Payment> LockAsync(DbSession session, string merchantId, string paymentId) =>
         await store.GetPaymentAsync(session, merchantId, paymentId, forUpdate: true) ?? throw Problems.NotFound("payment", paymentId);
-
-    private async Task<Payment> ReloadAsync(DbSession session, Payment payment) =>
-        (await store.GetPaymentAsync(session, payment.MerchantId, payment.Id))!;
 
     private static void EnsureNoOperationInFlight(Payment payment)
     {

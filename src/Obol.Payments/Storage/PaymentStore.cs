@@ -31,7 +31,12 @@ public sealed class PaymentStore(IdGenerator ids, TimeProvider clock)
         created_at AS CreatedAt, updated_at AS UpdatedAt
         """;
 
-    public DateTimeOffset Now() => clock.GetUtcNow();
+    /// <summary>Now, to the microsecond: what both databases store, so a payment in memory equals the one read back.</summary>
+    public DateTimeOffset Now()
+    {
+        var now = clock.GetUtcNow();
+        return now.AddTicks(-(now.Ticks % 10));
+    }
 
     public string NewId(string prefix) => ids.New(prefix);
 
@@ -170,31 +175,37 @@ public sealed class PaymentStore(IdGenerator ids, TimeProvider clock)
 
     public async Task<PaymentEvent> AppendEventAsync(DbSession session, string paymentId, string type, PaymentStatus? from, PaymentStatus? to, EventSource source, object? data = null)
     {
-        var sequence = await session.ExecuteScalarAsync<long>("SELECT coalesce(max(sequence), 0) + 1 FROM payment_events WHERE payment_id = @paymentId", new { paymentId });
+        var id = ids.New("evt");
+        var json = data is null ? null : JsonSerializer.Serialize(data, ObolJson.Options);
+        var createdAt = Now();
+
+        // The next sequence number and the row in one statement; the payment row is locked by the caller's unit of work.
+        var sequence = await session.ExecuteScalarAsync<long>(
+            """
+            INSERT INTO payment_events (id, payment_id, sequence, type, from_status, to_status, source, data, created_at)
+            SELECT @id, @paymentId, coalesce(max(sequence), 0) + 1, @type, @fromStatus, @toStatus, @source, @json, @createdAt
+            FROM payment_events WHERE payment_id = @paymentId
+            RETURNING sequence
+            """,
+            new
+            {
+                id, paymentId, type,
+                fromStatus = from is { } f ? EnumText.ToSnake(f) : null,
+                toStatus = to is { } t ? EnumText.ToSnake(t) : null,
+                source = EnumText.ToSnake(source), json, createdAt,
+            });
         var evt = new PaymentEvent
         {
-            Id = ids.New("evt"),
+            Id = id,
             PaymentId = paymentId,
             Sequence = sequence,
             Type = type,
             FromStatus = from,
             ToStatus = to,
             Source = source,
-            Data = data is null ? null : JsonSerializer.Serialize(data, ObolJson.Options),
-            CreatedAt = clock.GetUtcNow(),
+            Data = json,
+            CreatedAt = createdAt,
         };
-        await session.ExecuteAsync(
-            """
-            INSERT INTO payment_events (id, payment_id, sequence, type, from_status, to_status, source, data, created_at)
-            VALUES (@Id, @PaymentId, @Sequence, @Type, @FromStatus, @ToStatus, @Source, @Data, @CreatedAt)
-            """,
-            new
-            {
-                evt.Id, evt.PaymentId, evt.Sequence, evt.Type,
-                FromStatus = from is { } f ? EnumText.ToSnake(f) : null,
-                ToStatus = to is { } t ? EnumText.ToSnake(t) : null,
-                Source = EnumText.ToSnake(source), evt.Data, evt.CreatedAt,
-            });
         return evt;
     }
 
