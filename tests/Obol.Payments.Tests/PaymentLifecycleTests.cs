@@ -155,4 +155,45 @@ public class PaymentLifecycleTests
         Assert.False(next.GetProperty("hasMore").GetBoolean());
         await (await server.Client.GetAsync("/v1/payments?status=nope")).ReadProblemAsync(400, "validation_failed");
     }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite, true)]
+    [InlineData(DatabaseProvider.Sqlite, false)]
+    [InlineData(DatabaseProvider.Postgres, true)]
+    [InlineData(DatabaseProvider.Postgres, false)]
+    public async Task A_capture_after_the_ledger_hold_expired_books_the_captured_money_directly(DatabaseProvider provider, bool swept)
+    {
+        await using var server = await PaymentsServer.StartAsync(provider);
+        var id = (await server.CreatedAsync("pm_card_visa", 3000, "manual")).GetProperty("id").GetString();
+        server.Clock.Advance(TimeSpan.FromDays(8));
+        if (swept)
+        {
+            Assert.Equal(1, await server.ExpireLedgerHoldsAsync());
+        }
+
+        var captured = await (await server.Client.PostJsonAsync($"/v1/payments/{id}/capture", """{"amount":2500}""")).ReadJsonAsync();
+
+        Assert.Equal("captured", captured.GetProperty("status").GetString());
+        Assert.Equal(2500, captured.GetProperty("amountCaptured").GetInt64());
+        Assert.Equal(swept ? 0 : 1, await server.ExpireLedgerHoldsAsync());
+        Assert.Equal((2500, 0, 0), await server.AccountAsync("merchant_payable"));
+        await server.AssertLedgerBalancedAsync();
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task Cancelling_after_the_ledger_hold_expired_ends_the_payment_with_nothing_left_held(DatabaseProvider provider)
+    {
+        await using var server = await PaymentsServer.StartAsync(provider);
+        var id = (await server.CreatedAsync("pm_card_visa", 1200, "manual")).GetProperty("id").GetString();
+        server.Clock.Advance(TimeSpan.FromDays(8));
+
+        var cancelled = await (await server.Client.PostAsync($"/v1/payments/{id}/cancel", null)).ReadJsonAsync();
+
+        Assert.Equal("cancelled", cancelled.GetProperty("status").GetString());
+        Assert.Equal(1, await server.ExpireLedgerHoldsAsync());
+        Assert.Equal((0, 0, 0), await server.AccountAsync("merchant_payable"));
+        await server.AssertLedgerBalancedAsync();
+    }
 }

@@ -40,6 +40,10 @@ public sealed class PaymentsServer : IAsyncDisposable
             }
 
             builder.Services.AddSingleton<TimeProvider>(clock);
+
+            // Like the resolver, the ledger's expiry sweep runs only when a test asks (ExpireLedgerHoldsAsync), not
+            // whenever advancing the fake clock happens to fire its timer.
+            builder.Services.AddSingleton(new Obol.Ledger.Expiry.PendingTransferExpiryOptions { Interval = TimeSpan.FromDays(40) });
         });
         return new PaymentsServer(server, clock);
     }
@@ -84,6 +88,10 @@ public sealed class PaymentsServer : IAsyncDisposable
             s, Obol.Core.Merchants.ApiKeys.DefaultMerchantId, code, Obol.Core.Currency.FromCode(currency)), CancellationToken.None);
         return (account.Balance, account.DebitsPending, account.CreditsPending);
     }
+
+    /// <summary>Runs the ledger's sweep of pending transfers past their timeout once; returns how many it expired.</summary>
+    public Task<int> ExpireLedgerHoldsAsync() =>
+        Service<Database>().WriteAsync(s => Service<Obol.Ledger.ILedger>().ExpireDuePendingTransfersAsync(s), CancellationToken.None);
 
     public Task SetFaultsAsync(string json) => Client.PostJsonAsync("/sim/faults", json);
 

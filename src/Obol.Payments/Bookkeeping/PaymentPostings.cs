@@ -16,7 +16,7 @@ namespace Obol.Payments.Bookkeeping;
 /// every payment of a merchant books against the same two accounts, so their row locks are taken last and held
 /// only through the booking and the commit. The authorization hold is booked inline: its transfer id goes on the payment.
 /// </summary>
-public sealed class PaymentPostings(ILedger ledger)
+public sealed class PaymentPostings(ILedger ledger, TimeProvider clock)
 {
     /// <summary>Holds for a card authorization last as long as the networks keep them (7 days is typical).</summary>
     private static readonly TimeSpan AuthorizationHold = TimeSpan.FromDays(7);
@@ -48,11 +48,14 @@ public sealed class PaymentPostings(ILedger ledger)
     private async Task BookCaptureAsync(DbSession session, Payment payment, PaymentAttempt attempt, long amount)
     {
         var details = new TransferResolution { ExternalId = attempt.Id, Description = $"Capture of {payment.Id}", Metadata = Metadata(payment, attempt) };
-        if (payment.LedgerHoldTransferId is { } hold)
+        if (payment.LedgerHoldTransferId is { } hold && await HoldIsOpenAsync(session, payment.MerchantId, hold))
         {
             await ledger.PostPendingTransferAsync(session, payment.MerchantId, hold, amount, details);
             return;
         }
+
+        // No hold, or one that has expired (a capture days after the authorization, which some schemes allow): the
+        // PSP has the money all the same, so it is booked directly; the expired hold was (or will be) released on its own.
 
         var (receivable, payable) = await AccountsAsync(session, payment);
         await ledger.CreateTransactionAsync(session, payment.MerchantId, new NewTransaction(
@@ -64,11 +67,20 @@ public sealed class PaymentPostings(ILedger ledger)
         });
     }
 
-    private Task BookReleaseAsync(DbSession session, Payment payment, PaymentAttempt attempt) =>
-        payment.LedgerHoldTransferId is { } hold
-            ? ledger.VoidPendingTransferAsync(session, payment.MerchantId, hold,
-                new TransferResolution { ExternalId = attempt.Id, Description = $"Cancellation of {payment.Id}", Metadata = Metadata(payment, attempt) })
-            : Task.CompletedTask;
+    private async Task BookReleaseAsync(DbSession session, Payment payment, PaymentAttempt attempt)
+    {
+        // An expired hold has released its amount already (or will when the sweep reaches it); there is nothing to void.
+        if (payment.LedgerHoldTransferId is { } hold && await HoldIsOpenAsync(session, payment.MerchantId, hold))
+        {
+            await ledger.VoidPendingTransferAsync(session, payment.MerchantId, hold,
+                new TransferResolution { ExternalId = attempt.Id, Description = $"Cancellation of {payment.Id}", Metadata = Metadata(payment, attempt) });
+        }
+    }
+
+    /// <summary>Still pending and not past its timeout: a hold past it can be neither posted nor voided, only expired.</summary>
+    private async Task<bool> HoldIsOpenAsync(DbSession session, string merchantId, string holdTransferId) =>
+        await ledger.GetTransferAsync(session, merchantId, holdTransferId) is { Status: TransferStatus.Pending } hold
+        && (hold.ExpiresAt is not { } expiresAt || expiresAt > clock.GetUtcNow());
 
     private async Task BookRefundAsync(DbSession session, Payment payment, PaymentAttempt attempt)
     {
