@@ -3,6 +3,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using NodaTime;
+using Obol.Bench;
 using Obol.Core.Identity;
 using Obol.Core.Storage;
 using Obol.Ledger;
@@ -23,9 +24,11 @@ var sqliteBatches = Math.Max(1, pgBatches / 4);
 var queries = 2000;
 
 var providers = new List<(string Name, DatabaseOptions Options, int Writers, int Batches)>();
+var postgresDatabase = "";
 if (Environment.GetEnvironmentVariable("OBOL_BENCH_POSTGRES") is { Length: > 0 } admin)
 {
     var name = $"obol_bench_{Guid.NewGuid():N}";
+    postgresDatabase = name;
     await using (var connection = new NpgsqlConnection(admin))
     {
         await connection.OpenAsync();
@@ -112,9 +115,16 @@ foreach (var (providerName, options, writers, batches) in providers)
         return (batches * BatchSize / stopwatch.Elapsed.TotalSeconds, accepted, duplicates);
     }
 
+    var (clientBefore, serverBefore) = (ProcessCpu.Self(), ProcessCpu.PostgresBackends(postgresDatabase));
     var first = await IngestAllAsync();
+    var (client, server) = (ProcessCpu.Self() - clientBefore, ProcessCpu.PostgresBackends(postgresDatabase) - serverBefore);
     var replay = await IngestAllAsync();
     Console.WriteLine($"{providerName}: ingest {batches * BatchSize:N0} new events with {writers} writer(s): {first.Rate:N0} events/s; replayed (all duplicates): {replay.Rate:N0} events/s");
+    var perThousand = 1000.0 / (batches * BatchSize);
+    var backends = providerName == "PostgreSQL"
+        ? string.Create(CultureInfo.InvariantCulture, $", PostgreSQL backends {server.TotalMilliseconds * perThousand:F1} ms")
+        : "";
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{providerName}: CPU per 1,000 new events: this process {client.TotalMilliseconds * perThousand:F1} ms{backends}"));
     if (first.Accepted != batches * BatchSize || replay.Accepted != 0 || replay.Duplicates != batches * BatchSize)
     {
         Console.WriteLine($"  FAILED: accepted {first.Accepted}, replay accepted {replay.Accepted}, duplicates {replay.Duplicates}");

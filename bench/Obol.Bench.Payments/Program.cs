@@ -3,10 +3,12 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using Npgsql;
+using Obol.Bench;
 using Obol.Server;
 
 // Payments created and captured per second through HTTP (automatic capture, in-process simulator with no
-// latency), on SQLite and PostgreSQL, from concurrent clients. bench/payments.sh runs pgbench's TPC-B on the same
+// latency), on SQLite and PostgreSQL, from concurrent clients, with the CPU each payment costs this process (client,
+// Obol and the simulator) and the PostgreSQL backends. bench/payments.sh runs pgbench's TPC-B on the same
 // PostgreSQL cluster in the same run as the yardstick.
 var seconds = int.Parse(Environment.GetEnvironmentVariable("OBOL_BENCH_SECONDS") ?? "10", CultureInfo.InvariantCulture);
 var clients = int.Parse(Environment.GetEnvironmentVariable("OBOL_BENCH_CLIENTS") ?? "16", CultureInfo.InvariantCulture);
@@ -54,12 +56,13 @@ foreach (var (provider, connectionString) in databases)
         latencies[i] = [];
     }
 
-    var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+    var database = provider == "postgres" ? new Npgsql.NpgsqlConnectionStringBuilder(connectionString).Database! : "";
+    var (cpuBefore, postgresBefore) = (ProcessCpu.Self(), ProcessCpu.PostgresBackends(database));
     var elapsed = await RunAsync(http, clients, TimeSpan.FromSeconds(seconds), latencies);
-    var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+    var (cpu, postgresCpu) = (ProcessCpu.Self() - cpuBefore, ProcessCpu.PostgresBackends(database) - postgresBefore);
     var all = latencies.SelectMany(l => l).Order().ToArray();
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{provider}: payments_per_second={all.Length / elapsed.TotalSeconds:F0} payments={all.Length} p50_ms={Percentile(all, 0.50):F1} p99_ms={Percentile(all, 0.99):F1} process_cpu_ms_per_payment={cpu.TotalMilliseconds / all.Length:F2}"));
+        $"{provider}: payments_per_second={all.Length / elapsed.TotalSeconds:F0} payments={all.Length} p50_ms={Percentile(all, 0.50):F1} p99_ms={Percentile(all, 0.99):F1} process_cpu_ms_per_payment={cpu.TotalMilliseconds / all.Length:F2} postgres_cpu_ms_per_payment={postgresCpu.TotalMilliseconds / all.Length:F2}"));
     await app.StopAsync();
 }
 
