@@ -236,24 +236,14 @@ public static class DeliveryRecalculation
         {
             sums = await session.QueryAsync<SumsRow>(
                 session.Sql(
-                    """
-                    SELECT d.courier_id AS CourierId, d.local_date AS LocalDate,
-                        CAST(sum(d.minutes) AS BIGINT) AS Minutes, CAST(sum(d.completed) AS BIGINT) AS Deliveries,
-                        CAST(sum(d.cancellation) AS BIGINT) AS Cancellations,
-                        CAST(sum(CASE WHEN d.completed = 1 THEN d.amount ELSE 0 END) AS BIGINT) AS BasePay,
-                        CAST(sum(CASE WHEN d.cancellation = 1 THEN d.amount ELSE 0 END) AS BIGINT) AS CancellationPay,
-                        max(CASE WHEN d.completed = 1 THEN d.fulfilled_at END) AS LastFulfilledAt
+                    $"""
+                    {SumsRow.Select}
                     FROM (SELECT json_extract(value, '$.c') AS c, json_extract(value, '$.d') AS d FROM json_each(@keys)) k
                     CROSS JOIN deliveries d ON d.merchant_id = @merchantId AND d.courier_id = k.c AND d.local_date = k.d
                     GROUP BY d.courier_id, d.local_date
                     """,
-                    """
-                    SELECT d.courier_id AS CourierId, d.local_date AS LocalDate,
-                        CAST(sum(d.minutes) AS BIGINT) AS Minutes, CAST(sum(d.completed) AS BIGINT) AS Deliveries,
-                        CAST(sum(d.cancellation) AS BIGINT) AS Cancellations,
-                        CAST(sum(CASE WHEN d.completed = 1 THEN d.amount ELSE 0 END) AS BIGINT) AS BasePay,
-                        CAST(sum(CASE WHEN d.cancellation = 1 THEN d.amount ELSE 0 END) AS BIGINT) AS CancellationPay,
-                        max(CASE WHEN d.completed = 1 THEN d.fulfilled_at END) AS LastFulfilledAt
+                    $"""
+                    {SumsRow.Select}
                     FROM jsonb_to_recordset(CAST(@keys AS jsonb)) AS k(c text, d text)
                     JOIN deliveries d ON d.merchant_id = @merchantId AND d.courier_id = k.c AND d.local_date = k.d
                     GROUP BY d.courier_id, d.local_date
@@ -484,6 +474,16 @@ public static class DeliveryRecalculation
 
     private sealed class SumsRow
     {
+        /// <summary>What a day's line items add up to (the same sums <see cref="DaySums.Of"/> takes one delivery at a time).</summary>
+        public const string Select = """
+            SELECT d.courier_id AS CourierId, d.local_date AS LocalDate,
+                CAST(sum(d.minutes) AS BIGINT) AS Minutes, CAST(sum(d.completed) AS BIGINT) AS Deliveries,
+                CAST(sum(d.cancellation) AS BIGINT) AS Cancellations,
+                CAST(sum(CASE WHEN d.completed = 1 THEN d.amount ELSE 0 END) AS BIGINT) AS BasePay,
+                CAST(sum(CASE WHEN d.cancellation = 1 THEN d.amount ELSE 0 END) AS BIGINT) AS CancellationPay,
+                max(CASE WHEN d.completed = 1 THEN d.fulfilled_at END) AS LastFulfilledAt
+            """;
+
         public string CourierId { get; init; } = "";
         public string LocalDate { get; init; } = "";
         public long Minutes { get; init; }
