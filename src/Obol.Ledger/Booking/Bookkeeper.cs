@@ -45,6 +45,7 @@ internal sealed class Bookkeeper(IdGenerator ids, TimeProvider clock)
 {
     public async Task<IReadOnlyList<BookingOutcome>> BookAsync(DbSession session, IReadOnlyList<BookingRequest> requests)
     {
+        var started = BookingTimings.Start();
         var now = clock.GetUtcNow();
         var outcomes = new BookingOutcome?[requests.Count];
         for (var i = 0; i < requests.Count; i++)
@@ -61,6 +62,7 @@ internal sealed class Bookkeeper(IdGenerator ids, TimeProvider clock)
 
         var (existingByIndex, duplicateOf) = await FindExternalIdsAsync(session, requests, outcomes);
 
+        started = BookingTimings.Lap(BookingPhase.Checks, started);
         var pendingIds = new HashSet<string>(StringComparer.Ordinal);
         var reversed = new HashSet<string>(StringComparer.Ordinal);
         var accountIds = new HashSet<string>(StringComparer.Ordinal);
@@ -127,6 +129,7 @@ internal sealed class Bookkeeper(IdGenerator ids, TimeProvider clock)
                 "SELECT reverses_transaction_id FROM ledger_transactions WHERE reverses_transaction_id = ANY(@ids)"), new { ids = reversed.ToArray() }))
             .ToHashSet(StringComparer.Ordinal);
 
+        started = BookingTimings.Lap(BookingPhase.Lock, started);
         var batch = new WriteBatch();
         foreach (var i in Live())
         {
@@ -171,7 +174,10 @@ internal sealed class Bookkeeper(IdGenerator ids, TimeProvider clock)
             }
         }
 
+        started = BookingTimings.Lap(BookingPhase.Apply, started);
         await WriteAsync(session, batch, accounts.Values.Where(a => a.Changed).ToList());
+        BookingTimings.Lap(BookingPhase.Write, started);
+        BookingTimings.Count(requests.Count);
 
         foreach (var (i, transactionId) in existingByIndex)
         {
