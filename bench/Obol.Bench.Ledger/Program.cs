@@ -65,7 +65,7 @@ foreach (var (providerName, options) in providers)
     await new MigrationRunner(database, [new MigrationSource("core", typeof(Database).Assembly), new MigrationSource("ledger", typeof(ILedger).Assembly)],
         clock, NullLogger<MigrationRunner>.Instance).ApplyAsync(CancellationToken.None);
     var ids = new IdGenerator(clock);
-    var bookkeeper = new Bookkeeper(ids, clock);
+    var bookkeeper = new Bookkeeper(clock);
     var ledger = new Ledger(bookkeeper, ids, clock);
     var accountIds = new string[Accounts];
     await database.WriteAsync(async s =>

@@ -5,7 +5,6 @@ using Microsoft.Data.Sqlite;
 using Npgsql;
 using NpgsqlTypes;
 using Obol.Core.Errors;
-using Obol.Core.Identity;
 using Obol.Core.Storage;
 
 namespace Obol.Ledger.Booking;
@@ -41,7 +40,7 @@ internal sealed record BookingRequest(LedgerScope Scope, IReadOnlyList<TransferI
 /// call (group commit, bulk); each is accepted or rejected on its own. No effects outside the database, so the
 /// caller's transaction may be retried as a whole.
 /// </summary>
-internal sealed class Bookkeeper(IdGenerator ids, TimeProvider clock)
+internal sealed class Bookkeeper(TimeProvider clock)
 {
     public async Task<IReadOnlyList<BookingOutcome>> BookAsync(DbSession session, IReadOnlyList<BookingRequest> requests)
     {
@@ -131,6 +130,7 @@ internal sealed class Bookkeeper(IdGenerator ids, TimeProvider clock)
 
         started = BookingTimings.Lap(BookingPhase.Lock, started);
         var batch = new WriteBatch();
+        var newIds = new SequentialIds(now);
         foreach (var i in Live())
         {
             var request = requests[i];
@@ -153,7 +153,7 @@ internal sealed class Bookkeeper(IdGenerator ids, TimeProvider clock)
                 }
 
                 var entries = BookingRules.Apply(effects, accounts, a => request.Scope.CanSee(a.MerchantId));
-                outcomes[i] = new BookingOutcome(new BookedTransaction(batch.Add(ids, request, effects, entries, now), true), null);
+                outcomes[i] = new BookingOutcome(new BookedTransaction(batch.Add(newIds, request, effects, entries, now), true), null);
                 foreach (var intent in request.Transfers)
                 {
                     if (intent is ResolveIntent r)
@@ -445,6 +445,12 @@ internal sealed class Bookkeeper(IdGenerator ids, TimeProvider clock)
         var bulk = batch.Entries.Count >= CopyThreshold;
         if (bulk)
         {
+            // In index order: consecutive entries of one account land on the same index pages.
+            batch.Entries.Sort(static (x, y) =>
+            {
+                var byAccount = string.CompareOrdinal(x.AccountId, y.AccountId);
+                return byAccount != 0 ? byAccount : x.Sequence.CompareTo(y.Sequence);
+            });
             await CopyRowsAsync(connection, batch, session.CancellationToken);
         }
         else

@@ -1,5 +1,3 @@
-using Obol.Core.Identity;
-
 namespace Obol.Ledger.Booking;
 
 /// <summary>The rows of the transactions accepted in one booking, written together at the end.</summary>
@@ -12,10 +10,10 @@ internal sealed class WriteBatch
     public List<string> HoldsEnded { get; } = [];
     public List<EntryInsert> Entries { get; } = [];
 
-    public LedgerTransaction Add(IdGenerator ids, BookingRequest request, IReadOnlyList<TransferEffect> effects, IReadOnlyList<PlannedEntry> entries, DateTimeOffset now)
+    public LedgerTransaction Add(SequentialIds ids, BookingRequest request, IReadOnlyList<TransferEffect> effects, IReadOnlyList<PlannedEntry> entries, DateTimeOffset now)
     {
         var merchantId = request.Scope.MerchantId;
-        var transactionId = ids.New("txn");
+        var transactionId = ids.Next("txn");
         var effectiveAt = (request.EffectiveAt ?? now).ToUniversalTime();
         var metadata = request.Metadata ?? new Dictionary<string, string>(StringComparer.Ordinal);
         Transactions.Add(new TransactionInsert(transactionId, merchantId, request.ExternalId, request.Description, LedgerJson.WriteMetadata(metadata),
@@ -29,7 +27,7 @@ internal sealed class WriteBatch
         var transferIds = new string[effects.Count];
         foreach (var effect in effects)
         {
-            var transferId = ids.New("tr");
+            var transferId = ids.Next("tr");
             transferIds[effect.Index] = transferId;
             var intent = request.Transfers[effect.Index];
             var pendingTransferId = (intent as ResolveIntent)?.PendingTransferId;
