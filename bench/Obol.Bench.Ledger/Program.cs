@@ -21,13 +21,14 @@ using Obol.Ledger.GroupCommit;
 // Every transaction is one transfer between two random accounts. PostgreSQL needs OBOL_BENCH_POSTGRES (an admin
 // connection string; bench/ledger.sh starts a throwaway cluster and sets it); SQLite runs in a temporary file
 // (OBOL_BENCH_SKIP_SQLITE=1 leaves it out). OBOL_BENCH_SECONDS sets each measurement's length (default 8),
-// OBOL_BENCH_ONLY a comma-separated subset of a,b1,b2,b3.
+// OBOL_BENCH_ONLY a comma-separated subset of a,b1,b2,b3, OBOL_BENCH_WRITERS the group-commit writers (default 1).
 const int Callers = 8;
 const int Accounts = 1000;
 var phase = TimeSpan.FromSeconds(double.Parse(Environment.GetEnvironmentVariable("OBOL_BENCH_SECONDS") ?? "8", CultureInfo.InvariantCulture));
 var inFlight = int.Parse(Environment.GetEnvironmentVariable("OBOL_BENCH_IN_FLIGHT") ?? "64", CultureInfo.InvariantCulture);
 var bulkSize = int.Parse(Environment.GetEnvironmentVariable("OBOL_BENCH_BULK") ?? "10000", CultureInfo.InvariantCulture);
 var only = (Environment.GetEnvironmentVariable("OBOL_BENCH_ONLY") ?? "a,b1,b2,b3").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
+var writers = int.Parse(Environment.GetEnvironmentVariable("OBOL_BENCH_WRITERS") ?? "1", CultureInfo.InvariantCulture);
 var usd = Currency.FromCode("USD");
 const string Merchant = "mer_bench";
 
@@ -113,7 +114,7 @@ foreach (var (providerName, options) in providers)
 
     if (only.Contains("b1"))
     {
-        await using var groupCommit = new LedgerGroupCommit(database, bookkeeper, new LedgerGroupCommitOptions());
+        await using var groupCommit = new LedgerGroupCommit(database, bookkeeper, new LedgerGroupCommitOptions { Writers = writers });
         results.Add(Report($"(b1) group commit, {inFlight} in flight/caller", await MeasureAsync(phase, 1, inFlight, async (_, random) =>
             await groupCommit.BookAsync(Merchant, RandomTransaction(random)))));
     }
@@ -148,7 +149,7 @@ static (string, Measurement) Report(string label, Measurement m)
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"{label,-40} {m.PerSecond,10:N0} transfers/s   latency per call p50 {m.P50.TotalMilliseconds,8:F2} ms  p99 {m.P99.TotalMilliseconds,8:F2} ms  ({m.Calls:N0} calls)"));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{"",-40}   {t.Bookings:N0} commits, {(t.Bookings == 0 ? 0 : (double)t.Transactions / t.Bookings):N0} transfers/commit; µs per transfer, summed over writers: checks {t.Checks.TotalSeconds * perTransaction:F1}, lock {t.Lock.TotalSeconds * perTransaction:F1}, apply {t.Apply.TotalSeconds * perTransaction:F1}, write {t.Write.TotalSeconds * perTransaction:F1}"));
+        $"{"",-40}   {t.Bookings:N0} commits, {(t.Bookings == 0 ? 0 : (double)t.Transactions / t.Bookings):N0} transfers/commit; µs per transfer, summed over writers: checks {t.Checks.TotalSeconds * perTransaction:F1}, lock {t.Lock.TotalSeconds * perTransaction:F1}, apply {t.Apply.TotalSeconds * perTransaction:F1}, write {t.Write.TotalSeconds * perTransaction:F1}; client CPU {m.ClientCpu:F1}"));
     return (label, m);
 }
 
@@ -156,6 +157,7 @@ static (string, Measurement) Report(string label, Measurement m)
 static async Task<Measurement> MeasureAsync(TimeSpan duration, int transfersPerCall, int concurrency, Func<int, Random, Task> call)
 {
     BookingTimings.TakeAndReset();
+    var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
     var latencies = new List<double>[Callers * concurrency];
     var stopwatch = Stopwatch.StartNew();
     await Task.WhenAll(Enumerable.Range(0, Callers * concurrency).Select(slot => Task.Run(async () =>
@@ -171,10 +173,13 @@ static async Task<Measurement> MeasureAsync(TimeSpan duration, int transfersPerC
         }
     })));
     var elapsed = stopwatch.Elapsed;
+    var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
     var timings = BookingTimings.TakeAndReset();
     var all = latencies.SelectMany(l => l).Order().ToArray();
     return new Measurement(all.Length * (double)transfersPerCall / elapsed.TotalSeconds, all.Length,
-        TimeSpan.FromMilliseconds(all[all.Length / 2]), TimeSpan.FromMilliseconds(all[Math.Min(all.Length - 1, (int)(all.Length * 0.99))]), timings);
+        TimeSpan.FromMilliseconds(all[all.Length / 2]), TimeSpan.FromMilliseconds(all[Math.Min(all.Length - 1, (int)(all.Length * 0.99))]), timings,
+        cpu.TotalMicroseconds / (all.Length * (double)transfersPerCall));
 }
 
-internal sealed record Measurement(double PerSecond, int Calls, TimeSpan P50, TimeSpan P99, BookingTimings.Snapshot Timings);
+/// <summary>ClientCpu: this process's CPU time (the bench's callers included) per transfer, in µs.</summary>
+internal sealed record Measurement(double PerSecond, int Calls, TimeSpan P50, TimeSpan P99, BookingTimings.Snapshot Timings, double ClientCpu);

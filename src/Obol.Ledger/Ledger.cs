@@ -145,7 +145,43 @@ internal sealed partial class Ledger(Bookkeeper bookkeeper, IdGenerator ids, Tim
         Unwrap((await bookkeeper.BookAsync(session, [ToRequest(scope, transaction)]))[0]);
 
     public Task<IReadOnlyList<BookingOutcome>> CreateTransactionsAsync(DbSession session, string merchantId, IReadOnlyList<NewTransaction> transactions) =>
-        bookkeeper.BookAsync(session, transactions.Select(t => ToRequest(InProcess(merchantId), t)).ToList());
+        BookEachAsync(InProcess(merchantId), transactions, requests => bookkeeper.BookAsync(session, requests));
+
+    /// <summary>
+    /// Books each transaction on its own: one that fails validation (external id, description, metadata, number of
+    /// transfers) is rejected in its place in the outcomes instead of failing the others.
+    /// </summary>
+    internal static async Task<IReadOnlyList<BookingOutcome>> BookEachAsync(LedgerScope scope, IReadOnlyList<NewTransaction> transactions,
+        Func<IReadOnlyList<BookingRequest>, Task<IReadOnlyList<BookingOutcome>>> book)
+    {
+        var requests = new List<BookingRequest>(transactions.Count);
+        BookingOutcome?[]? invalid = null;
+        for (var i = 0; i < transactions.Count; i++)
+        {
+            try
+            {
+                requests.Add(ToRequest(scope, transactions[i]));
+            }
+            catch (ProblemException problem)
+            {
+                (invalid ??= new BookingOutcome?[transactions.Count])[i] = new BookingOutcome(null, problem);
+            }
+        }
+
+        var booked = requests.Count == 0 ? [] : await book(requests);
+        if (invalid is null)
+        {
+            return booked;
+        }
+
+        var outcomes = new BookingOutcome[transactions.Count];
+        for (int i = 0, next = 0; i < outcomes.Length; i++)
+        {
+            outcomes[i] = invalid[i] ?? booked[next++];
+        }
+
+        return outcomes;
+    }
 
     internal static BookingRequest ToRequest(LedgerScope scope, NewTransaction transaction)
     {
@@ -157,7 +193,13 @@ internal sealed partial class Ledger(Bookkeeper bookkeeper, IdGenerator ids, Tim
         }
 
         errors.ThrowIfAny();
-        return new BookingRequest(scope, transaction.Transfers!.Select(t => (TransferIntent)new NewTransferIntent(t)).ToList())
+        var intents = new TransferIntent[transaction.Transfers!.Count];
+        for (var k = 0; k < intents.Length; k++)
+        {
+            intents[k] = new NewTransferIntent(transaction.Transfers[k]);
+        }
+
+        return new BookingRequest(scope, intents)
         {
             ExternalId = transaction.ExternalId,
             Description = transaction.Description,

@@ -13,6 +13,12 @@ internal sealed class AccountState
     public AccountBalances Balances { get; set; }
     public long LastSequence { get; set; }
     public bool Changed { get; set; }
+
+    /// <summary>While <see cref="BookingRules.Apply"/> works on a transaction: the balances and sequence after its transfers so far.</summary>
+    internal bool InWork { get; set; }
+
+    internal AccountBalances WorkingBalances { get; set; }
+    internal long WorkingSequence { get; set; }
 }
 
 /// <summary>
@@ -91,49 +97,69 @@ internal static class BookingRules
         IReadOnlyDictionary<string, AccountState> accounts,
         Func<AccountState, bool> isVisible)
     {
-        var working = new Dictionary<string, (AccountBalances Balances, long Sequence)>(StringComparer.Ordinal);
+        // The accounts' balances as of the transfers applied so far live on the accounts themselves (Working*),
+        // so a transaction costs no dictionary; they become the accounts' balances only if every transfer passes.
+        var touched = new List<AccountState>(Math.Min(transfers.Count * 2, 16));
         var entries = new List<PlannedEntry>(transfers.Count * 2);
-        foreach (var transfer in transfers)
+        try
         {
-            if (string.Equals(transfer.DebitAccountId, transfer.CreditAccountId, StringComparison.Ordinal))
+            foreach (var transfer in transfers)
             {
-                throw LedgerProblems.SameAccount(transfer.Index);
-            }
-
-            var debit = Find(transfer.DebitAccountId);
-            var credit = Find(transfer.CreditAccountId);
-            foreach (var account in (ReadOnlySpan<AccountState>)[debit, credit])
-            {
-                if (!string.Equals(account.Currency, transfer.Currency, StringComparison.Ordinal))
+                if (string.Equals(transfer.DebitAccountId, transfer.CreditAccountId, StringComparison.Ordinal))
                 {
-                    throw LedgerProblems.CurrencyMismatch(transfer.Index, transfer.Currency, account.Id, account.Currency);
+                    throw LedgerProblems.SameAccount(transfer.Index);
                 }
+
+                var debit = Find(accounts, isVisible, transfer.DebitAccountId);
+                var credit = Find(accounts, isVisible, transfer.CreditAccountId);
+                CheckCurrency(debit, transfer);
+                CheckCurrency(credit, transfer);
+                entries.Add(Post(debit, EntrySide.Debit, transfer, touched));
+                entries.Add(Post(credit, EntrySide.Credit, transfer, touched));
             }
 
-            entries.Add(Post(debit, EntrySide.Debit, transfer));
-            entries.Add(Post(credit, EntrySide.Credit, transfer));
-        }
+            foreach (var account in touched)
+            {
+                account.Balances = account.WorkingBalances;
+                account.LastSequence = account.WorkingSequence;
+                account.Changed = true;
+            }
 
-        foreach (var (id, state) in working)
+            return entries;
+        }
+        finally
         {
-            var account = accounts[id];
-            account.Balances = state.Balances;
-            account.LastSequence = state.Sequence;
-            account.Changed = true;
+            foreach (var account in touched)
+            {
+                account.InWork = false;
+            }
         }
 
-        return entries;
-
-        AccountState Find(string id) =>
+        static AccountState Find(IReadOnlyDictionary<string, AccountState> accounts, Func<AccountState, bool> isVisible, string id) =>
             accounts.TryGetValue(id, out var account) && isVisible(account) ? account : throw LedgerProblems.AccountNotFound(id);
 
-        PlannedEntry Post(AccountState account, EntrySide side, TransferEffect transfer)
+        static void CheckCurrency(AccountState account, TransferEffect transfer)
         {
-            var (balances, sequence) = working.TryGetValue(account.Id, out var current) ? current : (account.Balances, account.LastSequence);
+            if (!string.Equals(account.Currency, transfer.Currency, StringComparison.Ordinal))
+            {
+                throw LedgerProblems.CurrencyMismatch(transfer.Index, transfer.Currency, account.Id, account.Currency);
+            }
+        }
+
+        static PlannedEntry Post(AccountState account, EntrySide side, TransferEffect transfer, List<AccountState> touched)
+        {
+            if (!account.InWork)
+            {
+                account.InWork = true;
+                account.WorkingBalances = account.Balances;
+                account.WorkingSequence = account.LastSequence;
+                touched.Add(account);
+            }
+
             AccountBalances after;
             try
             {
-                after = balances.Apply(side, transfer.PostedAmount, transfer.PendingAmount);
+                after = account.WorkingBalances.Apply(side, transfer.PostedAmount, transfer.PendingAmount);
                 _ = after.Balance(account.Type);
                 _ = after.Available(account.Type);
             }
@@ -147,8 +173,10 @@ internal static class BookingRules
                 throw LedgerProblems.BalanceLimitExceeded(transfer.Index, account.Id, account.Flags.DebitsMustNotExceedCredits);
             }
 
-            working[account.Id] = (after, sequence + 1);
-            return new PlannedEntry(account.Id, sequence + 1, transfer.Index, side, transfer.PostedAmount, transfer.PendingAmount, after);
+            var sequence = account.WorkingSequence + 1;
+            account.WorkingBalances = after;
+            account.WorkingSequence = sequence;
+            return new PlannedEntry(account.Id, sequence, transfer.Index, side, transfer.PostedAmount, transfer.PendingAmount, after);
         }
     }
 }

@@ -543,89 +543,77 @@ internal sealed class Bookkeeper(TimeProvider clock)
 
     private static async Task CopyRowsAsync(NpgsqlConnection connection, WriteBatch batch, CancellationToken cancellationToken)
     {
-        await using (var writer = await connection.BeginBinaryImportAsync(
-            "COPY ledger_transactions (id, merchant_id, external_id, description, metadata, effective_at, created_at, reverses_transaction_id) FROM STDIN (FORMAT BINARY)",
-            cancellationToken))
+        await using (var copy = await PgCopyWriter.BeginAsync(connection,
+            "ledger_transactions (id, merchant_id, external_id, description, metadata, effective_at, created_at, reverses_transaction_id)", cancellationToken))
         {
             foreach (var x in batch.Transactions)
             {
-                await writer.StartRowAsync(cancellationToken);
-                await writer.WriteAsync(x.Id, NpgsqlDbType.Text, cancellationToken);
-                await writer.WriteAsync(x.MerchantId, NpgsqlDbType.Text, cancellationToken);
-                await WriteNullableAsync(writer, x.ExternalId, cancellationToken);
-                await WriteNullableAsync(writer, x.Description, cancellationToken);
-                await writer.WriteAsync(x.Metadata, NpgsqlDbType.Text, cancellationToken);
-                await writer.WriteAsync(x.EffectiveAt.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken);
-                await writer.WriteAsync(x.CreatedAt.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken);
-                await WriteNullableAsync(writer, x.ReversesTransactionId, cancellationToken);
+                await copy.StartRowAsync(8);
+                copy.Text(x.Id);
+                copy.Text(x.MerchantId);
+                copy.Text(x.ExternalId);
+                copy.Text(x.Description);
+                copy.Text(x.Metadata);
+                copy.Timestamp(x.EffectiveAt);
+                copy.Timestamp(x.CreatedAt);
+                copy.Text(x.ReversesTransactionId);
             }
 
-            await writer.CompleteAsync(cancellationToken);
+            await copy.CompleteAsync();
         }
 
-        await using (var writer = await connection.BeginBinaryImportAsync(
-            "COPY ledger_transfers (id, transaction_id, merchant_id, position, kind, debit_account_id, credit_account_id, amount, currency, pending_transfer_id, expires_at, created_at) FROM STDIN (FORMAT BINARY)",
+        await using (var copy = await PgCopyWriter.BeginAsync(connection,
+            "ledger_transfers (id, transaction_id, merchant_id, position, kind, debit_account_id, credit_account_id, amount, currency, pending_transfer_id, expires_at, created_at)",
             cancellationToken))
         {
             foreach (var x in batch.Transfers)
             {
-                await writer.StartRowAsync(cancellationToken);
-                await writer.WriteAsync(x.Id, NpgsqlDbType.Text, cancellationToken);
-                await writer.WriteAsync(x.TransactionId, NpgsqlDbType.Text, cancellationToken);
-                await writer.WriteAsync(x.MerchantId, NpgsqlDbType.Text, cancellationToken);
-                await writer.WriteAsync(x.Position, NpgsqlDbType.Integer, cancellationToken);
-                await writer.WriteAsync(x.Kind, NpgsqlDbType.Text, cancellationToken);
-                await writer.WriteAsync(x.DebitAccountId, NpgsqlDbType.Text, cancellationToken);
-                await writer.WriteAsync(x.CreditAccountId, NpgsqlDbType.Text, cancellationToken);
-                await writer.WriteAsync(x.Amount, NpgsqlDbType.Bigint, cancellationToken);
-                await writer.WriteAsync(x.Currency, NpgsqlDbType.Text, cancellationToken);
-                await WriteNullableAsync(writer, x.PendingTransferId, cancellationToken);
-                if (x.ExpiresAt is { } expiresAt)
-                {
-                    await writer.WriteAsync(expiresAt.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken);
-                }
-                else
-                {
-                    await writer.WriteNullAsync(cancellationToken);
-                }
-
-                await writer.WriteAsync(x.CreatedAt.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken);
+                await copy.StartRowAsync(12);
+                copy.Text(x.Id);
+                copy.Text(x.TransactionId);
+                copy.Text(x.MerchantId);
+                copy.Int32(x.Position);
+                copy.Text(x.Kind);
+                copy.Text(x.DebitAccountId);
+                copy.Text(x.CreditAccountId);
+                copy.Int64(x.Amount);
+                copy.Text(x.Currency);
+                copy.Text(x.PendingTransferId);
+                copy.Timestamp(x.ExpiresAt);
+                copy.Timestamp(x.CreatedAt);
             }
 
-            await writer.CompleteAsync(cancellationToken);
+            await copy.CompleteAsync();
         }
 
-        await using (var writer = await connection.BeginBinaryImportAsync(
+        await using (var copy = await PgCopyWriter.BeginAsync(connection,
             """
-            COPY ledger_entries (account_id, sequence, transfer_id, transaction_id, merchant_id, side, posted_amount, pending_amount,
-                                 debits_posted, credits_posted, debits_pending, credits_pending, effective_at, created_at) FROM STDIN (FORMAT BINARY)
+            ledger_entries (account_id, sequence, transfer_id, transaction_id, merchant_id, side, posted_amount, pending_amount,
+                            debits_posted, credits_posted, debits_pending, credits_pending, effective_at, created_at)
             """,
             cancellationToken))
         {
             foreach (var x in batch.Entries)
             {
-                await writer.StartRowAsync(cancellationToken);
-                await writer.WriteAsync(x.AccountId, NpgsqlDbType.Text, cancellationToken);
-                await writer.WriteAsync(x.Sequence, NpgsqlDbType.Bigint, cancellationToken);
-                await writer.WriteAsync(x.TransferId, NpgsqlDbType.Text, cancellationToken);
-                await writer.WriteAsync(x.TransactionId, NpgsqlDbType.Text, cancellationToken);
-                await writer.WriteAsync(x.MerchantId, NpgsqlDbType.Text, cancellationToken);
-                await writer.WriteAsync(x.Side, NpgsqlDbType.Text, cancellationToken);
-                await writer.WriteAsync(x.PostedAmount, NpgsqlDbType.Bigint, cancellationToken);
-                await writer.WriteAsync(x.PendingAmount, NpgsqlDbType.Bigint, cancellationToken);
-                await writer.WriteAsync(x.DebitsPosted, NpgsqlDbType.Bigint, cancellationToken);
-                await writer.WriteAsync(x.CreditsPosted, NpgsqlDbType.Bigint, cancellationToken);
-                await writer.WriteAsync(x.DebitsPending, NpgsqlDbType.Bigint, cancellationToken);
-                await writer.WriteAsync(x.CreditsPending, NpgsqlDbType.Bigint, cancellationToken);
-                await writer.WriteAsync(x.EffectiveAt.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken);
-                await writer.WriteAsync(x.CreatedAt.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken);
+                await copy.StartRowAsync(14);
+                copy.Text(x.AccountId);
+                copy.Int64(x.Sequence);
+                copy.Text(x.TransferId);
+                copy.Text(x.TransactionId);
+                copy.Text(x.MerchantId);
+                copy.Text(x.Side);
+                copy.Int64(x.PostedAmount);
+                copy.Int64(x.PendingAmount);
+                copy.Int64(x.DebitsPosted);
+                copy.Int64(x.CreditsPosted);
+                copy.Int64(x.DebitsPending);
+                copy.Int64(x.CreditsPending);
+                copy.Timestamp(x.EffectiveAt);
+                copy.Timestamp(x.CreatedAt);
             }
 
-            await writer.CompleteAsync(cancellationToken);
+            await copy.CompleteAsync();
         }
-
-        static Task WriteNullableAsync(NpgsqlBinaryImporter writer, string? value, CancellationToken cancellationToken) =>
-            value is null ? writer.WriteNullAsync(cancellationToken) : writer.WriteAsync(value, NpgsqlDbType.Text, cancellationToken);
     }
 
     private sealed class HoldRow

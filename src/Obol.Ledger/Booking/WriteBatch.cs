@@ -15,7 +15,7 @@ internal sealed class WriteBatch
         var merchantId = request.Scope.MerchantId;
         var transactionId = ids.Next("txn");
         var effectiveAt = (request.EffectiveAt ?? now).ToUniversalTime();
-        var metadata = request.Metadata ?? new Dictionary<string, string>(StringComparer.Ordinal);
+        var metadata = request.Metadata ?? LedgerJson.Empty;
         Transactions.Add(new TransactionInsert(transactionId, merchantId, request.ExternalId, request.Description, LedgerJson.WriteMetadata(metadata),
             effectiveAt, now, request.ReversesTransactionId));
         foreach (var (key, value) in metadata)
