@@ -195,4 +195,50 @@ public class BulkBookingTests
         Assert.Equal(new IdGenerator(new Microsoft.Extensions.Time.Testing.FakeTimeProvider(now)).New("txn")[..14], made[0][..14]);
         Assert.NotEqual(new SequentialIds(now).Next("txn"), new SequentialIds(now).Next("txn"));
     }
+
+    /// <summary>
+    /// On PostgreSQL a large booking writes its transactions before locking the accounts, planned on the balances
+    /// as they were; a booking that commits in between changes what the locked balances accept, so the early rows
+    /// are rolled back and the booking written again from the locked plan. (SQLite's single writer has no "in
+    /// between": there the other booking simply commits first.)
+    /// </summary>
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task A_booking_committed_between_the_plan_and_the_locks_is_respected(DatabaseProvider provider)
+    {
+        await using var ledger = await LedgerFixture.CreateAsync(provider);
+        var funding = await ledger.AccountAsync("funding");
+        var wallet = await ledger.AccountAsync("wallet", AccountType.Liability, new AccountFlags(true, false));
+        var shop = await ledger.AccountAsync("shop", AccountType.Liability);
+        await ledger.TransferAsync(funding.Id, wallet.Id, 150);
+        var interloperBooked = false;
+        Task Interloper() => ledger.TransferAsync(wallet.Id, shop.Id, 100, externalId: "interloper").ContinueWith(t => interloperBooked = t.Result.Created, TaskScheduler.Default);
+        if (provider == DatabaseProvider.Postgres)
+        {
+            ledger.Bookkeeper.AfterPrewrite = async () =>
+            {
+                ledger.Bookkeeper.AfterPrewrite = null;
+                await Interloper();
+            };
+        }
+        else
+        {
+            await Interloper();
+        }
+
+        var spend = Enumerable.Range(0, 150).Select(i => new NewTransaction([new NewTransfer(wallet.Id, shop.Id, 1, LedgerFixture.Usd)]) { ExternalId = $"spend-{i}" }).ToList();
+        var outcomes = await ledger.WriteAsync(s => ledger.Ledger.CreateTransactionsAsync(s, LedgerFixture.Merchant, spend));
+
+        Assert.True(interloperBooked);
+        Assert.Null(ledger.Bookkeeper.AfterPrewrite);
+        Assert.All(outcomes.Take(50), o => Assert.True(o.IsBooked));
+        Assert.All(outcomes.Skip(50), o => Assert.Equal("balance_limit_exceeded", o.Rejection?.Code));
+        var walletNow = await ledger.ReloadAsync(wallet.Id);
+        Assert.Equal((150L, 150L, 0L, 52L), (walletNow.CreditsPosted, walletNow.DebitsPosted, walletNow.Balance, walletNow.EntryCount));
+        var stored = await ledger.ReadAsync(s => LedgerQueries.ListTransactionsAsync(s, LedgerFixture.Merchant, Core.Http.PageRequest.From(100, null), null, null));
+        Assert.Equal((52, false), (stored.Data.Count, stored.HasMore));
+        Assert.Equal(outcomes[49].Booked!.Transaction.Id, (await ledger.ReadAsync(s => LedgerQueries.GetTransactionAsync(s, LedgerFixture.Merchant, outcomes[49].Booked!.Transaction.Id)))!.Id);
+        await ledger.AssertVerifiedAsync();
+    }
 }
