@@ -57,7 +57,7 @@ if (Environment.GetEnvironmentVariable("OBOL_BENCH_SKIP_SQLITE") is not "1")
 }
 
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-    $"{Callers} callers, {Accounts} accounts, {phase.TotalSeconds:F0}s per measurement, group commit {inFlight} in flight per caller, bulk calls of {bulkSize:N0}, {Environment.ProcessorCount} cores"));
+    $"load average {LoadAverage()}; {Callers} callers, {Accounts} accounts, {phase.TotalSeconds:F0}s per measurement, group commit {inFlight} in flight per caller, bulk calls of {bulkSize:N0}, {Environment.ProcessorCount} cores"));
 BookingTimings.Enabled = true;
 foreach (var (providerName, options) in providers)
 {
@@ -138,9 +138,12 @@ foreach (var (providerName, options) in providers)
             $"{r.Label.Split(' ')[0]} / (a): {r.M.PerSecond / results[0].M.PerSecond:F1}x"))));
     }
 
+    Console.WriteLine($"load average after {providerName}: {LoadAverage()} (the machine may be shared; figures move with it)");
     var report = await database.ReadAsync(s => ledger.VerifyAsync(s, null), CancellationToken.None);
     Console.WriteLine($"verify after {report.EntriesChecked:N0} entries: {(report.Ok ? "clean" : string.Join("; ", report.Problems.Select(p => p.Code)))}");
 }
+
+static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
 static (string, Measurement) Report(string label, Measurement m)
 {

@@ -100,8 +100,8 @@ public class ConcurrencyTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// Bulk callers on the same hot accounts: each call is large enough that PostgreSQL plans it and writes its
-    /// transactions before locking the accounts, and the others' commits keep changing what the locks will accept.
+    /// Bulk callers on the same hot accounts, each call large enough for PostgreSQL's binary COPY path: every
+    /// call waits for the others' account locks, and their commits keep changing what the limits accept.
     /// </summary>
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]

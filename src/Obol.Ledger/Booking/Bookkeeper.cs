@@ -42,9 +42,6 @@ internal sealed record BookingRequest(LedgerScope Scope, IReadOnlyList<TransferI
 /// </summary>
 internal sealed class Bookkeeper(TimeProvider clock)
 {
-    /// <summary>Tests only: runs after the transactions of a large booking were written ahead of the account locks.</summary>
-    internal Func<Task>? AfterPrewrite { get; set; }
-
     public async Task<IReadOnlyList<BookingOutcome>> BookAsync(DbSession session, IReadOnlyList<BookingRequest> requests)
     {
         var started = BookingTimings.Start();
@@ -101,23 +98,11 @@ internal sealed class Bookkeeper(TimeProvider clock)
             accountIds.Add(transfer.CreditAccountId);
         }
 
-        var live = Live().ToList();
-        var newIds = new SequentialIds(now);
-        var openHolds = new Dictionary<string, DateTimeOffset?>(StringComparer.Ordinal);
-        var endedHolds = new Dictionary<string, TransferKind>(StringComparer.Ordinal);
-        var alreadyReversed = new HashSet<string>(StringComparer.Ordinal);
-        var prewrite = await PrewriteAsync(session, requests, live, accountIds, pendingIds.Count == 0 && reversed.Count == 0,
-            snapshot => Plan(snapshot, newIds.Fork(), new BookingOutcome?[requests.Count]));
-        if (prewrite is not null && AfterPrewrite is { } afterPrewrite)
-        {
-            await afterPrewrite();
-        }
-
-        started = BookingTimings.Lap(BookingPhase.Write, started);
-
-        var accounts = await LockAccountsAsync(session, accountIds, forUpdate: true);
+        var accounts = await LockAccountsAsync(session, accountIds);
 
         // Read after the locks: a concurrent post, void or reversal of the same thing has committed or not started.
+        var openHolds = new Dictionary<string, DateTimeOffset?>(StringComparer.Ordinal);
+        var endedHolds = new Dictionary<string, TransferKind>(StringComparer.Ordinal);
         if (pendingIds.Count > 0)
         {
             var ids = pendingIds.ToArray();
@@ -136,36 +121,61 @@ internal sealed class Bookkeeper(TimeProvider clock)
             }
         }
 
-        alreadyReversed = reversed.Count == 0
-            ? alreadyReversed
+        var alreadyReversed = reversed.Count == 0
+            ? new HashSet<string>(StringComparer.Ordinal)
             : (await session.QueryAsync<string>(session.Sql(
                 "SELECT reverses_transaction_id FROM ledger_transactions WHERE reverses_transaction_id IN @ids",
                 "SELECT reverses_transaction_id FROM ledger_transactions WHERE reverses_transaction_id = ANY(@ids)"), new { ids = reversed.ToArray() }))
             .ToHashSet(StringComparer.Ordinal);
 
         started = BookingTimings.Lap(BookingPhase.Lock, started);
-        var (batch, _) = Plan(accounts, newIds.Fork(), outcomes);
-        started = BookingTimings.Lap(BookingPhase.Apply, started);
-        var changed = accounts.Values.Where(a => a.Changed).ToList();
-        if (prewrite is null)
+        var batch = new WriteBatch();
+        var newIds = new SequentialIds(now);
+        foreach (var i in Live())
         {
-            await WriteAsync(session, batch, changed);
-        }
-        else if (live.TrueForAll(i => prewrite.Value.Outcomes[i]!.IsBooked == outcomes[i]!.IsBooked))
-        {
-            // The locked balances accepted exactly what the unlocked ones predicted, so the transactions and transfers
-            // written before the locks are the ones these bookings have (same ids, same rows): only the rest is left.
-            await WritePostgresAsync(session, batch, changed, transactionsWritten: true);
-        }
-        else
-        {
-            // Rolling back to the savepoint also gives up the account locks taken after it: lock and plan again.
-            await session.ExecuteAsync("ROLLBACK TO SAVEPOINT ledger_prewrite");
-            accounts = await LockAccountsAsync(session, accountIds, forUpdate: true);
-            (batch, _) = Plan(accounts, newIds.Fork(), outcomes);
-            await WriteAsync(session, batch, accounts.Values.Where(a => a.Changed).ToList());
+            var request = requests[i];
+            try
+            {
+                if (request.ReversesTransactionId is { } reverses && !alreadyReversed.Add(reverses))
+                {
+                    throw LedgerProblems.TransactionAlreadyReversed(reverses);
+                }
+
+                var effects = new List<TransferEffect>(request.Transfers.Count);
+                for (var k = 0; k < request.Transfers.Count; k++)
+                {
+                    effects.Add(request.Transfers[k] switch
+                    {
+                        NewTransferIntent n => BookingRules.EffectOf(n.Transfer, k),
+                        ResolveIntent r => Resolve(request.Scope, r, k),
+                        _ => throw new InvalidOperationException("Unknown transfer intent."),
+                    });
+                }
+
+                var entries = BookingRules.Apply(effects, accounts, a => request.Scope.CanSee(a.MerchantId));
+                outcomes[i] = new BookingOutcome(new BookedTransaction(batch.Add(newIds, request, effects, entries, now), true), null);
+                foreach (var intent in request.Transfers)
+                {
+                    if (intent is ResolveIntent r)
+                    {
+                        endedHolds[r.PendingTransferId] = r.Kind;
+                        openHolds.Remove(r.PendingTransferId);
+                    }
+                }
+            }
+            catch (ProblemException problem)
+            {
+                if (request.ReversesTransactionId is { } reverses && problem.Code != "transaction_already_reversed")
+                {
+                    alreadyReversed.Remove(reverses);
+                }
+
+                outcomes[i] = new BookingOutcome(null, problem);
+            }
         }
 
+        started = BookingTimings.Lap(BookingPhase.Apply, started);
+        await WriteAsync(session, batch, accounts.Values.Where(a => a.Changed).ToList());
         BookingTimings.Lap(BookingPhase.Write, started);
         BookingTimings.Count(requests.Count);
 
@@ -189,55 +199,6 @@ internal sealed class Bookkeeper(TimeProvider clock)
         }
 
         return outcomes.Select(o => o!).ToList();
-
-        (WriteBatch Batch, BookingOutcome?[] Outcomes) Plan(Dictionary<string, AccountState> accounts, SequentialIds idSource, BookingOutcome?[] into)
-        {
-            var batch = new WriteBatch();
-            foreach (var i in live)
-            {
-                var request = requests[i];
-                try
-                {
-                    if (request.ReversesTransactionId is { } reverses && !alreadyReversed.Add(reverses))
-                    {
-                        throw LedgerProblems.TransactionAlreadyReversed(reverses);
-                    }
-
-                    var effects = new List<TransferEffect>(request.Transfers.Count);
-                    for (var k = 0; k < request.Transfers.Count; k++)
-                    {
-                        effects.Add(request.Transfers[k] switch
-                        {
-                            NewTransferIntent n => BookingRules.EffectOf(n.Transfer, k),
-                            ResolveIntent r => Resolve(request.Scope, r, k),
-                            _ => throw new InvalidOperationException("Unknown transfer intent."),
-                        });
-                    }
-
-                    var entries = BookingRules.Apply(effects, accounts, a => request.Scope.CanSee(a.MerchantId));
-                    into[i] = new BookingOutcome(new BookedTransaction(batch.Add(idSource, request, effects, entries, now), true), null);
-                    foreach (var intent in request.Transfers)
-                    {
-                        if (intent is ResolveIntent r)
-                        {
-                            endedHolds[r.PendingTransferId] = r.Kind;
-                            openHolds.Remove(r.PendingTransferId);
-                        }
-                    }
-                }
-                catch (ProblemException problem)
-                {
-                    if (request.ReversesTransactionId is { } reverses && problem.Code != "transaction_already_reversed")
-                    {
-                        alreadyReversed.Remove(reverses);
-                    }
-
-                    into[i] = new BookingOutcome(null, problem);
-                }
-            }
-
-            return (batch, into);
-        }
 
         IEnumerable<int> Live()
         {
@@ -390,48 +351,7 @@ internal sealed class Bookkeeper(TimeProvider clock)
         return BinaryPrimitives.ReadInt64LittleEndian(hash);
     }
 
-    /// <summary>
-    /// Before the account locks, on PostgreSQL, for a large booking of new transfers only (no holds ended, nothing
-    /// reversed): plans it against the accounts as they stand unlocked and writes the transactions and transfers it
-    /// would accept, behind a savepoint. Those rows depend on which transactions are accepted, not on balances, so
-    /// when the plan against the locked accounts accepts the same ones they are already written; otherwise the
-    /// caller rolls back to the savepoint and writes everything again. Taking this COPY out of the time the account
-    /// locks are held lets bookings that share accounts overlap. Null when not done.
-    /// </summary>
-    private static async Task<(WriteBatch Batch, BookingOutcome?[] Outcomes)?> PrewriteAsync(DbSession session, IReadOnlyList<BookingRequest> requests,
-        List<int> live, HashSet<string> accountIds, bool onlyNewTransfers, Func<Dictionary<string, AccountState>, (WriteBatch, BookingOutcome?[])> plan)
-    {
-        if (!session.IsPostgres || !onlyNewTransfers)
-        {
-            return null;
-        }
-
-        var transfers = 0;
-        foreach (var i in live)
-        {
-            transfers += requests[i].Transfers.Count;
-        }
-
-        if (transfers * 2 < CopyThreshold)
-        {
-            return null;
-        }
-
-        var (batch, outcomes) = plan(await LockAccountsAsync(session, accountIds, forUpdate: false));
-        if (batch.Transactions.Count == 0)
-        {
-            return null;
-        }
-
-        await session.ExecuteAsync("SAVEPOINT ledger_prewrite");
-        var connection = (NpgsqlConnection)session.Connection;
-        await CopyTransactionsAsync(connection, batch, session.CancellationToken);
-        await CopyTransfersAsync(connection, batch, session.CancellationToken);
-        return (batch, outcomes);
-    }
-
-    /// <summary>Reads the accounts; with <paramref name="forUpdate"/> on PostgreSQL, locks them in id order.</summary>
-    private static async Task<Dictionary<string, AccountState>> LockAccountsAsync(DbSession session, HashSet<string> accountIds, bool forUpdate)
+    private static async Task<Dictionary<string, AccountState>> LockAccountsAsync(DbSession session, HashSet<string> accountIds)
     {
         if (accountIds.Count == 0)
         {
@@ -441,7 +361,7 @@ internal sealed class Bookkeeper(TimeProvider clock)
         var ids = accountIds.Order(StringComparer.Ordinal).ToArray();
         var rows = await session.QueryAsync<AccountRow>(session.Sql(
             $"SELECT {AccountRow.Columns} FROM ledger_accounts WHERE id IN @ids",
-            $"SELECT {AccountRow.Columns} FROM ledger_accounts WHERE id = ANY(@ids) ORDER BY id{(forUpdate ? " FOR UPDATE" : "")}"), new { ids });
+            $"SELECT {AccountRow.Columns} FROM ledger_accounts WHERE id = ANY(@ids) ORDER BY id FOR UPDATE"), new { ids });
         return rows.ToDictionary(r => r.Id, r => r.ToState(), StringComparer.Ordinal);
     }
 
@@ -518,12 +438,11 @@ internal sealed class Bookkeeper(TimeProvider clock)
     }
 
     /// <summary>All rows as arrays through <c>unnest</c>, in one batch: one round trip however many transfers.</summary>
-    /// <param name="transactionsWritten">The transactions and transfers are already written (see <see cref="PrewriteAsync"/>).</param>
-    private static async Task WritePostgresAsync(DbSession session, WriteBatch batch, IReadOnlyList<AccountState> changed, bool transactionsWritten = false)
+    private static async Task WritePostgresAsync(DbSession session, WriteBatch batch, IReadOnlyList<AccountState> changed)
     {
         var connection = (NpgsqlConnection)session.Connection;
         await using var npgsql = new NpgsqlBatch(connection, (NpgsqlTransaction?)session.Transaction);
-        var bulk = transactionsWritten || batch.Entries.Count >= CopyThreshold;
+        var bulk = batch.Entries.Count >= CopyThreshold;
         if (bulk)
         {
             // In index order: consecutive entries of one account land on the same index pages.
@@ -532,13 +451,7 @@ internal sealed class Bookkeeper(TimeProvider clock)
                 var byAccount = string.CompareOrdinal(x.AccountId, y.AccountId);
                 return byAccount != 0 ? byAccount : x.Sequence.CompareTo(y.Sequence);
             });
-            if (!transactionsWritten)
-            {
-                await CopyTransactionsAsync(connection, batch, session.CancellationToken);
-                await CopyTransfersAsync(connection, batch, session.CancellationToken);
-            }
-
-            await CopyEntriesAsync(connection, batch, session.CancellationToken);
+            await CopyRowsAsync(connection, batch, session.CancellationToken);
         }
         else
         {
@@ -628,7 +541,7 @@ internal sealed class Bookkeeper(TimeProvider clock)
     /// <summary>Above this many entries, binary COPY beats unnest: three extra round trips, much less work per row.</summary>
     private const int CopyThreshold = 256;
 
-    private static async Task CopyTransactionsAsync(NpgsqlConnection connection, WriteBatch batch, CancellationToken cancellationToken)
+    private static async Task CopyRowsAsync(NpgsqlConnection connection, WriteBatch batch, CancellationToken cancellationToken)
     {
         await using (var copy = await PgCopyWriter.BeginAsync(connection,
             "ledger_transactions (id, merchant_id, external_id, description, metadata, effective_at, created_at, reverses_transaction_id)", cancellationToken))
@@ -648,10 +561,7 @@ internal sealed class Bookkeeper(TimeProvider clock)
 
             await copy.CompleteAsync();
         }
-    }
 
-    private static async Task CopyTransfersAsync(NpgsqlConnection connection, WriteBatch batch, CancellationToken cancellationToken)
-    {
         await using (var copy = await PgCopyWriter.BeginAsync(connection,
             "ledger_transfers (id, transaction_id, merchant_id, position, kind, debit_account_id, credit_account_id, amount, currency, pending_transfer_id, expires_at, created_at)",
             cancellationToken))
@@ -675,10 +585,7 @@ internal sealed class Bookkeeper(TimeProvider clock)
 
             await copy.CompleteAsync();
         }
-    }
 
-    private static async Task CopyEntriesAsync(NpgsqlConnection connection, WriteBatch batch, CancellationToken cancellationToken)
-    {
         await using (var copy = await PgCopyWriter.BeginAsync(connection,
             """
             ledger_entries (account_id, sequence, transfer_id, transaction_id, merchant_id, side, posted_amount, pending_amount,

@@ -28,15 +28,6 @@ internal sealed class SequentialIds
         }
     }
 
-    private SequentialIds(UInt128 time, UInt128 next)
-    {
-        _time = time;
-        _next = next;
-    }
-
-    /// <summary>A copy that hands out the same ids from here on: a plan made twice gets the same ids both times.</summary>
-    public SequentialIds Fork() => new(_time, _next);
-
     public string Next(string prefix)
     {
         var value = _time | _next++;
