@@ -22,6 +22,9 @@ using Obol.Ledger.GroupCommit;
 // connection string; bench/ledger.sh starts a throwaway cluster and sets it); SQLite runs in a temporary file
 // (OBOL_BENCH_SKIP_SQLITE=1 leaves it out). OBOL_BENCH_SECONDS sets each measurement's length (default 8),
 // OBOL_BENCH_ONLY a comma-separated subset of a,b1,b2,b3, OBOL_BENCH_WRITERS the group-commit writers (default 1).
+// Per measurement the bench prints commits, transfers per commit, where the bookings' time went (summed over
+// concurrent writers, so waits for another writer's account locks show under "lock") and this process's CPU per
+// transfer ("client CPU": the callers, the ledger and, for SQLite, the database engine itself).
 const int Callers = 8;
 const int Accounts = 1000;
 var phase = TimeSpan.FromSeconds(double.Parse(Environment.GetEnvironmentVariable("OBOL_BENCH_SECONDS") ?? "8", CultureInfo.InvariantCulture));
