@@ -340,6 +340,12 @@ internal static class LedgerValidation
             {
                 errors.Add($"{field}.{key}", "Values are strings of at most 500 characters.");
             }
+
+            // PostgreSQL text cannot hold U+0000: refused here, it would fail the whole database transaction (a bulk call's others too).
+            if (key.Contains('\0', StringComparison.Ordinal) || value?.Contains('\0', StringComparison.Ordinal) == true)
+            {
+                errors.Add(field, "Keys and values cannot contain the character U+0000.");
+            }
         }
     }
 
@@ -353,6 +359,11 @@ internal static class LedgerValidation
         if (description is { Length: > 1000 })
         {
             errors.Add("description", "At most 1000 characters.");
+        }
+
+        if (description?.Contains('\0', StringComparison.Ordinal) == true)
+        {
+            errors.Add("description", "Cannot contain the character U+0000.");
         }
 
         Metadata(errors, "metadata", metadata);

@@ -195,4 +195,28 @@ public class BulkBookingTests
         Assert.Equal(new IdGenerator(new Microsoft.Extensions.Time.Testing.FakeTimeProvider(now)).New("txn")[..14], made[0][..14]);
         Assert.NotEqual(new SequentialIds(now).Next("txn"), new SequentialIds(now).Next("txn"));
     }
+
+    /// <summary>A character PostgreSQL text cannot store is refused for that transaction alone, on both databases.</summary>
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task A_nul_character_rejects_only_its_own_transaction(DatabaseProvider provider)
+    {
+        await using var ledger = await LedgerFixture.CreateAsync(provider);
+        var a = await ledger.AccountAsync("a");
+        var b = await ledger.AccountAsync("b", AccountType.Liability);
+        var transactions = Enumerable.Range(0, 300).Select(i => new NewTransaction([new NewTransfer(a.Id, b.Id, 1, LedgerFixture.Usd)])
+        {
+            Description = i == 7 ? "bad\0description" : $"ok {i}",
+            Metadata = i == 8 ? new Dictionary<string, string> { ["k"] = "v\0" } : null,
+        }).ToList();
+
+        var outcomes = await ledger.WriteAsync(s => ledger.Ledger.CreateTransactionsAsync(s, LedgerFixture.Merchant, transactions));
+
+        Assert.Equal("validation_failed", outcomes[7].Rejection?.Code);
+        Assert.Equal("validation_failed", outcomes[8].Rejection?.Code);
+        Assert.Equal(298, outcomes.Count(o => o.IsBooked));
+        Assert.Equal(298, (await ledger.ReloadAsync(b.Id)).Balance);
+        await ledger.AssertVerifiedAsync();
+    }
 }
