@@ -185,14 +185,20 @@ internal sealed partial class Ledger(Bookkeeper bookkeeper, IdGenerator ids, Tim
 
     internal static BookingRequest ToRequest(LedgerScope scope, NewTransaction transaction)
     {
-        var errors = new ValidationErrors();
-        LedgerValidation.Transaction(errors, transaction.ExternalId, transaction.Description, transaction.Metadata);
-        if (transaction.Transfers is null || transaction.Transfers.Count is 0 or > MaxTransfersPerTransaction)
+        // Most bulk transactions carry nothing but transfers: no validation state to allocate for them.
+        if (transaction.ExternalId is not null || transaction.Description is not null || transaction.Metadata is not null
+            || transaction.Transfers is null || transaction.Transfers.Count is 0 or > MaxTransfersPerTransaction)
         {
-            errors.Add("transfers", $"A transaction has 1 to {MaxTransfersPerTransaction} transfers.");
+            var errors = new ValidationErrors();
+            LedgerValidation.Transaction(errors, transaction.ExternalId, transaction.Description, transaction.Metadata);
+            if (transaction.Transfers is null || transaction.Transfers.Count is 0 or > MaxTransfersPerTransaction)
+            {
+                errors.Add("transfers", $"A transaction has 1 to {MaxTransfersPerTransaction} transfers.");
+            }
+
+            errors.ThrowIfAny();
         }
 
-        errors.ThrowIfAny();
         var intents = new TransferIntent[transaction.Transfers!.Count];
         for (var k = 0; k < intents.Length; k++)
         {

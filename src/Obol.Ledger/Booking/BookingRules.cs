@@ -95,7 +95,19 @@ internal static class BookingRules
     public static IReadOnlyList<PlannedEntry> Apply(
         IReadOnlyList<TransferEffect> transfers,
         IReadOnlyDictionary<string, AccountState> accounts,
-        Func<AccountState, bool> isVisible)
+        Func<AccountState, bool> isVisible) => Apply(transfers, accounts, isVisible, default);
+
+    /// <summary>As above, with the accounts visible in <paramref name="scope"/> (no delegate per transaction).</summary>
+    public static IReadOnlyList<PlannedEntry> Apply(
+        IReadOnlyList<TransferEffect> transfers,
+        IReadOnlyDictionary<string, AccountState> accounts,
+        LedgerScope scope) => Apply(transfers, accounts, null, scope);
+
+    private static List<PlannedEntry> Apply(
+        IReadOnlyList<TransferEffect> transfers,
+        IReadOnlyDictionary<string, AccountState> accounts,
+        Func<AccountState, bool>? isVisible,
+        LedgerScope scope)
     {
         // The accounts' balances as of the transfers applied so far live on the accounts themselves (Working*),
         // so a transaction costs no dictionary; they become the accounts' balances only if every transfer passes.
@@ -110,8 +122,8 @@ internal static class BookingRules
                     throw LedgerProblems.SameAccount(transfer.Index);
                 }
 
-                var debit = Find(accounts, isVisible, transfer.DebitAccountId);
-                var credit = Find(accounts, isVisible, transfer.CreditAccountId);
+                var debit = Find(accounts, isVisible, scope, transfer.DebitAccountId);
+                var credit = Find(accounts, isVisible, scope, transfer.CreditAccountId);
                 CheckCurrency(debit, transfer);
                 CheckCurrency(credit, transfer);
                 entries.Add(Post(debit, EntrySide.Debit, transfer, touched));
@@ -135,8 +147,10 @@ internal static class BookingRules
             }
         }
 
-        static AccountState Find(IReadOnlyDictionary<string, AccountState> accounts, Func<AccountState, bool> isVisible, string id) =>
-            accounts.TryGetValue(id, out var account) && isVisible(account) ? account : throw LedgerProblems.AccountNotFound(id);
+        static AccountState Find(IReadOnlyDictionary<string, AccountState> accounts, Func<AccountState, bool>? isVisible, LedgerScope scope, string id) =>
+            accounts.TryGetValue(id, out var account) && (isVisible?.Invoke(account) ?? scope.CanSee(account.MerchantId))
+                ? account
+                : throw LedgerProblems.AccountNotFound(id);
 
         static void CheckCurrency(AccountState account, TransferEffect transfer)
         {

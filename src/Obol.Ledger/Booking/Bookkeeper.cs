@@ -141,18 +141,18 @@ internal sealed class Bookkeeper(TimeProvider clock)
                     throw LedgerProblems.TransactionAlreadyReversed(reverses);
                 }
 
-                var effects = new List<TransferEffect>(request.Transfers.Count);
-                for (var k = 0; k < request.Transfers.Count; k++)
+                var effects = new TransferEffect[request.Transfers.Count];
+                for (var k = 0; k < effects.Length; k++)
                 {
-                    effects.Add(request.Transfers[k] switch
+                    effects[k] = request.Transfers[k] switch
                     {
                         NewTransferIntent n => BookingRules.EffectOf(n.Transfer, k),
                         ResolveIntent r => Resolve(request.Scope, r, k),
                         _ => throw new InvalidOperationException("Unknown transfer intent."),
-                    });
+                    };
                 }
 
-                var entries = BookingRules.Apply(effects, accounts, a => request.Scope.CanSee(a.MerchantId));
+                var entries = BookingRules.Apply(effects, accounts, request.Scope);
                 outcomes[i] = new BookingOutcome(new BookedTransaction(batch.Add(newIds, request, effects, entries, now), true), null);
                 foreach (var intent in request.Transfers)
                 {

@@ -23,7 +23,7 @@ internal sealed class WriteBatch
             Metadata.Add(new MetadataInsert(merchantId, key, value, transactionId));
         }
 
-        var transfers = new List<LedgerTransfer>(effects.Count);
+        var transfers = new LedgerTransfer[effects.Count];
         var transferIds = new string[effects.Count];
         foreach (var effect in effects)
         {
@@ -48,7 +48,7 @@ internal sealed class WriteBatch
                 HoldsEnded.Add(pendingTransferId);
             }
 
-            transfers.Add(new LedgerTransfer
+            transfers[effect.Index] = new LedgerTransfer
             {
                 Id = transferId,
                 TransactionId = transactionId,
@@ -61,7 +61,7 @@ internal sealed class WriteBatch
                 PendingTransferId = pendingTransferId,
                 ExpiresAt = expiresAt,
                 CreatedAt = now,
-            });
+            };
         }
 
         foreach (var entry in entries)
