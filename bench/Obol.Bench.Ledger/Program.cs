@@ -9,14 +9,29 @@ using Obol.Ledger;
 using Obol.Ledger.Booking;
 using Obol.Ledger.GroupCommit;
 
-// Ledger throughput: (a) one transfer per commit from 8 concurrent callers, against (b) the same callers through
-// group commit, one transaction per call and a bulk call of many. PostgreSQL needs OBOL_BENCH_POSTGRES (an admin
+// Ledger throughput, every figure measured in the same run against the same 8 callers:
+//  (a)  one transfer per commit: each caller books one transaction of one transfer in its own database transaction;
+//  (b1) group commit: each caller keeps OBOL_BENCH_IN_FLIGHT (default 64) single-transfer bookings in flight through
+//       LedgerGroupCommit; concurrent requests are booked many per commit, each accepted or rejected on its own;
+//  (b2) bulk method: each caller books OBOL_BENCH_BULK (default 10,000) transactions per call with
+//       ILedger.CreateTransactionsAsync in one database transaction, over all accounts (callers overlap, so their
+//       account locks serialise them);
+//  (b3) the same bulk calls, but each caller on its own slice of the accounts (an import per merchant or per
+//       shard), so the callers' commits run in parallel.
+// Every transaction is one transfer between two random accounts. PostgreSQL needs OBOL_BENCH_POSTGRES (an admin
 // connection string; bench/ledger.sh starts a throwaway cluster and sets it); SQLite runs in a temporary file
-// (OBOL_BENCH_SKIP_SQLITE=1 leaves it out). OBOL_BENCH_WRITERS sets the group-commit writers (default 2).
+// (OBOL_BENCH_SKIP_SQLITE=1 leaves it out). OBOL_BENCH_SECONDS sets each measurement's length (default 8),
+// OBOL_BENCH_ONLY a comma-separated subset of a,b1,b2,b3, OBOL_BENCH_WRITERS the group-commit writers (default 1).
+// Per measurement the bench prints commits, transfers per commit, where the bookings' time went (summed over
+// concurrent writers, so waits for another writer's account locks show under "lock") and this process's CPU per
+// transfer ("client CPU": the callers, the ledger and, for SQLite, the database engine itself).
 const int Callers = 8;
 const int Accounts = 1000;
-const int BulkSize = 1000;
 var phase = TimeSpan.FromSeconds(double.Parse(Environment.GetEnvironmentVariable("OBOL_BENCH_SECONDS") ?? "8", CultureInfo.InvariantCulture));
+var inFlight = int.Parse(Environment.GetEnvironmentVariable("OBOL_BENCH_IN_FLIGHT") ?? "64", CultureInfo.InvariantCulture);
+var bulkSize = int.Parse(Environment.GetEnvironmentVariable("OBOL_BENCH_BULK") ?? "10000", CultureInfo.InvariantCulture);
+var only = (Environment.GetEnvironmentVariable("OBOL_BENCH_ONLY") ?? "a,b1,b2,b3").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
+var writers = int.Parse(Environment.GetEnvironmentVariable("OBOL_BENCH_WRITERS") ?? "1", CultureInfo.InvariantCulture);
 var usd = Currency.FromCode("USD");
 const string Merchant = "mer_bench";
 
@@ -44,7 +59,9 @@ if (Environment.GetEnvironmentVariable("OBOL_BENCH_SKIP_SQLITE") is not "1")
     providers.Add(("SQLite", new DatabaseOptions(DatabaseProvider.Sqlite, $"Data Source={Path.Combine(Path.GetTempPath(), $"obol-bench-{Guid.NewGuid():N}.db")}")));
 }
 
-Console.WriteLine($"{Callers} callers, {Accounts} accounts, {phase.TotalSeconds:F0}s per measurement, bulk calls of {BulkSize}, {Environment.ProcessorCount} cores");
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"load average {LoadAverage()}; {Callers} callers, {Accounts} accounts, {phase.TotalSeconds:F0}s per measurement, group commit {inFlight} in flight per caller, bulk calls of {bulkSize:N0}, {Environment.ProcessorCount} cores"));
+BookingTimings.Enabled = true;
 foreach (var (providerName, options) in providers)
 {
     await using var database = Database.Create(options);
@@ -52,7 +69,7 @@ foreach (var (providerName, options) in providers)
     await new MigrationRunner(database, [new MigrationSource("core", typeof(Database).Assembly), new MigrationSource("ledger", typeof(ILedger).Assembly)],
         clock, NullLogger<MigrationRunner>.Instance).ApplyAsync(CancellationToken.None);
     var ids = new IdGenerator(clock);
-    var bookkeeper = new Bookkeeper(ids, clock);
+    var bookkeeper = new Bookkeeper(clock);
     var ledger = new Ledger(bookkeeper, ids, clock);
     var accountIds = new string[Accounts];
     await database.WriteAsync(async s =>
@@ -63,61 +80,112 @@ foreach (var (providerName, options) in providers)
         }
     }, CancellationToken.None);
 
-    NewTransaction RandomTransaction(Random random)
+    // A transfer between two distinct accounts of [first, first + count).
+    NewTransaction RandomTransaction(Random random, int first = 0, int count = Accounts)
     {
-        var debit = random.Next(Accounts);
-        var credit = (debit + 1 + random.Next(Accounts - 1)) % Accounts;
-        return new NewTransaction([new NewTransfer(accountIds[debit], accountIds[credit], random.Next(1, 10_000), usd)]);
+        var debit = random.Next(count);
+        var credit = (debit + 1 + random.Next(count - 1)) % count;
+        return new NewTransaction([new NewTransfer(accountIds[first + debit], accountIds[first + credit], random.Next(1, 10_000), usd)]);
     }
 
-    var single = await MeasureAsync(phase, 1, async random =>
-        await database.WriteAsync(s => ledger.CreateTransactionAsync(s, Merchant, RandomTransaction(random)), CancellationToken.None));
-
-    await using var groupCommit = new LedgerGroupCommit(database, bookkeeper, new LedgerGroupCommitOptions { Writers = int.Parse(Environment.GetEnvironmentVariable("OBOL_BENCH_WRITERS") ?? "2", CultureInfo.InvariantCulture) });
-    var grouped = await MeasureAsync(phase, 1, async random => await groupCommit.BookAsync(Merchant, RandomTransaction(random)));
-    var bulk = await MeasureAsync(phase, BulkSize, async random =>
+    async Task BulkAsync(Random random, int first, int count)
     {
-        var outcomes = await groupCommit.BookManyAsync(Merchant, Enumerable.Range(0, BulkSize).Select(_ => RandomTransaction(random)).ToList());
-        if (outcomes.Any(o => !o.IsBooked))
+        var transactions = new NewTransaction[bulkSize];
+        for (var i = 0; i < transactions.Length; i++)
         {
-            throw new InvalidOperationException(outcomes.First(o => !o.IsBooked).Rejection!.Message);
+            transactions[i] = RandomTransaction(random, first, count);
         }
-    });
 
-    var report = await database.ReadAsync(s => ledger.VerifyAsync(s, null), CancellationToken.None);
+        var outcomes = await database.WriteAsync(s => ledger.CreateTransactionsAsync(s, Merchant, transactions), CancellationToken.None);
+        foreach (var outcome in outcomes)
+        {
+            if (!outcome.IsBooked)
+            {
+                throw new InvalidOperationException(outcome.Rejection!.Message);
+            }
+        }
+    }
+
+    var results = new List<(string Label, Measurement M)>();
     Console.WriteLine();
     Console.WriteLine($"== {providerName} ==");
-    Print("(a) one transfer per commit", single, 1);
-    Print("(b) group commit, 1 per call", grouped, 1);
-    Print($"(b) group commit, bulk {BulkSize}/call", bulk, BulkSize);
-    Console.WriteLine($"ratio (b) group commit / (a): {grouped.PerSecond / single.PerSecond:F1}x    (b) bulk / (a): {bulk.PerSecond / single.PerSecond:F1}x");
-    Console.WriteLine($"verify after {report.EntriesChecked} entries: {(report.Ok ? "clean" : string.Join("; ", report.Problems.Select(p => p.Code)))}");
+    if (only.Contains("a"))
+    {
+        results.Add(Report("(a) one transfer per commit", await MeasureAsync(phase, 1, 1, async (_, random) =>
+            await database.WriteAsync(s => ledger.CreateTransactionAsync(s, Merchant, RandomTransaction(random)), CancellationToken.None))));
+    }
+
+    if (only.Contains("b1"))
+    {
+        await using var groupCommit = new LedgerGroupCommit(database, bookkeeper, new LedgerGroupCommitOptions { Writers = writers });
+        results.Add(Report($"(b1) group commit, {inFlight} in flight/caller", await MeasureAsync(phase, 1, inFlight, async (_, random) =>
+            await groupCommit.BookAsync(Merchant, RandomTransaction(random)))));
+    }
+
+    if (only.Contains("b2"))
+    {
+        results.Add(Report($"(b2) bulk {bulkSize:N0}/commit, shared accounts", await MeasureAsync(phase, bulkSize, 1, (_, random) =>
+            BulkAsync(random, 0, Accounts))));
+    }
+
+    if (only.Contains("b3"))
+    {
+        const int Slice = Accounts / Callers;
+        results.Add(Report($"(b3) bulk {bulkSize:N0}/commit, own accounts", await MeasureAsync(phase, bulkSize, 1, (caller, random) =>
+            BulkAsync(random, caller * Slice, Slice))));
+    }
+
+    if (results.Count > 1 && results[0].Label.StartsWith("(a)", StringComparison.Ordinal))
+    {
+        Console.WriteLine(string.Join("   ", results.Skip(1).Select(r => string.Create(CultureInfo.InvariantCulture,
+            $"{r.Label.Split(' ')[0]} / (a): {r.M.PerSecond / results[0].M.PerSecond:F1}x"))));
+    }
+
+    Console.WriteLine($"load average after {providerName}: {LoadAverage()} (the machine may be shared; figures move with it)");
+    var report = await database.ReadAsync(s => ledger.VerifyAsync(s, null), CancellationToken.None);
+    Console.WriteLine($"verify after {report.EntriesChecked:N0} entries: {(report.Ok ? "clean" : string.Join("; ", report.Problems.Select(p => p.Code)))}");
 }
 
-static void Print(string label, Measurement m, int perCall) =>
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{label,-34} {m.PerSecond,10:N0} transfers/s   latency per call p50 {m.P50.TotalMilliseconds,7:F2} ms  p99 {m.P99.TotalMilliseconds,7:F2} ms  ({m.Calls} calls)"));
+static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
-static async Task<Measurement> MeasureAsync(TimeSpan duration, int transfersPerCall, Func<Random, Task> call)
+static (string, Measurement) Report(string label, Measurement m)
 {
-    var latencies = new List<double>[Callers];
+    var t = m.Timings;
+    var perTransaction = t.Transactions == 0 ? 0 : 1e6 / t.Transactions;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"{label,-40} {m.PerSecond,10:N0} transfers/s   latency per call p50 {m.P50.TotalMilliseconds,8:F2} ms  p99 {m.P99.TotalMilliseconds,8:F2} ms  ({m.Calls:N0} calls)"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"{"",-40}   {t.Bookings:N0} commits, {(t.Bookings == 0 ? 0 : (double)t.Transactions / t.Bookings):N0} transfers/commit; µs per transfer, summed over writers: checks {t.Checks.TotalSeconds * perTransaction:F1}, lock {t.Lock.TotalSeconds * perTransaction:F1}, apply {t.Apply.TotalSeconds * perTransaction:F1}, write {t.Write.TotalSeconds * perTransaction:F1}; client CPU {m.ClientCpu:F1}"));
+    return (label, m);
+}
+
+// Callers run concurrently, each with `concurrency` calls in flight, until the time is up; latency is per call.
+static async Task<Measurement> MeasureAsync(TimeSpan duration, int transfersPerCall, int concurrency, Func<int, Random, Task> call)
+{
+    BookingTimings.TakeAndReset();
+    var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+    var latencies = new List<double>[Callers * concurrency];
     var stopwatch = Stopwatch.StartNew();
-    var deadline = duration;
-    await Task.WhenAll(Enumerable.Range(0, Callers).Select(worker => Task.Run(async () =>
+    await Task.WhenAll(Enumerable.Range(0, Callers * concurrency).Select(slot => Task.Run(async () =>
     {
-        var random = new Random(worker);
-        var mine = latencies[worker] = [];
-        while (stopwatch.Elapsed < deadline)
+        var caller = slot / concurrency;
+        var random = new Random(slot);
+        var mine = latencies[slot] = [];
+        while (stopwatch.Elapsed < duration)
         {
             var start = Stopwatch.GetTimestamp();
-            await call(random);
+            await call(caller, random);
             mine.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
         }
     })));
     var elapsed = stopwatch.Elapsed;
+    var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+    var timings = BookingTimings.TakeAndReset();
     var all = latencies.SelectMany(l => l).Order().ToArray();
     return new Measurement(all.Length * (double)transfersPerCall / elapsed.TotalSeconds, all.Length,
-        TimeSpan.FromMilliseconds(all[all.Length / 2]), TimeSpan.FromMilliseconds(all[Math.Min(all.Length - 1, (int)(all.Length * 0.99))]));
+        TimeSpan.FromMilliseconds(all[all.Length / 2]), TimeSpan.FromMilliseconds(all[Math.Min(all.Length - 1, (int)(all.Length * 0.99))]), timings,
+        cpu.TotalMicroseconds / (all.Length * (double)transfersPerCall));
 }
 
-internal sealed record Measurement(double PerSecond, int Calls, TimeSpan P50, TimeSpan P99);
+/// <summary>ClientCpu: this process's CPU time (the bench's callers included) per transfer, in µs.</summary>
+internal sealed record Measurement(double PerSecond, int Calls, TimeSpan P50, TimeSpan P99, BookingTimings.Snapshot Timings, double ClientCpu);

@@ -145,19 +145,67 @@ internal sealed partial class Ledger(Bookkeeper bookkeeper, IdGenerator ids, Tim
         Unwrap((await bookkeeper.BookAsync(session, [ToRequest(scope, transaction)]))[0]);
 
     public Task<IReadOnlyList<BookingOutcome>> CreateTransactionsAsync(DbSession session, string merchantId, IReadOnlyList<NewTransaction> transactions) =>
-        bookkeeper.BookAsync(session, transactions.Select(t => ToRequest(InProcess(merchantId), t)).ToList());
+        BookEachAsync(InProcess(merchantId), transactions, requests => bookkeeper.BookAsync(session, requests));
+
+    /// <summary>
+    /// Books each transaction on its own: one that fails validation (external id, description, metadata, number of
+    /// transfers) is rejected in its place in the outcomes instead of failing the others.
+    /// </summary>
+    internal static async Task<IReadOnlyList<BookingOutcome>> BookEachAsync(LedgerScope scope, IReadOnlyList<NewTransaction> transactions,
+        Func<IReadOnlyList<BookingRequest>, Task<IReadOnlyList<BookingOutcome>>> book)
+    {
+        var requests = new List<BookingRequest>(transactions.Count);
+        BookingOutcome?[]? invalid = null;
+        for (var i = 0; i < transactions.Count; i++)
+        {
+            try
+            {
+                requests.Add(ToRequest(scope, transactions[i]));
+            }
+            catch (ProblemException problem)
+            {
+                (invalid ??= new BookingOutcome?[transactions.Count])[i] = new BookingOutcome(null, problem);
+            }
+        }
+
+        var booked = requests.Count == 0 ? [] : await book(requests);
+        if (invalid is null)
+        {
+            return booked;
+        }
+
+        var outcomes = new BookingOutcome[transactions.Count];
+        for (int i = 0, next = 0; i < outcomes.Length; i++)
+        {
+            outcomes[i] = invalid[i] ?? booked[next++];
+        }
+
+        return outcomes;
+    }
 
     internal static BookingRequest ToRequest(LedgerScope scope, NewTransaction transaction)
     {
-        var errors = new ValidationErrors();
-        LedgerValidation.Transaction(errors, transaction.ExternalId, transaction.Description, transaction.Metadata);
-        if (transaction.Transfers is null || transaction.Transfers.Count is 0 or > MaxTransfersPerTransaction)
+        // Most bulk transactions carry nothing but transfers: no validation state to allocate for them.
+        if (transaction.ExternalId is not null || transaction.Description is not null || transaction.Metadata is not null
+            || transaction.Transfers is null || transaction.Transfers.Count is 0 or > MaxTransfersPerTransaction)
         {
-            errors.Add("transfers", $"A transaction has 1 to {MaxTransfersPerTransaction} transfers.");
+            var errors = new ValidationErrors();
+            LedgerValidation.Transaction(errors, transaction.ExternalId, transaction.Description, transaction.Metadata);
+            if (transaction.Transfers is null || transaction.Transfers.Count is 0 or > MaxTransfersPerTransaction)
+            {
+                errors.Add("transfers", $"A transaction has 1 to {MaxTransfersPerTransaction} transfers.");
+            }
+
+            errors.ThrowIfAny();
         }
 
-        errors.ThrowIfAny();
-        return new BookingRequest(scope, transaction.Transfers!.Select(t => (TransferIntent)new NewTransferIntent(t)).ToList())
+        var intents = new TransferIntent[transaction.Transfers!.Count];
+        for (var k = 0; k < intents.Length; k++)
+        {
+            intents[k] = new NewTransferIntent(transaction.Transfers[k]);
+        }
+
+        return new BookingRequest(scope, intents)
         {
             ExternalId = transaction.ExternalId,
             Description = transaction.Description,
@@ -298,6 +346,12 @@ internal static class LedgerValidation
             {
                 errors.Add($"{field}.{key}", "Values are strings of at most 500 characters.");
             }
+
+            // PostgreSQL text cannot hold U+0000: refused here, it would fail the whole database transaction (a bulk call's others too).
+            if (key.Contains('\0', StringComparison.Ordinal) || value?.Contains('\0', StringComparison.Ordinal) == true)
+            {
+                errors.Add(field, "Keys and values cannot contain the character U+0000.");
+            }
         }
     }
 
@@ -311,6 +365,11 @@ internal static class LedgerValidation
         if (description is { Length: > 1000 })
         {
             errors.Add("description", "At most 1000 characters.");
+        }
+
+        if (description?.Contains('\0', StringComparison.Ordinal) == true)
+        {
+            errors.Add("description", "Cannot contain the character U+0000.");
         }
 
         Metadata(errors, "metadata", metadata);

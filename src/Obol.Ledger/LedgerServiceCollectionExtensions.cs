@@ -13,7 +13,7 @@ public static class LedgerServiceCollectionExtensions
     public static IServiceCollection AddObolLedger(this IServiceCollection services)
     {
         services.AddSingleton(new MigrationSource("ledger", typeof(LedgerServiceCollectionExtensions).Assembly));
-        services.AddSingleton(sp => new Bookkeeper(sp.GetRequiredService<IdGenerator>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new Bookkeeper(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<Ledger>();
         services.AddSingleton<ILedger>(sp => sp.GetRequiredService<Ledger>());
         services.AddSingleton(new LedgerGroupCommitOptions());

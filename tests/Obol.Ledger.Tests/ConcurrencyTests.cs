@@ -99,6 +99,49 @@ public class ConcurrencyTests(ITestOutputHelper output)
         await AssertWithinLimitsAsync(ledger, accounts);
     }
 
+    /// <summary>
+    /// Bulk callers on the same hot accounts, each call large enough for PostgreSQL's binary COPY path: every
+    /// call waits for the others' account locks, and their commits keep changing what the limits accept.
+    /// </summary>
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task Parallel_bulk_callers_on_hot_accounts_keep_every_limit_and_the_books_verify(DatabaseProvider provider)
+    {
+        await using var ledger = await LedgerFixture.CreateAsync(provider);
+        var accounts = await HotAccountsAsync(ledger);
+        var booked = 0;
+        var rejected = 0;
+
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(worker => Task.Run(async () =>
+        {
+            var random = new Random(200 + worker);
+            for (var call = 0; call < 5; call++)
+            {
+                var batch = Enumerable.Range(0, 300).Select(_ => RandomTransaction(random, accounts)).ToList();
+                var outcomes = await ledger.WriteAsync(s => ledger.Ledger.CreateTransactionsAsync(s, LedgerFixture.Merchant, batch));
+                foreach (var outcome in outcomes)
+                {
+                    if (outcome.IsBooked)
+                    {
+                        Interlocked.Increment(ref booked);
+                    }
+                    else
+                    {
+                        Assert.Equal("balance_limit_exceeded", outcome.Rejection!.Code);
+                        Interlocked.Increment(ref rejected);
+                    }
+                }
+            }
+        })));
+
+        output.WriteLine($"{provider}: bulk booked {booked}, rejected {rejected}");
+        Assert.Equal(4 * 5 * 300, booked + rejected);
+        Assert.True(rejected > 0, "the limited accounts should have refused some");
+        await ledger.AssertVerifiedAsync();
+        await AssertWithinLimitsAsync(ledger, accounts);
+    }
+
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]

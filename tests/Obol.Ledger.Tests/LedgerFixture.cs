@@ -19,7 +19,7 @@ internal sealed class LedgerFixture : IAsyncDisposable
     {
         Database = database;
         Clock = clock;
-        Bookkeeper = new Bookkeeper(new IdGenerator(clock), clock);
+        Bookkeeper = new Bookkeeper(clock);
         Ledger = new Ledger(Bookkeeper, new IdGenerator(clock), clock);
     }
 

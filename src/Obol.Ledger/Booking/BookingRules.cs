@@ -13,6 +13,12 @@ internal sealed class AccountState
     public AccountBalances Balances { get; set; }
     public long LastSequence { get; set; }
     public bool Changed { get; set; }
+
+    /// <summary>While <see cref="BookingRules.Apply"/> works on a transaction: the balances and sequence after its transfers so far.</summary>
+    internal bool InWork { get; set; }
+
+    internal AccountBalances WorkingBalances { get; set; }
+    internal long WorkingSequence { get; set; }
 }
 
 /// <summary>
@@ -89,51 +95,85 @@ internal static class BookingRules
     public static IReadOnlyList<PlannedEntry> Apply(
         IReadOnlyList<TransferEffect> transfers,
         IReadOnlyDictionary<string, AccountState> accounts,
-        Func<AccountState, bool> isVisible)
+        Func<AccountState, bool> isVisible) => Apply(transfers, accounts, isVisible, default);
+
+    /// <summary>As above, with the accounts visible in <paramref name="scope"/> (no delegate per transaction).</summary>
+    public static IReadOnlyList<PlannedEntry> Apply(
+        IReadOnlyList<TransferEffect> transfers,
+        IReadOnlyDictionary<string, AccountState> accounts,
+        LedgerScope scope) => Apply(transfers, accounts, null, scope);
+
+    private static List<PlannedEntry> Apply(
+        IReadOnlyList<TransferEffect> transfers,
+        IReadOnlyDictionary<string, AccountState> accounts,
+        Func<AccountState, bool>? isVisible,
+        LedgerScope scope)
     {
-        var working = new Dictionary<string, (AccountBalances Balances, long Sequence)>(StringComparer.Ordinal);
+        // The accounts' balances as of the transfers applied so far live on the accounts themselves (Working*),
+        // so a transaction costs no dictionary; they become the accounts' balances only if every transfer passes.
+        var touched = new List<AccountState>(Math.Min(transfers.Count * 2, 16));
         var entries = new List<PlannedEntry>(transfers.Count * 2);
-        foreach (var transfer in transfers)
+        try
         {
-            if (string.Equals(transfer.DebitAccountId, transfer.CreditAccountId, StringComparison.Ordinal))
+            foreach (var transfer in transfers)
             {
-                throw LedgerProblems.SameAccount(transfer.Index);
-            }
-
-            var debit = Find(transfer.DebitAccountId);
-            var credit = Find(transfer.CreditAccountId);
-            foreach (var account in (ReadOnlySpan<AccountState>)[debit, credit])
-            {
-                if (!string.Equals(account.Currency, transfer.Currency, StringComparison.Ordinal))
+                if (string.Equals(transfer.DebitAccountId, transfer.CreditAccountId, StringComparison.Ordinal))
                 {
-                    throw LedgerProblems.CurrencyMismatch(transfer.Index, transfer.Currency, account.Id, account.Currency);
+                    throw LedgerProblems.SameAccount(transfer.Index);
                 }
+
+                var debit = Find(accounts, isVisible, scope, transfer.DebitAccountId);
+                var credit = Find(accounts, isVisible, scope, transfer.CreditAccountId);
+                CheckCurrency(debit, transfer);
+                CheckCurrency(credit, transfer);
+                entries.Add(Post(debit, EntrySide.Debit, transfer, touched));
+                entries.Add(Post(credit, EntrySide.Credit, transfer, touched));
             }
 
-            entries.Add(Post(debit, EntrySide.Debit, transfer));
-            entries.Add(Post(credit, EntrySide.Credit, transfer));
+            foreach (var account in touched)
+            {
+                account.Balances = account.WorkingBalances;
+                account.LastSequence = account.WorkingSequence;
+                account.Changed = true;
+            }
+
+            return entries;
+        }
+        finally
+        {
+            foreach (var account in touched)
+            {
+                account.InWork = false;
+            }
         }
 
-        foreach (var (id, state) in working)
+        static AccountState Find(IReadOnlyDictionary<string, AccountState> accounts, Func<AccountState, bool>? isVisible, LedgerScope scope, string id) =>
+            accounts.TryGetValue(id, out var account) && (isVisible?.Invoke(account) ?? scope.CanSee(account.MerchantId))
+                ? account
+                : throw LedgerProblems.AccountNotFound(id);
+
+        static void CheckCurrency(AccountState account, TransferEffect transfer)
         {
-            var account = accounts[id];
-            account.Balances = state.Balances;
-            account.LastSequence = state.Sequence;
-            account.Changed = true;
+            if (!string.Equals(account.Currency, transfer.Currency, StringComparison.Ordinal))
+            {
+                throw LedgerProblems.CurrencyMismatch(transfer.Index, transfer.Currency, account.Id, account.Currency);
+            }
         }
 
-        return entries;
-
-        AccountState Find(string id) =>
-            accounts.TryGetValue(id, out var account) && isVisible(account) ? account : throw LedgerProblems.AccountNotFound(id);
-
-        PlannedEntry Post(AccountState account, EntrySide side, TransferEffect transfer)
+        static PlannedEntry Post(AccountState account, EntrySide side, TransferEffect transfer, List<AccountState> touched)
         {
-            var (balances, sequence) = working.TryGetValue(account.Id, out var current) ? current : (account.Balances, account.LastSequence);
+            if (!account.InWork)
+            {
+                account.InWork = true;
+                account.WorkingBalances = account.Balances;
+                account.WorkingSequence = account.LastSequence;
+                touched.Add(account);
+            }
+
             AccountBalances after;
             try
             {
-                after = balances.Apply(side, transfer.PostedAmount, transfer.PendingAmount);
+                after = account.WorkingBalances.Apply(side, transfer.PostedAmount, transfer.PendingAmount);
                 _ = after.Balance(account.Type);
                 _ = after.Available(account.Type);
             }
@@ -147,8 +187,10 @@ internal static class BookingRules
                 throw LedgerProblems.BalanceLimitExceeded(transfer.Index, account.Id, account.Flags.DebitsMustNotExceedCredits);
             }
 
-            working[account.Id] = (after, sequence + 1);
-            return new PlannedEntry(account.Id, sequence + 1, transfer.Index, side, transfer.PostedAmount, transfer.PendingAmount, after);
+            var sequence = account.WorkingSequence + 1;
+            account.WorkingBalances = after;
+            account.WorkingSequence = sequence;
+            return new PlannedEntry(account.Id, sequence, transfer.Index, side, transfer.PostedAmount, transfer.PendingAmount, after);
         }
     }
 }

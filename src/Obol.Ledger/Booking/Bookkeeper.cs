@@ -5,7 +5,6 @@ using Microsoft.Data.Sqlite;
 using Npgsql;
 using NpgsqlTypes;
 using Obol.Core.Errors;
-using Obol.Core.Identity;
 using Obol.Core.Storage;
 
 namespace Obol.Ledger.Booking;
@@ -41,10 +40,11 @@ internal sealed record BookingRequest(LedgerScope Scope, IReadOnlyList<TransferI
 /// call (group commit, bulk); each is accepted or rejected on its own. No effects outside the database, so the
 /// caller's transaction may be retried as a whole.
 /// </summary>
-internal sealed class Bookkeeper(IdGenerator ids, TimeProvider clock)
+internal sealed class Bookkeeper(TimeProvider clock)
 {
     public async Task<IReadOnlyList<BookingOutcome>> BookAsync(DbSession session, IReadOnlyList<BookingRequest> requests)
     {
+        var started = BookingTimings.Start();
         var now = clock.GetUtcNow();
         var outcomes = new BookingOutcome?[requests.Count];
         for (var i = 0; i < requests.Count; i++)
@@ -61,6 +61,7 @@ internal sealed class Bookkeeper(IdGenerator ids, TimeProvider clock)
 
         var (existingByIndex, duplicateOf) = await FindExternalIdsAsync(session, requests, outcomes);
 
+        started = BookingTimings.Lap(BookingPhase.Checks, started);
         var pendingIds = new HashSet<string>(StringComparer.Ordinal);
         var reversed = new HashSet<string>(StringComparer.Ordinal);
         var accountIds = new HashSet<string>(StringComparer.Ordinal);
@@ -127,7 +128,9 @@ internal sealed class Bookkeeper(IdGenerator ids, TimeProvider clock)
                 "SELECT reverses_transaction_id FROM ledger_transactions WHERE reverses_transaction_id = ANY(@ids)"), new { ids = reversed.ToArray() }))
             .ToHashSet(StringComparer.Ordinal);
 
+        started = BookingTimings.Lap(BookingPhase.Lock, started);
         var batch = new WriteBatch();
+        var newIds = new SequentialIds(now);
         foreach (var i in Live())
         {
             var request = requests[i];
@@ -138,19 +141,19 @@ internal sealed class Bookkeeper(IdGenerator ids, TimeProvider clock)
                     throw LedgerProblems.TransactionAlreadyReversed(reverses);
                 }
 
-                var effects = new List<TransferEffect>(request.Transfers.Count);
-                for (var k = 0; k < request.Transfers.Count; k++)
+                var effects = new TransferEffect[request.Transfers.Count];
+                for (var k = 0; k < effects.Length; k++)
                 {
-                    effects.Add(request.Transfers[k] switch
+                    effects[k] = request.Transfers[k] switch
                     {
                         NewTransferIntent n => BookingRules.EffectOf(n.Transfer, k),
                         ResolveIntent r => Resolve(request.Scope, r, k),
                         _ => throw new InvalidOperationException("Unknown transfer intent."),
-                    });
+                    };
                 }
 
-                var entries = BookingRules.Apply(effects, accounts, a => request.Scope.CanSee(a.MerchantId));
-                outcomes[i] = new BookingOutcome(new BookedTransaction(batch.Add(ids, request, effects, entries, now), true), null);
+                var entries = BookingRules.Apply(effects, accounts, request.Scope);
+                outcomes[i] = new BookingOutcome(new BookedTransaction(batch.Add(newIds, request, effects, entries, now), true), null);
                 foreach (var intent in request.Transfers)
                 {
                     if (intent is ResolveIntent r)
@@ -171,7 +174,10 @@ internal sealed class Bookkeeper(IdGenerator ids, TimeProvider clock)
             }
         }
 
+        started = BookingTimings.Lap(BookingPhase.Apply, started);
         await WriteAsync(session, batch, accounts.Values.Where(a => a.Changed).ToList());
+        BookingTimings.Lap(BookingPhase.Write, started);
+        BookingTimings.Count(requests.Count);
 
         foreach (var (i, transactionId) in existingByIndex)
         {
@@ -439,6 +445,12 @@ internal sealed class Bookkeeper(IdGenerator ids, TimeProvider clock)
         var bulk = batch.Entries.Count >= CopyThreshold;
         if (bulk)
         {
+            // In index order: consecutive entries of one account land on the same index pages.
+            batch.Entries.Sort(static (x, y) =>
+            {
+                var byAccount = string.CompareOrdinal(x.AccountId, y.AccountId);
+                return byAccount != 0 ? byAccount : x.Sequence.CompareTo(y.Sequence);
+            });
             await CopyRowsAsync(connection, batch, session.CancellationToken);
         }
         else
@@ -531,89 +543,77 @@ internal sealed class Bookkeeper(IdGenerator ids, TimeProvider clock)
 
     private static async Task CopyRowsAsync(NpgsqlConnection connection, WriteBatch batch, CancellationToken cancellationToken)
     {
-        await using (var writer = await connection.BeginBinaryImportAsync(
-            "COPY ledger_transactions (id, merchant_id, external_id, description, metadata, effective_at, created_at, reverses_transaction_id) FROM STDIN (FORMAT BINARY)",
-            cancellationToken))
+        await using (var copy = await PgCopyWriter.BeginAsync(connection,
+            "ledger_transactions (id, merchant_id, external_id, description, metadata, effective_at, created_at, reverses_transaction_id)", cancellationToken))
         {
             foreach (var x in batch.Transactions)
             {
-                await writer.StartRowAsync(cancellationToken);
-                await writer.WriteAsync(x.Id, NpgsqlDbType.Text, cancellationToken);
-                await writer.WriteAsync(x.MerchantId, NpgsqlDbType.Text, cancellationToken);
-                await WriteNullableAsync(writer, x.ExternalId, cancellationToken);
-                await WriteNullableAsync(writer, x.Description, cancellationToken);
-                await writer.WriteAsync(x.Metadata, NpgsqlDbType.Text, cancellationToken);
-                await writer.WriteAsync(x.EffectiveAt.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken);
-                await writer.WriteAsync(x.CreatedAt.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken);
-                await WriteNullableAsync(writer, x.ReversesTransactionId, cancellationToken);
+                await copy.StartRowAsync(8);
+                copy.Text(x.Id);
+                copy.Text(x.MerchantId);
+                copy.Text(x.ExternalId);
+                copy.Text(x.Description);
+                copy.Text(x.Metadata);
+                copy.Timestamp(x.EffectiveAt);
+                copy.Timestamp(x.CreatedAt);
+                copy.Text(x.ReversesTransactionId);
             }
 
-            await writer.CompleteAsync(cancellationToken);
+            await copy.CompleteAsync();
         }
 
-        await using (var writer = await connection.BeginBinaryImportAsync(
-            "COPY ledger_transfers (id, transaction_id, merchant_id, position, kind, debit_account_id, credit_account_id, amount, currency, pending_transfer_id, expires_at, created_at) FROM STDIN (FORMAT BINARY)",
+        await using (var copy = await PgCopyWriter.BeginAsync(connection,
+            "ledger_transfers (id, transaction_id, merchant_id, position, kind, debit_account_id, credit_account_id, amount, currency, pending_transfer_id, expires_at, created_at)",
             cancellationToken))
         {
             foreach (var x in batch.Transfers)
             {
-                await writer.StartRowAsync(cancellationToken);
-                await writer.WriteAsync(x.Id, NpgsqlDbType.Text, cancellationToken);
-                await writer.WriteAsync(x.TransactionId, NpgsqlDbType.Text, cancellationToken);
-                await writer.WriteAsync(x.MerchantId, NpgsqlDbType.Text, cancellationToken);
-                await writer.WriteAsync(x.Position, NpgsqlDbType.Integer, cancellationToken);
-                await writer.WriteAsync(x.Kind, NpgsqlDbType.Text, cancellationToken);
-                await writer.WriteAsync(x.DebitAccountId, NpgsqlDbType.Text, cancellationToken);
-                await writer.WriteAsync(x.CreditAccountId, NpgsqlDbType.Text, cancellationToken);
-                await writer.WriteAsync(x.Amount, NpgsqlDbType.Bigint, cancellationToken);
-                await writer.WriteAsync(x.Currency, NpgsqlDbType.Text, cancellationToken);
-                await WriteNullableAsync(writer, x.PendingTransferId, cancellationToken);
-                if (x.ExpiresAt is { } expiresAt)
-                {
-                    await writer.WriteAsync(expiresAt.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken);
-                }
-                else
-                {
-                    await writer.WriteNullAsync(cancellationToken);
-                }
-
-                await writer.WriteAsync(x.CreatedAt.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken);
+                await copy.StartRowAsync(12);
+                copy.Text(x.Id);
+                copy.Text(x.TransactionId);
+                copy.Text(x.MerchantId);
+                copy.Int32(x.Position);
+                copy.Text(x.Kind);
+                copy.Text(x.DebitAccountId);
+                copy.Text(x.CreditAccountId);
+                copy.Int64(x.Amount);
+                copy.Text(x.Currency);
+                copy.Text(x.PendingTransferId);
+                copy.Timestamp(x.ExpiresAt);
+                copy.Timestamp(x.CreatedAt);
             }
 
-            await writer.CompleteAsync(cancellationToken);
+            await copy.CompleteAsync();
         }
 
-        await using (var writer = await connection.BeginBinaryImportAsync(
+        await using (var copy = await PgCopyWriter.BeginAsync(connection,
             """
-            COPY ledger_entries (account_id, sequence, transfer_id, transaction_id, merchant_id, side, posted_amount, pending_amount,
-                                 debits_posted, credits_posted, debits_pending, credits_pending, effective_at, created_at) FROM STDIN (FORMAT BINARY)
+            ledger_entries (account_id, sequence, transfer_id, transaction_id, merchant_id, side, posted_amount, pending_amount,
+                            debits_posted, credits_posted, debits_pending, credits_pending, effective_at, created_at)
             """,
             cancellationToken))
         {
             foreach (var x in batch.Entries)
             {
-                await writer.StartRowAsync(cancellationToken);
-                await writer.WriteAsync(x.AccountId, NpgsqlDbType.Text, cancellationToken);
-                await writer.WriteAsync(x.Sequence, NpgsqlDbType.Bigint, cancellationToken);
-                await writer.WriteAsync(x.TransferId, NpgsqlDbType.Text, cancellationToken);
-                await writer.WriteAsync(x.TransactionId, NpgsqlDbType.Text, cancellationToken);
-                await writer.WriteAsync(x.MerchantId, NpgsqlDbType.Text, cancellationToken);
-                await writer.WriteAsync(x.Side, NpgsqlDbType.Text, cancellationToken);
-                await writer.WriteAsync(x.PostedAmount, NpgsqlDbType.Bigint, cancellationToken);
-                await writer.WriteAsync(x.PendingAmount, NpgsqlDbType.Bigint, cancellationToken);
-                await writer.WriteAsync(x.DebitsPosted, NpgsqlDbType.Bigint, cancellationToken);
-                await writer.WriteAsync(x.CreditsPosted, NpgsqlDbType.Bigint, cancellationToken);
-                await writer.WriteAsync(x.DebitsPending, NpgsqlDbType.Bigint, cancellationToken);
-                await writer.WriteAsync(x.CreditsPending, NpgsqlDbType.Bigint, cancellationToken);
-                await writer.WriteAsync(x.EffectiveAt.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken);
-                await writer.WriteAsync(x.CreatedAt.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken);
+                await copy.StartRowAsync(14);
+                copy.Text(x.AccountId);
+                copy.Int64(x.Sequence);
+                copy.Text(x.TransferId);
+                copy.Text(x.TransactionId);
+                copy.Text(x.MerchantId);
+                copy.Text(x.Side);
+                copy.Int64(x.PostedAmount);
+                copy.Int64(x.PendingAmount);
+                copy.Int64(x.DebitsPosted);
+                copy.Int64(x.CreditsPosted);
+                copy.Int64(x.DebitsPending);
+                copy.Int64(x.CreditsPending);
+                copy.Timestamp(x.EffectiveAt);
+                copy.Timestamp(x.CreatedAt);
             }
 
-            await writer.CompleteAsync(cancellationToken);
+            await copy.CompleteAsync();
         }
-
-        static Task WriteNullableAsync(NpgsqlBinaryImporter writer, string? value, CancellationToken cancellationToken) =>
-            value is null ? writer.WriteNullAsync(cancellationToken) : writer.WriteAsync(value, NpgsqlDbType.Text, cancellationToken);
     }
 
     private sealed class HoldRow

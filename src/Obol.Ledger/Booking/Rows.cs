@@ -274,7 +274,8 @@ internal static class LedgerNames
 
 internal static class LedgerJson
 {
-    private static readonly IReadOnlyDictionary<string, string> Empty = new Dictionary<string, string>(StringComparer.Ordinal);
+    /// <summary>No metadata: one shared, read-only instance.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Empty = new System.Collections.ObjectModel.ReadOnlyDictionary<string, string>(new Dictionary<string, string>(StringComparer.Ordinal));
 
     public static string WriteMetadata(IReadOnlyDictionary<string, string>? metadata) =>
         metadata is null || metadata.Count == 0 ? "{}" : JsonSerializer.Serialize(metadata);

@@ -1,5 +1,3 @@
-using Obol.Core.Identity;
-
 namespace Obol.Ledger.Booking;
 
 /// <summary>The rows of the transactions accepted in one booking, written together at the end.</summary>
@@ -12,12 +10,12 @@ internal sealed class WriteBatch
     public List<string> HoldsEnded { get; } = [];
     public List<EntryInsert> Entries { get; } = [];
 
-    public LedgerTransaction Add(IdGenerator ids, BookingRequest request, IReadOnlyList<TransferEffect> effects, IReadOnlyList<PlannedEntry> entries, DateTimeOffset now)
+    public LedgerTransaction Add(SequentialIds ids, BookingRequest request, IReadOnlyList<TransferEffect> effects, IReadOnlyList<PlannedEntry> entries, DateTimeOffset now)
     {
         var merchantId = request.Scope.MerchantId;
-        var transactionId = ids.New("txn");
+        var transactionId = ids.Next("txn");
         var effectiveAt = (request.EffectiveAt ?? now).ToUniversalTime();
-        var metadata = request.Metadata ?? new Dictionary<string, string>(StringComparer.Ordinal);
+        var metadata = request.Metadata ?? LedgerJson.Empty;
         Transactions.Add(new TransactionInsert(transactionId, merchantId, request.ExternalId, request.Description, LedgerJson.WriteMetadata(metadata),
             effectiveAt, now, request.ReversesTransactionId));
         foreach (var (key, value) in metadata)
@@ -25,11 +23,11 @@ internal sealed class WriteBatch
             Metadata.Add(new MetadataInsert(merchantId, key, value, transactionId));
         }
 
-        var transfers = new List<LedgerTransfer>(effects.Count);
+        var transfers = new LedgerTransfer[effects.Count];
         var transferIds = new string[effects.Count];
         foreach (var effect in effects)
         {
-            var transferId = ids.New("tr");
+            var transferId = ids.Next("tr");
             transferIds[effect.Index] = transferId;
             var intent = request.Transfers[effect.Index];
             var pendingTransferId = (intent as ResolveIntent)?.PendingTransferId;
@@ -50,7 +48,7 @@ internal sealed class WriteBatch
                 HoldsEnded.Add(pendingTransferId);
             }
 
-            transfers.Add(new LedgerTransfer
+            transfers[effect.Index] = new LedgerTransfer
             {
                 Id = transferId,
                 TransactionId = transactionId,
@@ -63,7 +61,7 @@ internal sealed class WriteBatch
                 PendingTransferId = pendingTransferId,
                 ExpiresAt = expiresAt,
                 CreatedAt = now,
-            });
+            };
         }
 
         foreach (var entry in entries)

@@ -9,8 +9,13 @@ public sealed class LedgerGroupCommitOptions
     /// <summary>Transactions committed together at most.</summary>
     public int MaxBatchTransactions { get; set; } = 2000;
 
-    /// <summary>Batches in flight at once. SQLite has one writer, so more than one only helps PostgreSQL.</summary>
-    public int Writers { get; set; } = 2;
+    /// <summary>
+    /// Batches in flight at once (SQLite always has one). On PostgreSQL a second writer only helps when the
+    /// batches touch different accounts: bookings that share an account (every payment touches the platform's
+    /// receivable and fee accounts) wait for each other's account locks, so two writers just split the queue into
+    /// smaller batches that run one after the other (measured: 1 writer ~1.5× the throughput of 2 on the bench).
+    /// </summary>
+    public int Writers { get; set; } = 1;
 }
 
 /// <summary>
@@ -40,10 +45,11 @@ public sealed class LedgerGroupCommit : IAsyncDisposable
         Ledger.Unwrap((await BookManyAsync(merchantId, [transaction], cancellationToken))[0]);
 
     /// <summary>Books many transactions; each is accepted or rejected on its own, in order.</summary>
-    public async Task<IReadOnlyList<BookingOutcome>> BookManyAsync(string merchantId, IReadOnlyList<NewTransaction> transactions, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<BookingOutcome>> BookManyAsync(string merchantId, IReadOnlyList<NewTransaction> transactions, CancellationToken cancellationToken = default) =>
+        Ledger.BookEachAsync(new LedgerScope(merchantId, IncludesPlatformBooks: true), transactions, requests => SubmitAsync(requests, cancellationToken));
+
+    private async Task<IReadOnlyList<BookingOutcome>> SubmitAsync(IReadOnlyList<BookingRequest> requests, CancellationToken cancellationToken)
     {
-        var scope = new LedgerScope(merchantId, IncludesPlatformBooks: true);
-        var requests = transactions.Select(t => Ledger.ToRequest(scope, t)).ToList();
         var submission = new Submission(requests, new TaskCompletionSource<IReadOnlyList<BookingOutcome>>(TaskCreationOptions.RunContinuationsAsynchronously));
         await _queue.Writer.WriteAsync(submission, cancellationToken);
         return await submission.Completion.Task.WaitAsync(cancellationToken);
