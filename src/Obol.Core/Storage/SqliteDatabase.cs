@@ -36,7 +36,8 @@ public sealed class SqliteDatabase : Database
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;";
+        // cache_size: 16 MiB of pages per pooled connection instead of the default 2 MiB, so hot indexes stay in memory.
+        command.CommandText = "PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON; PRAGMA cache_size=-16384;";
         await command.ExecuteNonQueryAsync(cancellationToken);
         return connection;
     }
