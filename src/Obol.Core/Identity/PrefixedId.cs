@@ -26,8 +26,15 @@ public sealed class IdGenerator(TimeProvider clock)
             low = (low << 8) | b;
         }
 
-        var value = high | low;
-        return string.Create(prefix.Length + 1 + 26, (prefix, value), static (chars, state) =>
+        return Format(prefix, high | low);
+    }
+
+    /// <summary>
+    /// Writes a 128-bit id body (48-bit milliseconds, then 80 bits) after its prefix: the one encoding for every id,
+    /// whether its low bits are random (<see cref="New"/>) or counted from a random start.
+    /// </summary>
+    public static string Format(string prefix, UInt128 value) =>
+        string.Create(prefix.Length + 1 + 26, (prefix, value), static (chars, state) =>
         {
             state.prefix.AsSpan().CopyTo(chars);
             chars[state.prefix.Length] = '_';
@@ -39,7 +46,6 @@ public sealed class IdGenerator(TimeProvider clock)
                 v >>= 5;
             }
         });
-    }
 
     /// <summary>True when <paramref name="id"/> has the given prefix and a well-formed body.</summary>
     public static bool HasShape(string? id, string prefix)

@@ -12,7 +12,6 @@ namespace Obol.Ledger.Booking;
 /// </summary>
 internal sealed class SequentialIds
 {
-    private const string Alphabet = "0123456789abcdefghjkmnpqrstvwxyz";
     private readonly UInt128 _time;
     private UInt128 _next;
 
@@ -28,20 +27,5 @@ internal sealed class SequentialIds
         }
     }
 
-    public string Next(string prefix)
-    {
-        var value = _time | _next++;
-        return string.Create(prefix.Length + 1 + 26, (prefix, value), static (chars, state) =>
-        {
-            state.prefix.AsSpan().CopyTo(chars);
-            chars[state.prefix.Length] = '_';
-            var body = chars[(state.prefix.Length + 1)..];
-            var v = state.value;
-            for (var i = body.Length - 1; i >= 0; i--)
-            {
-                body[i] = Alphabet[(int)(v & 31)];
-                v >>= 5;
-            }
-        });
-    }
+    public string Next(string prefix) => Core.Identity.IdGenerator.Format(prefix, _time | _next++);
 }
