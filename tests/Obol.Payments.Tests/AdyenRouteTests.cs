@@ -1,3 +1,4 @@
+using Obol.Payments.Psp;
 using Obol.Core.Storage;
 using Obol.Testing;
 
@@ -56,6 +57,47 @@ public class AdyenRouteTests
         var cancelled = await (await server.Client.PostAsync($"/v1/payments/{id}/cancel", null)).ReadJsonAsync();
         Assert.Equal("cancelled", cancelled.GetProperty("status").GetString());
         Assert.Equal((0, 0, 0), await server.AccountAsync("merchant_payable", "EUR"));
+        await server.AssertLedgerBalancedAsync();
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task An_adyen_failure_reported_after_a_modification_was_counted_done_goes_on_the_history_and_changes_nothing(DatabaseProvider provider)
+    {
+        await using var server = await PaymentsServer.StartAsync(provider, EuroToAdyen);
+        var id = (await (await server.CreateAsync("pm_card_visa", 6_000, "EUR", "manual")).ReadJsonAsync()).GetProperty("id").GetString()!;
+        await (await server.Client.PostJsonAsync($"/v1/payments/{id}/capture", """{"amount":5000}""")).ReadJsonAsync();
+        await (await server.Client.PostJsonAsync($"/v1/payments/{id}/refunds", """{"amount":1000}""")).ReadJsonAsync();
+        var before = await server.GetAsync(id);
+        var pspReference = before.GetProperty("pspReference").GetString()!;
+
+        var key = server.Service<PaymentsOptions>().Adyen.HmacKey;
+        string Item(string reference, string eventCode, bool success, long value)
+        {
+            var signature = PspSimulator.Webhooks.AdyenHmac.Sign(
+                PspSimulator.Webhooks.AdyenHmac.SigningString(reference, pspReference, "ObolTest", id, value, "EUR", eventCode, success), key);
+            return $$$$"""
+                {"NotificationRequestItem":{"pspReference":"{{{{reference}}}}","originalReference":"{{{{pspReference}}}}","merchantAccountCode":"ObolTest",
+                "merchantReference":"{{{{id}}}}","amount":{"value":{{{{value}}}},"currency":"EUR"},"eventCode":"{{{{eventCode}}}}",
+                "success":"{{{{(success ? "true" : "false")}}}}","reason":"Rejected by the scheme","additionalData":{"hmacSignature":"{{{{signature}}}}"}}}
+                """;
+        }
+
+        using var anonymous = server.Server.CreateClient(apiKey: null);
+        var notification = $$"""{"live":"false","notificationItems":[{{Item("CAPFAIL1", "CAPTURE", false, 5000)}},{{Item("REFFAIL1", "REFUND_FAILED", true, 1000)}}]}""";
+        var response = await anonymous.PostJsonAsync("/webhooks/psp/adyen", notification);
+
+        Assert.Equal("[accepted]", await response.Content.ReadAsStringAsync());
+        var after = await server.GetAsync(id);
+        Assert.Equal(before.GetProperty("status").GetString(), after.GetProperty("status").GetString());
+        Assert.Equal(5000, after.GetProperty("amountCaptured").GetInt64());
+        Assert.Equal(1000, after.GetProperty("amountRefunded").GetInt64());
+        var reported = (await (await server.Client.GetAsync($"/v1/payments/{id}/events")).ReadJsonAsync()).GetProperty("data").EnumerateArray()
+            .Where(e => e.GetProperty("type").GetString() == "payment.psp_reported_failure")
+            .Select(e => e.GetProperty("data").GetProperty("eventCode").GetString());
+        Assert.Equal(["CAPTURE", "REFUND_FAILED"], reported);
+        Assert.Equal((4000, 0, 0), await server.AccountAsync("merchant_payable", "EUR"));
         await server.AssertLedgerBalancedAsync();
     }
 }

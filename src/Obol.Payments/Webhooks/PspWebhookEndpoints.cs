@@ -23,7 +23,7 @@ namespace Obol.Payments.Webhooks;
 /// by the PSP's event id, and applied to the open attempt they concern in the same transaction. A bad signature
 /// is a 400 and records nothing; a duplicate is a fast 200.
 /// </summary>
-public static class PspWebhookEndpoints
+public static partial class PspWebhookEndpoints
 {
     private const long StripeToleranceSeconds = 300;
 
@@ -87,7 +87,8 @@ public static class PspWebhookEndpoints
         };
     }
 
-    private static async Task<IResult> AdyenAsync(HttpContext http, Database database, PaymentStore store, PaymentProcessor processor, PaymentsOptions options)
+    private static async Task<IResult> AdyenAsync(
+        HttpContext http, Database database, PaymentStore store, PaymentProcessor processor, PaymentsOptions options, ILoggerFactory loggers)
     {
         var payload = Body(http);
         List<JsonElement> items;
@@ -123,6 +124,14 @@ public static class PspWebhookEndpoints
                 if (applied)
                 {
                     await store.MarkWebhookAppliedAsync(session, AdyenConnector.PspName, n.EventId);
+                }
+                else if (n.ReportsFailedModification && await store.GetPaymentForUpdateAsync(session, n.MerchantReference) is { } payment)
+                {
+                    // Obol counted Adyen's "received" as done; undoing a booked capture or refund needs its own
+                    // transitions and ledger corrections, so for now the failure goes on the payment's history and to the log.
+                    await store.AppendEventAsync(session, payment.Id, "payment.psp_reported_failure", null, null, EventSource.Webhook,
+                        new { psp = AdyenConnector.PspName, n.EventCode, n.PspReference, n.OriginalReference, n.Reason });
+                    LogUnappliedFailure(loggers.CreateLogger(typeof(PspWebhookEndpoints)), payment.Id, n.EventCode, n.PspReference);
                 }
             }
         }, http.RequestAborted);
@@ -162,6 +171,10 @@ public static class PspWebhookEndpoints
         long Value, string Currency, string EventCode, bool Success, string? Reason, string? Signature)
     {
         public string EventId => $"{EventCode}:{PspReference}:{(Success ? "true" : "false")}";
+
+        /// <summary>A capture, cancel or refund that Adyen reports as failed after all.</summary>
+        public bool ReportsFailedModification =>
+            EventCode is "CAPTURE_FAILED" or "REFUND_FAILED" || (!Success && EventCode is "CAPTURE" or "CANCELLATION" or "REFUND");
 
         public static AdyenNotification From(JsonElement item)
         {
@@ -206,4 +219,8 @@ public static class PspWebhookEndpoints
             return CryptographicOperations.FixedTimeEquals(expected, actual);
         }
     }
+
+    [LoggerMessage(EventId = 3100, Level = LogLevel.Warning,
+        Message = "Adyen reports {EventCode} ({PspReference}) failed for payment {PaymentId}, which Obol recorded as done; reconcile it by hand")]
+    private static partial void LogUnappliedFailure(ILogger logger, string paymentId, string eventCode, string pspReference);
 }
