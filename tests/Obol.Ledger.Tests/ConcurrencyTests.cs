@@ -78,18 +78,7 @@ public class ConcurrencyTests(ITestOutputHelper output)
                 var outcomes = i % 2 == 0
                     ? await groupCommit.BookManyAsync(LedgerFixture.Merchant, batch)
                     : await Task.WhenAll(batch.Select(t => BookOneAsync(groupCommit, t)));
-                foreach (var outcome in outcomes)
-                {
-                    if (outcome.IsBooked)
-                    {
-                        Interlocked.Increment(ref booked);
-                    }
-                    else
-                    {
-                        Assert.Equal("balance_limit_exceeded", outcome.Rejection!.Code);
-                        Interlocked.Increment(ref rejected);
-                    }
-                }
+                Tally(outcomes, ref booked, ref rejected);
             }
         })));
 
@@ -120,18 +109,7 @@ public class ConcurrencyTests(ITestOutputHelper output)
             {
                 var batch = Enumerable.Range(0, 300).Select(_ => RandomTransaction(random, accounts)).ToList();
                 var outcomes = await ledger.WriteAsync(s => ledger.Ledger.CreateTransactionsAsync(s, LedgerFixture.Merchant, batch));
-                foreach (var outcome in outcomes)
-                {
-                    if (outcome.IsBooked)
-                    {
-                        Interlocked.Increment(ref booked);
-                    }
-                    else
-                    {
-                        Assert.Equal("balance_limit_exceeded", outcome.Rejection!.Code);
-                        Interlocked.Increment(ref rejected);
-                    }
-                }
+                Tally(outcomes, ref booked, ref rejected);
             }
         })));
 
@@ -237,6 +215,23 @@ public class ConcurrencyTests(ITestOutputHelper output)
             var now = await ledger.ReloadAsync(account.Id);
             Assert.False(now.Balances.Breaks(now.Flags), $"{account.Code} is beyond its limit");
             Assert.True(!now.Flags.DebitsMustNotExceedCredits || now.Balance >= 0, $"{account.Code} went below zero");
+        }
+    }
+
+    /// <summary>Counts booked and refused outcomes; a refusal may only be a limit that would be broken.</summary>
+    private static void Tally(IEnumerable<BookingOutcome> outcomes, ref int booked, ref int rejected)
+    {
+        foreach (var outcome in outcomes)
+        {
+            if (outcome.IsBooked)
+            {
+                Interlocked.Increment(ref booked);
+            }
+            else
+            {
+                Assert.Equal("balance_limit_exceeded", outcome.Rejection!.Code);
+                Interlocked.Increment(ref rejected);
+            }
         }
     }
 }
