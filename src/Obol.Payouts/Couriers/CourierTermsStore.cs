@@ -26,11 +26,19 @@ public static class CourierTermsStore
             return new Dictionary<string, CourierTermsHistory>(StringComparer.Ordinal);
         }
 
-        var rows = await session.QueryAsync<TermsRow>(
-            session.Sql(
+        var rows = session.IsPostgres
+            ? await session.QueryAsync<TermsRow>(
+                // A key list drives the lookup (see DeliveryRecalculation): "= ANY(@ids)" left the generic plan scanning the table.
+                $"""
+                SELECT {Columns}
+                FROM unnest(@ids) AS k(c)
+                CROSS JOIN LATERAL (SELECT * FROM courier_terms x WHERE x.merchant_id = @merchantId AND x.courier_id = k.c OFFSET 0) t
+                ORDER BY courier_id, version
+                """,
+                new { merchantId, ids = courierIds.ToArray() })
+            : await session.QueryAsync<TermsRow>(
                 $"SELECT {Columns} FROM courier_terms WHERE merchant_id = @merchantId AND courier_id IN (SELECT value FROM json_each(@ids)) ORDER BY courier_id, version",
-                $"SELECT {Columns} FROM courier_terms WHERE merchant_id = @merchantId AND courier_id IN (SELECT jsonb_array_elements_text(CAST(@ids AS jsonb))) ORDER BY courier_id, version"),
-            new { merchantId, ids = JsonRows.Serialize(courierIds) });
+                new { merchantId, ids = JsonRows.Serialize(courierIds) });
         return rows.GroupBy(r => r.CourierId, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => new CourierTermsHistory(g.Select(r => r.ToTerms()).ToList()), StringComparer.Ordinal);
     }

@@ -52,7 +52,6 @@ public static class DeliveryRecalculation
         await LockCouriersAsync(write, couriers);
 
         // After the lock: a concurrent ingestion of the same courier has committed its rows by now.
-        var keysJson = JsonRows.Serialize(orders.Select(o => new { c = o.CourierId, o = o.OrderId }));
         terms ??= await CourierTermsStore.GetManyAsync(session, write.MerchantId, couriers);
         var previous = await session.QueryAsync<PreviousRow>(
             session.Sql(
@@ -63,10 +62,10 @@ public static class DeliveryRecalculation
                 """,
                 """
                 SELECT d.courier_id AS CourierId, d.order_id AS OrderId, d.local_date AS LocalDate
-                FROM jsonb_to_recordset(CAST(@keys AS jsonb)) AS k(c text, o text)
+                FROM unnest(@courierIds, @orderIds) AS k(c, o)
                 CROSS JOIN LATERAL (SELECT * FROM deliveries x WHERE x.merchant_id = @merchantId AND x.courier_id = k.c AND x.order_id = k.o OFFSET 0) d
                 """),
-            new { merchantId = write.MerchantId, keys = keysJson });
+            OrderKeys(write, orders));
         var existed = previous.Select(p => new OrderKey(p.CourierId, p.OrderId)).ToHashSet();
 
         var byOrder = new Dictionary<OrderKey, List<DeliveryEvent>>();
@@ -101,10 +100,10 @@ public static class DeliveryRecalculation
                     """,
                     """
                     SELECT e.courier_id AS CourierId, e.order_id AS OrderId, e.event_id AS EventId, e.status AS Status, e.occurred_at AS OccurredAt
-                    FROM jsonb_to_recordset(CAST(@keys AS jsonb)) AS k(c text, o text)
+                    FROM unnest(@courierIds, @orderIds) AS k(c, o)
                     CROSS JOIN LATERAL (SELECT * FROM delivery_events x WHERE x.merchant_id = @merchantId AND x.courier_id = k.c AND x.order_id = k.o OFFSET 0) e
                     """),
-                new { merchantId = write.MerchantId, keys = ReferenceEquals(toRead, orders) ? keysJson : JsonRows.Serialize(toRead.Select(o => new { c = o.CourierId, o = o.OrderId })) });
+                OrderKeys(write, toRead));
             foreach (var e in events)
             {
                 var key = new OrderKey(e.CourierId, e.OrderId);
@@ -216,7 +215,6 @@ public static class DeliveryRecalculation
         }
 
         var session = write.Session;
-        var keysJson = JsonRows.Serialize(days.Select(d => new { c = d.CourierId, d = DayPricing.Format(d.Date) }));
         var stored = await session.QueryAsync<DayRow>(
             session.Sql(
                 $"""
@@ -226,10 +224,10 @@ public static class DeliveryRecalculation
                 """,
                 $"""
                 SELECT {DayRow.Columns}
-                FROM jsonb_to_recordset(CAST(@keys AS jsonb)) AS k(c text, d text)
+                FROM unnest(@courierIds, @dates) AS k(c, d)
                 CROSS JOIN LATERAL (SELECT * FROM earning_days x WHERE x.merchant_id = @merchantId AND x.courier_id = k.c AND x.local_date = k.d OFFSET 0) e
                 """),
-            new { merchantId = write.MerchantId, keys = keysJson });
+            DayKeys(write, days));
 
         var storedByDay = stored.ToDictionary(s => (s.CourierId, s.LocalDate));
         var resum = days.Where(d => additions is null || !additions.ContainsKey(d)
@@ -247,17 +245,17 @@ public static class DeliveryRecalculation
                     """,
                     $"""
                     {SumsRow.Select}
-                    FROM jsonb_to_recordset(CAST(@keys AS jsonb)) AS k(c text, d text)
+                    FROM unnest(@courierIds, @dates) AS k(c, d)
                     CROSS JOIN LATERAL (SELECT * FROM deliveries x WHERE x.merchant_id = @merchantId AND x.courier_id = k.c AND x.local_date = k.d OFFSET 0) d
                     GROUP BY d.courier_id, d.local_date
                     """),
-                new { merchantId = write.MerchantId, keys = JsonRows.Serialize(resum.Select(d => new { c = d.CourierId, d = DayPricing.Format(d.Date) })) });
+                DayKeys(write, resum));
         }
 
         var sumsByDay = sums.ToDictionary(s => (s.CourierId, s.LocalDate));
-        var inserts = new List<object>();
-        var updates = new List<object>();
-        var deletes = new List<object>();
+        var inserts = new List<DayWrite>();
+        var updates = new List<DayWrite>();
+        var deletes = new List<(string CourierId, LocalDate Date)>();
         foreach (var (courierId, date) in days)
         {
             if (!terms.TryGetValue(courierId, out var history))
@@ -289,7 +287,7 @@ public static class DeliveryRecalculation
             {
                 if (existing is not null)
                 {
-                    deletes.Add(new { c = courierId, d = key.Item2 });
+                    deletes.Add((courierId, date));
                 }
             }
             else if (existing is null || existing.ToTotals() != live || existing.LastFulfilledAt != lastFulfilledAt)
@@ -299,18 +297,7 @@ public static class DeliveryRecalculation
                     created.Add((courierId, date));
                 }
 
-                (existing is null ? inserts : updates).Add(new
-                {
-                    c = courierId,
-                    d = key.Item2,
-                    m = live.Minutes,
-                    n = live.Deliveries,
-                    x = live.Cancellations,
-                    b = live.BasePay,
-                    o = live.BonusPay,
-                    p = live.CancellationPay,
-                    f = JsonRows.Instant(lastFulfilledAt),
-                });
+                (existing is null ? inserts : updates).Add(new DayWrite(courierId, key.Item2, live, lastFulfilledAt));
             }
         }
 
@@ -323,13 +310,13 @@ public static class DeliveryRecalculation
                 session.Sql(
                     """
                     DELETE FROM earning_days WHERE merchant_id = @merchantId AND frozen = 0
-                        AND EXISTS (SELECT 1 FROM json_each(@rows) WHERE json_extract(value, '$.c') = earning_days.courier_id AND json_extract(value, '$.d') = earning_days.local_date)
+                        AND EXISTS (SELECT 1 FROM json_each(@keys) WHERE json_extract(value, '$.c') = earning_days.courier_id AND json_extract(value, '$.d') = earning_days.local_date)
                     """,
                     """
-                    DELETE FROM earning_days e USING jsonb_to_recordset(CAST(@rows AS jsonb)) AS r(c text, d text)
+                    DELETE FROM earning_days e USING unnest(@courierIds, @dates) AS r(c, d)
                     WHERE e.merchant_id = @merchantId AND e.frozen = 0 AND e.courier_id = r.c AND e.local_date = r.d
                     """),
-                new { merchantId = write.MerchantId, rows = JsonRows.Serialize(deletes) });
+                DayKeys(write, deletes));
         }
 
         return created;
@@ -369,7 +356,7 @@ public static class DeliveryRecalculation
     }
 
     /// <summary>Writes day rows: new ones as plain inserts, changed ones as upserts that never touch a frozen day.</summary>
-    private static async Task WriteDaysAsync(EngineWrite write, List<object> rows, bool upsert)
+    private static async Task WriteDaysAsync(EngineWrite write, List<DayWrite> rows, bool upsert)
     {
         if (rows.Count == 0)
         {
@@ -382,28 +369,97 @@ public static class DeliveryRecalculation
                 cancellation_pay = excluded.cancellation_pay, last_fulfilled_at = excluded.last_fulfilled_at
             WHERE earning_days.frozen = 0
             """;
-        await write.Session.ExecuteAsync(
-            write.Session.Sql(
-                $"""
-                INSERT INTO earning_days (merchant_id, courier_id, local_date, minutes, deliveries, cancellations, base_pay, bonus_pay, cancellation_pay, last_fulfilled_at, frozen)
-                SELECT @merchantId, json_extract(value, '$.c'), json_extract(value, '$.d'), json_extract(value, '$.m'), json_extract(value, '$.n'),
-                    json_extract(value, '$.x'), json_extract(value, '$.b'), json_extract(value, '$.o'), json_extract(value, '$.p'), json_extract(value, '$.f'), 0
-                FROM json_each(@rows) WHERE true
-                {update}
-                """,
+        if (write.Session.IsPostgres)
+        {
+            await write.Session.ExecuteAsync(
                 $"""
                 INSERT INTO earning_days (merchant_id, courier_id, local_date, minutes, deliveries, cancellations, base_pay, bonus_pay, cancellation_pay, last_fulfilled_at, frozen)
                 SELECT @merchantId, r.c, r.d, r.m, r.n, r.x, r.b, r.o, r.p, r.f, 0
-                FROM jsonb_to_recordset(CAST(@rows AS jsonb)) AS r(c text, d text, m bigint, n bigint, x bigint, b bigint, o bigint, p bigint, f timestamptz)
+                FROM unnest(@CourierIds, @Dates, @Minutes, @Deliveries, @Cancellations, @BasePay, @BonusPay, @CancellationPay, @LastFulfilledAt)
+                    AS r(c, d, m, n, x, b, o, p, f)
                 {update}
-                """),
-            new { merchantId = write.MerchantId, rows = JsonRows.Serialize(rows) });
+                """,
+                new
+                {
+                    merchantId = write.MerchantId,
+                    CourierIds = rows.Select(r => r.CourierId).ToArray(),
+                    Dates = rows.Select(r => r.Date).ToArray(),
+                    Minutes = rows.Select(r => r.Totals.Minutes).ToArray(),
+                    Deliveries = rows.Select(r => r.Totals.Deliveries).ToArray(),
+                    Cancellations = rows.Select(r => r.Totals.Cancellations).ToArray(),
+                    BasePay = rows.Select(r => r.Totals.BasePay).ToArray(),
+                    BonusPay = rows.Select(r => r.Totals.BonusPay).ToArray(),
+                    CancellationPay = rows.Select(r => r.Totals.CancellationPay).ToArray(),
+                    LastFulfilledAt = rows.Select(r => r.LastFulfilledAt?.ToUniversalTime()).ToArray(),
+                });
+            return;
+        }
+
+        var json = JsonRows.Serialize(rows.Select(r => new
+        {
+            c = r.CourierId,
+            d = r.Date,
+            m = r.Totals.Minutes,
+            n = r.Totals.Deliveries,
+            x = r.Totals.Cancellations,
+            b = r.Totals.BasePay,
+            o = r.Totals.BonusPay,
+            p = r.Totals.CancellationPay,
+            f = JsonRows.Instant(r.LastFulfilledAt),
+        }));
+        await write.Session.ExecuteAsync(
+            $"""
+            INSERT INTO earning_days (merchant_id, courier_id, local_date, minutes, deliveries, cancellations, base_pay, bonus_pay, cancellation_pay, last_fulfilled_at, frozen)
+            SELECT @merchantId, json_extract(value, '$.c'), json_extract(value, '$.d'), json_extract(value, '$.m'), json_extract(value, '$.n'),
+                json_extract(value, '$.x'), json_extract(value, '$.b'), json_extract(value, '$.o'), json_extract(value, '$.p'), json_extract(value, '$.f'), 0
+            FROM json_each(@rows) WHERE true
+            {update}
+            """,
+            new { merchantId = write.MerchantId, rows = json });
     }
 
     private static async Task WriteDeliveriesAsync(EngineWrite write, List<DeliveryOutcome> outcomes, bool upsert)
     {
         if (outcomes.Count == 0)
         {
+            return;
+        }
+
+        var update = !upsert ? "" : """
+            ON CONFLICT (merchant_id, courier_id, order_id) DO UPDATE SET state = excluded.state, accepted_at = excluded.accepted_at,
+                fulfilled_at = excluded.fulfilled_at, cancelled_at = excluded.cancelled_at, local_date = excluded.local_date,
+                minutes = excluded.minutes, amount = excluded.amount, completed = excluded.completed,
+                cancellation = excluded.cancellation, terms_version = excluded.terms_version
+            """;
+        if (write.Session.IsPostgres)
+        {
+            // Typed arrays: nothing to format or parse as text on either side of the wire. Instants go as DateTimeOffset
+            // (always timestamptz): Npgsql would type a DateTime array that starts with a null as timestamp without time zone.
+            await write.Session.ExecuteAsync(
+                $"""
+                INSERT INTO deliveries (merchant_id, courier_id, order_id, state, accepted_at, fulfilled_at, cancelled_at, local_date,
+                    minutes, amount, completed, cancellation, terms_version)
+                SELECT @merchantId, r.c, r.o, r.s, r.a, r.f, r.x, r.d, r.m, r.p, r.k, r.n, r.v
+                FROM unnest(@CourierIds, @OrderIds, @States, @AcceptedAt, @FulfilledAt, @CancelledAt, @Dates, @Minutes, @Amounts,
+                    @Completed, @Cancellations, @TermsVersions) AS r(c, o, s, a, f, x, d, m, p, k, n, v)
+                {update}
+                """,
+                new
+                {
+                    merchantId = write.MerchantId,
+                    CourierIds = outcomes.Select(o => o.CourierId).ToArray(),
+                    OrderIds = outcomes.Select(o => o.OrderId).ToArray(),
+                    States = outcomes.Select(o => o.State).ToArray(),
+                    AcceptedAt = outcomes.Select(o => o.AcceptedAt?.ToUniversalTime()).ToArray(),
+                    FulfilledAt = outcomes.Select(o => o.FulfilledAt?.ToUniversalTime()).ToArray(),
+                    CancelledAt = outcomes.Select(o => o.CancelledAt?.ToUniversalTime()).ToArray(),
+                    Dates = outcomes.Select(o => o.LocalDate is { } date ? DayPricing.Format(date) : null).ToArray(),
+                    Minutes = outcomes.Select(o => o.Minutes).ToArray(),
+                    Amounts = outcomes.Select(o => o.Amount).ToArray(),
+                    Completed = outcomes.Select(o => o.Completed ? 1L : 0L).ToArray(),
+                    Cancellations = outcomes.Select(o => o.Cancellation ? 1L : 0L).ToArray(),
+                    TermsVersions = outcomes.Select(o => (long?)o.TermsVersion).ToArray(),
+                });
             return;
         }
 
@@ -422,33 +478,30 @@ public static class DeliveryRecalculation
             n = o.Cancellation ? 1 : 0,
             v = o.TermsVersion,
         }));
-        var update = !upsert ? "" : """
-            ON CONFLICT (merchant_id, courier_id, order_id) DO UPDATE SET state = excluded.state, accepted_at = excluded.accepted_at,
-                fulfilled_at = excluded.fulfilled_at, cancelled_at = excluded.cancelled_at, local_date = excluded.local_date,
-                minutes = excluded.minutes, amount = excluded.amount, completed = excluded.completed,
-                cancellation = excluded.cancellation, terms_version = excluded.terms_version
-            """;
         await write.Session.ExecuteAsync(
-            write.Session.Sql(
-                $"""
-                INSERT INTO deliveries (merchant_id, courier_id, order_id, state, accepted_at, fulfilled_at, cancelled_at, local_date,
-                    minutes, amount, completed, cancellation, terms_version)
-                SELECT @merchantId, json_extract(value, '$.c'), json_extract(value, '$.o'), json_extract(value, '$.s'), json_extract(value, '$.a'),
-                    json_extract(value, '$.f'), json_extract(value, '$.x'), json_extract(value, '$.d'), json_extract(value, '$.m'),
-                    json_extract(value, '$.p'), json_extract(value, '$.k'), json_extract(value, '$.n'), json_extract(value, '$.v')
-                FROM json_each(@rows) WHERE true
-                {update}
-                """,
-                $"""
-                INSERT INTO deliveries (merchant_id, courier_id, order_id, state, accepted_at, fulfilled_at, cancelled_at, local_date,
-                    minutes, amount, completed, cancellation, terms_version)
-                SELECT @merchantId, r.c, r.o, r.s, r.a, r.f, r.x, r.d, r.m, r.p, r.k, r.n, r.v
-                FROM jsonb_to_recordset(CAST(@rows AS jsonb)) AS r(c text, o text, s text, a timestamptz, f timestamptz, x timestamptz,
-                    d text, m bigint, p bigint, k bigint, n bigint, v bigint)
-                {update}
-                """),
+            $"""
+            INSERT INTO deliveries (merchant_id, courier_id, order_id, state, accepted_at, fulfilled_at, cancelled_at, local_date,
+                minutes, amount, completed, cancellation, terms_version)
+            SELECT @merchantId, json_extract(value, '$.c'), json_extract(value, '$.o'), json_extract(value, '$.s'), json_extract(value, '$.a'),
+                json_extract(value, '$.f'), json_extract(value, '$.x'), json_extract(value, '$.d'), json_extract(value, '$.m'),
+                json_extract(value, '$.p'), json_extract(value, '$.k'), json_extract(value, '$.n'), json_extract(value, '$.v')
+            FROM json_each(@rows) WHERE true
+            {update}
+            """,
             new { merchantId = write.MerchantId, rows });
     }
+
+    /// <summary>A key list of orders as parameters: <c>@keys</c> (JSON) on SQLite, <c>@courierIds</c>/<c>@orderIds</c> (text arrays) on PostgreSQL.</summary>
+    private static object OrderKeys(EngineWrite write, IReadOnlyCollection<OrderKey> orders) =>
+        write.Session.IsPostgres
+            ? new { merchantId = write.MerchantId, courierIds = orders.Select(o => o.CourierId).ToArray(), orderIds = orders.Select(o => o.OrderId).ToArray() }
+            : new { merchantId = write.MerchantId, keys = JsonRows.Serialize(orders.Select(o => new { c = o.CourierId, o = o.OrderId })) };
+
+    /// <summary>A key list of courier-days as parameters: <c>@keys</c> (JSON) on SQLite, <c>@courierIds</c>/<c>@dates</c> (text arrays) on PostgreSQL.</summary>
+    private static object DayKeys(EngineWrite write, IReadOnlyCollection<(string CourierId, LocalDate Date)> days) =>
+        write.Session.IsPostgres
+            ? new { merchantId = write.MerchantId, courierIds = days.Select(d => d.CourierId).ToArray(), dates = days.Select(d => DayPricing.Format(d.Date)).ToArray() }
+            : new { merchantId = write.MerchantId, keys = JsonRows.Serialize(days.Select(d => new { c = d.CourierId, d = DayPricing.Format(d.Date) })) };
 
     /// <summary>On PostgreSQL, one courier's recalculations run one at a time (transaction advisory locks, taken in id order).</summary>
     public static async Task LockCouriersAsync(EngineWrite write, IReadOnlyList<string> sortedCourierIds)
@@ -462,9 +515,9 @@ public static class DeliveryRecalculation
             """
             SELECT pg_advisory_xact_lock(k) FROM (
                 SELECT DISTINCT hashtextextended(@merchantId || '/' || c, 0) AS k
-                FROM jsonb_array_elements_text(CAST(@couriers AS jsonb)) AS c ORDER BY 1) s
+                FROM unnest(@couriers) AS c ORDER BY 1) s
             """,
-            new { merchantId = write.MerchantId, couriers = JsonRows.Serialize(sortedCourierIds) });
+            new { merchantId = write.MerchantId, couriers = sortedCourierIds.ToArray() });
     }
 
     private sealed class EventRow
@@ -507,6 +560,9 @@ public static class DeliveryRecalculation
         public DateTimeOffset? LastFulfilledAt { get; init; }
     }
 }
+
+/// <summary>A day row to write.</summary>
+internal sealed record DayWrite(string CourierId, string Date, DayTotals Totals, DateTimeOffset? LastFulfilledAt);
 
 /// <summary>A stored <c>earning_days</c> row.</summary>
 internal sealed class DayRow
