@@ -13,8 +13,9 @@ using Obol.Payouts.Earnings;
 using Obol.Payouts.Events;
 
 // Courier earnings: (1) ingestion in batches of 1,000 events (accepted + fulfilled for 500 orders spread over 1,000
-// couriers) through the engine's ingestion path, several writers at once on PostgreSQL; then the same batches again
-// (at-least-once replay, all duplicates); (2) GET-earnings query latency for a courier with a year of history
+// couriers) through the engine's ingestion path, several writers at once on PostgreSQL: both events of an order in
+// one batch, then the same batches again (at-least-once replay, all duplicates), then accept and fulfill in
+// consecutive batches (half of each batch completes orders that already have a row); (2) GET-earnings query latency for a courier with a year of history
 // (7-day and 31-day ranges). PostgreSQL needs OBOL_BENCH_POSTGRES (bench/earnings.sh starts a throwaway cluster).
 const string Merchant = "mer_bench";
 const int Couriers = 1000;
@@ -77,57 +78,87 @@ foreach (var (providerName, options, writers, batches) in providers)
         }
     }, CancellationToken.None);
 
-    // Writer w owns couriers c ≡ w (mod writers), as a partitioned consumer would.
-    List<DeliveryEventInput> Batch(int writer, int index)
+    // Writer w owns couriers c ≡ w (mod writers), as a partitioned consumer would. A batch's orders (courier and
+    // times) come from a seed, so a later batch can send the fulfillments of an earlier batch's orders.
+    (string Order, string Courier, DateTimeOffset Accepted, DateTimeOffset Fulfilled)[] Orders(string prefix, int writer, int index)
     {
         var random = new Random((writer * 100_003) + index);
-        var events = new List<DeliveryEventInput>(BatchSize);
         var start = new DateTimeOffset(2027, 1, 1, 0, 0, 0, TimeSpan.Zero).AddMinutes(index * 7);
-        for (var i = 0; i < BatchSize / 2; i++)
+        var orders = new (string, string, DateTimeOffset, DateTimeOffset)[BatchSize / 2];
+        for (var i = 0; i < orders.Length; i++)
         {
             var courier = (random.Next(Couriers / writers) * writers) + writer;
             var accepted = start.AddSeconds(random.Next(0, 86_400 * 30));
-            var fulfilled = accepted.AddSeconds(random.Next(60, 3600));
-            var order = $"w{writer}b{index}o{i}";
-            events.Add(new DeliveryEventInput { EventId = order + "a", CourierId = $"c{courier}", OrderId = order, Status = "accepted", OccurredAt = Rfc(accepted) });
-            events.Add(new DeliveryEventInput { EventId = order + "f", CourierId = $"c{courier}", OrderId = order, Status = "fulfilled", OccurredAt = Rfc(fulfilled) });
+            orders[i] = ($"{prefix}w{writer}b{index}o{i}", $"c{courier}", accepted, accepted.AddSeconds(random.Next(60, 3600)));
+        }
+
+        return orders;
+    }
+
+    // Together: a batch has both events of its 500 orders. Split: a batch has the accepts of its own orders and the
+    // fulfillments of the orders of the writer's previous batch, as a stream in time order would (a writer's first
+    // batch has only accepts), so half the events complete an order that already has a row.
+    List<DeliveryEventInput> Batch(bool split, int writer, int index)
+    {
+        var events = new List<DeliveryEventInput>(BatchSize);
+        var previous = index - writers;
+        foreach (var (order, courier, accepted, fulfilled) in Orders(split ? "s" : "t", writer, index))
+        {
+            events.Add(new DeliveryEventInput { EventId = order + "a", CourierId = courier, OrderId = order, Status = "accepted", OccurredAt = Rfc(accepted) });
+            if (!split)
+            {
+                events.Add(new DeliveryEventInput { EventId = order + "f", CourierId = courier, OrderId = order, Status = "fulfilled", OccurredAt = Rfc(fulfilled) });
+            }
+        }
+
+        if (split && previous >= 0)
+        {
+            foreach (var (order, courier, _, fulfilled) in Orders("s", writer, previous))
+            {
+                events.Add(new DeliveryEventInput { EventId = order + "f", CourierId = courier, OrderId = order, Status = "fulfilled", OccurredAt = Rfc(fulfilled) });
+            }
         }
 
         return events;
     }
 
-    async Task<(double Rate, int Accepted, int Duplicates)> IngestAllAsync()
+    async Task<(double Rate, int Sent, int Accepted, int Duplicates, TimeSpan Client, TimeSpan Server)> IngestAllAsync(bool split)
     {
+        var sent = 0;
         var accepted = 0;
         var duplicates = 0;
+        var (clientBefore, serverBefore) = (ProcessCpu.Self(), ProcessCpu.PostgresBackends(postgresDatabase));
         var stopwatch = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, writers).Select(w => Task.Run(async () =>
         {
             for (var b = w; b < batches; b += writers)
             {
-                var events = Batch(w, b);
+                var events = Batch(split, w, b);
+                Interlocked.Add(ref sent, events.Count);
                 var result = await database.WriteAsync(
                     s => EventIngestion.IngestAsync(new EngineWrite(s, Merchant, clock.GetUtcNow(), ids), events), CancellationToken.None);
                 Interlocked.Add(ref accepted, result.Accepted);
                 Interlocked.Add(ref duplicates, result.Duplicates);
             }
         })));
-        return (batches * BatchSize / stopwatch.Elapsed.TotalSeconds, accepted, duplicates);
+        var rate = sent / stopwatch.Elapsed.TotalSeconds;
+        return (rate, sent, accepted, duplicates, ProcessCpu.Self() - clientBefore, ProcessCpu.PostgresBackends(postgresDatabase) - serverBefore);
     }
 
-    var (clientBefore, serverBefore) = (ProcessCpu.Self(), ProcessCpu.PostgresBackends(postgresDatabase));
-    var first = await IngestAllAsync();
-    var (client, server) = (ProcessCpu.Self() - clientBefore, ProcessCpu.PostgresBackends(postgresDatabase) - serverBefore);
-    var replay = await IngestAllAsync();
-    Console.WriteLine($"{providerName}: ingest {batches * BatchSize:N0} new events with {writers} writer(s): {first.Rate:N0} events/s; replayed (all duplicates): {replay.Rate:N0} events/s");
-    var perThousand = 1000.0 / (batches * BatchSize);
-    var backends = providerName == "PostgreSQL"
-        ? string.Create(CultureInfo.InvariantCulture, $", PostgreSQL backends {server.TotalMilliseconds * perThousand:F1} ms")
-        : "";
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{providerName}: CPU per 1,000 new events: this process {client.TotalMilliseconds * perThousand:F1} ms{backends}"));
-    if (first.Accepted != batches * BatchSize || replay.Accepted != 0 || replay.Duplicates != batches * BatchSize)
+    string Cpu((double Rate, int Sent, int Accepted, int Duplicates, TimeSpan Client, TimeSpan Server) run) =>
+        string.Create(CultureInfo.InvariantCulture, $"CPU per 1,000 events: this process {run.Client.TotalMilliseconds * 1000 / run.Sent:F1} ms")
+        + (providerName == "PostgreSQL" ? string.Create(CultureInfo.InvariantCulture, $", PostgreSQL backends {run.Server.TotalMilliseconds * 1000 / run.Sent:F1} ms") : "");
+
+    var together = await IngestAllAsync(split: false);
+    var replay = await IngestAllAsync(split: false);
+    var split = await IngestAllAsync(split: true);
+    Console.WriteLine($"{providerName}: ingest new events with {writers} writer(s), {batches} batches of up to {BatchSize:N0}:");
+    Console.WriteLine($"  each order's accept and fulfill in one batch: {together.Rate:N0} events/s; {Cpu(together)}");
+    Console.WriteLine($"  accept and fulfill in consecutive batches:    {split.Rate:N0} events/s; {Cpu(split)}");
+    Console.WriteLine($"  the first batches again (all duplicates):     {replay.Rate:N0} events/s");
+    if (together.Accepted != together.Sent || split.Accepted != split.Sent || replay.Accepted != 0 || replay.Duplicates != replay.Sent)
     {
-        Console.WriteLine($"  FAILED: accepted {first.Accepted}, replay accepted {replay.Accepted}, duplicates {replay.Duplicates}");
+        Console.WriteLine($"  FAILED: accepted {together.Accepted} and {split.Accepted}, replay accepted {replay.Accepted}, duplicates {replay.Duplicates}");
         failed = true;
     }
 
