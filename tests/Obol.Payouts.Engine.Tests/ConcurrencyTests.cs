@@ -37,4 +37,26 @@ public class ConcurrencyTests
             Assert.Empty(await engine.AnomaliesAsync(courier, "open"));
         }
     }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task The_same_batch_sent_many_times_at_once_appends_each_event_once(DatabaseProvider provider)
+    {
+        await using var engine = await StartAsync(provider);
+        await engine.PutCourierAsync("c1", "UTC", rate: 10, bonus: 5, perBonus: 3);
+        var batch = Enumerable.Range(0, 25)
+            .SelectMany(i => new[] { Accepted("c1", $"o{i}", "2027-05-03T09:00:00Z"), Fulfilled("c1", $"o{i}", "2027-05-03T09:09:00Z") })
+            .ToArray();
+
+        // On PostgreSQL the copies race past the check for stored ids; all but one meet the first's rows in the primary key.
+        var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => engine.PostEventsAsync(batch)));
+
+        Assert.Equal(50, results.Sum(r => r.Num("accepted")));
+        Assert.Equal(7 * 50, results.Sum(r => r.Num("duplicates")));
+        Assert.All(results, r => Assert.Empty(r.Array("rejected")));
+        var earnings = await engine.EarningsAsync("c1", "2027-05-03", "2027-05-03");
+        Assert.Equal(25, earnings.Array("lineItems").Length);
+        Assert.Equal((25 * 100) + (8 * 5), earnings.Num("total"));
+    }
 }

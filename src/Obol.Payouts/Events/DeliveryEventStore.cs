@@ -1,3 +1,5 @@
+using Npgsql;
+using NpgsqlTypes;
 using Obol.Core.Storage;
 using Obol.Payouts.Earnings;
 
@@ -6,7 +8,7 @@ namespace Obol.Payouts.Events;
 /// <summary>The append-only raw event log.</summary>
 public static class DeliveryEventStore
 {
-    /// <summary>Appends the events whose ids are new, in one statement; returns the ids it inserted.</summary>
+    /// <summary>Appends the events whose ids are new; returns the ids it inserted.</summary>
     public static async Task<HashSet<string>> AppendAsync(EngineWrite write, IReadOnlyList<DeliveryEvent> events)
     {
         if (events.Count == 0)
@@ -16,33 +18,7 @@ public static class DeliveryEventStore
 
         if (write.Session.IsPostgres)
         {
-            // Typed arrays: no JSON to write or parse on either side of the wire.
-            var count = events.Count;
-            var eventIds = new string[count];
-            var courierIds = new string[count];
-            var orderIds = new string[count];
-            var statuses = new string[count];
-            var occurredAt = new DateTime[count];
-            for (var i = 0; i < count; i++)
-            {
-                var e = events[i];
-                eventIds[i] = e.EventId;
-                courierIds[i] = e.CourierId;
-                orderIds[i] = e.OrderId;
-                statuses[i] = DeliveryEvent.StatusName(e.Status);
-                occurredAt[i] = e.OccurredAt.UtcDateTime;
-            }
-
-            var appended = await write.Session.QueryAsync<string>(
-                """
-                INSERT INTO delivery_events (merchant_id, event_id, courier_id, order_id, status, occurred_at, received_at)
-                SELECT @merchantId, r.e, r.c, r.o, r.s, r.t, @now
-                FROM unnest(@eventIds, @courierIds, @orderIds, @statuses, @occurredAt) AS r(e, c, o, s, t)
-                ON CONFLICT (merchant_id, event_id) DO NOTHING
-                RETURNING event_id
-                """,
-                new { merchantId = write.MerchantId, eventIds, courierIds, orderIds, statuses, occurredAt, now = write.Now });
-            return appended.ToHashSet(StringComparer.Ordinal);
+            return await AppendPostgresAsync(write, events);
         }
 
         var rows = JsonRows.Serialize(events.Select(e => new
@@ -64,6 +40,84 @@ public static class DeliveryEventStore
             """,
             new { merchantId = write.MerchantId, rows, now = write.Now });
         return inserted.ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// Finds which ids are stored already, then copies the new events in (binary COPY: no per-row conflict check, and
+    /// the heap is written in multi-row batches). A concurrent append of the same id makes the COPY fail on the primary
+    /// key; the savepoint undoes it and the events go again as an insert that skips what exists.
+    /// </summary>
+    private static async Task<HashSet<string>> AppendPostgresAsync(EngineWrite write, IReadOnlyList<DeliveryEvent> events)
+    {
+        var session = write.Session;
+        var stored = await session.QueryAsync<string>(
+            """
+            SELECT x.event_id FROM unnest(@ids) AS k(e)
+            CROSS JOIN LATERAL (SELECT event_id FROM delivery_events x WHERE x.merchant_id = @merchantId AND x.event_id = k.e OFFSET 0) x
+            """,
+            new { merchantId = write.MerchantId, ids = events.Select(e => e.EventId).ToArray() });
+        var storedIds = stored.ToHashSet(StringComparer.Ordinal);
+        var fresh = events.Where(e => !storedIds.Contains(e.EventId)).ToList();
+        if (fresh.Count == 0)
+        {
+            return new HashSet<string>(StringComparer.Ordinal);
+        }
+
+        var connection = (NpgsqlConnection)session.Connection;
+        await session.ExecuteAsync("SAVEPOINT delivery_events_copy");
+        try
+        {
+            await using (var importer = await connection.BeginBinaryImportAsync(
+                "COPY delivery_events (merchant_id, event_id, courier_id, order_id, status, occurred_at, received_at) FROM STDIN (FORMAT BINARY)",
+                session.CancellationToken))
+            {
+                var receivedAt = write.Now.ToUniversalTime();
+                foreach (var e in fresh)
+                {
+                    await importer.StartRowAsync(session.CancellationToken);
+                    await importer.WriteAsync(write.MerchantId, NpgsqlDbType.Text, session.CancellationToken);
+                    await importer.WriteAsync(e.EventId, NpgsqlDbType.Text, session.CancellationToken);
+                    await importer.WriteAsync(e.CourierId, NpgsqlDbType.Text, session.CancellationToken);
+                    await importer.WriteAsync(e.OrderId, NpgsqlDbType.Text, session.CancellationToken);
+                    await importer.WriteAsync(DeliveryEvent.StatusName(e.Status), NpgsqlDbType.Text, session.CancellationToken);
+                    await importer.WriteAsync(e.OccurredAt.ToUniversalTime(), NpgsqlDbType.TimestampTz, session.CancellationToken);
+                    await importer.WriteAsync(receivedAt, NpgsqlDbType.TimestampTz, session.CancellationToken);
+                }
+
+                await importer.CompleteAsync(session.CancellationToken);
+            }
+
+            await session.ExecuteAsync("RELEASE SAVEPOINT delivery_events_copy");
+            return fresh.Select(e => e.EventId).ToHashSet(StringComparer.Ordinal);
+        }
+        catch (PostgresException conflict) when (conflict.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            await session.ExecuteAsync("ROLLBACK TO SAVEPOINT delivery_events_copy");
+            return await InsertSkippingStoredAsync(write, fresh);
+        }
+    }
+
+    private static async Task<HashSet<string>> InsertSkippingStoredAsync(EngineWrite write, IReadOnlyList<DeliveryEvent> events)
+    {
+        var appended = await write.Session.QueryAsync<string>(
+            """
+            INSERT INTO delivery_events (merchant_id, event_id, courier_id, order_id, status, occurred_at, received_at)
+            SELECT @merchantId, r.e, r.c, r.o, r.s, r.t, @now
+            FROM unnest(@eventIds, @courierIds, @orderIds, @statuses, @occurredAt) AS r(e, c, o, s, t)
+            ON CONFLICT (merchant_id, event_id) DO NOTHING
+            RETURNING event_id
+            """,
+            new
+            {
+                merchantId = write.MerchantId,
+                eventIds = events.Select(e => e.EventId).ToArray(),
+                courierIds = events.Select(e => e.CourierId).ToArray(),
+                orderIds = events.Select(e => e.OrderId).ToArray(),
+                statuses = events.Select(e => DeliveryEvent.StatusName(e.Status)).ToArray(),
+                occurredAt = events.Select(e => e.OccurredAt.ToUniversalTime()).ToArray(),
+                now = write.Now,
+            });
+        return appended.ToHashSet(StringComparer.Ordinal);
     }
 
     public static async Task<Dictionary<string, DeliveryEvent>> GetAsync(DbSession session, string merchantId, IReadOnlyList<string> eventIds)
