@@ -369,6 +369,30 @@ public static class DeliveryRecalculation
                 cancellation_pay = excluded.cancellation_pay, last_fulfilled_at = excluded.last_fulfilled_at
             WHERE earning_days.frozen = 0
             """;
+        if (write.Session.IsPostgres && !upsert)
+        {
+            await using var copy = await PostgresCopy.BeginAsync(write.Session,
+                "earning_days (merchant_id, courier_id, local_date, minutes, deliveries, cancellations, base_pay, bonus_pay, cancellation_pay, last_fulfilled_at, frozen)");
+            foreach (var r in rows)
+            {
+                await copy.StartRowAsync();
+                await copy.TextAsync(write.MerchantId);
+                await copy.TextAsync(r.CourierId);
+                await copy.TextAsync(r.Date);
+                await copy.BigintAsync(r.Totals.Minutes);
+                await copy.BigintAsync(r.Totals.Deliveries);
+                await copy.BigintAsync(r.Totals.Cancellations);
+                await copy.BigintAsync(r.Totals.BasePay);
+                await copy.BigintAsync(r.Totals.BonusPay);
+                await copy.BigintAsync(r.Totals.CancellationPay);
+                await copy.InstantAsync(r.LastFulfilledAt);
+                await copy.BigintAsync(0);
+            }
+
+            await copy.CompleteAsync();
+            return;
+        }
+
         if (write.Session.IsPostgres)
         {
             await write.Session.ExecuteAsync(
@@ -431,6 +455,32 @@ public static class DeliveryRecalculation
                 minutes = excluded.minutes, amount = excluded.amount, completed = excluded.completed,
                 cancellation = excluded.cancellation, terms_version = excluded.terms_version
             """;
+        if (write.Session.IsPostgres && !upsert)
+        {
+            await using var copy = await PostgresCopy.BeginAsync(write.Session,
+                "deliveries (merchant_id, courier_id, order_id, state, accepted_at, fulfilled_at, cancelled_at, local_date, minutes, amount, completed, cancellation, terms_version)");
+            foreach (var o in outcomes)
+            {
+                await copy.StartRowAsync();
+                await copy.TextAsync(write.MerchantId);
+                await copy.TextAsync(o.CourierId);
+                await copy.TextAsync(o.OrderId);
+                await copy.TextAsync(o.State);
+                await copy.InstantAsync(o.AcceptedAt);
+                await copy.InstantAsync(o.FulfilledAt);
+                await copy.InstantAsync(o.CancelledAt);
+                await copy.TextAsync(o.LocalDate is { } date ? DayPricing.Format(date) : null);
+                await copy.BigintAsync(o.Minutes);
+                await copy.BigintAsync(o.Amount);
+                await copy.BigintAsync(o.Completed ? 1 : 0);
+                await copy.BigintAsync(o.Cancellation ? 1 : 0);
+                await copy.BigintAsync(o.TermsVersion);
+            }
+
+            await copy.CompleteAsync();
+            return;
+        }
+
         if (write.Session.IsPostgres)
         {
             // Typed arrays: nothing to format or parse as text on either side of the wire. Instants go as DateTimeOffset

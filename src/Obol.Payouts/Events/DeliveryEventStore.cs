@@ -1,5 +1,4 @@
 using Npgsql;
-using NpgsqlTypes;
 using Obol.Core.Storage;
 using Obol.Payouts.Earnings;
 
@@ -63,28 +62,25 @@ public static class DeliveryEventStore
             return new HashSet<string>(StringComparer.Ordinal);
         }
 
-        var connection = (NpgsqlConnection)session.Connection;
         await session.ExecuteAsync("SAVEPOINT delivery_events_copy");
         try
         {
-            await using (var importer = await connection.BeginBinaryImportAsync(
-                "COPY delivery_events (merchant_id, event_id, courier_id, order_id, status, occurred_at, received_at) FROM STDIN (FORMAT BINARY)",
-                session.CancellationToken))
+            await using (var copy = await PostgresCopy.BeginAsync(session,
+                "delivery_events (merchant_id, event_id, courier_id, order_id, status, occurred_at, received_at)"))
             {
-                var receivedAt = write.Now.ToUniversalTime();
                 foreach (var e in fresh)
                 {
-                    await importer.StartRowAsync(session.CancellationToken);
-                    await importer.WriteAsync(write.MerchantId, NpgsqlDbType.Text, session.CancellationToken);
-                    await importer.WriteAsync(e.EventId, NpgsqlDbType.Text, session.CancellationToken);
-                    await importer.WriteAsync(e.CourierId, NpgsqlDbType.Text, session.CancellationToken);
-                    await importer.WriteAsync(e.OrderId, NpgsqlDbType.Text, session.CancellationToken);
-                    await importer.WriteAsync(DeliveryEvent.StatusName(e.Status), NpgsqlDbType.Text, session.CancellationToken);
-                    await importer.WriteAsync(e.OccurredAt.ToUniversalTime(), NpgsqlDbType.TimestampTz, session.CancellationToken);
-                    await importer.WriteAsync(receivedAt, NpgsqlDbType.TimestampTz, session.CancellationToken);
+                    await copy.StartRowAsync();
+                    await copy.TextAsync(write.MerchantId);
+                    await copy.TextAsync(e.EventId);
+                    await copy.TextAsync(e.CourierId);
+                    await copy.TextAsync(e.OrderId);
+                    await copy.TextAsync(DeliveryEvent.StatusName(e.Status));
+                    await copy.InstantAsync(e.OccurredAt);
+                    await copy.InstantAsync(write.Now);
                 }
 
-                await importer.CompleteAsync(session.CancellationToken);
+                await copy.CompleteAsync();
             }
 
             await session.ExecuteAsync("RELEASE SAVEPOINT delivery_events_copy");
