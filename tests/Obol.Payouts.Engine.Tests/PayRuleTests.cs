@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Obol.Core.Storage;
 using Obol.Payouts.Engine.Tests.Support;
 using Obol.Testing;
@@ -170,5 +171,63 @@ public class PayRuleTests
         var recomputed = await engine.PostAsync("/v1/couriers/c/recompute?from=2027-03-10&to=2027-03-20");
         Assert.Equal(90, recomputed.Num("orders"));
         Assert.Equal(incremental, (await engine.EarningsAsync("c", "2027-03-10", "2027-03-20")).ToString());
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task Orders_completed_from_a_single_event_row_equal_a_recompute_anomalies_included(DatabaseProvider provider)
+    {
+        // One event per order first (an accept, a fulfillment or a cancellation alone: the row stands for it), then the
+        // rest in shuffled batches, with repeated statuses at other instants (conflicting duplicates) and exact replays.
+        await using var engine = await StartAsync(provider);
+        await engine.PutCourierAsync("c", "Europe/London", rate: 4, bonus: 25, perBonus: 2, cancellation: 9);
+        var random = new Random(5);
+        var first = new List<Ev>();
+        var rest = new List<Ev>();
+        string At(DateTimeOffset instant) => instant.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        for (var i = 0; i < 60; i++)
+        {
+            var start = new DateTimeOffset(2027, 6, 1, 0, 0, 0, TimeSpan.Zero).AddMinutes(random.Next(0, 3 * 24 * 60));
+            var order = $"o{i}";
+            var accepted = Accepted("c", order, At(start));
+            var closing = i % 7 == 0 ? Cancelled("c", order, At(start.AddMinutes(30))) : Fulfilled("c", order, At(start.AddMinutes(random.Next(1, 90))));
+            (i % 3 == 0 ? first : rest).Add(i % 3 == 0 ? closing : accepted);
+            (i % 3 == 0 ? rest : first).Add(i % 3 == 0 ? accepted : closing);
+            if (i % 5 == 0)
+            {
+                rest.Add(Accepted("c", order, At(start.AddMinutes(3)), id: $"{order}-a2"));
+            }
+
+            if (i % 4 == 0)
+            {
+                rest.Add(accepted);
+            }
+        }
+
+        // The first pass sends only each order's first event; an order's later events all come afterwards.
+        var firstByOrder = first.GroupBy(e => e.OrderId).Select(g => g.First()).ToList();
+        rest.AddRange(first.Except(firstByOrder));
+        foreach (var batch in firstByOrder.OrderBy(_ => random.Next()).Chunk(9))
+        {
+            await engine.PostEventsAsync([.. batch]);
+        }
+
+        foreach (var batch in rest.OrderBy(_ => random.Next()).Chunk(5))
+        {
+            await engine.PostEventsAsync([.. batch]);
+        }
+
+        static string Anomalies(JsonElement[] anomalies) => string.Join(";", anomalies
+            .Select(a => $"{a.Str("kind")}/{a.Str("orderId")}/{a.Str("status")}")
+            .Order(StringComparer.Ordinal));
+        var incremental = (await engine.EarningsAsync("c", "2027-05-30", "2027-06-06")).ToString();
+        var incrementalAnomalies = Anomalies(await engine.AnomaliesAsync("c"));
+        Assert.Contains("conflicting_duplicate", incrementalAnomalies, StringComparison.Ordinal);
+
+        var recomputed = await engine.PostAsync("/v1/couriers/c/recompute?from=2027-05-30&to=2027-06-06");
+        Assert.Equal(60, recomputed.Num("orders"));
+        Assert.Equal(incremental, (await engine.EarningsAsync("c", "2027-05-30", "2027-06-06")).ToString());
+        Assert.Equal(incrementalAnomalies, Anomalies(await engine.AnomaliesAsync("c")));
     }
 }

@@ -43,6 +43,9 @@ public sealed record DeliveryOutcome
     public bool Cancellation { get; init; }
     public int? TermsVersion { get; init; }
     public required IReadOnlyList<DetectedAnomaly> Anomalies { get; init; }
+
+    /// <summary>The id of the order's only raw event, when it has exactly one; such an order is rebuilt from its row.</summary>
+    public string? SoleEventId { get; init; }
 }
 
 /// <summary>
@@ -67,6 +70,7 @@ public static class DeliveryPricing
             FulfilledAt = fulfilled?.OccurredAt,
             CancelledAt = cancelled?.OccurredAt,
             Anomalies = anomalies,
+            SoleEventId = events.Count == 1 ? events[0].EventId : null,
         };
 
         if (fulfilled is not null)

@@ -55,13 +55,13 @@ public static class DeliveryRecalculation
         terms ??= await CourierTermsStore.GetManyAsync(session, write.MerchantId, couriers);
         var previous = await session.QueryAsync<PreviousRow>(
             session.Sql(
-                """
-                SELECT d.courier_id AS CourierId, d.order_id AS OrderId, d.local_date AS LocalDate
+                $"""
+                SELECT {PreviousRow.Columns}
                 FROM (SELECT json_extract(value, '$.c') AS c, json_extract(value, '$.o') AS o FROM json_each(@keys)) k
                 CROSS JOIN deliveries d ON d.merchant_id = @merchantId AND d.courier_id = k.c AND d.order_id = k.o
                 """,
-                """
-                SELECT d.courier_id AS CourierId, d.order_id AS OrderId, d.local_date AS LocalDate
+                $"""
+                SELECT {PreviousRow.Columns}
                 FROM unnest(@courierIds, @orderIds) AS k(c, o)
                 CROSS JOIN LATERAL (SELECT * FROM deliveries x WHERE x.merchant_id = @merchantId AND x.courier_id = k.c AND x.order_id = k.o OFFSET 0) d
                 """),
@@ -72,10 +72,23 @@ public static class DeliveryRecalculation
         var toRead = orders;
         if (appended is not null)
         {
+            // An order's events are what this transaction appended, plus the one its row stands for when it had a
+            // single event; only orders whose rows stood for more are read from the raw log.
+            var rebuilt = new HashSet<OrderKey>();
+            foreach (var row in previous)
+            {
+                if (row.SoleEvent() is { } sole)
+                {
+                    var key = new OrderKey(row.CourierId, row.OrderId);
+                    byOrder[key] = [sole];
+                    rebuilt.Add(key);
+                }
+            }
+
             foreach (var e in appended)
             {
                 var key = new OrderKey(e.CourierId, e.OrderId);
-                if (!existed.Contains(key))
+                if (!existed.Contains(key) || rebuilt.Contains(key))
                 {
                     if (!byOrder.TryGetValue(key, out var list))
                     {
@@ -86,7 +99,7 @@ public static class DeliveryRecalculation
                 }
             }
 
-            toRead = orders.Where(existed.Contains).ToList();
+            toRead = orders.Where(o => existed.Contains(o) && !rebuilt.Contains(o)).ToList();
         }
 
         if (toRead.Count > 0)
@@ -453,12 +466,12 @@ public static class DeliveryRecalculation
             ON CONFLICT (merchant_id, courier_id, order_id) DO UPDATE SET state = excluded.state, accepted_at = excluded.accepted_at,
                 fulfilled_at = excluded.fulfilled_at, cancelled_at = excluded.cancelled_at, local_date = excluded.local_date,
                 minutes = excluded.minutes, amount = excluded.amount, completed = excluded.completed,
-                cancellation = excluded.cancellation, terms_version = excluded.terms_version
+                cancellation = excluded.cancellation, terms_version = excluded.terms_version, sole_event_id = excluded.sole_event_id
             """;
         if (write.Session.IsPostgres && !upsert)
         {
             await using var copy = await PostgresCopy.BeginAsync(write.Session,
-                "deliveries (merchant_id, courier_id, order_id, state, accepted_at, fulfilled_at, cancelled_at, local_date, minutes, amount, completed, cancellation, terms_version)");
+                "deliveries (merchant_id, courier_id, order_id, state, accepted_at, fulfilled_at, cancelled_at, local_date, minutes, amount, completed, cancellation, terms_version, sole_event_id)");
             foreach (var o in outcomes)
             {
                 await copy.StartRowAsync();
@@ -475,6 +488,7 @@ public static class DeliveryRecalculation
                 await copy.BigintAsync(o.Completed ? 1 : 0);
                 await copy.BigintAsync(o.Cancellation ? 1 : 0);
                 await copy.BigintAsync(o.TermsVersion);
+                await copy.TextAsync(o.SoleEventId);
             }
 
             await copy.CompleteAsync();
@@ -488,10 +502,10 @@ public static class DeliveryRecalculation
             await write.Session.ExecuteAsync(
                 $"""
                 INSERT INTO deliveries (merchant_id, courier_id, order_id, state, accepted_at, fulfilled_at, cancelled_at, local_date,
-                    minutes, amount, completed, cancellation, terms_version)
-                SELECT @merchantId, r.c, r.o, r.s, r.a, r.f, r.x, r.d, r.m, r.p, r.k, r.n, r.v
+                    minutes, amount, completed, cancellation, terms_version, sole_event_id)
+                SELECT @merchantId, r.c, r.o, r.s, r.a, r.f, r.x, r.d, r.m, r.p, r.k, r.n, r.v, r.e
                 FROM unnest(@CourierIds, @OrderIds, @States, @AcceptedAt, @FulfilledAt, @CancelledAt, @Dates, @Minutes, @Amounts,
-                    @Completed, @Cancellations, @TermsVersions) AS r(c, o, s, a, f, x, d, m, p, k, n, v)
+                    @Completed, @Cancellations, @TermsVersions, @SoleEventIds) AS r(c, o, s, a, f, x, d, m, p, k, n, v, e)
                 {update}
                 """,
                 new
@@ -509,6 +523,7 @@ public static class DeliveryRecalculation
                     Completed = outcomes.Select(o => o.Completed ? 1L : 0L).ToArray(),
                     Cancellations = outcomes.Select(o => o.Cancellation ? 1L : 0L).ToArray(),
                     TermsVersions = outcomes.Select(o => (long?)o.TermsVersion).ToArray(),
+                    SoleEventIds = outcomes.Select(o => o.SoleEventId).ToArray(),
                 });
             return;
         }
@@ -527,14 +542,15 @@ public static class DeliveryRecalculation
             k = o.Completed ? 1 : 0,
             n = o.Cancellation ? 1 : 0,
             v = o.TermsVersion,
+            e = o.SoleEventId,
         }));
         await write.Session.ExecuteAsync(
             $"""
             INSERT INTO deliveries (merchant_id, courier_id, order_id, state, accepted_at, fulfilled_at, cancelled_at, local_date,
-                minutes, amount, completed, cancellation, terms_version)
+                minutes, amount, completed, cancellation, terms_version, sole_event_id)
             SELECT @merchantId, json_extract(value, '$.c'), json_extract(value, '$.o'), json_extract(value, '$.s'), json_extract(value, '$.a'),
                 json_extract(value, '$.f'), json_extract(value, '$.x'), json_extract(value, '$.d'), json_extract(value, '$.m'),
-                json_extract(value, '$.p'), json_extract(value, '$.k'), json_extract(value, '$.n'), json_extract(value, '$.v')
+                json_extract(value, '$.p'), json_extract(value, '$.k'), json_extract(value, '$.n'), json_extract(value, '$.v'), json_extract(value, '$.e')
             FROM json_each(@rows) WHERE true
             {update}
             """,
@@ -583,9 +599,29 @@ public static class DeliveryRecalculation
 
     private sealed class PreviousRow
     {
+        public const string Columns = """
+            d.courier_id AS CourierId, d.order_id AS OrderId, d.local_date AS LocalDate, d.state AS State,
+            d.accepted_at AS AcceptedAt, d.fulfilled_at AS FulfilledAt, d.cancelled_at AS CancelledAt, d.sole_event_id AS SoleEventId
+            """;
+
         public string CourierId { get; init; } = "";
         public string OrderId { get; init; } = "";
         public string? LocalDate { get; init; }
+        public string State { get; init; } = "";
+        public DateTimeOffset? AcceptedAt { get; init; }
+        public DateTimeOffset? FulfilledAt { get; init; }
+        public DateTimeOffset? CancelledAt { get; init; }
+        public string? SoleEventId { get; init; }
+
+        /// <summary>The order's only event, as its row records it (pricing one event gives one of these three states).</summary>
+        public DeliveryEvent? SoleEvent() => (SoleEventId, State) switch
+        {
+            (null, _) => null,
+            (_, DeliveryState.Accepted) when AcceptedAt is { } at => new DeliveryEvent(SoleEventId, CourierId, OrderId, DeliveryStatus.Accepted, at),
+            (_, DeliveryState.Held) when FulfilledAt is { } at => new DeliveryEvent(SoleEventId, CourierId, OrderId, DeliveryStatus.Fulfilled, at),
+            (_, DeliveryState.Cancelled) when CancelledAt is { } at => new DeliveryEvent(SoleEventId, CourierId, OrderId, DeliveryStatus.Cancelled, at),
+            _ => null,
+        };
     }
 
     private sealed class SumsRow
