@@ -368,7 +368,7 @@ public static class DeliveryRecalculation
             });
     }
 
-    /// <summary>Writes day rows: new ones as plain inserts, changed ones as upserts that never touch a frozen day.</summary>
+    /// <summary>Writes day rows: new ones as plain inserts (COPY on PostgreSQL), changed ones as upserts that never touch a frozen day.</summary>
     private static async Task WriteDaysAsync(EngineWrite write, List<DayWrite> rows, bool upsert)
     {
         if (rows.Count == 0)
@@ -455,6 +455,7 @@ public static class DeliveryRecalculation
             new { merchantId = write.MerchantId, rows = json });
     }
 
+    /// <summary>Writes line items: new ones as plain inserts (COPY on PostgreSQL), changed ones as upserts.</summary>
     private static async Task WriteDeliveriesAsync(EngineWrite write, List<DeliveryOutcome> outcomes, bool upsert)
     {
         if (outcomes.Count == 0)
