@@ -48,7 +48,7 @@ else
 
 if (Environment.GetEnvironmentVariable("OBOL_BENCH_SKIP_SQLITE") is not "1")
 {
-    providers.Add(("SQLite", new DatabaseOptions(DatabaseProvider.Sqlite, $"Data Source={Path.Combine(Path.GetTempPath(), $"obol-bench-{Guid.NewGuid():N}.db")}"), 1, sqliteBatches));
+    providers.Add(("SQLite", new DatabaseOptions(DatabaseProvider.Sqlite, $"Data Source={TemporarySqliteFile.NewPath()}"), 1, sqliteBatches));
 }
 
 Console.WriteLine($"Batches of {BatchSize} events, {Couriers} couriers, {Environment.ProcessorCount} cores");

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
+using Obol.Bench;
 using Obol.Core;
 using Obol.Core.Identity;
 using Obol.Core.Storage;
@@ -56,7 +57,7 @@ else
 
 if (Environment.GetEnvironmentVariable("OBOL_BENCH_SKIP_SQLITE") is not "1")
 {
-    providers.Add(("SQLite", new DatabaseOptions(DatabaseProvider.Sqlite, $"Data Source={Path.Combine(Path.GetTempPath(), $"obol-bench-{Guid.NewGuid():N}.db")}")));
+    providers.Add(("SQLite", new DatabaseOptions(DatabaseProvider.Sqlite, $"Data Source={TemporarySqliteFile.NewPath()}")));
 }
 
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -18,7 +18,7 @@ const string Key = "sk_test_benchmarkkey00000000000000000001";
 var databases = new List<(string Provider, string ConnectionString)>();
 if (Environment.GetEnvironmentVariable("OBOL_BENCH_SKIP_SQLITE") is not "1")
 {
-    databases.Add(("sqlite", $"Data Source={Path.Combine(Path.GetTempPath(), $"obol-bench-{Guid.NewGuid():N}.db")}"));
+    databases.Add(("sqlite", $"Data Source={TemporarySqliteFile.NewPath()}"));
 }
 
 if (!string.IsNullOrEmpty(postgres))
