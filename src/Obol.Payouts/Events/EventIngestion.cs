@@ -91,12 +91,22 @@ public static class EventIngestion
         var orders = appended.Select(e => new OrderKey(e.CourierId, e.OrderId)).Distinct().ToList();
         await DeliveryRecalculation.ApplyAsync(write, orders, appended, terms);
 
+        return new IngestResult(inserted.Count, duplicates, InInputOrder(rejected, inputs));
+    }
+
+    /// <summary>Rejections in the order their events came in (an event without an id first).</summary>
+    private static List<RejectedEvent> InInputOrder(List<RejectedEvent> rejected, IReadOnlyList<DeliveryEventInput> inputs)
+    {
+        if (rejected.Count == 0)
+        {
+            return rejected;
+        }
+
         var order = inputs.Select((input, index) => (input.EventId, index))
             .Where(p => p.EventId is not null)
             .GroupBy(p => p.EventId!, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.First().index, StringComparer.Ordinal);
-        var sorted = rejected.OrderBy(r => r.EventId is not null && order.TryGetValue(r.EventId, out var i) ? i : -1).ToList();
-        return new IngestResult(inserted.Count, duplicates, sorted);
+        return rejected.OrderBy(r => r.EventId is not null && order.TryGetValue(r.EventId, out var i) ? i : -1).ToList();
     }
 
     private static RejectedEvent ConflictRejection(DeliveryEvent incoming, DeliveryEvent stored) =>
