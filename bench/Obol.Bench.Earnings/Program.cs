@@ -145,6 +145,12 @@ foreach (var (providerName, options, writers, batches) in providers)
         return (rate, sent, accepted, duplicates, ProcessCpu.Self() - clientBefore, ProcessCpu.PostgresBackends(postgresDatabase) - serverBefore);
     }
 
+    // bench/earnings.sh measures pgbench's TPC-B on the same cluster just before: the machine's speed at the time.
+    var yardstick = Environment.GetEnvironmentVariable("OBOL_BENCH_PGBENCH_TPS") is { Length: > 0 } tps && providerName == "PostgreSQL"
+        ? double.Parse(tps, CultureInfo.InvariantCulture)
+        : 0;
+    string Ratio(double rate) =>
+        yardstick > 0 ? string.Create(CultureInfo.InvariantCulture, $" ({rate / yardstick:F1} per pgbench TPC-B transaction)") : "";
     string Cpu((double Rate, int Sent, int Accepted, int Duplicates, TimeSpan Client, TimeSpan Server) run) =>
         string.Create(CultureInfo.InvariantCulture, $"CPU per 1,000 events: this process {run.Client.TotalMilliseconds * 1000 / run.Sent:F1} ms")
         + (providerName == "PostgreSQL" ? string.Create(CultureInfo.InvariantCulture, $", PostgreSQL backends {run.Server.TotalMilliseconds * 1000 / run.Sent:F1} ms") : "");
@@ -153,8 +159,8 @@ foreach (var (providerName, options, writers, batches) in providers)
     var replay = await IngestAllAsync(split: false);
     var split = await IngestAllAsync(split: true);
     Console.WriteLine($"{providerName}: ingest new events with {writers} writer(s), {batches} batches of up to {BatchSize:N0}:");
-    Console.WriteLine($"  each order's accept and fulfill in one batch: {together.Rate:N0} events/s; {Cpu(together)}");
-    Console.WriteLine($"  accept and fulfill in consecutive batches:    {split.Rate:N0} events/s; {Cpu(split)}");
+    Console.WriteLine($"  each order's accept and fulfill in one batch: {together.Rate:N0} events/s{Ratio(together.Rate)}; {Cpu(together)}");
+    Console.WriteLine($"  accept and fulfill in consecutive batches:    {split.Rate:N0} events/s{Ratio(split.Rate)}; {Cpu(split)}");
     Console.WriteLine($"  the first batches again (all duplicates):     {replay.Rate:N0} events/s");
     if (together.Accepted != together.Sent || split.Accepted != split.Sent || replay.Accepted != 0 || replay.Duplicates != replay.Sent)
     {
