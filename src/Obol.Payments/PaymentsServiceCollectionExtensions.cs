@@ -6,6 +6,7 @@ using Obol.Payments.Processing;
 using Obol.Payments.Psp;
 using Obol.Payments.Psp.Adyen;
 using Obol.Payments.Psp.Stripe;
+using Obol.Payments.Settlements;
 using Obol.Payments.Storage;
 using Stripe;
 
@@ -47,6 +48,7 @@ public static class PaymentsServiceCollectionExtensions
         services.AddSingleton<PaymentStore>();
         services.AddSingleton<PaymentPostings>();
         services.AddSingleton<PaymentProcessor>();
+        services.AddSingleton<IPaymentSettlementLookup, PaymentSettlementLookup>();
         services.AddSingleton<UnknownOutcomeResolver>();
         services.AddHostedService(sp => sp.GetRequiredService<UnknownOutcomeResolver>());
         return services;

@@ -11,6 +11,8 @@ using Obol.Payments.Webhooks;
 using Obol.PspSimulator;
 using Obol.PspSimulator.Webhooks;
 using Obol.Payouts;
+using Obol.Reconciliation;
+using Obol.Reconciliation.Http;
 using Obol.Scheduling;
 using Obol.Scheduling.Api;
 using Scalar.AspNetCore;
@@ -46,6 +48,7 @@ public static class ObolApplication
         builder.Services.AddObolCore(builder.Configuration);
         builder.Services.AddObolLedger();
         builder.Services.AddObolPayments();
+        builder.Services.AddObolReconciliation();
         builder.Services.AddObolPayouts(builder.Configuration);
         builder.Services.AddObolScheduling(builder.Configuration);
         if (HostsPspSimulator(builder.Configuration))
@@ -81,6 +84,7 @@ public static class ObolApplication
         app.MapLedgerEndpoints();
         app.MapPaymentsEndpoints();
         app.MapPspWebhookEndpoints();
+        app.MapReconciliationEndpoints();
         app.MapPayoutsEndpoints();
         app.MapSchedulingEndpoints();
         return app;

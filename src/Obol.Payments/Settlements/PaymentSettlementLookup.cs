@@ -1,0 +1,153 @@
+using System.Text.Json;
+using Obol.Core.Storage;
+
+namespace Obol.Payments.Settlements;
+
+/// <summary>A payment as a PSP's settlement report is checked against: what Obol recorded as captured and refunded.</summary>
+public sealed record SettlementPayment(
+    string Id,
+    string MerchantId,
+    string? Psp,
+    string? PspReference,
+    string Currency,
+    string Status,
+    long AmountCaptured,
+    IReadOnlyList<SettlementRefund> Refunds)
+{
+    /// <summary>Captured as far as Obol knows: the statuses a capture leads to.</summary>
+    public bool IsCaptured => Status is "captured" or "partially_refunded" or "refunded";
+}
+
+public sealed record SettlementRefund(string Id, string? PspReference, long Amount, string Status)
+{
+    public bool Succeeded => Status == "succeeded";
+}
+
+public enum RecordedMovementKind
+{
+    Capture,
+    Refund,
+}
+
+/// <summary>A capture or refund as Obol recorded it (the payment's history), with when.</summary>
+public sealed record RecordedMovement(string PaymentId, string MerchantId, RecordedMovementKind Kind, string? RefundId, string Currency, DateTimeOffset RecordedAt);
+
+/// <summary>
+/// What the payments module tells reconciliation, in the caller's unit of work. Reconciliation matches a report's
+/// rows to these and never reads the payments tables itself.
+/// </summary>
+public interface IPaymentSettlementLookup
+{
+    /// <summary>Payments known by the PSP's reference for them (on that PSP), or else by our own payment id (the reference we sent).</summary>
+    Task<IReadOnlyList<SettlementPayment>> FindAsync(DbSession session, string psp, IReadOnlyCollection<string> pspReferences, IReadOnlyCollection<string> paymentIds);
+
+    /// <summary>Captures and refunds Obol recorded through <paramref name="psp"/> in [from, to).</summary>
+    Task<IReadOnlyList<RecordedMovement>> RecordedBetweenAsync(DbSession session, string psp, DateTimeOffset from, DateTimeOffset to);
+}
+
+internal sealed class PaymentSettlementLookup : IPaymentSettlementLookup
+{
+    public async Task<IReadOnlyList<SettlementPayment>> FindAsync(
+        DbSession session, string psp, IReadOnlyCollection<string> pspReferences, IReadOnlyCollection<string> paymentIds)
+    {
+        if (pspReferences.Count == 0 && paymentIds.Count == 0)
+        {
+            return [];
+        }
+
+        var payments = new List<PaymentRow>();
+        foreach (var chunk in pspReferences.Chunk(500))
+        {
+            payments.AddRange(await session.QueryAsync<PaymentRow>(
+                $"SELECT {PaymentColumns} FROM payments WHERE psp = @psp AND {session.Sql("psp_reference IN @chunk", "psp_reference = ANY(@chunk)")}", new { psp, chunk }));
+        }
+
+        var found = payments.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
+        foreach (var chunk in paymentIds.Where(id => !found.Contains(id)).Chunk(500))
+        {
+            payments.AddRange(await session.QueryAsync<PaymentRow>(
+                $"SELECT {PaymentColumns} FROM payments WHERE {session.Sql("id IN @chunk", "id = ANY(@chunk)")}", new { chunk }));
+        }
+
+        var refunds = new List<RefundRow>();
+        foreach (var chunk in payments.Select(p => p.Id).Distinct(StringComparer.Ordinal).Chunk(500))
+        {
+            refunds.AddRange(await session.QueryAsync<RefundRow>(
+                $"""
+                SELECT id AS Id, payment_id AS PaymentId, psp_reference AS PspReference, amount AS Amount, status AS Status
+                FROM refunds WHERE {session.Sql("payment_id IN @chunk", "payment_id = ANY(@chunk)")}
+                """,
+                new { chunk }));
+        }
+
+        var refundsByPayment = refunds.ToLookup(r => r.PaymentId, StringComparer.Ordinal);
+        return payments
+            .DistinctBy(p => p.Id, StringComparer.Ordinal)
+            .Select(p => new SettlementPayment(p.Id, p.MerchantId, p.Psp, p.PspReference, p.Currency, p.Status, p.AmountCaptured,
+                refundsByPayment[p.Id].Select(r => new SettlementRefund(r.Id, r.PspReference, r.Amount, r.Status)).ToList()))
+            .ToList();
+    }
+
+    public async Task<IReadOnlyList<RecordedMovement>> RecordedBetweenAsync(DbSession session, string psp, DateTimeOffset from, DateTimeOffset to)
+    {
+        var rows = await session.QueryAsync<MovementRow>(
+            """
+            SELECT e.payment_id AS PaymentId, p.merchant_id AS MerchantId, e.type AS Type, e.data AS Data, p.currency AS Currency,
+                e.created_at AS RecordedAt
+            FROM payment_events e JOIN payments p ON p.id = e.payment_id
+            WHERE e.type IN ('payment.captured', 'refund.succeeded') AND e.created_at >= @from AND e.created_at < @to AND p.psp = @psp
+            ORDER BY e.created_at, e.id
+            """,
+            new { psp, from, to });
+        return rows.Select(r => r.Type == "refund.succeeded"
+                ? new RecordedMovement(r.PaymentId, r.MerchantId, RecordedMovementKind.Refund, RefundId(r.Data), r.Currency, r.RecordedAt)
+                : new RecordedMovement(r.PaymentId, r.MerchantId, RecordedMovementKind.Capture, null, r.Currency, r.RecordedAt))
+            .ToList();
+    }
+
+    private static string? RefundId(string? data)
+    {
+        if (data is null)
+        {
+            return null;
+        }
+
+        using var json = JsonDocument.Parse(data);
+        return json.RootElement.TryGetProperty("refundId", out var id) ? id.GetString() : null;
+    }
+
+    private const string PaymentColumns = """
+        id AS Id, merchant_id AS MerchantId, psp AS Psp, psp_reference AS PspReference, currency AS Currency, status AS Status,
+        amount_captured AS AmountCaptured
+        """;
+
+    private sealed class PaymentRow
+    {
+        public string Id { get; init; } = "";
+        public string MerchantId { get; init; } = "";
+        public string? Psp { get; init; }
+        public string? PspReference { get; init; }
+        public string Currency { get; init; } = "";
+        public string Status { get; init; } = "";
+        public long AmountCaptured { get; init; }
+    }
+
+    private sealed class RefundRow
+    {
+        public string Id { get; init; } = "";
+        public string PaymentId { get; init; } = "";
+        public string? PspReference { get; init; }
+        public long Amount { get; init; }
+        public string Status { get; init; } = "";
+    }
+
+    private sealed class MovementRow
+    {
+        public string PaymentId { get; init; } = "";
+        public string MerchantId { get; init; } = "";
+        public string Type { get; init; } = "";
+        public string? Data { get; init; }
+        public string Currency { get; init; } = "";
+        public DateTimeOffset RecordedAt { get; init; }
+    }
+}

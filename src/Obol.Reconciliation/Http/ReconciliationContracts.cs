@@ -1,0 +1,44 @@
+using Obol.Reconciliation.Runs;
+
+namespace Obol.Reconciliation.Http;
+
+public sealed record StartRunRequest(string? Psp, string? Date);
+
+public sealed record SettledTotalResponse(string Currency, long Captured, long Refunded, long Fees, long Net);
+
+public sealed record DiscrepancyResponse(
+    string Id,
+    string Code,
+    string? LineId,
+    string? PaymentId,
+    string? MerchantId,
+    string? RefundId,
+    string? Currency,
+    long? ExpectedAmount,
+    long? ReportedAmount,
+    string Detail);
+
+public sealed record RunResponse(
+    string Id,
+    string Psp,
+    string Date,
+    string Source,
+    string ReportSha256,
+    int Lines,
+    int Matched,
+    int AlreadyReconciled,
+    int DiscrepancyCount,
+    IReadOnlyList<SettledTotalResponse> Settled,
+    IReadOnlyList<DiscrepancyResponse> Discrepancies,
+    DateTimeOffset StartedAt,
+    DateTimeOffset CompletedAt)
+{
+    internal static RunResponse From(RunRecord run, IReadOnlyList<ReconciliationStore.SettledTotal> settled, IReadOnlyList<DiscrepancyRecord> discrepancies) =>
+        new(run.Id, run.Psp, run.ReportDate, run.Source, run.ReportSha256, run.LineCount, run.Matched, run.AlreadyReconciled, run.DiscrepancyCount,
+            settled.Select(s => new SettledTotalResponse(s.Currency, s.Captured, s.Refunded, s.Fees, s.Captured - s.Refunded - s.Fees)).ToList(),
+            discrepancies.Select(d => new DiscrepancyResponse(d.Id, d.Code, d.LineId, d.PaymentId, d.MerchantId, d.RefundId, d.Currency,
+                d.ExpectedAmount, d.ReportedAmount, d.Detail)).ToList(),
+            run.StartedAt, run.CompletedAt);
+}
+
+public sealed record RunSummaryResponse(string Id, string Psp, string Date, string Source, int Lines, int Matched, int AlreadyReconciled, int DiscrepancyCount, DateTimeOffset CompletedAt);

@@ -1,0 +1,110 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Obol.Core.Errors;
+using Obol.Core.Http;
+using Obol.Core.Storage;
+using Obol.Reconciliation.Reports;
+using Obol.Reconciliation.Runs;
+
+namespace Obol.Reconciliation.Http;
+
+public static class ReconciliationEndpoints
+{
+    /// <summary>
+    /// <c>POST /v1/reconciliation/reports?psp=&amp;date=</c> with a report as the body; <c>POST /v1/reconciliation/runs</c>
+    /// to fetch a day's report and reconcile it; <c>GET /v1/reconciliation/runs[/{id}]</c>. Operator keys only.
+    /// </summary>
+    public static IEndpointRouteBuilder MapReconciliationEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/v1/reconciliation").WithTags("Reconciliation").RequireAuthorization();
+        group.MapPost("/reports", UploadAsync).Accepts<string>("text/csv");
+        group.MapPost("/runs", FetchAndReconcileAsync);
+        group.MapGet("/runs", ListAsync);
+        group.MapGet("/runs/{id}", GetAsync);
+        return endpoints;
+    }
+
+    private static async Task<Created<RunResponse>> UploadAsync(
+        string? psp, string? date, HttpContext http, Reconciler reconciler, Database database, ReconciliationOptions options, TimeProvider clock)
+    {
+        EnsureOperator(http, options);
+        var (pspName, day) = Validate(psp, date, clock);
+        var report = http.Features.Get<BufferedRequestBody>()?.Text ?? "";
+        var runId = await reconciler.ReconcileAsync(pspName, day, report, "upload", http.RequestAborted);
+        return TypedResults.Created($"/v1/reconciliation/runs/{runId}", await RunAsync(database, runId, http.RequestAborted));
+    }
+
+    private static async Task<Created<RunResponse>> FetchAndReconcileAsync(
+        StartRunRequest request, HttpContext http, Reconciler reconciler, SettlementReportSource source, Database database,
+        ReconciliationOptions options, TimeProvider clock)
+    {
+        EnsureOperator(http, options);
+        var (pspName, day) = Validate(request.Psp, request.Date, clock);
+        var report = await source.FetchAsync(pspName, day, http.RequestAborted);
+        var runId = await reconciler.ReconcileAsync(pspName, day, report, "fetch", http.RequestAborted);
+        return TypedResults.Created($"/v1/reconciliation/runs/{runId}", await RunAsync(database, runId, http.RequestAborted));
+    }
+
+    private static async Task<Ok<RunResponse>> GetAsync(string id, HttpContext http, Database database, ReconciliationOptions options)
+    {
+        EnsureOperator(http, options);
+        return TypedResults.Ok(await RunAsync(database, id, http.RequestAborted));
+    }
+
+    private static async Task<Ok<Page<RunSummaryResponse>>> ListAsync(
+        string? psp, string? date, int? limit, HttpContext http, Database database, ReconciliationOptions options)
+    {
+        EnsureOperator(http, options);
+        var take = limit ?? 20;
+        if (take is < 1 or > 100)
+        {
+            throw Problems.Validation("limit", "Between 1 and 100.");
+        }
+
+        var runs = await database.ReadAsync(s => ReconciliationStore.ListRunsAsync(s, psp, date, take + 1), http.RequestAborted);
+        return TypedResults.Ok(new Page<RunSummaryResponse>(
+            runs.Take(take).Select(r => new RunSummaryResponse(r.Id, r.Psp, r.ReportDate, r.Source, r.LineCount, r.Matched, r.AlreadyReconciled,
+                r.DiscrepancyCount, r.CompletedAt)).ToList(),
+            runs.Count > take));
+    }
+
+    private static Task<RunResponse> RunAsync(Database database, string id, CancellationToken cancellationToken) =>
+        database.ReadAsync(async s =>
+        {
+            var run = await ReconciliationStore.GetRunAsync(s, id) ?? throw Problems.NotFound("reconciliation run", id);
+            return RunResponse.From(run, await ReconciliationStore.SettledTotalsAsync(s, id), await ReconciliationStore.GetDiscrepanciesAsync(s, id));
+        }, cancellationToken);
+
+    private static void EnsureOperator(HttpContext http, ReconciliationOptions options)
+    {
+        if (!options.Operators.Contains(http.MerchantId(), StringComparer.Ordinal))
+        {
+            throw new ProblemException(403, "forbidden", "Forbidden",
+                "Settlement reports cover every merchant's payments: only the platform operator's keys may reconcile them.");
+        }
+    }
+
+    private static (string Psp, DateOnly Date) Validate(string? psp, string? date, TimeProvider clock)
+    {
+        var errors = new Dictionary<string, string[]>(StringComparer.Ordinal);
+        if (psp is null || !SettlementReports.Psps.Contains(psp, StringComparer.Ordinal))
+        {
+            errors["psp"] = [$"Required: one of {string.Join(", ", SettlementReports.Psps)}."];
+        }
+
+        var day = default(DateOnly);
+        if (date is null || !DateOnly.TryParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out day))
+        {
+            errors["date"] = ["Required: the report's settlement day as YYYY-MM-DD (UTC)."];
+        }
+        else if (day > DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime))
+        {
+            errors["date"] = ["A settlement report covers a day that has begun; this one is in the future."];
+        }
+
+        return errors.Count > 0 ? throw Problems.Validation(errors) : (psp!, day);
+    }
+}

@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Obol.Core.Storage;
+using Obol.Reconciliation.Runs;
+
+namespace Obol.Reconciliation;
+
+public static class ReconciliationServiceCollectionExtensions
+{
+    /// <summary>Settlement report import and matching; needs the ledger and payments modules.</summary>
+    public static IServiceCollection AddObolReconciliation(this IServiceCollection services)
+    {
+        services.AddSingleton(sp =>
+        {
+            var options = new ReconciliationOptions();
+            sp.GetRequiredService<IConfiguration>().GetSection("Obol:Reconciliation").Bind(options);
+            return options;
+        });
+        services.AddSingleton(new MigrationSource("reconciliation", typeof(ReconciliationServiceCollectionExtensions).Assembly));
+        services.AddSingleton<Reconciler>();
+        services.AddHttpClient<SettlementReportSource>(c => c.Timeout = TimeSpan.FromSeconds(60));
+        return services;
+    }
+}

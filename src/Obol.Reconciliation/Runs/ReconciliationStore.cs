@@ -1,0 +1,260 @@
+using Obol.Core.Storage;
+using Obol.Reconciliation.Matching;
+using Obol.Reconciliation.Reports;
+
+namespace Obol.Reconciliation.Runs;
+
+/// <summary>A report row as one run recorded it.</summary>
+internal sealed record LineRecord(string RunId, SettlementLine Line, string Psp, LineMatch Match, string? LedgerTransactionId);
+
+internal sealed record DiscrepancyRecord(
+    string Id,
+    string RunId,
+    string Psp,
+    string Code,
+    string? LineId,
+    string? PaymentId,
+    string? MerchantId,
+    string? RefundId,
+    string? Currency,
+    long? ExpectedAmount,
+    long? ReportedAmount,
+    string Detail,
+    DateTimeOffset CreatedAt);
+
+internal sealed record RunRecord(
+    string Id,
+    string Psp,
+    string ReportDate,
+    string Source,
+    string ReportSha256,
+    int LineCount,
+    int Matched,
+    int AlreadyReconciled,
+    int DiscrepancyCount,
+    DateTimeOffset StartedAt,
+    DateTimeOffset CompletedAt);
+
+/// <summary>The reconciliation module's SQL; every write is an insert.</summary>
+internal static class ReconciliationStore
+{
+    /// <summary>Rows among <paramref name="lineIds"/> that an earlier run booked.</summary>
+    public static async Task<Dictionary<string, BookedLine>> BookedLinesAsync(DbSession session, string psp, IReadOnlyCollection<string> lineIds)
+    {
+        var booked = new Dictionary<string, BookedLine>(StringComparer.Ordinal);
+        foreach (var chunk in lineIds.Chunk(500))
+        {
+            foreach (var row in await session.QueryAsync<BookedLine>(
+                         $"""
+                         SELECT line_id AS LineId, kind AS Kind, gross AS Gross, fee AS Fee, currency AS Currency
+                         FROM settlement_lines WHERE psp = @psp AND outcome = 'matched' AND {session.Sql("line_id IN @chunk", "line_id = ANY(@chunk)")}
+                         """,
+                         new { psp, chunk }))
+            {
+                booked[row.LineId] = row;
+            }
+        }
+
+        return booked;
+    }
+
+    /// <summary>Captures and refunds of these payments that some row settled, by (kind, payment id, refund id or ""), with that row.</summary>
+    public static async Task<Dictionary<(string Kind, string PaymentId, string RefundId), BookedLine>> SettledMovementsAsync(
+        DbSession session, string psp, IReadOnlyCollection<string> paymentIds)
+    {
+        var settled = new Dictionary<(string, string, string), BookedLine>();
+        foreach (var chunk in paymentIds.Distinct(StringComparer.Ordinal).Chunk(500))
+        {
+            foreach (var row in await session.QueryAsync<BookedLine>(
+                         $"""
+                          SELECT line_id AS LineId, kind AS Kind, gross AS Gross, fee AS Fee, currency AS Currency, payment_id AS PaymentId,
+                              refund_id AS RefundId
+                          FROM settlement_lines
+                          WHERE {session.Sql("payment_id IN @chunk", "payment_id = ANY(@chunk)")} AND psp = @psp AND outcome = 'matched'
+                          """,
+                         new { psp, chunk }))
+            {
+                settled[(row.Kind, row.PaymentId!, row.RefundId ?? "")] = row;
+            }
+        }
+
+        return settled;
+    }
+
+    /// <summary>Captures and refunds of these payments that any report has shown, whatever a run made of the row.</summary>
+    public static async Task<HashSet<(string Kind, string PaymentId, string RefundId)>> ReportedMovementsAsync(
+        DbSession session, string psp, IReadOnlyCollection<string> paymentIds)
+    {
+        var movements = new HashSet<(string, string, string)>();
+        foreach (var chunk in paymentIds.Distinct(StringComparer.Ordinal).Chunk(500))
+        {
+            foreach (var row in await session.QueryAsync<BookedLine>(
+                         $"""
+                          SELECT kind AS Kind, payment_id AS PaymentId, refund_id AS RefundId
+                          FROM settlement_lines WHERE {session.Sql("payment_id IN @chunk", "payment_id = ANY(@chunk)")} AND psp = @psp
+                          """,
+                         new { psp, chunk }))
+            {
+                movements.Add((row.Kind, row.PaymentId!, row.RefundId ?? ""));
+            }
+        }
+
+        return movements;
+    }
+
+    public static Task InsertLinesAsync(DbSession session, IEnumerable<LineRecord> lines) =>
+        session.ExecuteAsync(
+            """
+            INSERT INTO settlement_lines (run_id, line_number, psp, line_id, kind, payment_reference, movement_reference, merchant_reference,
+                gross, fee, currency, occurred_at, payment_id, merchant_id, refund_id, outcome, ledger_transaction_id)
+            VALUES (@RunId, @LineNumber, @Psp, @LineId, @Kind, @PaymentReference, @MovementReference, @MerchantReference,
+                @Gross, @Fee, @Currency, @OccurredAt, @PaymentId, @MerchantId, @RefundId, @Outcome, @LedgerTransactionId)
+            """,
+            lines.Select(l => new
+            {
+                l.RunId,
+                l.Line.LineNumber,
+                l.Psp,
+                l.Line.LineId,
+                Kind = KindText(l.Line.Kind),
+                l.Line.PaymentReference,
+                l.Line.MovementReference,
+                l.Line.MerchantReference,
+                l.Line.Gross,
+                l.Line.Fee,
+                l.Line.Currency,
+                l.Line.OccurredAt,
+                PaymentId = l.Match.Payment?.Id,
+                MerchantId = l.Match.Payment?.MerchantId,
+                RefundId = l.Match.Refund?.Id,
+                l.Match.Outcome,
+                l.LedgerTransactionId,
+            }).ToList());
+
+    public static Task InsertDiscrepanciesAsync(DbSession session, IReadOnlyCollection<DiscrepancyRecord> discrepancies) =>
+        discrepancies.Count == 0
+            ? Task.CompletedTask
+            : session.ExecuteAsync(
+                """
+                INSERT INTO reconciliation_discrepancies (id, run_id, psp, code, line_id, payment_id, merchant_id, refund_id, currency,
+                    expected_amount, reported_amount, detail, created_at)
+                VALUES (@Id, @RunId, @Psp, @Code, @LineId, @PaymentId, @MerchantId, @RefundId, @Currency,
+                    @ExpectedAmount, @ReportedAmount, @Detail, @CreatedAt)
+                """,
+                discrepancies);
+
+    public static Task InsertRunAsync(DbSession session, RunRecord run) =>
+        session.ExecuteAsync(
+            """
+            INSERT INTO reconciliation_runs (id, psp, report_date, source, report_sha256, line_count, matched, already_reconciled,
+                discrepancy_count, started_at, completed_at)
+            VALUES (@Id, @Psp, @ReportDate, @Source, @ReportSha256, @LineCount, @Matched, @AlreadyReconciled,
+                @DiscrepancyCount, @StartedAt, @CompletedAt)
+            """,
+            run);
+
+    public static async Task<RunRecord?> GetRunAsync(DbSession session, string id) =>
+        (await session.QueryAsync<RunRow>(RunRow.Select + " WHERE id = @id", new { id })).SingleOrDefault()?.ToRecord();
+
+    public static async Task<IReadOnlyList<RunRecord>> ListRunsAsync(DbSession session, string? psp, string? date, int limit) =>
+        (await session.QueryAsync<RunRow>(
+            RunRow.Select + " WHERE (@psp IS NULL OR psp = @psp) AND (@date IS NULL OR report_date = @date) ORDER BY started_at DESC, id DESC LIMIT @limit",
+            new { psp, date, limit })).Select(r => r.ToRecord()).ToList();
+
+    public static async Task<IReadOnlyList<DiscrepancyRecord>> GetDiscrepanciesAsync(DbSession session, string runId) =>
+        (await session.QueryAsync<DiscrepancyRow>(
+            """
+            SELECT id AS Id, run_id AS RunId, psp AS Psp, code AS Code, line_id AS LineId, payment_id AS PaymentId, merchant_id AS MerchantId,
+                refund_id AS RefundId, currency AS Currency, expected_amount AS ExpectedAmount, reported_amount AS ReportedAmount,
+                detail AS Detail, created_at AS CreatedAt
+            FROM reconciliation_discrepancies WHERE run_id = @runId ORDER BY id
+            """,
+            new { runId })).Select(r => r.ToRecord()).ToList();
+
+    /// <summary>What the run booked, per currency: gross captured, gross refunded, fees.</summary>
+    public static async Task<IReadOnlyList<SettledTotal>> SettledTotalsAsync(DbSession session, string runId) =>
+        await session.QueryAsync<SettledTotal>(
+            """
+            SELECT currency AS Currency,
+                coalesce(sum(CASE WHEN kind = 'capture' THEN gross ELSE 0 END), 0) AS Captured,
+                coalesce(sum(CASE WHEN kind = 'refund' THEN gross ELSE 0 END), 0) AS Refunded,
+                coalesce(sum(fee), 0) AS Fees
+            FROM settlement_lines WHERE run_id = @runId AND outcome = 'matched'
+            GROUP BY currency ORDER BY currency
+            """,
+            new { runId });
+
+    public static string KindText(SettlementLineKind kind) => kind switch
+    {
+        SettlementLineKind.Capture => "capture",
+        SettlementLineKind.Refund => "refund",
+        _ => "other",
+    };
+
+    internal sealed class BookedLine
+    {
+        public string LineId { get; init; } = "";
+        public string Kind { get; init; } = "";
+        public long Gross { get; init; }
+        public long Fee { get; init; }
+        public string Currency { get; init; } = "";
+        public string? PaymentId { get; init; }
+        public string? RefundId { get; init; }
+
+        public bool SameAs(SettlementLine line) =>
+            Kind == KindText(line.Kind) && Gross == line.Gross && Fee == line.Fee && Currency == line.Currency;
+    }
+
+    internal sealed class SettledTotal
+    {
+        public string Currency { get; init; } = "";
+        public long Captured { get; init; }
+        public long Refunded { get; init; }
+        public long Fees { get; init; }
+    }
+
+    private sealed class RunRow
+    {
+        public const string Select = """
+            SELECT id AS Id, psp AS Psp, report_date AS ReportDate, source AS Source, report_sha256 AS ReportSha256, line_count AS LineCount,
+                matched AS Matched, already_reconciled AS AlreadyReconciled, discrepancy_count AS DiscrepancyCount,
+                started_at AS StartedAt, completed_at AS CompletedAt
+            FROM reconciliation_runs
+            """;
+
+        public string Id { get; init; } = "";
+        public string Psp { get; init; } = "";
+        public string ReportDate { get; init; } = "";
+        public string Source { get; init; } = "";
+        public string ReportSha256 { get; init; } = "";
+        public long LineCount { get; init; }
+        public long Matched { get; init; }
+        public long AlreadyReconciled { get; init; }
+        public long DiscrepancyCount { get; init; }
+        public DateTimeOffset StartedAt { get; init; }
+        public DateTimeOffset CompletedAt { get; init; }
+
+        public RunRecord ToRecord() => new(Id, Psp, ReportDate, Source, ReportSha256, (int)LineCount, (int)Matched, (int)AlreadyReconciled,
+            (int)DiscrepancyCount, StartedAt, CompletedAt);
+    }
+
+    private sealed class DiscrepancyRow
+    {
+        public string Id { get; init; } = "";
+        public string RunId { get; init; } = "";
+        public string Psp { get; init; } = "";
+        public string Code { get; init; } = "";
+        public string? LineId { get; init; }
+        public string? PaymentId { get; init; }
+        public string? MerchantId { get; init; }
+        public string? RefundId { get; init; }
+        public string? Currency { get; init; }
+        public long? ExpectedAmount { get; init; }
+        public long? ReportedAmount { get; init; }
+        public string Detail { get; init; } = "";
+        public DateTimeOffset CreatedAt { get; init; }
+
+        public DiscrepancyRecord ToRecord() => new(Id, RunId, Psp, Code, LineId, PaymentId, MerchantId, RefundId, Currency,
+            ExpectedAmount, ReportedAmount, Detail, CreatedAt);
+    }
+}

@@ -1,0 +1,124 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Obol.Core;
+using Obol.Core.Merchants;
+using Obol.Core.Storage;
+using Obol.Ledger;
+using Obol.Testing;
+
+namespace Obol.Reconciliation.Tests;
+
+/// <summary>The real server with its in-process PSP simulator and a fake clock; payments go to one PSP.</summary>
+public sealed class ReconciliationServer : IAsyncDisposable
+{
+    public const string Day = "2026-11-25";
+
+    private ReconciliationServer(ObolTestServer server, FakeTimeProvider clock)
+    {
+        Server = server;
+        Clock = clock;
+        Client = server.CreateClient();
+    }
+
+    public ObolTestServer Server { get; }
+    public FakeTimeProvider Clock { get; }
+    public HttpClient Client { get; }
+
+    public static async Task<ReconciliationServer> StartAsync(DatabaseProvider provider, string psp)
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.Parse(Day + "T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var server = await ObolTestServer.StartAsync(provider, builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Obol:Payments:PspTimeout"] = "00:00:01",
+                ["PspSimulator:TimeoutHold"] = "00:00:30",
+                ["Obol:Payments:Resolver:Enabled"] = "false",
+                ["Obol:Payments:Routing:0:Psps:0"] = psp,
+                ["Obol:Reconciliation:RowsPerTransaction"] = "3",
+            });
+            builder.Services.AddSingleton<TimeProvider>(clock);
+            builder.Services.AddSingleton(new Obol.Ledger.Expiry.PendingTransferExpiryOptions { Interval = TimeSpan.FromDays(40) });
+        });
+        return new ReconciliationServer(server, clock);
+    }
+
+    /// <summary>A captured payment's id (automatic capture).</summary>
+    public async Task<string> CapturedAsync(long amount, string paymentMethod = "pm_card_visa")
+    {
+        var response = await Client.PostJsonAsync("/v1/payments",
+            $$"""{"amount":{{amount}},"currency":"USD","paymentMethod":"{{paymentMethod}}","captureMethod":"automatic"}""",
+            Guid.NewGuid().ToString("N"));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.ReadJsonAsync()).GetProperty("id").GetString()!;
+    }
+
+    public async Task<string> RefundAsync(string paymentId, long amount)
+    {
+        var refund = await (await Client.PostJsonAsync($"/v1/payments/{paymentId}/refunds", $$"""{"amount":{{amount}}}""")).ReadJsonAsync();
+        Assert.Equal("succeeded", refund.GetProperty("status").GetString());
+        return refund.GetProperty("id").GetString()!;
+    }
+
+    public async Task<string> StatusAsync(string paymentId) =>
+        (await (await Client.GetAsync($"/v1/payments/{paymentId}")).ReadJsonAsync()).GetProperty("status").GetString()!;
+
+    /// <summary>Fetches the day's report from the simulator and reconciles it; the run as the API answers it.</summary>
+    public async Task<JsonElement> ReconcileAsync(string psp, string date = Day)
+    {
+        var response = await Client.PostJsonAsync("/v1/reconciliation/runs", $$"""{"psp":"{{psp}}","date":"{{date}}"}""");
+        if (response.StatusCode != HttpStatusCode.Created)
+        {
+            throw new InvalidOperationException($"Reconciliation answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+
+        return await response.ReadJsonAsync();
+    }
+
+    public async Task<string> ReportAsync(string psp, string date = Day) => await Client.GetStringAsync($"/sim/{psp}/settlements?date={date}");
+
+    public Task SetFaultsAsync(string json) => Client.PostJsonAsync("/sim/faults", json);
+
+    /// <summary>The posted balance of one of the default merchant's platform accounts.</summary>
+    public async Task<long> BalanceAsync(string code) =>
+        (await Service<Database>().WriteAsync(s => Service<ILedger>().GetOrCreatePlatformAccountAsync(
+            s, ApiKeys.DefaultMerchantId, code, Currency.FromCode("USD")), CancellationToken.None)).Balance;
+
+    public async Task<(long Receivable, long Bank, long Fees, long Payable)> BooksAsync() =>
+        (await BalanceAsync("psp_receivable"), await BalanceAsync("bank_cash"), await BalanceAsync("psp_fee_expense"), await BalanceAsync("merchant_payable"));
+
+    public async Task AssertLedgerBalancedAsync()
+    {
+        var report = await Service<Database>().ReadAsync(s => Service<ILedger>().VerifyAsync(s, null), CancellationToken.None);
+        Assert.True(report.Ok, string.Join("; ", report.Problems.Select(p => $"{p.Code} {p.AccountId}: {p.Detail}")));
+    }
+
+    public T Service<T>()
+        where T : notnull => Server.GetRequiredService<T>();
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await Server.DisposeAsync();
+    }
+}
+
+internal static class RunJson
+{
+    public static int Int(this JsonElement run, string property) => run.GetProperty(property).GetInt32();
+
+    public static List<string> Codes(this JsonElement run) =>
+        run.GetProperty("discrepancies").EnumerateArray().Select(d => d.GetProperty("code").GetString()!).ToList();
+
+    public static (long Captured, long Refunded, long Fees, long Net) Settled(this JsonElement run)
+    {
+        var usd = run.GetProperty("settled").EnumerateArray().SingleOrDefault(s => s.GetProperty("currency").GetString() == "USD");
+        return usd.ValueKind == JsonValueKind.Undefined
+            ? (0, 0, 0, 0)
+            : (usd.GetProperty("captured").GetInt64(), usd.GetProperty("refunded").GetInt64(), usd.GetProperty("fees").GetInt64(), usd.GetProperty("net").GetInt64());
+    }
+}

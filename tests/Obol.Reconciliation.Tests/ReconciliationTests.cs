@@ -1,0 +1,219 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using Obol.Core.Merchants;
+using Obol.Core.Storage;
+using Obol.Payments.Processing;
+using Obol.Testing;
+
+namespace Obol.Reconciliation.Tests;
+
+public class ReconciliationTests
+{
+    public static TheoryData<DatabaseProvider, string> Providers => new()
+    {
+        { DatabaseProvider.Sqlite, "stripe" },
+        { DatabaseProvider.Sqlite, "adyen" },
+        { DatabaseProvider.Postgres, "stripe" },
+        { DatabaseProvider.Postgres, "adyen" },
+    };
+
+    /// <summary>The simulator's fee: 2.9% rounded half up, plus 30 cents.</summary>
+    private static long Fee(long amount) => ((amount * 290) + 5_000) / 10_000 + 30;
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_settled_day_moves_the_money_to_the_bank_and_books_the_psp_fees(DatabaseProvider provider, string psp)
+    {
+        await using var server = await ReconciliationServer.StartAsync(provider, psp);
+        var first = await server.CapturedAsync(10_000);
+        await server.CapturedAsync(5_000);
+        await server.CapturedAsync(2_500);
+        await server.RefundAsync(first, 2_500);
+        var fees = Fee(10_000) + Fee(5_000) + Fee(2_500);
+
+        var run = await server.ReconcileAsync(psp);
+
+        Assert.Equal((4, 4, 0, 0), (run.Int("lines"), run.Int("matched"), run.Int("alreadyReconciled"), run.Int("discrepancyCount")));
+        Assert.Equal((17_500L, 2_500L, fees, 15_000 - fees), run.Settled());
+        Assert.Equal((0L, 15_000 - fees, fees, 15_000L), await server.BooksAsync());
+        await server.AssertLedgerBalancedAsync();
+
+        var fetched = await (await server.Client.GetAsync($"/v1/reconciliation/runs/{run.GetProperty("id").GetString()}")).ReadJsonAsync();
+        Assert.Equal(run.GetProperty("id").GetString(), fetched.GetProperty("id").GetString());
+        Assert.Equal(4, fetched.Int("matched"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task Reconciling_a_day_again_recognises_every_row_and_books_nothing_more(DatabaseProvider provider, string psp)
+    {
+        await using var server = await ReconciliationServer.StartAsync(provider, psp);
+        var id = await server.CapturedAsync(4_000);
+        await server.RefundAsync(id, 1_000);
+        await server.ReconcileAsync(psp);
+        var books = await server.BooksAsync();
+
+        var again = await server.ReconcileAsync(psp);
+
+        Assert.Equal((2, 0, 2, 0), (again.Int("lines"), again.Int("matched"), again.Int("alreadyReconciled"), again.Int("discrepancyCount")));
+        Assert.Equal((0L, 0L, 0L, 0L), again.Settled());
+        Assert.Equal(books, await server.BooksAsync());
+        await server.AssertLedgerBalancedAsync();
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task Rows_that_disagree_with_obol_are_discrepancies_and_book_nothing_until_a_later_report_agrees(DatabaseProvider provider, string psp)
+    {
+        await using var server = await ReconciliationServer.StartAsync(provider, psp);
+        var id = await server.CapturedAsync(3_000);
+        await server.RefundAsync(id, 500);
+        await server.SetFaultsAsync("""{"seed":1,"PSP":{"settlements":{"changeAmountRate":1,"unknownRows":2}}}""".Replace("PSP", psp, StringComparison.Ordinal));
+
+        var wrong = await server.ReconcileAsync(psp);
+
+        Assert.Equal((4, 0, 4), (wrong.Int("lines"), wrong.Int("matched"), wrong.Int("discrepancyCount")));
+        Assert.Equal(["amount_mismatch", "amount_mismatch", "unknown_payment", "unknown_payment"], wrong.Codes().Order().ToList());
+        var mismatch = wrong.GetProperty("discrepancies").EnumerateArray().First(d => d.GetProperty("code").GetString() == "amount_mismatch" && !d.TryGetProperty("refundId", out _));
+        Assert.Equal((3_000L, 3_001L, id), (mismatch.GetProperty("expectedAmount").GetInt64(), mismatch.GetProperty("reportedAmount").GetInt64(), mismatch.GetProperty("paymentId").GetString()));
+        Assert.Equal((2_500L, 0L, 0L, 2_500L), await server.BooksAsync());
+
+        await server.SetFaultsAsync("{}");
+        var corrected = await server.ReconcileAsync(psp);
+
+        Assert.Equal((2, 2, 0), (corrected.Int("lines"), corrected.Int("matched"), corrected.Int("discrepancyCount")));
+        Assert.Equal((0L, 2_500 - Fee(3_000), Fee(3_000), 2_500L), await server.BooksAsync());
+        await server.AssertLedgerBalancedAsync();
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task Captures_and_refunds_a_report_leaves_out_are_reported_missing(DatabaseProvider provider, string psp)
+    {
+        await using var server = await ReconciliationServer.StartAsync(provider, psp);
+        var id = await server.CapturedAsync(6_000);
+        var refundId = await server.RefundAsync(id, 1_000);
+        await server.SetFaultsAsync("""{"PSP":{"settlements":{"dropRowRate":1}}}""".Replace("PSP", psp, StringComparison.Ordinal));
+
+        var run = await server.ReconcileAsync(psp);
+
+        Assert.Equal((0, 2), (run.Int("lines"), run.Int("discrepancyCount")));
+        var missing = run.GetProperty("discrepancies").EnumerateArray().ToList();
+        Assert.All(missing, d => Assert.Equal(("missing_from_report", id), (d.GetProperty("code").GetString(), d.GetProperty("paymentId").GetString())));
+        Assert.Contains(missing, d => d.TryGetProperty("refundId", out var refund) && refund.GetString() == refundId);
+
+        await server.SetFaultsAsync("{}");
+        var complete = await server.ReconcileAsync(psp);
+        Assert.Equal((2, 2, 0), (complete.Int("lines"), complete.Int("matched"), complete.Int("discrepancyCount")));
+
+        var dayBefore = await server.ReconcileAsync(psp, "2026-11-24");
+        Assert.Equal((0, 0), (dayBefore.Int("lines"), dayBefore.Int("discrepancyCount")));
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task A_capture_obol_has_not_resolved_yet_is_booked_only_once_obol_knows(DatabaseProvider provider)
+    {
+        await using var server = await ReconciliationServer.StartAsync(provider, "stripe");
+        await server.SetFaultsAsync("""{"seed":3,"stripe":{"webhooks":{"dropRate":1}}}""");
+        var id = await server.CapturedAsync(3_100, "pm_card_timeout");
+        Assert.Equal("processing", await server.StatusAsync(id));
+
+        var early = await server.ReconcileAsync("stripe");
+
+        Assert.Equal(["not_captured_in_obol"], early.Codes());
+        Assert.Equal((0L, 0L, 0L, 0L), await server.BooksAsync());
+
+        server.Clock.Advance(TimeSpan.FromMinutes(10));
+        await server.Service<UnknownOutcomeResolver>().ResolveDueAsync(CancellationToken.None);
+        Assert.Equal("captured", await server.StatusAsync(id));
+        var later = await server.ReconcileAsync("stripe");
+
+        Assert.Equal((1, 0), (later.Int("matched"), later.Int("discrepancyCount")));
+        Assert.Equal((0L, 3_100 - Fee(3_100), Fee(3_100), 3_100L), await server.BooksAsync());
+        await server.AssertLedgerBalancedAsync();
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task Concurrent_runs_of_one_report_book_each_row_once(DatabaseProvider provider)
+    {
+        await using var server = await ReconciliationServer.StartAsync(provider, "stripe");
+        long captured = 0, fees = 0;
+        for (var i = 1; i <= 10; i++)
+        {
+            var id = await server.CapturedAsync(1_000 * i);
+            captured += 1_000 * i;
+            fees += Fee(1_000 * i);
+            if (i % 3 == 0)
+            {
+                await server.RefundAsync(id, 100 * i);
+                captured -= 100 * i;
+            }
+        }
+
+        var runs = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => server.ReconcileAsync("stripe")));
+
+        Assert.All(runs, r => Assert.Equal((13, 13, 0), (r.Int("lines"), r.Int("matched") + r.Int("alreadyReconciled"), r.Int("discrepancyCount"))));
+        Assert.Equal(13, runs.Sum(r => r.Int("matched")));
+        Assert.Equal((0L, captured - fees, fees, captured), await server.BooksAsync());
+        await server.AssertLedgerBalancedAsync();
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task An_uploaded_report_is_reconciled_and_a_bad_one_changes_nothing(DatabaseProvider provider)
+    {
+        await using var server = await ReconciliationServer.StartAsync(provider, "adyen");
+        await server.CapturedAsync(7_700);
+        var report = await server.ReportAsync("adyen");
+
+        var broken = report.Replace(",Settled,", ",Settled,,", StringComparison.Ordinal).Replace("Net Credit (NC)", "Net Kredit", StringComparison.Ordinal);
+        await (await Upload(server.Client, "adyen", ReconciliationServer.Day, broken)).ReadProblemAsync(400, "invalid_settlement_report");
+        var none = await (await server.Client.GetAsync("/v1/reconciliation/runs")).ReadJsonAsync();
+        Assert.Empty(none.GetProperty("data").EnumerateArray());
+        Assert.Equal((7_700L, 0L, 0L, 7_700L), await server.BooksAsync());
+
+        var uploaded = await Upload(server.Client, "adyen", ReconciliationServer.Day, report);
+        Assert.Equal(HttpStatusCode.Created, uploaded.StatusCode);
+        var run = await uploaded.ReadJsonAsync();
+        Assert.Equal(("upload", 1, 0), (run.GetProperty("source").GetString(), run.Int("matched"), run.Int("discrepancyCount")));
+        Assert.Equal($"/v1/reconciliation/runs/{run.GetProperty("id").GetString()}", uploaded.Headers.Location?.ToString());
+
+        var listed = await (await server.Client.GetAsync($"/v1/reconciliation/runs?psp=adyen&date={ReconciliationServer.Day}")).ReadJsonAsync();
+        Assert.Equal(run.GetProperty("id").GetString(), Assert.Single(listed.GetProperty("data").EnumerateArray()).GetProperty("id").GetString());
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task Only_the_operator_may_reconcile_and_requests_are_validated(DatabaseProvider provider)
+    {
+        await using var server = await ReconciliationServer.StartAsync(provider, "stripe");
+        var apiKeys = server.Service<ApiKeys>();
+        var other = await apiKeys.CreateMerchantAsync("Other", CancellationToken.None);
+        using var merchant = server.Server.CreateClient((await apiKeys.IssueAsync(other.Id, "test", null, CancellationToken.None)).Secret);
+
+        await (await merchant.PostJsonAsync("/v1/reconciliation/runs", """{"psp":"stripe","date":"2026-11-25"}""")).ReadProblemAsync(403, "forbidden");
+        await (await Upload(merchant, "stripe", "2026-11-25", "id\n")).ReadProblemAsync(403, "forbidden");
+        await (await merchant.GetAsync("/v1/reconciliation/runs")).ReadProblemAsync(403, "forbidden");
+
+        var invalid = await (await server.Client.PostJsonAsync("/v1/reconciliation/runs", """{"psp":"paypal","date":"25/11/2026"}""")).ReadProblemAsync(400, "validation_failed");
+        Assert.True(invalid.GetProperty("errors").TryGetProperty("psp", out _));
+        Assert.True(invalid.GetProperty("errors").TryGetProperty("date", out _));
+        await (await server.Client.PostJsonAsync("/v1/reconciliation/runs", """{"psp":"stripe","date":"2026-11-26"}""")).ReadProblemAsync(400, "validation_failed");
+        await (await Upload(server.Client, "stripe", null, "id\n")).ReadProblemAsync(400, "validation_failed");
+        await (await server.Client.GetAsync("/v1/reconciliation/runs/rcn_nope")).ReadProblemAsync(404, "not_found");
+    }
+
+    private static Task<HttpResponseMessage> Upload(HttpClient client, string psp, string? date, string csv)
+    {
+        var content = new StringContent(csv, Encoding.UTF8);
+        content.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
+        return client.PostAsync($"/v1/reconciliation/reports?psp={psp}" + (date is null ? "" : $"&date={date}"), content);
+    }
+}

@@ -1,0 +1,87 @@
+using Obol.Core.Errors;
+using Obol.Reconciliation.Reports;
+
+namespace Obol.Reconciliation.Tests;
+
+public class SettlementReportParsingTests
+{
+    private const string StripeHeader = "id,type,source,amount,fee,net,currency,created,payment_intent,description,payment_metadata[reference]\n";
+
+    private const string AdyenHeader =
+        "Company Account,Merchant Account,Psp Reference,Merchant Reference,Payment Method,Creation Date,TimeZone,Type,Modification Reference," +
+        "Gross Currency,Gross Debit (GC),Gross Credit (GC),Exchange Rate,Net Currency,Net Debit (NC),Net Credit (NC),Commission (NC),Markup (NC),Batch Number\n";
+
+    [Fact]
+    public void A_stripe_report_gives_captures_and_refunds_in_minor_units_with_positive_gross()
+    {
+        var lines = StripeSettlementReport.Parse(StripeHeader +
+            "txn_1,charge,ch_1,10000,320,9680,usd,2026-11-25 12:00:00,pi_1,\"Order 1, blue\",pay_1\n" +
+            "txn_2,refund,re_1,-2500,0,-2500,usd,2026-11-25 13:30:05,pi_1,REFUND FOR CHARGE,pay_1\n");
+
+        Assert.Collection(lines,
+            capture =>
+            {
+                Assert.Equal(SettlementLineKind.Capture, capture.Kind);
+                Assert.Equal(("txn_1", "pi_1", "ch_1", "pay_1"), (capture.LineId, capture.PaymentReference, capture.MovementReference, capture.MerchantReference));
+                Assert.Equal((10_000L, 320L, "USD"), (capture.Gross, capture.Fee, capture.Currency));
+                Assert.Equal(DateTimeOffset.Parse("2026-11-25T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture), capture.OccurredAt);
+            },
+            refund =>
+            {
+                Assert.Equal(SettlementLineKind.Refund, refund.Kind);
+                Assert.Equal((2_500L, 0L, "re_1"), (refund.Gross, refund.Fee, refund.MovementReference));
+            });
+    }
+
+    [Fact]
+    public void Stripe_rows_obol_does_not_book_are_kept_as_other_with_the_reason()
+    {
+        var lines = StripeSettlementReport.Parse(StripeHeader + "txn_9,payout,po_1,-50000,0,-50000,usd,2026-11-25 18:00:00,,STRIPE PAYOUT,\n");
+
+        var payout = Assert.Single(lines);
+        Assert.Equal(SettlementLineKind.Other, payout.Kind);
+        Assert.Contains("payout", payout.Note, StringComparison.Ordinal);
+        Assert.Null(payout.PaymentReference);
+    }
+
+    [Fact]
+    public void An_adyen_report_reads_major_units_debit_and_credit_columns_and_commission()
+    {
+        var lines = AdyenSettlementReport.Parse(AdyenHeader +
+            "Obol,ObolMerchantAccount,ABCDEF0123456789,pay_1,visa,2026-11-25 12:00:00,UTC,Settled,MODREF000000001,USD,,100.00,1,USD,,96.80,3.20,0.00,1\n" +
+            "Obol,ObolMerchantAccount,ABCDEF0123456789,pay_1,visa,2026-11-25 14:00:00,UTC,Refunded,MODREF000000002,USD,25.00,,1,USD,25.00,,0.00,0.00,1\n" +
+            "Obol,ObolMerchantAccount,JPYREF0123456789,pay_2,visa,2026-11-25 15:00:00,UTC,Settled,MODREF000000003,JPY,,5000,1,JPY,,4825,175,0,1\n");
+
+        Assert.Equal((SettlementLineKind.Capture, 10_000L, 320L, "MODREF000000001:Settled"), (lines[0].Kind, lines[0].Gross, lines[0].Fee, lines[0].LineId));
+        Assert.Equal((SettlementLineKind.Refund, 2_500L, 0L, "MODREF000000002"), (lines[1].Kind, lines[1].Gross, lines[1].Fee, lines[1].MovementReference));
+        Assert.Equal(("ABCDEF0123456789", "pay_1"), (lines[1].PaymentReference, lines[1].MerchantReference));
+        Assert.Equal((5_000L, 175L, "JPY"), (lines[2].Gross, lines[2].Fee, lines[2].Currency));
+    }
+
+    [Fact]
+    public void An_adyen_row_settled_in_another_currency_is_not_booked_automatically()
+    {
+        var lines = AdyenSettlementReport.Parse(AdyenHeader +
+            "Obol,ObolMerchantAccount,ABCDEF0123456789,pay_1,visa,2026-11-25 12:00:00,UTC,Settled,MODREF000000001,USD,,100.00,0.9,EUR,,87.00,3.00,0.00,1\n");
+
+        Assert.Equal(SettlementLineKind.Other, Assert.Single(lines).Kind);
+    }
+
+    [Theory]
+    [InlineData("stripe", "id,type\ntxn_1,charge\n", "lacks the column")]
+    [InlineData("stripe", "", "empty")]
+    [InlineData("stripe", StripeHeader + "txn_1,charge,ch_1,10000,320,9000,usd,2026-11-25 12:00:00,pi_1,,pay_1\n", "Row 1: net 9000")]
+    [InlineData("stripe", StripeHeader + "txn_1,charge,ch_1,100.50,0,100.50,usd,2026-11-25 12:00:00,pi_1,,pay_1\n", "whole number")]
+    [InlineData("stripe", StripeHeader + "txn_1,charge,ch_1,100,0,100,xyz,2026-11-25 12:00:00,pi_1,,pay_1\n", "ISO 4217")]
+    [InlineData("stripe", StripeHeader + "txn_1,charge,ch_1,100,0,100,usd,25/11/2026,pi_1,,pay_1\n", "created")]
+    [InlineData("adyen", AdyenHeader + "Obol,M,REF,pay_1,visa,2026-11-25 12:00:00,UTC,Settled,MOD,USD,,100.001,1,USD,,100.001,0,0,1\n", "major units")]
+    [InlineData("adyen", AdyenHeader + "Obol,M,REF,pay_1,visa,2026-11-25 12:00:00,UTC,Settled,MOD,USD,1.00,100.00,1,USD,,100.00,0,0,1\n", "both a debit and a credit")]
+    [InlineData("adyen", AdyenHeader + "Obol,M,REF,pay_1,visa,2026-11-25 12:00:00,Mars/Olympus,Settled,MOD,USD,,100.00,1,USD,,100.00,0,0,1\n", "time zone")]
+    public void A_report_that_cannot_be_read_is_refused_as_a_whole(string psp, string csv, string why)
+    {
+        var problem = Assert.Throws<ProblemException>(() => SettlementReports.Parse(psp, csv));
+
+        Assert.Equal((400, "invalid_settlement_report"), (problem.Status, problem.Code));
+        Assert.Contains(why, problem.Detail, StringComparison.Ordinal);
+    }
+}
