@@ -17,6 +17,8 @@ public sealed class ReconciliationOptions
     /// <summary>Report rows per database transaction (each books against the merchants' hot accounts).</summary>
     public int RowsPerTransaction { get; set; } = 200;
 
+    public ReconciliationScheduleOptions Schedule { get; set; } = new();
+
     public ReportSourceOptions Stripe { get; set; } = new();
     public ReportSourceOptions Adyen { get; set; } = new();
 
@@ -30,4 +32,21 @@ public sealed class ReportSourceOptions
     /// server hosts. A PSP whose reports come some other way (downloaded by a person) is reconciled by upload.
     /// </summary>
     public string? ReportUrl { get; set; }
+}
+
+/// <summary>The daily reconciliation: each PSP's report for a day is fetched and reconciled once it is published.</summary>
+public sealed class ReconciliationScheduleOptions
+{
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Time of day (UTC) after which the previous day's reports are published.</summary>
+    public TimeSpan PublishedAfter { get; set; } = TimeSpan.FromHours(6);
+
+    /// <summary>How many published days back are reconciled if they have not been (after downtime or a failed fetch).</summary>
+    public int CatchUpDays { get; set; } = 3;
+
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long one node's claim on a day lasts; a node that dies mid-run leaves the day to another after this.</summary>
+    public TimeSpan ClaimLease { get; set; } = TimeSpan.FromMinutes(30);
 }

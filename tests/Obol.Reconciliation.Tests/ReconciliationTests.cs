@@ -210,6 +210,29 @@ public class ReconciliationTests
         await (await server.Client.GetAsync("/v1/reconciliation/runs/rcn_nope")).ReadProblemAsync(404, "not_found");
     }
 
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task The_daily_schedule_reconciles_each_published_day_once_across_nodes(DatabaseProvider provider)
+    {
+        await using var server = await ReconciliationServer.StartAsync(provider, "stripe");
+        await server.CapturedAsync(10_000);
+        var schedule = server.Service<Runs.ScheduledReconciliation>();
+
+        // Noon on the 25th: the 22nd to the 24th are published (three days caught up, two PSPs each), the 25th is not.
+        Assert.Equal(6, (await schedule.RunDueAsync(CancellationToken.None)).Count);
+
+        server.Clock.Advance(TimeSpan.FromHours(18) + TimeSpan.FromMinutes(1)); // 06:01 on the 26th: the 25th is published
+        var runs = (await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => schedule.RunDueAsync(CancellationToken.None)))).SelectMany(r => r).ToList();
+
+        Assert.Equal(2, runs.Count); // each day once, however many nodes ask
+        Assert.Empty(await schedule.RunDueAsync(CancellationToken.None));
+        var listed = await (await server.Client.GetAsync($"/v1/reconciliation/runs?date={ReconciliationServer.Day}&psp=stripe")).ReadJsonAsync();
+        var run = Assert.Single(listed.GetProperty("data").EnumerateArray());
+        Assert.Equal(("scheduled", 1), (run.GetProperty("source").GetString(), run.Int("matched")));
+        Assert.Equal((0L, 10_000 - Fee(10_000), Fee(10_000), 10_000L), await server.BooksAsync());
+    }
+
     private static Task<HttpResponseMessage> Upload(HttpClient client, string psp, string? date, string csv)
     {
         var content = new StringContent(csv, Encoding.UTF8);

@@ -43,6 +43,9 @@ public sealed class ObolTestServer : IAsyncDisposable
             $"--ConnectionStrings:Obol={database.ConnectionString}",
             $"--Obol:BootstrapApiKey={BootstrapKey}",
             "--Obol:PrintDevelopmentKey=false",
+
+            // Reconciliation runs when a test asks (ScheduledReconciliation.RunDueAsync), not on a timer.
+            "--Obol:Reconciliation:Schedule:Enabled=false",
         ]);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         configure?.Invoke(builder);

@@ -8,8 +8,10 @@ namespace Obol.Reconciliation.Runs;
 /// Fetches a day's settlement report from where the PSP serves it: the configured URL, or else the PSP simulator
 /// this server hosts under <c>/sim</c>. The request carries the PSP's API key the way that PSP expects it.
 /// </summary>
-public sealed class SettlementReportSource(HttpClient http, ReconciliationOptions options, PaymentsOptions payments, PspBaseAddresses addresses)
+public sealed class SettlementReportSource(IHttpClientFactory httpClients, ReconciliationOptions options, PaymentsOptions payments, PspBaseAddresses addresses)
 {
+    public const string HttpClientName = "obol-settlement-reports";
+
     public async Task<string> FetchAsync(string psp, DateOnly date, CancellationToken cancellationToken)
     {
         var day = date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
@@ -28,7 +30,7 @@ public sealed class SettlementReportSource(HttpClient http, ReconciliationOption
 
         try
         {
-            using var response = await http.SendAsync(request, cancellationToken);
+            using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
             if (!response.IsSuccessStatusCode)
             {
                 throw Unavailable(psp, day, $"it answered {(int)response.StatusCode}");
