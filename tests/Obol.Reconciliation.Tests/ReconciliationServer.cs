@@ -28,7 +28,7 @@ public sealed class ReconciliationServer : IAsyncDisposable
     public FakeTimeProvider Clock { get; }
     public HttpClient Client { get; }
 
-    public static async Task<ReconciliationServer> StartAsync(DatabaseProvider provider, string psp)
+    public static async Task<ReconciliationServer> StartAsync(DatabaseProvider provider, string psp, IDictionary<string, string?>? settings = null)
     {
         var clock = new FakeTimeProvider(DateTimeOffset.Parse(Day + "T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
         var server = await ObolTestServer.StartAsync(provider, builder =>
@@ -41,6 +41,11 @@ public sealed class ReconciliationServer : IAsyncDisposable
                 ["Obol:Payments:Routing:0:Psps:0"] = psp,
                 ["Obol:Reconciliation:RowsPerTransaction"] = "3",
             });
+            if (settings is not null)
+            {
+                builder.Configuration.AddInMemoryCollection(settings);
+            }
+
             builder.Services.AddSingleton<TimeProvider>(clock);
             builder.Services.AddSingleton(new Obol.Ledger.Expiry.PendingTransferExpiryOptions { Interval = TimeSpan.FromDays(40) });
         });
@@ -48,18 +53,18 @@ public sealed class ReconciliationServer : IAsyncDisposable
     }
 
     /// <summary>A captured payment's id (automatic capture).</summary>
-    public async Task<string> CapturedAsync(long amount, string paymentMethod = "pm_card_visa")
+    public async Task<string> CapturedAsync(long amount, string paymentMethod = "pm_card_visa", string currency = "USD", HttpClient? client = null)
     {
-        var response = await Client.PostJsonAsync("/v1/payments",
-            $$"""{"amount":{{amount}},"currency":"USD","paymentMethod":"{{paymentMethod}}","captureMethod":"automatic"}""",
+        var response = await (client ?? Client).PostJsonAsync("/v1/payments",
+            $$"""{"amount":{{amount}},"currency":"{{currency}}","paymentMethod":"{{paymentMethod}}","captureMethod":"automatic"}""",
             Guid.NewGuid().ToString("N"));
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         return (await response.ReadJsonAsync()).GetProperty("id").GetString()!;
     }
 
-    public async Task<string> RefundAsync(string paymentId, long amount)
+    public async Task<string> RefundAsync(string paymentId, long amount, HttpClient? client = null)
     {
-        var refund = await (await Client.PostJsonAsync($"/v1/payments/{paymentId}/refunds", $$"""{"amount":{{amount}}}""")).ReadJsonAsync();
+        var refund = await (await (client ?? Client).PostJsonAsync($"/v1/payments/{paymentId}/refunds", $$"""{"amount":{{amount}}}""")).ReadJsonAsync();
         Assert.Equal("succeeded", refund.GetProperty("status").GetString());
         return refund.GetProperty("id").GetString()!;
     }
@@ -83,13 +88,23 @@ public sealed class ReconciliationServer : IAsyncDisposable
 
     public Task SetFaultsAsync(string json) => Client.PostJsonAsync("/sim/faults", json);
 
-    /// <summary>The posted balance of one of the default merchant's platform accounts.</summary>
-    public async Task<long> BalanceAsync(string code) =>
+    /// <summary>The posted balance of one of a merchant's platform accounts (the default merchant's, in USD, unless told).</summary>
+    public async Task<long> BalanceAsync(string code, string merchantId = ApiKeys.DefaultMerchantId, string currency = "USD") =>
         (await Service<Database>().WriteAsync(s => Service<ILedger>().GetOrCreatePlatformAccountAsync(
-            s, ApiKeys.DefaultMerchantId, code, Currency.FromCode("USD")), CancellationToken.None)).Balance;
+            s, merchantId, code, Currency.FromCode(currency)), CancellationToken.None)).Balance;
 
-    public async Task<(long Receivable, long Bank, long Fees, long Payable)> BooksAsync() =>
-        (await BalanceAsync("psp_receivable"), await BalanceAsync("bank_cash"), await BalanceAsync("psp_fee_expense"), await BalanceAsync("merchant_payable"));
+    /// <summary>psp_receivable, bank_cash, psp_fee_expense and merchant_payable balances.</summary>
+    public async Task<(long Receivable, long Bank, long Fees, long Payable)> BooksAsync(string merchantId = ApiKeys.DefaultMerchantId, string currency = "USD") =>
+        (await BalanceAsync("psp_receivable", merchantId, currency), await BalanceAsync("bank_cash", merchantId, currency),
+            await BalanceAsync("psp_fee_expense", merchantId, currency), await BalanceAsync("merchant_payable", merchantId, currency));
+
+    /// <summary>A client for a new merchant, and its id.</summary>
+    public async Task<(string MerchantId, HttpClient Client)> OtherMerchantAsync()
+    {
+        var apiKeys = Service<ApiKeys>();
+        var merchant = await apiKeys.CreateMerchantAsync("Other", CancellationToken.None);
+        return (merchant.Id, Server.CreateClient((await apiKeys.IssueAsync(merchant.Id, "test", null, CancellationToken.None)).Secret));
+    }
 
     public async Task AssertLedgerBalancedAsync()
     {

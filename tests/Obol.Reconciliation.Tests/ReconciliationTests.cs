@@ -194,9 +194,8 @@ public class ReconciliationTests
     public async Task Only_the_operator_may_reconcile_and_requests_are_validated(DatabaseProvider provider)
     {
         await using var server = await ReconciliationServer.StartAsync(provider, "stripe");
-        var apiKeys = server.Service<ApiKeys>();
-        var other = await apiKeys.CreateMerchantAsync("Other", CancellationToken.None);
-        using var merchant = server.Server.CreateClient((await apiKeys.IssueAsync(other.Id, "test", null, CancellationToken.None)).Secret);
+        var (_, otherClient) = await server.OtherMerchantAsync();
+        using var merchant = otherClient;
 
         await (await merchant.PostJsonAsync("/v1/reconciliation/runs", """{"psp":"stripe","date":"2026-11-25"}""")).ReadProblemAsync(403, "forbidden");
         await (await Upload(merchant, "stripe", "2026-11-25", "id\n")).ReadProblemAsync(403, "forbidden");
@@ -231,6 +230,111 @@ public class ReconciliationTests
         var run = Assert.Single(listed.GetProperty("data").EnumerateArray());
         Assert.Equal(("scheduled", 1), (run.GetProperty("source").GetString(), run.Int("matched")));
         Assert.Equal((0L, 10_000 - Fee(10_000), Fee(10_000), 10_000L), await server.BooksAsync());
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task A_movement_is_settled_once_a_changed_row_is_flagged_and_a_returned_fee_is_booked(DatabaseProvider provider)
+    {
+        await using var server = await ReconciliationServer.StartAsync(provider, "stripe");
+        var id = await server.CapturedAsync(5_000);
+        await server.RefundAsync(id, 1_000);
+        var report = (await server.ReportAsync("stripe")).TrimEnd('\n').Split('\n');
+        var (header, capture, refund) = (report[0], report[1].Split(','), report[2].Split(','));
+
+        // The capture twice under two row ids, and the refund with 50 of fees given back.
+        var twice = capture.ToArray();
+        twice[0] = "txn_second";
+        var feeBack = refund.ToArray();
+        (feeBack[4], feeBack[5]) = ("-50", "-950");
+        var first = await (await Upload(server.Client, "stripe", ReconciliationServer.Day,
+            string.Join('\n', header, string.Join(',', capture), string.Join(',', twice), string.Join(',', feeBack)) + "\n")).ReadJsonAsync();
+
+        Assert.Equal((3, 2), (first.Int("lines"), first.Int("matched")));
+        Assert.Equal(["already_settled"], first.Codes());
+        Assert.Equal((0L, 4_000 - Fee(5_000) + 50, Fee(5_000) - 50, 4_000L), await server.BooksAsync());
+
+        var changed = capture.ToArray();
+        (changed[3], changed[5]) = ("5001", (5_001 - Fee(5_000)).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var second = await (await Upload(server.Client, "stripe", ReconciliationServer.Day, header + "\n" + string.Join(',', changed) + "\n")).ReadJsonAsync();
+
+        Assert.Equal(["line_changed"], second.Codes());
+        Assert.Equal((0L, 4_000 - Fee(5_000) + 50, Fee(5_000) - 50, 4_000L), await server.BooksAsync());
+        await server.AssertLedgerBalancedAsync();
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task A_report_whose_rows_are_about_another_day_is_refused_and_a_large_one_is_taken(DatabaseProvider provider)
+    {
+        await using var server = await ReconciliationServer.StartAsync(provider, "stripe");
+        await server.CapturedAsync(2_000);
+        var report = await server.ReportAsync("stripe");
+
+        await (await Upload(server.Client, "stripe", "2026-11-20", report)).ReadProblemAsync(400, "settlement_report_date_mismatch");
+        Assert.Empty((await (await server.Client.GetAsync("/v1/reconciliation/runs")).ReadJsonAsync()).GetProperty("data").EnumerateArray());
+
+        // Over the 1 MiB that other requests may send: the day's row and 3,000 payouts with long descriptions.
+        var padding = new string('x', 400);
+        var large = new StringBuilder(report);
+        for (var i = 0; i < 3_000; i++)
+        {
+            large.Append(System.Globalization.CultureInfo.InvariantCulture, $"txn_payout{i},payout,po_{i},-1,0,-1,usd,2026-11-25 18:00:00,,{padding},\n");
+        }
+
+        Assert.True(large.Length > 1024 * 1024);
+        var run = await (await Upload(server.Client, "stripe", ReconciliationServer.Day, large.ToString())).ReadJsonAsync();
+        Assert.Equal((3_001, 1, 3_000), (run.Int("lines"), run.Int("matched"), run.Int("discrepancyCount")));
+        Assert.All(run.Codes(), c => Assert.Equal("unsupported_row", c));
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task Concurrent_runs_of_both_psps_over_several_merchants_book_each_merchants_rows_once(DatabaseProvider provider)
+    {
+        await using var server = await ReconciliationServer.StartAsync(provider, "stripe", new Dictionary<string, string?>
+        {
+            ["Obol:Payments:Routing:0:Currencies:0"] = "EUR",
+            ["Obol:Payments:Routing:0:Psps:0"] = "adyen",
+            ["Obol:Payments:Routing:1:Psps:0"] = "stripe",
+        });
+        var (otherId, otherClient) = await server.OtherMerchantAsync();
+        using var other = otherClient;
+        var merchants = new[] { (Id: Obol.Core.Merchants.ApiKeys.DefaultMerchantId, Client: server.Client), (Id: otherId, Client: other) };
+        var expected = new Dictionary<(string, string), (long Captured, long Refunded, long Fees)>();
+        foreach (var (merchantId, client) in merchants)
+        {
+            foreach (var currency in new[] { "USD", "EUR" })
+            {
+                long captured = 0, refunded = 0, fees = 0;
+                for (var i = 1; i <= 4; i++)
+                {
+                    var id = await server.CapturedAsync(1_000 * i, currency: currency, client: client);
+                    (captured, fees) = (captured + (1_000 * i), fees + Fee(1_000 * i));
+                    if (i == 2)
+                    {
+                        await server.RefundAsync(id, 500, client);
+                        refunded += 500;
+                    }
+                }
+
+                expected[(merchantId, currency)] = (captured, refunded, fees);
+            }
+        }
+
+        var runs = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => server.ReconcileAsync(i % 2 == 0 ? "stripe" : "adyen")));
+
+        Assert.Equal(20, runs.Sum(r => r.Int("matched"))); // 2 merchants x 2 PSPs x (4 captures + 1 refund)
+        Assert.All(runs, r => Assert.Equal(0, r.Int("discrepancyCount")));
+        foreach (var ((merchantId, currency), (captured, refunded, fees)) in expected)
+        {
+            Assert.Equal((0L, captured - refunded - fees, fees, captured - refunded), await server.BooksAsync(merchantId, currency));
+        }
+
+        await server.AssertLedgerBalancedAsync();
     }
 
     private static Task<HttpResponseMessage> Upload(HttpClient client, string psp, string? date, string csv)

@@ -67,7 +67,43 @@ public class SettlementReportParsingTests
         Assert.Equal(SettlementLineKind.Other, Assert.Single(lines).Kind);
     }
 
+    [Fact]
+    public void Stripes_itemized_balance_report_is_read_in_major_units_even_after_a_byte_order_mark()
+    {
+        var lines = StripeSettlementReport.Parse(
+            "\uFEFFbalance_transaction_id,created_utc,created,currency,gross,fee,net,reporting_category,source_id,description,payment_intent_id,payment_metadata[reference]\n" +
+            "txn_1,2026-11-25 12:00:00,2026-11-25 13:00:00,usd,100.00,3.20,96.80,charge,ch_1,Order,pi_1,pay_1\n" +
+            "txn_2,2026-11-25 13:00:00,2026-11-25 14:00:00,jpy,-500,0,-500,refund,re_1,,pi_2,\n" +
+            "txn_3,2026-11-25 18:00:00,2026-11-25 19:00:00,usd,-950.00,0.00,-950.00,payout,po_1,STRIPE PAYOUT,,\n");
+
+        Assert.Equal((SettlementLineKind.Capture, 10_000L, 320L, "pi_1", "pay_1"), (lines[0].Kind, lines[0].Gross, lines[0].Fee, lines[0].PaymentReference, lines[0].MerchantReference));
+        Assert.Equal((SettlementLineKind.Refund, 500L, "JPY", "re_1"), (lines[1].Kind, lines[1].Gross, lines[1].Currency, lines[1].MovementReference));
+        Assert.Equal(SettlementLineKind.Other, lines[2].Kind);
+    }
+
+    [Fact]
+    public void A_real_adyen_batch_with_fee_and_payout_rows_costs_in_four_columns_and_a_summer_time_zone_is_read()
+    {
+        const string header =
+            "Company Account,Merchant Account,Psp Reference,Merchant Reference,Payment Method,Creation Date,TimeZone,Type,Modification Reference," +
+            "Gross Currency,Gross Debit (GC),Gross Credit (GC),Exchange Rate,Net Currency,Net Debit (NC),Net Credit (NC),Commission (NC),Markup (NC)," +
+            "Scheme Fees (NC),Interchange (NC),Payment Method Variant,Modification Merchant Reference,Batch Number\n";
+        var lines = AdyenSettlementReport.Parse(header +
+            "Obol,ObolEU,QWERTY0123456789,pay_1,mc,2026-07-01 14:00:00,CEST,Settled,QWERTY0123456789,EUR,,5.00,1,EUR,,4.88,0.04,0.00,0.01,0.07,mccredit,,42\n" +
+            "Obol,ObolEU,,,,2026-07-01 23:00:00,CEST,Fee,Transaction Fees July,,,,,EUR,1.20,,,,,,,,42\n" +
+            "Obol,ObolEU,,,,2026-07-02 08:00:00,CEST,MerchantPayout,,,,,,EUR,3.68,,,,,,,,42\n");
+
+        Assert.Equal(3, lines.Count);
+        Assert.Equal((SettlementLineKind.Capture, 500L, 12L), (lines[0].Kind, lines[0].Gross, lines[0].Fee));
+        Assert.Equal(DateTimeOffset.Parse("2026-07-01T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture), lines[0].OccurredAt);
+        Assert.All(lines.Skip(1), l => Assert.Equal(SettlementLineKind.Other, l.Kind));
+        Assert.Equal(("EUR", 368L), (lines[2].Currency, lines[2].Gross));
+        Assert.NotEqual(lines[1].LineId, lines[2].LineId);
+    }
+
     [Theory]
+    [InlineData("stripe", "id,id,type\ntxn_1,txn_1,charge\n", "header")]
+    [InlineData("stripe", StripeHeader + "txn_1,charge,ch_1,9223372036854775807,-9223372036854775807,0,usd,2026-11-25 12:00:00,pi_1,,pay_1\n", "beyond")]
     [InlineData("stripe", "id,type\ntxn_1,charge\n", "lacks the column")]
     [InlineData("stripe", "", "empty")]
     [InlineData("stripe", StripeHeader + "txn_1,charge,ch_1,10000,320,9000,usd,2026-11-25 12:00:00,pi_1,,pay_1\n", "Row 1: net 9000")]

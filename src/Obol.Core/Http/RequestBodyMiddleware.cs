@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.Metadata;
 using System.Security.Cryptography;
 using System.Text;
 using Obol.Core.CardNumbers;
@@ -8,7 +9,7 @@ using Obol.Core.Errors;
 namespace Obol.Core.Http;
 
 /// <summary>
-/// Caps request bodies at 1 MiB (413 before anything is read), refuses any request that carries something
+/// Caps request bodies at 1 MiB, or what the endpoint's <see cref="RequestBodyLimit"/> allows (413 before anything is read), refuses any request that carries something
 /// shaped like a card number (before it can reach a handler, a database or a log), and buffers bodies so the
 /// idempotency layer can fingerprint the exact bytes (hashed here, once) after model binding has read them.
 /// </summary>
@@ -18,15 +19,16 @@ public sealed class RequestBodyMiddleware(RequestDelegate next)
 
     public async Task InvokeAsync(HttpContext context)
     {
-        if (context.Request.ContentLength > MaxBodyBytes)
+        var limit = context.GetEndpoint()?.Metadata.GetMetadata<IRequestSizeLimitMetadata>()?.MaxRequestBodySize ?? MaxBodyBytes;
+        if (context.Request.ContentLength > limit)
         {
-            throw new ProblemException(413, "request_too_large", "Request body too large", "The request body is larger than 1 MiB.");
+            throw new ProblemException(413, "request_too_large", "Request body too large", $"The request body is larger than {limit / (1024 * 1024)} MiB.");
         }
 
         var sizeFeature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
         if (sizeFeature is { IsReadOnly: false })
         {
-            sizeFeature.MaxRequestBodySize = MaxBodyBytes;
+            sizeFeature.MaxRequestBodySize = limit;
         }
 
         if (CardNumberDetector.ContainsCardNumber(Uri.UnescapeDataString(context.Request.QueryString.Value ?? "")))
@@ -61,3 +63,6 @@ public sealed class RequestBodyMiddleware(RequestDelegate next)
 
 /// <summary>The request body as read once by <see cref="RequestBodyMiddleware"/>: its text and its SHA-256.</summary>
 public sealed record BufferedRequestBody(string Text, string Sha256);
+
+/// <summary>Endpoint metadata: a larger body limit than the default 1 MiB, for the few endpoints that take files.</summary>
+public sealed record RequestBodyLimit(long? MaxRequestBodySize) : IRequestSizeLimitMetadata;

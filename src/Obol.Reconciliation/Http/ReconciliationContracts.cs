@@ -24,21 +24,29 @@ public sealed record RunResponse(
     string Date,
     string Source,
     string ReportSha256,
+    string Status,
     int Lines,
     int Matched,
     int AlreadyReconciled,
     int DiscrepancyCount,
+    string? Failure,
     IReadOnlyList<SettledTotalResponse> Settled,
     IReadOnlyList<DiscrepancyResponse> Discrepancies,
     DateTimeOffset StartedAt,
-    DateTimeOffset CompletedAt)
+    DateTimeOffset? CompletedAt)
 {
     internal static RunResponse From(RunRecord run, IReadOnlyList<ReconciliationStore.SettledTotal> settled, IReadOnlyList<DiscrepancyRecord> discrepancies) =>
-        new(run.Id, run.Psp, run.ReportDate, run.Source, run.ReportSha256, run.LineCount, run.Matched, run.AlreadyReconciled, run.DiscrepancyCount,
+        new(run.Id, run.Psp, run.ReportDate, run.Source, run.ReportSha256, run.Status, run.LineCount, run.Matched ?? 0, run.AlreadyReconciled ?? 0,
+            run.DiscrepancyCount ?? discrepancies.Count, run.Failure,
             settled.Select(s => new SettledTotalResponse(s.Currency, s.Captured, s.Refunded, s.Fees, s.Captured - s.Refunded - s.Fees)).ToList(),
             discrepancies.Select(d => new DiscrepancyResponse(d.Id, d.Code, d.LineId, d.PaymentId, d.MerchantId, d.RefundId, d.Currency,
                 d.ExpectedAmount, d.ReportedAmount, d.Detail)).ToList(),
             run.StartedAt, run.CompletedAt);
 }
 
-public sealed record RunSummaryResponse(string Id, string Psp, string Date, string Source, int Lines, int Matched, int AlreadyReconciled, int DiscrepancyCount, DateTimeOffset CompletedAt);
+public sealed record RunSummaryResponse(
+    string Id, string Psp, string Date, string Source, string Status, int Lines, int? Matched, int? AlreadyReconciled, int? DiscrepancyCount, DateTimeOffset StartedAt)
+{
+    internal static RunSummaryResponse From(RunRecord run) =>
+        new(run.Id, run.Psp, run.ReportDate, run.Source, run.Status, run.LineCount, run.Matched, run.AlreadyReconciled, run.DiscrepancyCount, run.StartedAt);
+}

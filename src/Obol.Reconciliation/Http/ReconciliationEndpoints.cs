@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Hosting;
 using Obol.Core.Errors;
 using Obol.Core.Http;
 using Obol.Core.Storage;
@@ -13,6 +14,9 @@ namespace Obol.Reconciliation.Http;
 
 public static class ReconciliationEndpoints
 {
+    /// <summary>An uploaded report's limit: about 200,000 rows. Larger days are fetched (no limit) rather than uploaded.</summary>
+    public const long MaxReportBytes = 32 * 1024 * 1024;
+
     /// <summary>
     /// <c>POST /v1/reconciliation/reports?psp=&amp;date=</c> with a report as the body; <c>POST /v1/reconciliation/runs</c>
     /// to fetch a day's report and reconcile it; <c>GET /v1/reconciliation/runs[/{id}]</c>. Operator keys only.
@@ -20,7 +24,7 @@ public static class ReconciliationEndpoints
     public static IEndpointRouteBuilder MapReconciliationEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/v1/reconciliation").WithTags("Reconciliation").RequireAuthorization();
-        group.MapPost("/reports", UploadAsync).Accepts<string>("text/csv");
+        group.MapPost("/reports", UploadAsync).Accepts<string>("text/csv").WithMetadata(new RequestBodyLimit(MaxReportBytes));
         group.MapPost("/runs", FetchAndReconcileAsync);
         group.MapGet("/runs", ListAsync);
         group.MapGet("/runs/{id}", GetAsync);
@@ -28,23 +32,27 @@ public static class ReconciliationEndpoints
     }
 
     private static async Task<Created<RunResponse>> UploadAsync(
-        string? psp, string? date, HttpContext http, Reconciler reconciler, Database database, ReconciliationOptions options, TimeProvider clock)
+        string? psp, string? date, HttpContext http, Reconciler reconciler, Database database, ReconciliationOptions options, TimeProvider clock,
+        IHostApplicationLifetime lifetime)
     {
         EnsureOperator(http, options);
         var (pspName, day) = Validate(psp, date, clock);
         var report = http.Features.Get<BufferedRequestBody>()?.Text ?? "";
-        var runId = await reconciler.ReconcileAsync(pspName, day, report, "upload", http.RequestAborted);
+
+        // Not the request's token: a client that hangs up must not stop a run part-way.
+        var runId = await reconciler.ReconcileAsync(pspName, day, report, "upload", null, lifetime.ApplicationStopping);
         return TypedResults.Created($"/v1/reconciliation/runs/{runId}", await RunAsync(database, runId, http.RequestAborted));
     }
 
     private static async Task<Created<RunResponse>> FetchAndReconcileAsync(
         StartRunRequest request, HttpContext http, Reconciler reconciler, SettlementReportSource source, Database database,
-        ReconciliationOptions options, TimeProvider clock)
+        ReconciliationOptions options, TimeProvider clock, IHostApplicationLifetime lifetime)
     {
         EnsureOperator(http, options);
         var (pspName, day) = Validate(request.Psp, request.Date, clock);
+        var asOf = clock.GetUtcNow();
         var report = await source.FetchAsync(pspName, day, http.RequestAborted);
-        var runId = await reconciler.ReconcileAsync(pspName, day, report, "fetch", http.RequestAborted);
+        var runId = await reconciler.ReconcileAsync(pspName, day, report, "fetch", asOf, lifetime.ApplicationStopping);
         return TypedResults.Created($"/v1/reconciliation/runs/{runId}", await RunAsync(database, runId, http.RequestAborted));
     }
 
@@ -66,8 +74,7 @@ public static class ReconciliationEndpoints
 
         var runs = await database.ReadAsync(s => ReconciliationStore.ListRunsAsync(s, psp, date, take + 1), http.RequestAborted);
         return TypedResults.Ok(new Page<RunSummaryResponse>(
-            runs.Take(take).Select(r => new RunSummaryResponse(r.Id, r.Psp, r.ReportDate, r.Source, r.LineCount, r.Matched, r.AlreadyReconciled,
-                r.DiscrepancyCount, r.CompletedAt)).ToList(),
+            runs.Take(take).Select(RunSummaryResponse.From).ToList(),
             runs.Count > take));
     }
 

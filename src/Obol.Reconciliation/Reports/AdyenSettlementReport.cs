@@ -4,56 +4,85 @@ using Obol.Core;
 namespace Obol.Reconciliation.Reports;
 
 /// <summary>
-/// Adyen's settlement details report: one row per booking in a settlement batch, amounts in major units in
-/// separate debit and credit columns, the commission (and markup) Adyen kept in the net currency, and the creation
-/// date in the report's time zone.
+/// Adyen's settlement details report: one row per booking in a settlement batch, amounts in major units in separate
+/// debit and credit columns, the costs Adyen kept (commission, markup, scheme fees, interchange: whichever columns the
+/// report has) in the net currency, and the creation date in the report's time zone. Rows other than <c>Settled</c>
+/// and <c>Refunded</c> (fees, payouts, chargebacks, balance transfers) are read only as far as needed to show them.
 /// </summary>
 public static class AdyenSettlementReport
 {
-    private static readonly string[] Columns =
+    private static readonly string[] Required =
     [
-        "Psp Reference", "Merchant Reference", "Creation Date", "TimeZone", "Type", "Modification Reference",
+        "Type", "Creation Date", "TimeZone", "Psp Reference", "Merchant Reference", "Modification Reference",
         "Gross Currency", "Gross Debit (GC)", "Gross Credit (GC)", "Net Currency", "Net Debit (NC)", "Net Credit (NC)",
-        "Commission (NC)", "Markup (NC)",
     ];
+
+    private static readonly string[] Costs = ["Commission (NC)", "Markup (NC)", "Scheme Fees (NC)", "Interchange (NC)"];
+
+    /// <summary>The abbreviations Adyen's reports use in the TimeZone column, as UTC offsets; IANA names work too.</summary>
+    private static readonly Dictionary<string, TimeSpan> Abbreviations = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["UTC"] = TimeSpan.Zero, ["GMT"] = TimeSpan.Zero, ["WET"] = TimeSpan.Zero, ["WEST"] = TimeSpan.FromHours(1),
+        ["BST"] = TimeSpan.FromHours(1), ["CET"] = TimeSpan.FromHours(1), ["CEST"] = TimeSpan.FromHours(2),
+        ["EET"] = TimeSpan.FromHours(2), ["EEST"] = TimeSpan.FromHours(3),
+        ["EST"] = TimeSpan.FromHours(-5), ["EDT"] = TimeSpan.FromHours(-4), ["CST"] = TimeSpan.FromHours(-6), ["CDT"] = TimeSpan.FromHours(-5),
+        ["MST"] = TimeSpan.FromHours(-7), ["MDT"] = TimeSpan.FromHours(-6), ["PST"] = TimeSpan.FromHours(-8), ["PDT"] = TimeSpan.FromHours(-7),
+        ["SGT"] = TimeSpan.FromHours(8), ["HKT"] = TimeSpan.FromHours(8), ["JST"] = TimeSpan.FromHours(9),
+        ["AEST"] = TimeSpan.FromHours(10), ["AEDT"] = TimeSpan.FromHours(11),
+    };
 
     public static IReadOnlyList<SettlementLine> Parse(string csv)
     {
         var lines = new List<SettlementLine>();
-        foreach (var (number, v) in CsvTable.Read(csv, Columns))
+        foreach (var (number, v) in CsvTable.Read(csv, Required, Costs))
         {
-            var (pspReference, merchantReference, created, zone, type, modification) = (v[0], v[1], v[2], v[3], v[4], v[5]);
-            var (grossCurrencyText, grossDebit, grossCredit, netCurrencyText, netDebit, netCredit, commission, markup) =
-                (v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13]);
+            var (type, created, zone, pspReference, merchantReference, modification) = (v[0], v[1], v[2], v[3], v[4], v[5]);
+            var (grossCurrencyText, grossDebit, grossCredit, netCurrencyText, netDebit, netCredit) = (v[6], v[7], v[8], v[9], v[10], v[11]);
+            var at = Instant(number, created, zone);
+            if (type is not ("Settled" or "Refunded"))
+            {
+                lines.Add(Other(number, type, at, modification, pspReference, merchantReference, netCurrencyText, netDebit, netCredit,
+                    $"Rows of type '{type}' are not booked automatically."));
+                continue;
+            }
+
             if (pspReference.Length == 0 || modification.Length == 0)
             {
-                throw SettlementReportProblems.Invalid(number, "'Psp Reference' and 'Modification Reference' are required.");
+                throw SettlementReportProblems.Invalid(number, $"A {type} row needs 'Psp Reference' and 'Modification Reference'.");
             }
 
             var grossCurrency = CurrencyOf(number, "Gross Currency", grossCurrencyText);
             var netCurrency = CurrencyOf(number, "Net Currency", netCurrencyText);
+            if (grossCurrency != netCurrency)
+            {
+                lines.Add(Other(number, type, at, modification, pspReference, merchantReference, netCurrencyText, netDebit, netCredit,
+                    $"Settled in {netCurrency.Code} for {grossCurrency.Code}: converted amounts are not booked automatically."));
+                continue;
+            }
+
             var gross = Signed(number, "Gross", grossCredit, grossDebit, grossCurrency);
             var net = Signed(number, "Net", netCredit, netDebit, netCurrency);
-            var fee = checked(Amount(number, "Commission (NC)", commission, netCurrency) + Amount(number, "Markup (NC)", markup, netCurrency));
-            var at = Instant(number, created, zone);
+            var fee = 0L;
+            for (var i = 0; i < Costs.Length; i++)
+            {
+                fee = checked(fee + Amount(number, Costs[i], v[Required.Length + i], netCurrency));
+            }
+
+            if (checked(gross - fee) != net)
+            {
+                throw SettlementReportProblems.Invalid(number, $"net {net} is not gross {gross} less costs {fee} (minor units).");
+            }
 
             var (kind, note) = (type, gross) switch
             {
-                _ when grossCurrency != netCurrency => (SettlementLineKind.Other, $"Settled in {netCurrency.Code} for {grossCurrency.Code}: converted amounts are not booked automatically."),
                 ("Settled", > 0) => (SettlementLineKind.Capture, null),
                 ("Refunded", < 0) => (SettlementLineKind.Refund, null),
-                ("Settled" or "Refunded", _) => (SettlementLineKind.Other, $"A {type} row of {gross} has the wrong sign."),
-                _ => (SettlementLineKind.Other, $"Rows of type '{type}' are not booked automatically."),
+                _ => (SettlementLineKind.Other, $"A {type} row of {gross} has the wrong sign."),
             };
-            if (kind != SettlementLineKind.Other && checked(gross - fee) != net)
-            {
-                throw SettlementReportProblems.Invalid(number, $"net {net} is not gross {gross} less commission {fee}.");
-            }
-
             lines.Add(new SettlementLine
             {
                 LineNumber = number,
-                LineId = modification + ":" + type,
+                LineId = LineId(modification, type, number, created),
                 Kind = kind,
                 PaymentReference = pspReference,
                 MovementReference = modification,
@@ -69,12 +98,45 @@ public static class AdyenSettlementReport
         return lines;
     }
 
+    private static string LineId(string modification, string type, int number, string created) =>
+        modification.Length > 0 ? modification + ":" + type : $"{type}@{created}#{number}";
+
+    /// <summary>A row kept to be shown, not booked: its net amount when readable, else zero.</summary>
+    private static SettlementLine Other(
+        int number, string type, DateTimeOffset at, string modification, string pspReference, string merchantReference,
+        string currencyText, string debit, string credit, string note)
+    {
+        var net = 0L;
+        var code = "XXX"; // ISO 4217's "no currency"
+        if (Currency.TryFromCode(currencyText, out var currency))
+        {
+            code = currency.Code;
+            var text = credit.Length > 0 ? credit : debit;
+            net = Money.TryParse(text, currency, out var money) ? money.MinorUnits : 0;
+        }
+
+        return new SettlementLine
+        {
+            LineNumber = number,
+            LineId = LineId(modification, type, number, at.ToString("O", CultureInfo.InvariantCulture)),
+            Kind = SettlementLineKind.Other,
+            PaymentReference = pspReference.Length == 0 ? null : pspReference,
+            MovementReference = modification.Length == 0 ? null : modification,
+            MerchantReference = merchantReference.Length == 0 ? null : merchantReference,
+            Gross = net,
+            Fee = 0,
+            Currency = code,
+            OccurredAt = at,
+            Note = note,
+        };
+    }
+
     private static Currency CurrencyOf(int number, string column, string text) =>
         Currency.TryFromCode(text, out var currency)
             ? currency
             : throw SettlementReportProblems.Invalid(number, $"{column} '{text}' is not an ISO 4217 currency.");
 
-    /// <summary>Credit minus debit; exactly one of the two may be filled.</summary>
+    /// <summary>Credit minus debit; at most one of the two may be filled.</summary>
     private static long Signed(int number, string what, string credit, string debit, Currency currency) => (credit.Length, debit.Length) switch
     {
         (> 0, 0) => Amount(number, what + " Credit", credit, currency),
@@ -102,14 +164,19 @@ public static class AdyenSettlementReport
             throw SettlementReportProblems.Invalid(number, $"Creation Date '{created}' is not 'yyyy-MM-dd HH:mm:ss'.");
         }
 
-        if (zone is "UTC" or "GMT" or "")
+        if (zone.Length == 0)
         {
-            return new DateTimeOffset(DateTime.SpecifyKind(local, DateTimeKind.Unspecified), TimeSpan.Zero);
+            return new DateTimeOffset(local, TimeSpan.Zero);
+        }
+
+        if (Abbreviations.TryGetValue(zone, out var offset))
+        {
+            return new DateTimeOffset(local, offset);
         }
 
         if (!TimeZoneInfo.TryFindSystemTimeZoneById(zone, out var timeZone))
         {
-            throw SettlementReportProblems.Invalid(number, $"TimeZone '{zone}' is not a known time zone.");
+            throw SettlementReportProblems.Invalid(number, $"TimeZone '{zone}' is neither a time zone abbreviation Adyen uses nor an IANA zone.");
         }
 
         return new DateTimeOffset(local, timeZone.GetUtcOffset(local));

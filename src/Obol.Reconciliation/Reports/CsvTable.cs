@@ -5,32 +5,43 @@ namespace Obol.Reconciliation.Reports;
 /// <summary>A CSV report read into rows of the named columns (RFC 4180 quoting), or refused as a whole.</summary>
 internal static class CsvTable
 {
-    /// <summary>Each data row with its 1-based number and the values of <paramref name="columns"/>, in that order.</summary>
-    public static IReadOnlyList<(int LineNumber, string[] Values)> Read(string csv, IReadOnlyList<string> columns)
+    /// <summary>The header's column names (a leading byte-order mark is ignored).</summary>
+    public static IReadOnlyList<string> Header(string csv)
     {
-        if (string.IsNullOrWhiteSpace(csv))
+        using var reader = Open(csv);
+        return reader.Header.ColNames.ToList();
+    }
+
+    /// <summary>
+    /// Each data row with its 1-based number and the values of <paramref name="required"/> then <paramref name="optional"/>
+    /// columns, in that order; an optional column the report does not have reads as empty.
+    /// </summary>
+    public static IReadOnlyList<(int LineNumber, string[] Values)> Read(string csv, IReadOnlyList<string> required, IReadOnlyList<string>? optional = null)
+    {
+        optional ??= [];
+        using var reader = Open(csv);
+        var indexes = new int[required.Count + optional.Count];
+        var missing = new List<string>();
+        for (var i = 0; i < indexes.Length; i++)
         {
-            throw SettlementReportProblems.Invalid("The report is empty; it needs at least its header row.");
+            var name = i < required.Count ? required[i] : optional[i - required.Count];
+            if (!reader.Header.TryIndexOf(name, out indexes[i]))
+            {
+                indexes[i] = -1;
+                if (i < required.Count)
+                {
+                    missing.Add(name);
+                }
+            }
+        }
+
+        if (missing.Count > 0)
+        {
+            throw SettlementReportProblems.Invalid($"The header lacks the column(s) {string.Join(", ", missing.Select(c => $"'{c}'"))}.");
         }
 
         try
         {
-            using var reader = Sep.New(',').Reader(o => o with { Unescape = true }).FromText(csv);
-            var indexes = new int[columns.Count];
-            var missing = new List<string>();
-            for (var i = 0; i < columns.Count; i++)
-            {
-                if (!reader.Header.TryIndexOf(columns[i], out indexes[i]))
-                {
-                    missing.Add(columns[i]);
-                }
-            }
-
-            if (missing.Count > 0)
-            {
-                throw SettlementReportProblems.Invalid($"The header lacks the column(s) {string.Join(", ", missing.Select(c => $"'{c}'"))}.");
-            }
-
             var rows = new List<(int, string[])>();
             var number = 0;
             foreach (var row in reader)
@@ -39,7 +50,7 @@ internal static class CsvTable
                 var values = new string[indexes.Length];
                 for (var i = 0; i < indexes.Length; i++)
                 {
-                    values[i] = row[indexes[i]].ToString().Trim();
+                    values[i] = indexes[i] < 0 ? "" : row[indexes[i]].ToString().Trim();
                 }
 
                 rows.Add((number, values));
@@ -50,6 +61,24 @@ internal static class CsvTable
         catch (InvalidDataException e)
         {
             throw SettlementReportProblems.Invalid(e.Message);
+        }
+    }
+
+    private static SepReader Open(string csv)
+    {
+        csv = csv.TrimStart('\uFEFF');
+        if (string.IsNullOrWhiteSpace(csv))
+        {
+            throw SettlementReportProblems.Invalid("The report is empty; it needs at least its header row.");
+        }
+
+        try
+        {
+            return Sep.New(',').Reader(o => o with { Unescape = true }).FromText(csv);
+        }
+        catch (Exception e) when (e is InvalidDataException or ArgumentException)
+        {
+            throw SettlementReportProblems.Invalid($"The header cannot be read: {e.Message}");
         }
     }
 }

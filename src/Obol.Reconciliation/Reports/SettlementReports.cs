@@ -5,10 +5,21 @@ public static class SettlementReports
 {
     public static IReadOnlyList<string> Psps { get; } = ["stripe", "adyen"];
 
-    public static IReadOnlyList<SettlementLine> Parse(string psp, string csv) => psp switch
+    /// <summary>The report's rows, or <c>invalid_settlement_report</c> naming the first row that cannot be read.</summary>
+    public static IReadOnlyList<SettlementLine> Parse(string psp, string csv)
     {
-        "stripe" => StripeSettlementReport.Parse(csv),
-        "adyen" => AdyenSettlementReport.Parse(csv),
-        _ => throw new ArgumentOutOfRangeException(nameof(psp), psp, "Not a PSP Obol reconciles."),
-    };
+        try
+        {
+            return psp switch
+            {
+                "stripe" => StripeSettlementReport.Parse(csv),
+                "adyen" => AdyenSettlementReport.Parse(csv),
+                _ => throw new ArgumentOutOfRangeException(nameof(psp), psp, "Not a PSP Obol reconciles."),
+            };
+        }
+        catch (OverflowException)
+        {
+            throw SettlementReportProblems.Invalid("An amount, or a sum of amounts, is beyond what Obol can hold.");
+        }
+    }
 }

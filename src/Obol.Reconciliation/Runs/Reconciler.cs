@@ -24,28 +24,69 @@ namespace Obol.Reconciliation.Runs;
 /// </summary>
 public sealed class Reconciler(Database database, ILedger ledger, IPaymentSettlementLookup payments, IdGenerator ids, TimeProvider clock, ReconciliationOptions options)
 {
-    public async Task<string> ReconcileAsync(string psp, DateOnly reportDate, string report, string source, CancellationToken cancellationToken)
+    /// <param name="reportAsOf">When the PSP produced the report, if known (a fetch); bounds the missing check for a day not yet over.</param>
+    public async Task<string> ReconcileAsync(
+        string psp, DateOnly reportDate, string report, string source, DateTimeOffset? reportAsOf, CancellationToken cancellationToken)
     {
         var lines = SettlementReports.Parse(psp, report);
+        EnsureRowsAreAbout(reportDate, lines);
         var runId = ids.New("rcn");
-        var startedAt = Now();
-        var tally = new Tally();
-
-        foreach (var chunk in lines.Chunk(Math.Max(1, options.RowsPerTransaction)))
+        var day = reportDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        await database.WriteAsync(s => ReconciliationStore.InsertRunAsync(s, new RunRecord(
+            runId, psp, day, source, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(report))), lines.Count,
+            RunStatuses.Running, null, null, null, null, Now(), null)), cancellationToken);
+        try
         {
-            tally = tally.Add(await WriteChunkAsync(psp, runId, chunk, cancellationToken));
+            var tally = new Tally();
+            foreach (var chunk in lines.Chunk(Math.Max(1, options.RowsPerTransaction)))
+            {
+                tally = tally.Add(await WriteChunkAsync(psp, runId, chunk, cancellationToken));
+            }
+
+            var reportedUntil = MissingCheckEnd(reportDate, lines, reportAsOf);
+            await database.WriteAsync(async session =>
+            {
+                var missing = await MissingAsync(session, psp, runId, reportDate, reportedUntil);
+                await ReconciliationStore.InsertDiscrepanciesAsync(session, missing);
+                await ReconciliationStore.CompleteRunAsync(session, runId, tally.Matched, tally.AlreadyReconciled, tally.Discrepancies + missing.Count, Now());
+            }, cancellationToken);
+            return runId;
+        }
+        catch (Exception exception) when (exception is DbException or OperationCanceledException or Core.Errors.ProblemException)
+        {
+            // What committed stays committed (each chunk is whole); the run says it stopped, and a later run of the day carries on.
+            await database.WriteAsync(s => ReconciliationStore.FailRunAsync(s, runId, exception.Message, Now()), CancellationToken.None);
+            throw;
+        }
+    }
+
+    /// <summary>A report declared for one day whose rows are all days away from it is the wrong file, or the wrong date.</summary>
+    private static void EnsureRowsAreAbout(DateOnly reportDate, IReadOnlyList<SettlementLine> lines)
+    {
+        var from = new DateTimeOffset(reportDate.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).AddDays(-1);
+        var movements = lines.Where(l => l.Kind != SettlementLineKind.Other).ToList();
+        if (movements.Count > 0 && !movements.Any(l => l.OccurredAt >= from && l.OccurredAt < from.AddDays(3)))
+        {
+            throw new Core.Errors.ProblemException(400, "settlement_report_date_mismatch", "The report is not about that day",
+                $"No row of the report falls within a day of {reportDate:yyyy-MM-dd}; its rows run from {movements.Min(l => l.OccurredAt):O} to {movements.Max(l => l.OccurredAt):O}.");
+        }
+    }
+
+    /// <summary>
+    /// The end of what the report can show: the end of its day, or for a day not yet over when the run starts, when the
+    /// report was produced (a fetch) or else its latest row (an upload): movements after that are in a later report.
+    /// </summary>
+    private DateTimeOffset MissingCheckEnd(DateOnly reportDate, IReadOnlyList<SettlementLine> lines, DateTimeOffset? reportAsOf)
+    {
+        var dayEnd = new DateTimeOffset(reportDate.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).AddDays(1);
+        if (dayEnd <= clock.GetUtcNow())
+        {
+            return dayEnd;
         }
 
-        await database.WriteAsync(async session =>
-        {
-            var missing = await MissingAsync(session, psp, runId, reportDate);
-            await ReconciliationStore.InsertDiscrepanciesAsync(session, missing);
-            await ReconciliationStore.InsertRunAsync(session, new RunRecord(
-                runId, psp, reportDate.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), source,
-                Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(report))),
-                lines.Count, tally.Matched, tally.AlreadyReconciled, tally.Discrepancies + missing.Count, startedAt, Now()));
-        }, cancellationToken);
-        return runId;
+        var asOf = reportAsOf ?? (lines.Count > 0 ? lines.Max(l => l.OccurredAt) : DateTimeOffset.MinValue);
+        // What happened at that very instant is in the report; both databases keep microseconds.
+        return asOf < dayEnd ? asOf.AddTicks(TimeSpan.TicksPerMicrosecond) : dayEnd;
     }
 
     private async Task<Tally> WriteChunkAsync(string psp, string runId, SettlementLine[] chunk, CancellationToken cancellationToken)
@@ -145,7 +186,8 @@ public sealed class Reconciler(Database database, ILedger ledger, IPaymentSettle
         var postings = new SettlementPostings(ledger);
         var byMerchant = Enumerable.Range(0, decided.Count)
             .Where(i => decided[i].Match.IsMatched)
-            .GroupBy(i => decided[i].Match.Payment!.MerchantId, StringComparer.Ordinal);
+            .GroupBy(i => decided[i].Match.Payment!.MerchantId, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal); // the same lock order in every run
         foreach (var merchant in byMerchant)
         {
             var indexes = merchant.ToList();
@@ -170,10 +212,15 @@ public sealed class Reconciler(Database database, ILedger ledger, IPaymentSettle
     /// shown. Obol records a movement when the PSP answers, so never before the PSP's own time for it: one near midnight
     /// can sit in the day before's report, which is why any report counts, provided the days are reconciled in order.
     /// </summary>
-    private async Task<List<DiscrepancyRecord>> MissingAsync(DbSession session, string psp, string runId, DateOnly reportDate)
+    private async Task<List<DiscrepancyRecord>> MissingAsync(DbSession session, string psp, string runId, DateOnly reportDate, DateTimeOffset until)
     {
         var from = new DateTimeOffset(reportDate.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-        var recorded = await payments.RecordedBetweenAsync(session, psp, from, from.AddDays(1));
+        if (until <= from)
+        {
+            return [];
+        }
+
+        var recorded = await payments.RecordedBetweenAsync(session, psp, from, until);
         var reported = await ReconciliationStore.ReportedMovementsAsync(session, psp, recorded.Select(m => m.PaymentId).ToList());
         var now = Now();
         return recorded

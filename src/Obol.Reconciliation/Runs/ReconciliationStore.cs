@@ -29,11 +29,22 @@ internal sealed record RunRecord(
     string Source,
     string ReportSha256,
     int LineCount,
-    int Matched,
-    int AlreadyReconciled,
-    int DiscrepancyCount,
+    string Status,
+    int? Matched,
+    int? AlreadyReconciled,
+    int? DiscrepancyCount,
+    string? Failure,
     DateTimeOffset StartedAt,
-    DateTimeOffset CompletedAt);
+    DateTimeOffset? CompletedAt);
+
+internal static class RunStatuses
+{
+    public const string Running = "running";
+    public const string Completed = "completed";
+
+    /// <summary>Stopped part-way (shutdown, an error): what it booked stays booked, and the next run of the day carries on.</summary>
+    public const string Failed = "failed";
+}
 
 /// <summary>The reconciliation module's SQL; every write is an insert.</summary>
 internal static class ReconciliationStore
@@ -146,12 +157,24 @@ internal static class ReconciliationStore
     public static Task InsertRunAsync(DbSession session, RunRecord run) =>
         session.ExecuteAsync(
             """
-            INSERT INTO reconciliation_runs (id, psp, report_date, source, report_sha256, line_count, matched, already_reconciled,
-                discrepancy_count, started_at, completed_at)
-            VALUES (@Id, @Psp, @ReportDate, @Source, @ReportSha256, @LineCount, @Matched, @AlreadyReconciled,
-                @DiscrepancyCount, @StartedAt, @CompletedAt)
+            INSERT INTO reconciliation_runs (id, psp, report_date, source, report_sha256, line_count, status, started_at)
+            VALUES (@Id, @Psp, @ReportDate, @Source, @ReportSha256, @LineCount, @Status, @StartedAt)
             """,
             run);
+
+    public static Task CompleteRunAsync(DbSession session, string id, int matched, int alreadyReconciled, int discrepancyCount, DateTimeOffset completedAt) =>
+        session.ExecuteAsync(
+            """
+            UPDATE reconciliation_runs SET status = 'completed', matched = @matched, already_reconciled = @alreadyReconciled,
+                discrepancy_count = @discrepancyCount, completed_at = @completedAt
+            WHERE id = @id AND status = 'running'
+            """,
+            new { id, matched, alreadyReconciled, discrepancyCount, completedAt });
+
+    public static Task FailRunAsync(DbSession session, string id, string failure, DateTimeOffset completedAt) =>
+        session.ExecuteAsync(
+            "UPDATE reconciliation_runs SET status = 'failed', failure = @failure, completed_at = @completedAt WHERE id = @id AND status = 'running'",
+            new { id, failure, completedAt });
 
     public static async Task<RunRecord?> GetRunAsync(DbSession session, string id) =>
         (await session.QueryAsync<RunRow>(RunRow.Select + " WHERE id = @id", new { id })).SingleOrDefault()?.ToRecord();
@@ -217,8 +240,8 @@ internal static class ReconciliationStore
     {
         public const string Select = """
             SELECT id AS Id, psp AS Psp, report_date AS ReportDate, source AS Source, report_sha256 AS ReportSha256, line_count AS LineCount,
-                matched AS Matched, already_reconciled AS AlreadyReconciled, discrepancy_count AS DiscrepancyCount,
-                started_at AS StartedAt, completed_at AS CompletedAt
+                status AS Status, matched AS Matched, already_reconciled AS AlreadyReconciled, discrepancy_count AS DiscrepancyCount,
+                failure AS Failure, started_at AS StartedAt, completed_at AS CompletedAt
             FROM reconciliation_runs
             """;
 
@@ -228,14 +251,16 @@ internal static class ReconciliationStore
         public string Source { get; init; } = "";
         public string ReportSha256 { get; init; } = "";
         public long LineCount { get; init; }
-        public long Matched { get; init; }
-        public long AlreadyReconciled { get; init; }
-        public long DiscrepancyCount { get; init; }
+        public string Status { get; init; } = "";
+        public long? Matched { get; init; }
+        public long? AlreadyReconciled { get; init; }
+        public long? DiscrepancyCount { get; init; }
+        public string? Failure { get; init; }
         public DateTimeOffset StartedAt { get; init; }
-        public DateTimeOffset CompletedAt { get; init; }
+        public DateTimeOffset? CompletedAt { get; init; }
 
-        public RunRecord ToRecord() => new(Id, Psp, ReportDate, Source, ReportSha256, (int)LineCount, (int)Matched, (int)AlreadyReconciled,
-            (int)DiscrepancyCount, StartedAt, CompletedAt);
+        public RunRecord ToRecord() => new(Id, Psp, ReportDate, Source, ReportSha256, (int)LineCount, Status, (int?)Matched, (int?)AlreadyReconciled,
+            (int?)DiscrepancyCount, Failure, StartedAt, CompletedAt);
     }
 
     private sealed class DiscrepancyRow

@@ -41,8 +41,9 @@ public sealed partial class ScheduledReconciliation(
 
                 try
                 {
+                    var asOf = clock.GetUtcNow();
                     var report = await source.FetchAsync(psp, day, cancellationToken);
-                    var runId = await reconciler.ReconcileAsync(psp, day, report, "scheduled", cancellationToken);
+                    var runId = await reconciler.ReconcileAsync(psp, day, report, "scheduled", asOf, cancellationToken);
                     await database.WriteAsync(s => s.ExecuteAsync(
                         "UPDATE reconciliation_schedule SET run_id = @runId WHERE psp = @psp AND report_date = @text",
                         new { runId, psp, text }), cancellationToken);

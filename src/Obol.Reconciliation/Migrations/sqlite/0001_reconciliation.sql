@@ -1,4 +1,5 @@
--- One reconciliation of one PSP settlement report, written when the run has finished.
+-- One reconciliation of one PSP settlement report: recorded when it starts, its counts filled in when it ends
+-- (status running, completed, or failed with the reason). What it booked is in settlement_lines.
 CREATE TABLE reconciliation_runs (
     id TEXT PRIMARY KEY,
     psp TEXT NOT NULL,
@@ -6,11 +7,13 @@ CREATE TABLE reconciliation_runs (
     source TEXT NOT NULL,
     report_sha256 TEXT NOT NULL,
     line_count INTEGER NOT NULL,
-    matched INTEGER NOT NULL,
-    already_reconciled INTEGER NOT NULL,
-    discrepancy_count INTEGER NOT NULL,
-    started_at TIMESTAMPTZ NOT NULL,
-    completed_at TIMESTAMPTZ NOT NULL
+    status TEXT NOT NULL,
+    matched INTEGER,
+    already_reconciled INTEGER,
+    discrepancy_count INTEGER,
+    failure TEXT,
+    started_at TEXT NOT NULL,
+    completed_at TEXT
 );
 CREATE INDEX reconciliation_runs_by_date ON reconciliation_runs (psp, report_date, started_at);
 
@@ -28,7 +31,7 @@ CREATE TABLE settlement_lines (
     gross BIGINT NOT NULL,
     fee BIGINT NOT NULL,
     currency TEXT NOT NULL,
-    occurred_at TIMESTAMPTZ NOT NULL,
+    occurred_at TEXT NOT NULL,
     payment_id TEXT,
     merchant_id TEXT,
     refund_id TEXT,
@@ -57,6 +60,6 @@ CREATE TABLE reconciliation_discrepancies (
     expected_amount BIGINT,
     reported_amount BIGINT,
     detail TEXT NOT NULL,
-    created_at TIMESTAMPTZ NOT NULL
+    created_at TEXT NOT NULL
 );
 CREATE INDEX reconciliation_discrepancies_by_run ON reconciliation_discrepancies (run_id, id);

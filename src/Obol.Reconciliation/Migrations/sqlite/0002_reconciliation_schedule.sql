@@ -3,7 +3,7 @@
 CREATE TABLE reconciliation_schedule (
     psp TEXT NOT NULL,
     report_date TEXT NOT NULL,
-    claimed_until TIMESTAMPTZ NOT NULL,
+    claimed_until TEXT NOT NULL,
     run_id TEXT,
     PRIMARY KEY (psp, report_date)
 );
