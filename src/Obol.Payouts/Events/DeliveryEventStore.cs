@@ -42,14 +42,20 @@ public static class DeliveryEventStore
     }
 
     /// <summary>
-    /// Finds which ids are stored already, then copies the new events in (binary COPY: no per-row conflict check, and
-    /// the heap is written in multi-row batches). A concurrent append of the same id makes the COPY fail on the primary
-    /// key; the savepoint undoes it and the events go again as an insert that skips what exists.
+    /// Copies the events in (binary COPY: no per-row conflict check, and the heap is written in multi-row batches).
+    /// A redelivered id is the exception, so the batch is copied first and only when the primary key objects does a
+    /// savepoint undo the copy and the stored ids get looked up; the new events are then copied again. An id that a
+    /// concurrent append stored in between fails that second copy too, and the events go in as an insert that skips
+    /// what exists.
     /// </summary>
     private static async Task<HashSet<string>> AppendPostgresAsync(EngineWrite write, IReadOnlyList<DeliveryEvent> events)
     {
-        var session = write.Session;
-        var stored = await session.QueryAsync<string>(
+        if (await TryCopyAsync(write, events))
+        {
+            return events.Select(e => e.EventId).ToHashSet(StringComparer.Ordinal);
+        }
+
+        var stored = await write.Session.QueryAsync<string>(
             """
             SELECT x.event_id FROM unnest(@ids) AS k(e)
             CROSS JOIN LATERAL (SELECT event_id FROM delivery_events x WHERE x.merchant_id = @merchantId AND x.event_id = k.e OFFSET 0) x
@@ -62,13 +68,22 @@ public static class DeliveryEventStore
             return new HashSet<string>(StringComparer.Ordinal);
         }
 
+        return await TryCopyAsync(write, fresh)
+            ? fresh.Select(e => e.EventId).ToHashSet(StringComparer.Ordinal)
+            : await InsertSkippingStoredAsync(write, fresh);
+    }
+
+    /// <summary>Copies all the events in, or none (false) when one of their ids is stored already.</summary>
+    private static async Task<bool> TryCopyAsync(EngineWrite write, IReadOnlyList<DeliveryEvent> events)
+    {
+        var session = write.Session;
         await session.ExecuteAsync("SAVEPOINT delivery_events_copy");
         try
         {
             await using (var copy = await PostgresCopy.BeginAsync(session,
                 "delivery_events (merchant_id, event_id, courier_id, order_id, status, occurred_at, received_at)"))
             {
-                foreach (var e in fresh)
+                foreach (var e in events)
                 {
                     await copy.StartRowAsync();
                     await copy.TextAsync(write.MerchantId);
@@ -84,12 +99,12 @@ public static class DeliveryEventStore
             }
 
             await session.ExecuteAsync("RELEASE SAVEPOINT delivery_events_copy");
-            return fresh.Select(e => e.EventId).ToHashSet(StringComparer.Ordinal);
+            return true;
         }
         catch (PostgresException conflict) when (conflict.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             await session.ExecuteAsync("ROLLBACK TO SAVEPOINT delivery_events_copy");
-            return await InsertSkippingStoredAsync(write, fresh);
+            return false;
         }
     }
 
