@@ -48,6 +48,9 @@ public interface ILedger
 
     Task<LedgerTransaction?> GetTransactionAsync(DbSession session, string merchantId, string transactionId);
 
+    /// <summary>The transaction booked with this external id in the merchant's books, if any.</summary>
+    Task<LedgerTransaction?> GetTransactionByExternalIdAsync(DbSession session, string merchantId, string externalId);
+
     Task<LedgerTransfer?> GetTransferAsync(DbSession session, string merchantId, string transferId);
 
     /// <summary>Expires up to <paramref name="limit"/> pending transfers whose timeout has passed; returns how many.</summary>

@@ -279,6 +279,9 @@ internal sealed partial class Ledger(Bookkeeper bookkeeper, IdGenerator ids, Tim
     public Task<LedgerTransaction?> GetTransactionAsync(DbSession session, string merchantId, string transactionId) =>
         LedgerQueries.GetTransactionAsync(session, merchantId, transactionId);
 
+    public Task<LedgerTransaction?> GetTransactionByExternalIdAsync(DbSession session, string merchantId, string externalId) =>
+        LedgerQueries.GetTransactionByExternalIdAsync(session, merchantId, externalId);
+
     public Task<LedgerTransfer?> GetTransferAsync(DbSession session, string merchantId, string transferId) =>
         LedgerQueries.GetTransferAsync(session, merchantId, transferId);
 

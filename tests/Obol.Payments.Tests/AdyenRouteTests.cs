@@ -63,7 +63,7 @@ public class AdyenRouteTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
-    public async Task An_adyen_failure_reported_after_a_modification_was_counted_done_goes_on_the_history_and_changes_nothing(DatabaseProvider provider)
+    public async Task An_adyen_failure_that_matches_no_acknowledged_modification_goes_on_the_history_and_changes_nothing(DatabaseProvider provider)
     {
         await using var server = await PaymentsServer.StartAsync(provider, EuroToAdyen);
         var id = (await (await server.CreateAsync("pm_card_visa", 6_000, "EUR", "manual")).ReadJsonAsync()).GetProperty("id").GetString()!;
@@ -72,23 +72,8 @@ public class AdyenRouteTests
         var before = await server.GetAsync(id);
         var pspReference = before.GetProperty("pspReference").GetString()!;
 
-        var key = server.Service<PaymentsOptions>().Adyen.HmacKey;
-        string Item(string reference, string eventCode, bool success, long value)
-        {
-            var signature = PspSimulator.Webhooks.AdyenHmac.Sign(
-                PspSimulator.Webhooks.AdyenHmac.SigningString(reference, pspReference, "ObolTest", id, value, "EUR", eventCode, success), key);
-            return $$$$"""
-                {"NotificationRequestItem":{"pspReference":"{{{{reference}}}}","originalReference":"{{{{pspReference}}}}","merchantAccountCode":"ObolTest",
-                "merchantReference":"{{{{id}}}}","amount":{"value":{{{{value}}}},"currency":"EUR"},"eventCode":"{{{{eventCode}}}}",
-                "success":"{{{{(success ? "true" : "false")}}}}","reason":"Rejected by the scheme","additionalData":{"hmacSignature":"{{{{signature}}}}"}}}
-                """;
-        }
-
-        using var anonymous = server.Server.CreateClient(apiKey: null);
-        var notification = $$"""{"live":"false","notificationItems":[{{Item("CAPFAIL1", "CAPTURE", false, 5000)}},{{Item("REFFAIL1", "REFUND_FAILED", true, 1000)}}]}""";
-        var response = await anonymous.PostJsonAsync("/webhooks/psp/adyen", notification);
-
-        Assert.Equal("[accepted]", await response.Content.ReadAsStringAsync());
+        Assert.Equal("[accepted]", await NotifyAsync(server, id, pspReference,
+            ("CAPFAIL1", "CAPTURE", false, 5000), ("REFFAIL1", "REFUND_FAILED", true, 1000)));
         var after = await server.GetAsync(id);
         Assert.Equal(before.GetProperty("status").GetString(), after.GetProperty("status").GetString());
         Assert.Equal(5000, after.GetProperty("amountCaptured").GetInt64());
@@ -99,5 +84,81 @@ public class AdyenRouteTests
         Assert.Equal(["CAPTURE", "REFUND_FAILED"], reported);
         Assert.Equal((4000, 0, 0), await server.AccountAsync("merchant_payable", "EUR"));
         await server.AssertLedgerBalancedAsync();
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task A_refund_and_then_a_capture_adyen_reports_failed_after_acknowledging_them_are_undone_in_the_payment_and_the_ledger(DatabaseProvider provider)
+    {
+        await using var server = await PaymentsServer.StartAsync(provider, EuroToAdyen);
+        var id = (await (await server.CreateAsync("pm_card_visa", 6_000, "EUR", "manual")).ReadJsonAsync()).GetProperty("id").GetString()!;
+        await (await server.Client.PostJsonAsync($"/v1/payments/{id}/capture", """{"amount":5000}""")).ReadJsonAsync();
+        var refund = await (await server.Client.PostJsonAsync($"/v1/payments/{id}/refunds", """{"amount":1000}""")).ReadJsonAsync();
+        var pspReference = (await server.GetAsync(id)).GetProperty("pspReference").GetString()!;
+        var attempts = await server.Service<Database>().ReadAsync(s => server.Service<Storage.PaymentStore>().GetAttemptsAsync(s, id), CancellationToken.None);
+        var captureReference = attempts.Single(a => a.Operation == Domain.PaymentOperation.Capture).PspReference!;
+        var refundReference = attempts.Single(a => a.Operation == Domain.PaymentOperation.Refund).PspReference!;
+        Assert.Equal((4000, 0, 0), await server.AccountAsync("merchant_payable", "EUR"));
+
+        await NotifyAsync(server, id, pspReference, (refundReference, "REFUND_FAILED", true, 1000));
+
+        var refunded = await server.GetAsync(id);
+        Assert.Equal(("captured", 0L), (refunded.GetProperty("status").GetString(), refunded.GetProperty("amountRefunded").GetInt64()));
+        var failedRefund = await (await server.Client.GetAsync($"/v1/refunds/{refund.GetProperty("id").GetString()}")).ReadJsonAsync();
+        Assert.Equal("failed", failedRefund.GetProperty("status").GetString());
+        Assert.Equal((5000, 0, 0), await server.AccountAsync("merchant_payable", "EUR"));
+
+        await NotifyAsync(server, id, pspReference, (captureReference, "CAPTURE_FAILED", true, 5000));
+        await NotifyAsync(server, id, pspReference, (captureReference, "CAPTURE_FAILED", true, 5000)); // Adyen retries: once only
+
+        var failed = await server.GetAsync(id);
+        Assert.Equal(("failed", 0L), (failed.GetProperty("status").GetString(), failed.GetProperty("amountCaptured").GetInt64()));
+        Assert.Equal("capture_failed", failed.GetProperty("lastError").GetProperty("code").GetString());
+        Assert.Equal((0, 0, 0), await server.AccountAsync("merchant_payable", "EUR"));
+        Assert.Equal((0, 0, 0), await server.AccountAsync("psp_receivable", "EUR"));
+        var types = (await (await server.Client.GetAsync($"/v1/payments/{id}/events")).ReadJsonAsync()).GetProperty("data").EnumerateArray()
+            .Select(e => (e.GetProperty("type").GetString(), e.GetProperty("source").GetString())).ToList();
+        Assert.Equal([("refund.reversed", "webhook"), ("payment.capture_reversed", "webhook")], types.TakeLast(2));
+        await server.AssertLedgerBalancedAsync();
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task An_automatic_capture_adyen_reports_failed_is_undone(DatabaseProvider provider)
+    {
+        await using var server = await PaymentsServer.StartAsync(provider, EuroToAdyen);
+        var id = (await (await server.CreateAsync("pm_card_visa", 2_500, "EUR")).ReadJsonAsync()).GetProperty("id").GetString()!;
+        var pspReference = (await server.GetAsync(id)).GetProperty("pspReference").GetString()!;
+        Assert.Equal((2500, 0, 0), await server.AccountAsync("merchant_payable", "EUR"));
+
+        await NotifyAsync(server, id, pspReference, ("CAPTUREREF000001", "CAPTURE_FAILED", true, 2500));
+
+        Assert.Equal("failed", (await server.GetAsync(id)).GetProperty("status").GetString());
+        Assert.Equal((0, 0, 0), await server.AccountAsync("merchant_payable", "EUR"));
+        await server.AssertLedgerBalancedAsync();
+    }
+
+    /// <summary>Sends one signed Adyen notification with these items about the payment; returns Adyen's expected answer.</summary>
+    private static async Task<string> NotifyAsync(
+        PaymentsServer server, string paymentId, string pspReference, params (string Reference, string EventCode, bool Success, long Value)[] items)
+    {
+        var key = server.Service<PaymentsOptions>().Adyen.HmacKey;
+        string Item((string Reference, string EventCode, bool Success, long Value) item)
+        {
+            var signature = PspSimulator.Webhooks.AdyenHmac.Sign(PspSimulator.Webhooks.AdyenHmac.SigningString(
+                item.Reference, pspReference, "ObolTest", paymentId, item.Value, "EUR", item.EventCode, item.Success), key);
+            return $$$$"""
+                {"NotificationRequestItem":{"pspReference":"{{{{item.Reference}}}}","originalReference":"{{{{pspReference}}}}","merchantAccountCode":"ObolTest",
+                "merchantReference":"{{{{paymentId}}}}","amount":{"value":{{{{item.Value}}}},"currency":"EUR"},"eventCode":"{{{{item.EventCode}}}}",
+                "success":"{{{{(item.Success ? "true" : "false")}}}}","reason":"Rejected by the scheme","additionalData":{"hmacSignature":"{{{{signature}}}}"}}}
+                """;
+        }
+
+        using var anonymous = server.Server.CreateClient(apiKey: null);
+        var notification = $$"""{"live":"false","notificationItems":[{{string.Join(',', items.Select(Item))}}]}""";
+        var response = await anonymous.PostJsonAsync("/webhooks/psp/adyen", notification);
+        return await response.Content.ReadAsStringAsync();
     }
 }

@@ -337,6 +337,34 @@ public class ReconciliationTests
         await server.AssertLedgerBalancedAsync();
     }
 
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task A_capture_adyen_reported_failed_is_not_expected_in_the_report_and_a_settled_row_for_it_is_flagged(DatabaseProvider provider)
+    {
+        await using var server = await ReconciliationServer.StartAsync(provider, "adyen");
+        var id = await server.CapturedAsync(2_500);
+        var pspReference = (await (await server.Client.GetAsync($"/v1/payments/{id}")).ReadJsonAsync()).GetProperty("pspReference").GetString()!;
+        var key = server.Service<Obol.Payments.Psp.PaymentsOptions>().Adyen.HmacKey;
+        var signature = Obol.PspSimulator.Webhooks.AdyenHmac.Sign(Obol.PspSimulator.Webhooks.AdyenHmac.SigningString(
+            "CAPTUREREF000001", pspReference, "ObolTest", id, 2_500, "USD", "CAPTURE_FAILED", true), key);
+        using var anonymous = server.Server.CreateClient(apiKey: null);
+        await anonymous.PostJsonAsync("/webhooks/psp/adyen", $$$$"""
+            {"live":"false","notificationItems":[{"NotificationRequestItem":{"pspReference":"CAPTUREREF000001","originalReference":"{{{{pspReference}}}}",
+            "merchantAccountCode":"ObolTest","merchantReference":"{{{{id}}}}","amount":{"value":2500,"currency":"USD"},"eventCode":"CAPTURE_FAILED",
+            "success":"true","additionalData":{"hmacSignature":"{{{{signature}}}}"}}}]}
+            """);
+        Assert.Equal("failed", await server.StatusAsync(id));
+
+        await server.SetFaultsAsync("""{"adyen":{"settlements":{"dropRowRate":1}}}""");
+        Assert.Equal(0, (await server.ReconcileAsync("adyen")).Int("discrepancyCount"));
+
+        await server.SetFaultsAsync("{}");
+        Assert.Equal(["not_captured_in_obol"], (await server.ReconcileAsync("adyen")).Codes());
+        Assert.Equal((0L, 0L, 0L, 0L), await server.BooksAsync());
+        await server.AssertLedgerBalancedAsync();
+    }
+
     private static Task<HttpResponseMessage> Upload(HttpClient client, string psp, string? date, string csv)
     {
         var content = new StringContent(csv, Encoding.UTF8);

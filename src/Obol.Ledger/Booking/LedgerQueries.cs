@@ -93,6 +93,13 @@ internal static class LedgerQueries
         return rows.Count == 0 ? null : (await WithTransfersAsync(session, rows))[0];
     }
 
+    public static async Task<LedgerTransaction?> GetTransactionByExternalIdAsync(DbSession session, string merchantId, string externalId)
+    {
+        var rows = await session.QueryAsync<TransactionRow>(TransactionRow.Select + " WHERE t.merchant_id = @merchantId AND t.external_id = @externalId",
+            new { merchantId, externalId });
+        return rows.Count == 0 ? null : (await WithTransfersAsync(session, rows))[0];
+    }
+
     /// <summary>Newest first, optionally only those with metadata <paramref name="metadataKey"/> = <paramref name="metadataValue"/>.</summary>
     public static async Task<Page<LedgerTransaction>> ListTransactionsAsync(DbSession session, string merchantId, PageRequest page, string? metadataKey, string? metadataValue)
     {

@@ -45,6 +45,24 @@ public sealed class PaymentPostings(ILedger ledger, TimeProvider clock)
     public void Refund(DbSession session, Payment payment, PaymentAttempt attempt) =>
         session.BeforeCommit(() => BookRefundAsync(session, payment, attempt));
 
+    /// <summary>
+    /// Undoes what <paramref name="attempt"/> booked (a capture or a refund the PSP later reported as failed) with a
+    /// reversing transaction, once: its external id is derived from the attempt's.
+    /// </summary>
+    public async Task ReverseAsync(DbSession session, Payment payment, PaymentAttempt attempt, string reason)
+    {
+        if (await ledger.GetTransactionByExternalIdAsync(session, payment.MerchantId, attempt.Id) is { } booked
+            && await ledger.GetTransactionByExternalIdAsync(session, payment.MerchantId, "reversal:" + attempt.Id) is null)
+        {
+            await ledger.ReverseTransactionAsync(session, payment.MerchantId, booked.Id, new TransferResolution
+            {
+                ExternalId = "reversal:" + attempt.Id,
+                Description = $"{reason} ({payment.Id})",
+                Metadata = Metadata(payment, attempt),
+            });
+        }
+    }
+
     private async Task BookCaptureAsync(DbSession session, Payment payment, PaymentAttempt attempt, long amount)
     {
         var details = new TransferResolution { ExternalId = attempt.Id, Description = $"Capture of {payment.Id}", Metadata = Metadata(payment, attempt) };

@@ -99,10 +99,29 @@ internal sealed class PaymentSettlementLookup : IPaymentSettlementLookup
             ORDER BY e.created_at, e.id
             """,
             new { psp, from, to });
-        return rows.Select(r => r.Type == "refund.succeeded"
+        var movements = rows.Select(r => r.Type == "refund.succeeded"
                 ? new RecordedMovement(r.PaymentId, r.MerchantId, RecordedMovementKind.Refund, RefundId(r.Data), r.Currency, r.RecordedAt)
                 : new RecordedMovement(r.PaymentId, r.MerchantId, RecordedMovementKind.Capture, null, r.Currency, r.RecordedAt))
             .ToList();
+
+        // A capture or refund the PSP reported failed after acknowledging it was undone: it moved no money to settle.
+        var undone = new HashSet<(RecordedMovementKind, string, string?)>();
+        foreach (var chunk in movements.Select(m => m.PaymentId).Distinct(StringComparer.Ordinal).Chunk(500))
+        {
+            foreach (var row in await session.QueryAsync<MovementRow>(
+                         $"""
+                          SELECT payment_id AS PaymentId, type AS Type, data AS Data FROM payment_events
+                          WHERE {session.Sql("payment_id IN @chunk", "payment_id = ANY(@chunk)")} AND type IN ('payment.capture_reversed', 'refund.reversed')
+                          """,
+                         new { chunk }))
+            {
+                undone.Add(row.Type == "refund.reversed"
+                    ? (RecordedMovementKind.Refund, row.PaymentId, RefundId(row.Data))
+                    : (RecordedMovementKind.Capture, row.PaymentId, null));
+            }
+        }
+
+        return undone.Count == 0 ? movements : movements.Where(m => !undone.Contains((m.Kind, m.PaymentId, m.RefundId))).ToList();
     }
 
     private static string? RefundId(string? data)

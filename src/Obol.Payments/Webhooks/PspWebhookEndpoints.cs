@@ -125,10 +125,16 @@ public static partial class PspWebhookEndpoints
                 {
                     await store.MarkWebhookAppliedAsync(session, AdyenConnector.PspName, n.EventId);
                 }
-                else if (n.ReportsFailedModification && await store.GetPaymentForUpdateAsync(session, n.MerchantReference) is { } payment)
+                else if (n.FailedOperation is { } operation && await store.GetPaymentForUpdateAsync(session, n.MerchantReference) is { } payment)
                 {
-                    // Obol counted Adyen's "received" as done; undoing a booked capture or refund needs its own
-                    // transitions and ledger corrections, so for now the failure goes on the payment's history and to the log.
+                    // Obol counted Adyen's "received" as done: a capture or refund is undone; anything else (a failed
+                    // cancellation, a capture of a payment refunded since) goes on the payment's history and to the log.
+                    if (await processor.ApplyLateFailureAsync(session, payment, operation, n.PspReference, n.OriginalReference, n.Reason, EventSource.Webhook))
+                    {
+                        await store.MarkWebhookAppliedAsync(session, AdyenConnector.PspName, n.EventId);
+                        continue;
+                    }
+
                     await store.AppendEventAsync(session, payment.Id, "payment.psp_reported_failure", null, null, EventSource.Webhook,
                         new { psp = AdyenConnector.PspName, n.EventCode, n.PspReference, n.OriginalReference, n.Reason });
                     LogUnappliedFailure(loggers.CreateLogger(typeof(PspWebhookEndpoints)), payment.Id, n.EventCode, n.PspReference);
@@ -173,8 +179,16 @@ public static partial class PspWebhookEndpoints
         public string EventId => $"{EventCode}:{PspReference}:{(Success ? "true" : "false")}";
 
         /// <summary>A capture, cancel or refund that Adyen reports as failed after all.</summary>
-        public bool ReportsFailedModification =>
-            EventCode is "CAPTURE_FAILED" or "REFUND_FAILED" || (!Success && EventCode is "CAPTURE" or "CANCELLATION" or "REFUND");
+        /// <summary>The modification this notification reports as failed, if it does.</summary>
+        public PaymentOperation? FailedOperation => EventCode switch
+        {
+            "CAPTURE_FAILED" => PaymentOperation.Capture,
+            "REFUND_FAILED" => PaymentOperation.Refund,
+            "CAPTURE" when !Success => PaymentOperation.Capture,
+            "REFUND" when !Success => PaymentOperation.Refund,
+            "CANCELLATION" when !Success => PaymentOperation.Cancel,
+            _ => null,
+        };
 
         public static AdyenNotification From(JsonElement item)
         {
