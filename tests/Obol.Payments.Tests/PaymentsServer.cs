@@ -1,8 +1,5 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Obol.Core.Storage;
 using Obol.Testing;
@@ -26,25 +23,7 @@ public sealed class PaymentsServer : IAsyncDisposable
     public static async Task<PaymentsServer> StartAsync(DatabaseProvider provider, IDictionary<string, string?>? settings = null)
     {
         var clock = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-25T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
-        var server = await ObolTestServer.StartAsync(provider, builder =>
-        {
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Obol:Payments:PspTimeout"] = "00:00:01",
-                ["PspSimulator:TimeoutHold"] = "00:00:30",
-                ["Obol:Payments:Resolver:Enabled"] = "false",
-            });
-            if (settings is not null)
-            {
-                builder.Configuration.AddInMemoryCollection(settings);
-            }
-
-            builder.Services.AddSingleton<TimeProvider>(clock);
-
-            // Like the resolver, the ledger's expiry sweep runs only when a test asks (ExpireLedgerHoldsAsync), not
-            // whenever advancing the fake clock happens to fire its timer.
-            builder.Services.AddSingleton(new Obol.Ledger.Expiry.PendingTransferExpiryOptions { Interval = TimeSpan.FromDays(40) });
-        });
+        var server = await PaymentsTestServer.StartAsync(provider, clock, settings);
         return new PaymentsServer(server, clock);
     }
 

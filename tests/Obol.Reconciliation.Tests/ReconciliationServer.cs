@@ -1,8 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Obol.Core;
 using Obol.Core.Merchants;
@@ -31,24 +28,17 @@ public sealed class ReconciliationServer : IAsyncDisposable
     public static async Task<ReconciliationServer> StartAsync(DatabaseProvider provider, string psp, IDictionary<string, string?>? settings = null)
     {
         var clock = new FakeTimeProvider(DateTimeOffset.Parse(Day + "T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
-        var server = await ObolTestServer.StartAsync(provider, builder =>
+        var configuration = new Dictionary<string, string?>
         {
-            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["Obol:Payments:PspTimeout"] = "00:00:01",
-                ["PspSimulator:TimeoutHold"] = "00:00:30",
-                ["Obol:Payments:Resolver:Enabled"] = "false",
-                ["Obol:Payments:Routing:0:Psps:0"] = psp,
-                ["Obol:Reconciliation:RowsPerTransaction"] = "3",
-            });
-            if (settings is not null)
-            {
-                builder.Configuration.AddInMemoryCollection(settings);
-            }
+            ["Obol:Payments:Routing:0:Psps:0"] = psp,
+            ["Obol:Reconciliation:RowsPerTransaction"] = "3",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            configuration[key] = value;
+        }
 
-            builder.Services.AddSingleton<TimeProvider>(clock);
-            builder.Services.AddSingleton(new Obol.Ledger.Expiry.PendingTransferExpiryOptions { Interval = TimeSpan.FromDays(40) });
-        });
+        var server = await PaymentsTestServer.StartAsync(provider, clock, configuration);
         return new ReconciliationServer(server, clock);
     }
 
