@@ -365,6 +365,22 @@ public class ReconciliationTests
         await server.AssertLedgerBalancedAsync();
     }
 
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task An_upload_with_a_card_number_outside_the_psps_identifiers_is_refused_and_nothing_is_kept(DatabaseProvider provider)
+    {
+        await using var server = await ReconciliationServer.StartAsync(provider, "stripe");
+        await server.CapturedAsync(2_000);
+        var report = await server.ReportAsync("stripe");
+        var withCard = report.TrimEnd('\n') + "\ntxn_x,payout,po_1,-1,0,-1,usd,2026-11-25 18:00:00,,card 4242424242424242,\n";
+
+        await (await Upload(server.Client, "stripe", ReconciliationServer.Day, withCard)).ReadProblemAsync(400, "card_number_not_allowed");
+
+        Assert.Empty((await (await server.Client.GetAsync("/v1/reconciliation/runs")).ReadJsonAsync()).GetProperty("data").EnumerateArray());
+        Assert.Equal((2_000L, 0L, 0L, 2_000L), await server.BooksAsync());
+    }
+
     private static Task<HttpResponseMessage> Upload(HttpClient client, string psp, string? date, string csv)
     {
         var content = new StringContent(csv, Encoding.UTF8);

@@ -101,6 +101,21 @@ public class SettlementReportParsingTests
         Assert.NotEqual(lines[1].LineId, lines[2].LineId);
     }
 
+    [Fact]
+    public void A_psp_reference_that_passes_the_luhn_check_is_read_but_a_card_number_in_any_other_field_refuses_the_report()
+    {
+        // Adyen's PSP references are 16 digits; this one passes the Luhn check, as one in ten does.
+        const string reference = "8815131751004939";
+        var row = $"Obol,ObolMerchantAccount,{reference},pay_1,visa,2026-11-25 12:00:00,UTC,Settled,{reference},USD,,100.00,1,USD,,96.80,3.20,0.00,1\n";
+
+        Assert.Equal(reference, Assert.Single(AdyenSettlementReport.Parse(AdyenHeader + row)).PaymentReference);
+
+        var problem = Assert.Throws<ProblemException>(() => AdyenSettlementReport.Parse(AdyenHeader + row.Replace("pay_1", "4242 4242 4242 4242", StringComparison.Ordinal)));
+        Assert.Equal((400, "card_number_not_allowed"), (problem.Status, problem.Code));
+        Assert.Contains("'Merchant Reference'", problem.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("4242", problem.Detail, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("stripe", "id,id,type\ntxn_1,txn_1,charge\n", "header")]
     [InlineData("stripe", StripeHeader + "txn_1,charge,ch_1,9223372036854775807,-9223372036854775807,0,usd,2026-11-25 12:00:00,pi_1,,pay_1\n", "beyond")]

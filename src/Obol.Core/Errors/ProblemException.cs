@@ -33,6 +33,10 @@ public static class Problems
     public static ProblemException Validation(string field, string message) =>
         Validation(new Dictionary<string, string[]> { [field] = [message] });
 
+    /// <summary>Something shaped like a card number (13–19 digits passing the Luhn check) was sent; nothing of it is kept.</summary>
+    public static ProblemException CardNumberNotAllowed(string advice) =>
+        new(400, "card_number_not_allowed", "Card numbers are not accepted", "Obol never accepts raw card numbers. " + advice);
+
     public static ProblemException InvalidStateTransition(string detail) =>
         new(409, "invalid_state_transition", "Invalid state transition", detail);
 }

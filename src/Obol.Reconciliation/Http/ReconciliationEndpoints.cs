@@ -24,7 +24,7 @@ public static class ReconciliationEndpoints
     public static IEndpointRouteBuilder MapReconciliationEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/v1/reconciliation").WithTags("Reconciliation").RequireAuthorization();
-        group.MapPost("/reports", UploadAsync).Accepts<string>("text/csv").WithMetadata(new RequestBodyLimit(MaxReportBytes));
+        group.MapPost("/reports", UploadAsync).Accepts<string>("text/csv").WithMetadata(new RequestBodyLimit(MaxReportBytes), new ScansCardNumbersItself());
         group.MapPost("/runs", FetchAndReconcileAsync);
         group.MapGet("/runs", ListAsync);
         group.MapGet("/runs/{id}", GetAsync);

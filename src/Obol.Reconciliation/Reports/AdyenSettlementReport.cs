@@ -34,7 +34,7 @@ public static class AdyenSettlementReport
     public static IReadOnlyList<SettlementLine> Parse(string csv)
     {
         var lines = new List<SettlementLine>();
-        foreach (var (number, v) in CsvTable.Read(csv, Required, Costs))
+        foreach (var (number, v) in CsvTable.Read(csv, Required, Costs, ["Psp Reference", "Modification Reference"]))
         {
             var (type, created, zone, pspReference, merchantReference, modification) = (v[0], v[1], v[2], v[3], v[4], v[5]);
             var (grossCurrencyText, grossDebit, grossCredit, netCurrencyText, netDebit, netCredit) = (v[6], v[7], v[8], v[9], v[10], v[11]);

@@ -1,4 +1,6 @@
 using nietras.SeparatedValues;
+using Obol.Core.CardNumbers;
+using Obol.Core.Errors;
 
 namespace Obol.Reconciliation.Reports;
 
@@ -16,9 +18,15 @@ internal static class CsvTable
     /// Each data row with its 1-based number and the values of <paramref name="required"/> then <paramref name="optional"/>
     /// columns, in that order; an optional column the report does not have reads as empty.
     /// </summary>
-    public static IReadOnlyList<(int LineNumber, string[] Values)> Read(string csv, IReadOnlyList<string> required, IReadOnlyList<string>? optional = null)
+    /// <param name="identifiers">
+    /// Columns that hold the PSP's own identifiers, which may be long digit runs. Every other field of the report is
+    /// checked for something shaped like a card number, and a report with one is refused whole.
+    /// </param>
+    public static IReadOnlyList<(int LineNumber, string[] Values)> Read(
+        string csv, IReadOnlyList<string> required, IReadOnlyList<string>? optional = null, IReadOnlyCollection<string>? identifiers = null)
     {
         optional ??= [];
+        identifiers ??= [];
         using var reader = Open(csv);
         var indexes = new int[required.Count + optional.Count];
         var missing = new List<string>();
@@ -40,6 +48,7 @@ internal static class CsvTable
             throw SettlementReportProblems.Invalid($"The header lacks the column(s) {string.Join(", ", missing.Select(c => $"'{c}'"))}.");
         }
 
+        var exempt = reader.Header.ColNames.Select(name => identifiers.Contains(name, StringComparer.Ordinal)).ToArray();
         try
         {
             var rows = new List<(int, string[])>();
@@ -47,6 +56,15 @@ internal static class CsvTable
             foreach (var row in reader)
             {
                 number++;
+                for (var i = 0; i < row.ColCount; i++)
+                {
+                    if ((i >= exempt.Length || !exempt[i]) && CardNumberDetector.ContainsCardNumber(row[i].Span))
+                    {
+                        throw Problems.CardNumberNotAllowed(
+                            $"Row {number}, column {(i < exempt.Length ? $"'{reader.Header.ColNames[i]}'" : (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture))}, holds what looks like one; nothing of the report was kept.");
+                    }
+                }
+
                 var values = new string[indexes.Length];
                 for (var i = 0; i < indexes.Length; i++)
                 {
