@@ -381,6 +381,44 @@ public class ReconciliationTests
         Assert.Equal((2_000L, 0L, 0L, 2_000L), await server.BooksAsync());
     }
 
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task Discrepancies_are_open_until_a_later_run_matches_them_or_a_person_resolves_them(DatabaseProvider provider)
+    {
+        await using var server = await ReconciliationServer.StartAsync(provider, "stripe");
+        await server.CapturedAsync(3_000);
+        await server.SetFaultsAsync("""{"seed":1,"stripe":{"settlements":{"changeAmountRate":1,"unknownRows":2}}}""");
+        await server.ReconcileAsync("stripe");
+        await server.SetFaultsAsync("{}");
+        await server.ReconcileAsync("stripe");
+
+        async Task<List<(string Id, string Code, string Status)>> ListAsync(string query = "") =>
+            (await (await server.Client.GetAsync("/v1/reconciliation/discrepancies" + query)).ReadJsonAsync()).GetProperty("data").EnumerateArray()
+                .Select(d => (d.GetProperty("id").GetString()!, d.GetProperty("code").GetString()!, d.GetProperty("status").GetString()!)).ToList();
+
+        var all = await ListAsync();
+        Assert.Equal([("amount_mismatch", "superseded"), ("unknown_payment", "open"), ("unknown_payment", "open")],
+            all.Select(d => (d.Code, d.Status)).Order().ToList());
+        var unknown = all.First(d => d.Code == "unknown_payment").Id;
+
+        var resolved = await (await server.Client.PostJsonAsync($"/v1/reconciliation/discrepancies/{unknown}/resolve", """{"note":"Another platform's charge; PSP case 1234"}""")).ReadJsonAsync();
+        Assert.Equal(("resolved", "Another platform's charge; PSP case 1234"),
+            (resolved.GetProperty("status").GetString(), resolved.GetProperty("resolution").GetProperty("note").GetString()));
+        var again = await server.Client.PostJsonAsync($"/v1/reconciliation/discrepancies/{unknown}/resolve", """{"note":"Another platform's charge; PSP case 1234"}""");
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        await (await server.Client.PostJsonAsync($"/v1/reconciliation/discrepancies/{unknown}/resolve", """{"note":"something else"}""")).ReadProblemAsync(409, "discrepancy_already_resolved");
+        await (await server.Client.PostJsonAsync($"/v1/reconciliation/discrepancies/{unknown}/resolve", """{"note":" "}""")).ReadProblemAsync(400, "validation_failed");
+        await (await server.Client.PostJsonAsync("/v1/reconciliation/discrepancies/rdc_nope/resolve", """{"note":"x"}""")).ReadProblemAsync(404, "not_found");
+
+        Assert.Single(await ListAsync("?status=open"));
+        Assert.Equal(unknown, Assert.Single(await ListAsync("?status=resolved")).Id);
+        var page = await (await server.Client.GetAsync("/v1/reconciliation/discrepancies?limit=2")).ReadJsonAsync();
+        Assert.True(page.GetProperty("hasMore").GetBoolean());
+        var last = page.GetProperty("data").EnumerateArray().Last().GetProperty("id").GetString();
+        Assert.Single(await ListAsync($"?limit=2&startingAfter={last}"));
+    }
+
     private static Task<HttpResponseMessage> Upload(HttpClient client, string psp, string? date, string csv)
     {
         var content = new StringContent(csv, Encoding.UTF8);

@@ -6,9 +6,16 @@ public sealed record StartRunRequest(string? Psp, string? Date);
 
 public sealed record SettledTotalResponse(string Currency, long Captured, long Refunded, long Fees, long Net);
 
+public sealed record ResolveDiscrepancyRequest(string? Note);
+
+public sealed record ResolutionResponse(string Note, DateTimeOffset ResolvedAt);
+
 public sealed record DiscrepancyResponse(
     string Id,
+    string RunId,
+    string Psp,
     string Code,
+    string Status,
     string? LineId,
     string? PaymentId,
     string? MerchantId,
@@ -16,7 +23,14 @@ public sealed record DiscrepancyResponse(
     string? Currency,
     long? ExpectedAmount,
     long? ReportedAmount,
-    string Detail);
+    string Detail,
+    ResolutionResponse? Resolution,
+    DateTimeOffset CreatedAt)
+{
+    internal static DiscrepancyResponse From(ReconciliationStore.DiscrepancyView d) =>
+        new(d.Id, d.RunId, d.Psp, d.Code, d.Status, d.LineId, d.PaymentId, d.MerchantId, d.RefundId, d.Currency, d.ExpectedAmount, d.ReportedAmount,
+            d.Detail, d.ResolutionNote is { } note ? new ResolutionResponse(note, d.ResolvedAt!.Value) : null, d.CreatedAt);
+}
 
 public sealed record RunResponse(
     string Id,
@@ -35,12 +49,11 @@ public sealed record RunResponse(
     DateTimeOffset StartedAt,
     DateTimeOffset? CompletedAt)
 {
-    internal static RunResponse From(RunRecord run, IReadOnlyList<ReconciliationStore.SettledTotal> settled, IReadOnlyList<DiscrepancyRecord> discrepancies) =>
+    internal static RunResponse From(RunRecord run, IReadOnlyList<ReconciliationStore.SettledTotal> settled, IReadOnlyList<ReconciliationStore.DiscrepancyView> discrepancies) =>
         new(run.Id, run.Psp, run.ReportDate, run.Source, run.ReportSha256, run.Status, run.LineCount, run.Matched ?? 0, run.AlreadyReconciled ?? 0,
             run.DiscrepancyCount ?? discrepancies.Count, run.Failure,
             settled.Select(s => new SettledTotalResponse(s.Currency, s.Captured, s.Refunded, s.Fees, s.Captured - s.Refunded - s.Fees)).ToList(),
-            discrepancies.Select(d => new DiscrepancyResponse(d.Id, d.Code, d.LineId, d.PaymentId, d.MerchantId, d.RefundId, d.Currency,
-                d.ExpectedAmount, d.ReportedAmount, d.Detail)).ToList(),
+            discrepancies.Select(DiscrepancyResponse.From).ToList(),
             run.StartedAt, run.CompletedAt);
 }
 

@@ -28,6 +28,9 @@ public static class ReconciliationEndpoints
         group.MapPost("/runs", FetchAndReconcileAsync);
         group.MapGet("/runs", ListAsync);
         group.MapGet("/runs/{id}", GetAsync);
+        group.MapGet("/discrepancies", ListDiscrepanciesAsync);
+        group.MapGet("/discrepancies/{id}", GetDiscrepancyAsync);
+        group.MapPost("/discrepancies/{id}/resolve", ResolveDiscrepancyAsync);
         return endpoints;
     }
 
@@ -76,6 +79,62 @@ public static class ReconciliationEndpoints
         return TypedResults.Ok(new Page<RunSummaryResponse>(
             runs.Take(take).Select(RunSummaryResponse.From).ToList(),
             runs.Count > take));
+    }
+
+    private static async Task<Ok<Page<DiscrepancyResponse>>> ListDiscrepanciesAsync(
+        string? status, string? psp, int? limit, string? startingAfter, HttpContext http, Database database, ReconciliationOptions options)
+    {
+        EnsureOperator(http, options);
+        if (status is not null and not ("open" or "superseded" or "resolved"))
+        {
+            throw Problems.Validation("status", "One of open, superseded, resolved.");
+        }
+
+        var page = PageRequest.From(limit, startingAfter);
+        var rows = await database.ReadAsync(s => ReconciliationStore.ListDiscrepanciesAsync(s, status, psp, page.StartingAfter, page.Limit + 1), http.RequestAborted);
+        return TypedResults.Ok(page.ToPage(rows.Select(DiscrepancyResponse.From).ToList()));
+    }
+
+    private static async Task<Ok<DiscrepancyResponse>> GetDiscrepancyAsync(string id, HttpContext http, Database database, ReconciliationOptions options)
+    {
+        EnsureOperator(http, options);
+        var discrepancy = await database.ReadAsync(s => ReconciliationStore.GetDiscrepancyAsync(s, id), http.RequestAborted)
+            ?? throw Problems.NotFound("discrepancy", id);
+        return TypedResults.Ok(DiscrepancyResponse.From(discrepancy));
+    }
+
+    /// <summary>
+    /// Marks a discrepancy dealt with, with a note saying how (a correcting ledger transaction's id, a PSP case number).
+    /// It books nothing. Resolving again with the same note answers the same; with another note it is a conflict.
+    /// </summary>
+    private static async Task<Ok<DiscrepancyResponse>> ResolveDiscrepancyAsync(
+        string id, ResolveDiscrepancyRequest request, HttpContext http, Database database, ReconciliationOptions options, TimeProvider clock)
+    {
+        EnsureOperator(http, options);
+        var note = request.Note?.Trim();
+        if (string.IsNullOrEmpty(note) || note.Length > 2000)
+        {
+            throw Problems.Validation("note", "Required: how the discrepancy was dealt with, up to 2,000 characters.");
+        }
+
+        var keyId = http.User.FindFirst(ApiKeyAuthenticationHandler.KeyClaim)?.Value ?? "";
+        var resolved = await database.WriteAsync(async s =>
+        {
+            var discrepancy = await ReconciliationStore.GetDiscrepancyAsync(s, id) ?? throw Problems.NotFound("discrepancy", id);
+            if (!await ReconciliationStore.ResolveAsync(s, id, note, keyId, clock.GetUtcNow()))
+            {
+                if (discrepancy.ResolutionNote != note)
+                {
+                    throw new ProblemException(409, "discrepancy_already_resolved", "Already resolved",
+                        $"Discrepancy '{id}' was resolved at {discrepancy.ResolvedAt:O} with another note.");
+                }
+
+                return discrepancy;
+            }
+
+            return (await ReconciliationStore.GetDiscrepancyAsync(s, id))!;
+        }, http.RequestAborted);
+        return TypedResults.Ok(DiscrepancyResponse.From(resolved));
     }
 
     private static Task<RunResponse> RunAsync(Database database, string id, CancellationToken cancellationToken) =>

@@ -184,15 +184,54 @@ internal static class ReconciliationStore
             RunRow.Select + " WHERE (@psp IS NULL OR psp = @psp) AND (@date IS NULL OR report_date = @date) ORDER BY started_at DESC, id DESC LIMIT @limit",
             new { psp, date, limit })).Select(r => r.ToRecord()).ToList();
 
-    public static async Task<IReadOnlyList<DiscrepancyRecord>> GetDiscrepanciesAsync(DbSession session, string runId) =>
-        (await session.QueryAsync<DiscrepancyRow>(
+    /// <summary>
+    /// Discrepancies with their status: <c>resolved</c> by a person; <c>superseded</c> when a later run matched the same
+    /// report row, or a report has since shown the missing capture or refund; otherwise <c>open</c>.
+    /// </summary>
+    private const string DiscrepancyViews = """
+        SELECT * FROM (
+            SELECT d.id AS Id, d.run_id AS RunId, d.psp AS Psp, d.code AS Code, d.line_id AS LineId, d.payment_id AS PaymentId,
+                d.merchant_id AS MerchantId, d.refund_id AS RefundId, d.currency AS Currency, d.expected_amount AS ExpectedAmount,
+                d.reported_amount AS ReportedAmount, d.detail AS Detail, d.created_at AS CreatedAt,
+                r.note AS ResolutionNote, r.resolved_at AS ResolvedAt,
+                CASE
+                    WHEN r.discrepancy_id IS NOT NULL THEN 'resolved'
+                    WHEN d.line_id IS NOT NULL AND EXISTS (
+                        SELECT 1 FROM settlement_lines m WHERE m.psp = d.psp AND m.line_id = d.line_id AND m.outcome = 'matched') THEN 'superseded'
+                    WHEN d.code = 'missing_from_report' AND EXISTS (
+                        SELECT 1 FROM settlement_lines m
+                        WHERE m.payment_id = d.payment_id AND m.psp = d.psp
+                            AND m.kind = CASE WHEN d.refund_id IS NULL THEN 'capture' ELSE 'refund' END
+                            AND coalesce(m.refund_id, '') = coalesce(d.refund_id, '')) THEN 'superseded'
+                    ELSE 'open'
+                END AS Status
+            FROM reconciliation_discrepancies d LEFT JOIN reconciliation_resolutions r ON r.discrepancy_id = d.id
+        ) v
+        """;
+
+    public static async Task<IReadOnlyList<DiscrepancyView>> GetDiscrepanciesAsync(DbSession session, string runId) =>
+        await session.QueryAsync<DiscrepancyView>(DiscrepancyViews + " WHERE v.RunId = @runId ORDER BY v.Id", new { runId });
+
+    public static async Task<DiscrepancyView?> GetDiscrepancyAsync(DbSession session, string id) =>
+        (await session.QueryAsync<DiscrepancyView>(DiscrepancyViews + " WHERE v.Id = @id", new { id })).SingleOrDefault();
+
+    /// <summary>Newest first, from before <paramref name="startingAfter"/>.</summary>
+    public static async Task<IReadOnlyList<DiscrepancyView>> ListDiscrepanciesAsync(DbSession session, string? status, string? psp, string? startingAfter, int take) =>
+        await session.QueryAsync<DiscrepancyView>(
+            DiscrepancyViews + """
+                 WHERE (@status IS NULL OR v.Status = @status) AND (@psp IS NULL OR v.Psp = @psp) AND (@startingAfter IS NULL OR v.Id < @startingAfter)
+                 ORDER BY v.Id DESC LIMIT @take
+                """,
+            new { status, psp, startingAfter, take });
+
+    /// <summary>Records the resolution; false when the discrepancy had one already.</summary>
+    public static async Task<bool> ResolveAsync(DbSession session, string id, string note, string keyId, DateTimeOffset at) =>
+        await session.ExecuteAsync(
             """
-            SELECT id AS Id, run_id AS RunId, psp AS Psp, code AS Code, line_id AS LineId, payment_id AS PaymentId, merchant_id AS MerchantId,
-                refund_id AS RefundId, currency AS Currency, expected_amount AS ExpectedAmount, reported_amount AS ReportedAmount,
-                detail AS Detail, created_at AS CreatedAt
-            FROM reconciliation_discrepancies WHERE run_id = @runId ORDER BY id
+            INSERT INTO reconciliation_resolutions (discrepancy_id, note, resolved_by_key, resolved_at) VALUES (@id, @note, @keyId, @at)
+            ON CONFLICT (discrepancy_id) DO NOTHING
             """,
-            new { runId })).Select(r => r.ToRecord()).ToList();
+            new { id, note, keyId, at }) == 1;
 
     /// <summary>What the run booked, per currency: gross captured, gross refunded, fees.</summary>
     public static async Task<IReadOnlyList<SettledTotal>> SettledTotalsAsync(DbSession session, string runId) =>
@@ -263,7 +302,7 @@ internal static class ReconciliationStore
             (int?)DiscrepancyCount, Failure, StartedAt, CompletedAt);
     }
 
-    private sealed class DiscrepancyRow
+    internal sealed class DiscrepancyView
     {
         public string Id { get; init; } = "";
         public string RunId { get; init; } = "";
@@ -278,8 +317,8 @@ internal static class ReconciliationStore
         public long? ReportedAmount { get; init; }
         public string Detail { get; init; } = "";
         public DateTimeOffset CreatedAt { get; init; }
-
-        public DiscrepancyRecord ToRecord() => new(Id, RunId, Psp, Code, LineId, PaymentId, MerchantId, RefundId, Currency,
-            ExpectedAmount, ReportedAmount, Detail, CreatedAt);
+        public string Status { get; init; } = "";
+        public string? ResolutionNote { get; init; }
+        public DateTimeOffset? ResolvedAt { get; init; }
     }
 }
