@@ -140,6 +140,55 @@ public class AdyenRouteTests
         await server.AssertLedgerBalancedAsync();
     }
 
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task A_capture_and_its_failure_in_one_notification_batch_book_and_reverse_in_order(DatabaseProvider provider)
+    {
+        await using var server = await PaymentsServer.StartAsync(provider, EuroToAdyen);
+        var id = (await (await server.CreateAsync("pm_card_visa", 6_000, "EUR", "manual")).ReadJsonAsync()).GetProperty("id").GetString()!;
+        await server.SetFaultsAsync("""{"adyen":{"capture":{"timeoutAfterCharge":1},"webhooks":{"dropRate":1}}}""");
+        var processing = await (await server.Client.PostJsonAsync($"/v1/payments/{id}/capture", """{"amount":5000}""")).ReadJsonAsync();
+        Assert.Equal("processing", processing.GetProperty("status").GetString());
+        var pspReference = processing.GetProperty("pspReference").GetString()!;
+
+        await NotifyAsync(server, id, pspReference, ("CAPTUREREF000009", "CAPTURE", true, 5000), ("CAPTUREREF000009", "CAPTURE_FAILED", true, 5000));
+
+        var failed = await server.GetAsync(id);
+        Assert.Equal(("failed", 0L), (failed.GetProperty("status").GetString(), failed.GetProperty("amountCaptured").GetInt64()));
+        Assert.Equal((0, 0, 0), await server.AccountAsync("merchant_payable", "EUR"));
+        Assert.Equal((0, 0, 0), await server.AccountAsync("psp_receivable", "EUR"));
+        await server.AssertLedgerBalancedAsync();
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task A_capture_failure_is_not_undone_while_a_refund_is_under_way_and_a_failed_refund_report_fails_only_its_refund(DatabaseProvider provider)
+    {
+        await using var server = await PaymentsServer.StartAsync(provider, EuroToAdyen);
+        var id = (await (await server.CreateAsync("pm_card_visa", 6_000, "EUR")).ReadJsonAsync()).GetProperty("id").GetString()!;
+        var pspReference = (await server.GetAsync(id)).GetProperty("pspReference").GetString()!;
+        await (await server.Client.PostJsonAsync($"/v1/payments/{id}/refunds", """{"amount":1000}""")).ReadJsonAsync();
+        await server.SetFaultsAsync("""{"adyen":{"refund":{"timeoutAfterCharge":1},"webhooks":{"dropRate":1}}}""");
+        await (await server.Client.PostJsonAsync($"/v1/payments/{id}/refunds", """{"amount":1000}""")).ReadJsonAsync();
+        var attempts = await server.Service<Database>().ReadAsync(s => server.Service<Storage.PaymentStore>().GetAttemptsAsync(s, id), CancellationToken.None);
+        var firstRefund = attempts.Single(a => a is { Operation: Domain.PaymentOperation.Refund, Status: Domain.AttemptStatus.Succeeded });
+        Assert.Single(attempts, a => a is { Operation: Domain.PaymentOperation.Refund, Status: Domain.AttemptStatus.Unknown });
+
+        await NotifyAsync(server, id, pspReference, ("CAPTUREREF000001", "CAPTURE_FAILED", true, 6000), (firstRefund.PspReference!, "REFUND", false, 1000));
+
+        var payment = await server.GetAsync(id);
+        Assert.Equal(("captured", 6000L, 0L), (payment.GetProperty("status").GetString(), payment.GetProperty("amountCaptured").GetInt64(),
+            payment.GetProperty("amountRefunded").GetInt64()));
+        var events = (await (await server.Client.GetAsync($"/v1/payments/{id}/events")).ReadJsonAsync()).GetProperty("data").EnumerateArray()
+            .Select(e => e.GetProperty("type").GetString()).ToList();
+        Assert.Contains("payment.psp_reported_failure", events);
+        Assert.Contains("refund.reversed", events);
+        Assert.Equal((6000, 0, 0), await server.AccountAsync("merchant_payable", "EUR"));
+        await server.AssertLedgerBalancedAsync();
+    }
+
     /// <summary>Sends one signed Adyen notification with these items about the payment; returns Adyen's expected answer.</summary>
     private static async Task<string> NotifyAsync(
         PaymentsServer server, string paymentId, string pspReference, params (string Reference, string EventCode, bool Success, long Value)[] items)

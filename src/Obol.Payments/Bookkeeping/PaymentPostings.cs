@@ -47,21 +47,24 @@ public sealed class PaymentPostings(ILedger ledger, TimeProvider clock)
 
     /// <summary>
     /// Undoes what <paramref name="attempt"/> booked (a capture or a refund the PSP later reported as failed) with a
-    /// reversing transaction, once: its external id is derived from the attempt's.
+    /// reversing transaction. Like the bookings it undoes, it runs as the unit of work's last step, after a booking of
+    /// the same attempt made earlier in it; a transaction that is reversed already (by hand) is left as it is.
     /// </summary>
-    public async Task ReverseAsync(DbSession session, Payment payment, PaymentAttempt attempt, string reason)
-    {
-        if (await ledger.GetTransactionByExternalIdAsync(session, payment.MerchantId, attempt.Id) is { } booked
-            && await ledger.GetTransactionByExternalIdAsync(session, payment.MerchantId, "reversal:" + attempt.Id) is null)
+    public void Reverse(DbSession session, Payment payment, PaymentAttempt attempt, string reason) =>
+        session.BeforeCommit(async () =>
         {
-            await ledger.ReverseTransactionAsync(session, payment.MerchantId, booked.Id, new TransferResolution
+            var booked = await ledger.GetTransactionByExternalIdAsync(session, payment.MerchantId, attempt.Id)
+                ?? throw new InvalidOperationException($"Attempt {attempt.Id} of {payment.Id} succeeded but booked nothing to reverse.");
+            if (booked.ReversedByTransactionId is null)
             {
-                ExternalId = "reversal:" + attempt.Id,
-                Description = $"{reason} ({payment.Id})",
-                Metadata = Metadata(payment, attempt),
-            });
-        }
-    }
+                await ledger.ReverseTransactionAsync(session, payment.MerchantId, booked.Id, new TransferResolution
+                {
+                    ExternalId = "reversal:" + attempt.Id,
+                    Description = $"{reason} ({payment.Id})",
+                    Metadata = Metadata(payment, attempt),
+                });
+            }
+        });
 
     private async Task BookCaptureAsync(DbSession session, Payment payment, PaymentAttempt attempt, long amount)
     {

@@ -245,48 +245,60 @@ public sealed partial class PaymentProcessor(
     /// <summary>
     /// A capture or refund that the PSP acknowledged (Obol counted it done and booked it) is reported failed after all:
     /// Adyen answers modifications "received" and may send <c>CAPTURE_FAILED</c> or <c>REFUND_FAILED</c> later. The
-    /// booking is reversed and the payment moves back: a failed capture fails the payment (only while nothing of it is
-    /// refunded), a failed refund is failed and its amount is refundable again. Returns false when there is nothing this
-    /// can undo (no such succeeded attempt, or a capture of a payment with refunds); the caller then records the report.
+    /// booking is reversed and the payment moves back: a failed capture fails the payment, a failed refund is failed and
+    /// its amount is refundable again. Returns false when the report matches no succeeded capture or refund of this amount
+    /// and currency, or when undoing it would strand something else (a capture of a payment with refunds, done or under
+    /// way); the caller then applies the report as an outcome of an open attempt, or records it for a person.
     /// </summary>
     /// <param name="pspReference">The PSP's reference for the failed modification.</param>
     /// <param name="originalReference">The PSP's reference for the payment.</param>
     public async Task<bool> ApplyLateFailureAsync(
-        DbSession session, Payment payment, PaymentOperation operation, string pspReference, string? originalReference, string? reason, EventSource source)
+        DbSession session, Payment payment, PaymentOperation operation, string pspReference, string? originalReference, long amount, string currency,
+        string? reason, EventSource source)
     {
+        if (currency != payment.Currency)
+        {
+            return false;
+        }
+
         var attempts = await store.GetAttemptsAsync(session, payment.Id);
         var now = store.Now();
         var error = new PaymentError(operation == PaymentOperation.Capture ? "capture_failed" : "refund_failed",
             reason ?? "The PSP reported the operation as failed after accepting it.");
         if (operation == PaymentOperation.Capture)
         {
-            // A manual capture is its own attempt; an automatic one was booked on the authorization.
-            var captured = attempts.LastOrDefault(a => a is { Operation: PaymentOperation.Capture, Status: AttemptStatus.Succeeded } && a.PspReference == pspReference)
+            // A payment is captured once: by its own capture attempt (which holds the capture's reference, or the
+            // payment's when a notification completed it), or for an automatic capture on the authorization.
+            var captured = attempts.LastOrDefault(a => a is { Operation: PaymentOperation.Capture, Status: AttemptStatus.Succeeded }
+                    && (a.PspReference == pspReference || (originalReference is not null && a.PspReference == originalReference)))
                 ?? (payment.CaptureMethod == CaptureMethod.Automatic && originalReference is not null && originalReference == payment.PspReference
                     ? attempts.LastOrDefault(a => a is { Operation: PaymentOperation.Authorize, Status: AttemptStatus.Succeeded } && a.Psp == payment.Psp)
                     : null);
-            if (captured is null || payment.Status != PaymentStatus.Captured)
+            var refundsUnderWay = attempts.Any(a => a.Operation == PaymentOperation.Refund && OpenStatuses.Contains(a.Status));
+            if (captured is null || payment.Status != PaymentStatus.Captured || payment.AmountRefunding != 0 || refundsUnderWay
+                || amount != payment.AmountCaptured)
             {
                 return false;
             }
 
-            await postings.ReverseAsync(session, payment, captured, "Capture failed at the PSP");
+            postings.Reverse(session, payment, captured, "Capture failed at the PSP");
             await SaveTransitionAsync(session, payment, payment with
             {
                 Status = PaymentStatus.Failed, AmountCaptured = 0, AmountCapturable = 0, LastError = error, UpdatedAt = now,
-            }, "payment.capture_reversed", source, new { attemptId = captured.Id, amount = payment.AmountCaptured, error.Code, error.Message });
+            }, "payment.capture_reversed", source, new { attemptId = captured.Id, amount, error.Code, error.Message });
             return true;
         }
 
         if (operation != PaymentOperation.Refund
             || attempts.LastOrDefault(a => a is { Operation: PaymentOperation.Refund, Status: AttemptStatus.Succeeded } && a.PspReference == pspReference)
                 is not { RefundId: { } refundId } refundAttempt
-            || await store.GetRefundAsync(session, payment.MerchantId, refundId) is not { Status: RefundStatus.Succeeded } refund)
+            || await store.GetRefundAsync(session, payment.MerchantId, refundId) is not { Status: RefundStatus.Succeeded } refund
+            || refund.Amount != amount)
         {
             return false;
         }
 
-        await postings.ReverseAsync(session, payment, refundAttempt, $"Refund {refund.Id} failed at the PSP");
+        postings.Reverse(session, payment, refundAttempt, $"Refund {refund.Id} failed at the PSP");
         await store.UpdateRefundAsync(session, refund with { Status = RefundStatus.Failed, LastError = error, UpdatedAt = now });
         var refunded = payment.AmountRefunded - refund.Amount;
         await SaveTransitionAsync(session, payment, payment with

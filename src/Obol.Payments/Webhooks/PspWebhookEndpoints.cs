@@ -120,21 +120,19 @@ public static partial class PspWebhookEndpoints
                     continue;
                 }
 
-                var applied = await processor.ApplyReportedOutcomeAsync(session, n.MerchantReference, (payment, open) => MatchAdyen(n, payment, open));
-                if (applied)
+                // A failure of a modification Obol counted done is undone first; otherwise the report is the outcome of
+                // an open attempt, and if it is neither, a person is told.
+                if (n.FailedOperation is { } operation && await store.GetPaymentForUpdateAsync(session, n.MerchantReference) is { } failedPayment
+                    && await processor.ApplyLateFailureAsync(session, failedPayment, operation, n.PspReference, n.OriginalReference, n.Value, n.Currency, n.Reason, EventSource.Webhook))
                 {
                     await store.MarkWebhookAppliedAsync(session, AdyenConnector.PspName, n.EventId);
                 }
-                else if (n.FailedOperation is { } operation && await store.GetPaymentForUpdateAsync(session, n.MerchantReference) is { } payment)
+                else if (await processor.ApplyReportedOutcomeAsync(session, n.MerchantReference, (payment, open) => MatchAdyen(n, payment, open)))
                 {
-                    // Obol counted Adyen's "received" as done: a capture or refund is undone; anything else (a failed
-                    // cancellation, a capture of a payment refunded since) goes on the payment's history and to the log.
-                    if (await processor.ApplyLateFailureAsync(session, payment, operation, n.PspReference, n.OriginalReference, n.Reason, EventSource.Webhook))
-                    {
-                        await store.MarkWebhookAppliedAsync(session, AdyenConnector.PspName, n.EventId);
-                        continue;
-                    }
-
+                    await store.MarkWebhookAppliedAsync(session, AdyenConnector.PspName, n.EventId);
+                }
+                else if (n.FailedOperation is not null && await store.GetPaymentForUpdateAsync(session, n.MerchantReference) is { } payment)
+                {
                     await store.AppendEventAsync(session, payment.Id, "payment.psp_reported_failure", null, null, EventSource.Webhook,
                         new { psp = AdyenConnector.PspName, n.EventCode, n.PspReference, n.OriginalReference, n.Reason });
                     LogUnappliedFailure(loggers.CreateLogger(typeof(PspWebhookEndpoints)), payment.Id, n.EventCode, n.PspReference);
@@ -149,6 +147,12 @@ public static partial class PspWebhookEndpoints
     private static (PaymentAttempt, PspOutcome)? MatchAdyen(AdyenNotification n, Payment payment, IReadOnlyList<PaymentAttempt> open)
     {
         PaymentAttempt? Open(PaymentOperation operation) => open.LastOrDefault(a => a.Operation == operation && a.Psp == AdyenConnector.PspName);
+
+        // A payment can have several refunds open: the one with this reference, or else one whose reference is not known
+        // yet (its call timed out) for the same amount.
+        PaymentAttempt? OpenRefund() =>
+            open.LastOrDefault(a => a.Operation == PaymentOperation.Refund && a.Psp == AdyenConnector.PspName && a.PspReference == n.PspReference)
+            ?? open.LastOrDefault(a => a.Operation == PaymentOperation.Refund && a.Psp == AdyenConnector.PspName && a.PspReference is null && a.Amount == n.Value);
         var reference = n.OriginalReference ?? n.PspReference;
         return n.EventCode switch
         {
@@ -157,7 +161,7 @@ public static partial class PspWebhookEndpoints
                 : new PspOutcome(PspOutcomeKind.Declined, n.PspReference, n.Reason == "Not enough balance" ? "insufficient_funds" : "card_declined", n.Reason ?? "Refused")),
             "CAPTURE" when Open(PaymentOperation.Capture) is { } capture => (capture, Modification(n, reference)),
             "CANCELLATION" when Open(PaymentOperation.Cancel) is { } cancel => (cancel, Modification(n, reference)),
-            "REFUND" when Open(PaymentOperation.Refund) is { } refund => (refund, Modification(n, n.PspReference)),
+            "REFUND" when OpenRefund() is { } refund => (refund, Modification(n, n.PspReference)),
             _ => null,
         };
     }
