@@ -419,6 +419,25 @@ public class ReconciliationTests
         Assert.Single(await ListAsync($"?limit=2&startingAfter={last}"));
     }
 
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task A_psp_reference_shaped_like_a_card_number_that_matches_no_payment_is_stored_and_shown_masked(DatabaseProvider provider)
+    {
+        await using var server = await ReconciliationServer.StartAsync(provider, "adyen");
+        await server.CapturedAsync(1_000);
+        var report = (await server.ReportAsync("adyen")).TrimEnd('\n').Split('\n');
+        var row = report[1].Split(',');
+        (row[2], row[3], row[8]) = ("8815131751004939", "not_ours", "8815131751004939");
+        var run = await (await Upload(server.Client, "adyen", ReconciliationServer.Day, report[0] + "\n" + string.Join(',', row) + "\n")).ReadJsonAsync();
+
+        var detail = run.GetProperty("discrepancies").EnumerateArray().Single(d => d.GetProperty("code").GetString() == "unknown_payment").GetProperty("detail").GetString();
+        Assert.Contains("881513******4939", detail, StringComparison.Ordinal);
+        var stored = await server.Service<Database>().ReadAsync(s => s.QueryAsync<string>(
+            "SELECT line_id || '|' || payment_reference || '|' || movement_reference FROM settlement_lines"), CancellationToken.None);
+        Assert.DoesNotContain("8815131751004939", Assert.Single(stored), StringComparison.Ordinal);
+    }
+
     private static Task<HttpResponseMessage> Upload(HttpClient client, string psp, string? date, string csv)
     {
         var content = new StringContent(csv, Encoding.UTF8);

@@ -114,6 +114,27 @@ public class SettlementReportParsingTests
         Assert.Equal((400, "card_number_not_allowed"), (problem.Status, problem.Code));
         Assert.Contains("'Merchant Reference'", problem.Detail, StringComparison.Ordinal);
         Assert.DoesNotContain("4242", problem.Detail, StringComparison.Ordinal);
+
+        // Only a bare 16-character reference is let through in the identifier columns; a card number written any other way is not.
+        var spaced = Assert.Throws<ProblemException>(() => AdyenSettlementReport.Parse(AdyenHeader + row.Replace($",{reference},pay_1", ",4242 4242 4242 4242,pay_1", StringComparison.Ordinal)));
+        Assert.Equal("card_number_not_allowed", spaced.Code);
+        Assert.Throws<ProblemException>(() => StripeSettlementReport.Parse(StripeHeader + "4242424242424242,charge,ch_1,100,0,100,usd,2026-11-25 12:00:00,pi_1,,pay_1\n"));
+        Assert.Throws<ProblemException>(() => StripeSettlementReport.Parse("id,type,4242424242424242\ntxn_1,charge,x\n"));
+    }
+
+    [Fact]
+    public void A_psp_reference_shaped_like_a_card_number_goes_into_the_row_id_hashed_and_a_malformed_row_is_not_quoted_back()
+    {
+        const string reference = "8815131751004939";
+        var row = $"Obol,ObolMerchantAccount,{reference},pay_1,visa,2026-11-25 12:00:00,UTC,Settled,{reference},USD,,100.00,1,USD,,96.80,3.20,0.00,1\n";
+
+        var line = Assert.Single(AdyenSettlementReport.Parse(AdyenHeader + row));
+        Assert.DoesNotContain(reference, line.LineId, StringComparison.Ordinal);
+        Assert.Equal(line.LineId, Assert.Single(AdyenSettlementReport.Parse(AdyenHeader + row)).LineId);
+        Assert.Equal("881513******4939", Obol.Core.CardNumbers.CardNumberDetector.Masked(line.PaymentReference));
+
+        var problem = Assert.Throws<ProblemException>(() => StripeSettlementReport.Parse(StripeHeader + "txn_1,\"charge,4242424242424242\n"));
+        Assert.DoesNotContain("4242", problem.Detail, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -61,6 +61,15 @@ public static class CardNumberDetector
 
     public static bool ContainsCardNumber(string? text) => text is not null && ContainsCardNumber(text.AsSpan());
 
+    /// <summary>
+    /// The value as it may be stored or shown: unchanged, unless something in it is shaped like a card number; then all
+    /// but its first six and last four characters are masked, as card numbers are printed.
+    /// </summary>
+    public static string? Masked(string? value) =>
+        !ContainsCardNumber(value) ? value
+        : value!.Length > 10 ? string.Concat(value.AsSpan(0, 6), new string('*', value.Length - 10), value.AsSpan(value.Length - 4))
+        : new string('*', value.Length);
+
     public static bool PassesLuhn(ReadOnlySpan<byte> digits)
     {
         var sum = 0;

@@ -121,18 +121,17 @@ public static class ReconciliationEndpoints
         var resolved = await database.WriteAsync(async s =>
         {
             var discrepancy = await ReconciliationStore.GetDiscrepancyAsync(s, id) ?? throw Problems.NotFound("discrepancy", id);
-            if (!await ReconciliationStore.ResolveAsync(s, id, note, keyId, clock.GetUtcNow()))
-            {
-                if (discrepancy.ResolutionNote != note)
-                {
-                    throw new ProblemException(409, "discrepancy_already_resolved", "Already resolved",
-                        $"Discrepancy '{id}' was resolved at {discrepancy.ResolvedAt:O} with another note.");
-                }
+            var inserted = await ReconciliationStore.ResolveAsync(s, id, note, keyId, clock.GetUtcNow());
 
-                return discrepancy;
+            // Read again: a concurrent resolve may have won (on PostgreSQL the insert waited for it and inserted nothing).
+            var now = (await ReconciliationStore.GetDiscrepancyAsync(s, id))!;
+            if (!inserted && now.ResolutionNote != note)
+            {
+                throw new ProblemException(409, "discrepancy_already_resolved", "Already resolved",
+                    $"Discrepancy '{id}' was resolved at {now.ResolvedAt:O} with another note.");
             }
 
-            return (await ReconciliationStore.GetDiscrepancyAsync(s, id))!;
+            return now;
         }, http.RequestAborted);
         return TypedResults.Ok(DiscrepancyResponse.From(resolved));
     }

@@ -1,3 +1,4 @@
+using Obol.Core.CardNumbers;
 using Obol.Payments.Settlements;
 using Obol.Reconciliation.Reports;
 
@@ -63,7 +64,7 @@ public static class SettlementMatcher
         if (payment is null)
         {
             return new LineMatch(LineOutcomes.UnknownPayment,
-                Detail: $"No payment has {psp} reference '{line.PaymentReference}' or id '{line.MerchantReference}'.");
+                Detail: $"No payment has {psp} reference '{CardNumberDetector.Masked(line.PaymentReference)}' or id '{CardNumberDetector.Masked(line.MerchantReference)}'.");
         }
 
         if (payment.Psp != psp)
@@ -94,7 +95,7 @@ public static class SettlementMatcher
         if (refund is null)
         {
             return new LineMatch(LineOutcomes.UnknownRefund, payment,
-                Detail: $"The payment has no refund with {psp} reference '{line.MovementReference}'.");
+                Detail: $"The payment has no refund with {psp} reference '{CardNumberDetector.Masked(line.MovementReference)}'.");
         }
 
         if (!refund.Succeeded)

@@ -9,7 +9,7 @@ namespace Obol.Reconciliation.Reports;
 /// report has) in the net currency, and the creation date in the report's time zone. Rows other than <c>Settled</c>
 /// and <c>Refunded</c> (fees, payouts, chargebacks, balance transfers) are read only as far as needed to show them.
 /// </summary>
-public static class AdyenSettlementReport
+public static partial class AdyenSettlementReport
 {
     private static readonly string[] Required =
     [
@@ -31,10 +31,14 @@ public static class AdyenSettlementReport
         ["AEST"] = TimeSpan.FromHours(10), ["AEDT"] = TimeSpan.FromHours(11),
     };
 
+    /// <summary>An Adyen PSP reference: 16 upper-case letters and digits. All digits, it passes the Luhn check one time in ten.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex("^[0-9A-Z]{16}$")]
+    private static partial System.Text.RegularExpressions.Regex PspReferenceShape();
+
     public static IReadOnlyList<SettlementLine> Parse(string csv)
     {
         var lines = new List<SettlementLine>();
-        foreach (var (number, v) in CsvTable.Read(csv, Required, Costs, ["Psp Reference", "Modification Reference"]))
+        foreach (var (number, v) in CsvTable.Read(csv, Required, Costs, ["Psp Reference", "Modification Reference"], PspReferenceShape()))
         {
             var (type, created, zone, pspReference, merchantReference, modification) = (v[0], v[1], v[2], v[3], v[4], v[5]);
             var (grossCurrencyText, grossDebit, grossCredit, netCurrencyText, netDebit, netCredit) = (v[6], v[7], v[8], v[9], v[10], v[11]);
@@ -98,8 +102,15 @@ public static class AdyenSettlementReport
         return lines;
     }
 
+    /// <summary>
+    /// The row's id: its modification reference and type. A reference shaped like a card number is never stored as it
+    /// is, so it goes into the id as its SHA-256, which identifies the row across reports just as well.
+    /// </summary>
     private static string LineId(string modification, string type, int number, string created) =>
-        modification.Length > 0 ? modification + ":" + type : $"{type}@{created}#{number}";
+        modification.Length == 0 ? $"{type}@{created}#{number}"
+        : Core.CardNumbers.CardNumberDetector.ContainsCardNumber(modification)
+            ? "sha256-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(modification))) + ":" + type
+            : modification + ":" + type;
 
     /// <summary>A row kept to be shown, not booked: its net amount when readable, else zero.</summary>
     private static SettlementLine Other(

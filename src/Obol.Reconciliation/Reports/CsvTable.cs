@@ -19,15 +19,23 @@ internal static class CsvTable
     /// columns, in that order; an optional column the report does not have reads as empty.
     /// </summary>
     /// <param name="identifiers">
-    /// Columns that hold the PSP's own identifiers, which may be long digit runs. Every other field of the report is
-    /// checked for something shaped like a card number, and a report with one is refused whole.
+    /// Columns that hold the PSP's own identifiers, which may be long digit runs: a value there that is exactly
+    /// <paramref name="identifierShape"/> is not checked. Every other field of the report, and its header, is checked for
+    /// something shaped like a card number, and a report with one is refused whole.
     /// </param>
+    /// <param name="identifierShape">What an identifier that may look like a card number is shaped like.</param>
     public static IReadOnlyList<(int LineNumber, string[] Values)> Read(
-        string csv, IReadOnlyList<string> required, IReadOnlyList<string>? optional = null, IReadOnlyCollection<string>? identifiers = null)
+        string csv, IReadOnlyList<string> required, IReadOnlyList<string>? optional = null,
+        IReadOnlyCollection<string>? identifiers = null, System.Text.RegularExpressions.Regex? identifierShape = null)
     {
         optional ??= [];
         identifiers ??= [];
         using var reader = Open(csv);
+        if (reader.Header.ColNames.Any(name => CardNumberDetector.ContainsCardNumber(name)))
+        {
+            throw Problems.CardNumberNotAllowed("The report's header holds what looks like one; nothing of the report was kept.");
+        }
+
         var indexes = new int[required.Count + optional.Count];
         var missing = new List<string>();
         for (var i = 0; i < indexes.Length; i++)
@@ -58,7 +66,9 @@ internal static class CsvTable
                 number++;
                 for (var i = 0; i < row.ColCount; i++)
                 {
-                    if ((i >= exempt.Length || !exempt[i]) && CardNumberDetector.ContainsCardNumber(row[i].Span))
+                    var field = row[i].Span;
+                    var identifier = i < exempt.Length && exempt[i] && identifierShape is not null && identifierShape.IsMatch(field);
+                    if (!identifier && CardNumberDetector.ContainsCardNumber(field))
                     {
                         throw Problems.CardNumberNotAllowed(
                             $"Row {number}, column {(i < exempt.Length ? $"'{reader.Header.ColNames[i]}'" : (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture))}, holds what looks like one; nothing of the report was kept.");
@@ -76,9 +86,10 @@ internal static class CsvTable
 
             return rows;
         }
-        catch (InvalidDataException e)
+        catch (InvalidDataException)
         {
-            throw SettlementReportProblems.Invalid(e.Message);
+            // Sep's message quotes the row, which may hold anything: it is not passed on.
+            throw SettlementReportProblems.Invalid("A row does not have the header's columns, or has an unclosed quote.");
         }
     }
 
@@ -96,7 +107,7 @@ internal static class CsvTable
         }
         catch (Exception e) when (e is InvalidDataException or ArgumentException)
         {
-            throw SettlementReportProblems.Invalid($"The header cannot be read: {e.Message}");
+            throw SettlementReportProblems.Invalid("The header cannot be read: a column name is repeated or a quote is not closed.");
         }
     }
 }

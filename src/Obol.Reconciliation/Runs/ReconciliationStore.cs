@@ -1,3 +1,4 @@
+using Obol.Core.CardNumbers;
 using Obol.Core.Storage;
 using Obol.Reconciliation.Matching;
 using Obol.Reconciliation.Reports;
@@ -128,9 +129,10 @@ internal static class ReconciliationStore
                 l.Psp,
                 l.Line.LineId,
                 Kind = KindText(l.Line.Kind),
-                l.Line.PaymentReference,
-                l.Line.MovementReference,
-                l.Line.MerchantReference,
+                // Kept raw in memory to match on; stored masked if shaped like a card number (the payment keeps the PSP's reference).
+                PaymentReference = CardNumberDetector.Masked(l.Line.PaymentReference),
+                MovementReference = CardNumberDetector.Masked(l.Line.MovementReference),
+                MerchantReference = CardNumberDetector.Masked(l.Line.MerchantReference),
                 l.Line.Gross,
                 l.Line.Fee,
                 l.Line.Currency,
