@@ -133,7 +133,8 @@ public class AdyenRouteTests
         var pspReference = (await server.GetAsync(id)).GetProperty("pspReference").GetString()!;
         Assert.Equal((2500, 0, 0), await server.AccountAsync("merchant_payable", "EUR"));
 
-        await NotifyAsync(server, id, pspReference, ("CAPTUREREF000001", "CAPTURE_FAILED", true, 2500));
+        // An older account's all-digit reference that passes the Luhn check, as one in ten does: it is not a card number.
+        await NotifyAsync(server, id, pspReference, ("8815131751004939", "CAPTURE_FAILED", true, 2500));
 
         Assert.Equal("failed", (await server.GetAsync(id)).GetProperty("status").GetString());
         Assert.Equal((0, 0, 0), await server.AccountAsync("merchant_payable", "EUR"));
@@ -187,6 +188,31 @@ public class AdyenRouteTests
         Assert.Contains("refund.reversed", events);
         Assert.Equal((6000, 0, 0), await server.AccountAsync("merchant_payable", "EUR"));
         await server.AssertLedgerBalancedAsync();
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task An_adyen_notification_with_a_card_number_outside_its_references_is_refused_and_recorded_nowhere(DatabaseProvider provider)
+    {
+        await using var server = await PaymentsServer.StartAsync(provider, EuroToAdyen);
+        var id = (await (await server.CreateAsync("pm_card_visa", 2_500, "EUR")).ReadJsonAsync()).GetProperty("id").GetString()!;
+        var pspReference = (await server.GetAsync(id)).GetProperty("pspReference").GetString()!;
+        var key = server.Service<PaymentsOptions>().Adyen.HmacKey;
+        var signature = PspSimulator.Webhooks.AdyenHmac.Sign(PspSimulator.Webhooks.AdyenHmac.SigningString(
+            "8815131751004939", pspReference, "ObolTest", id, 2500, "EUR", "CAPTURE_FAILED", true), key);
+        using var anonymous = server.Server.CreateClient(apiKey: null);
+
+        var response = await anonymous.PostJsonAsync("/webhooks/psp/adyen", $$$$"""
+            {"live":"false","notificationItems":[{"NotificationRequestItem":{"pspReference":"8815131751004939","originalReference":"{{{{pspReference}}}}",
+            "merchantAccountCode":"ObolTest","merchantReference":"{{{{id}}}}","amount":{"value":2500,"currency":"EUR"},"eventCode":"CAPTURE_FAILED",
+            "success":"true","reason":"card 4242-4242-4242-4242 refused","additionalData":{"hmacSignature":"{{{{signature}}}}"}}}]}
+            """);
+
+        await response.ReadProblemAsync(400, "card_number_not_allowed");
+        Assert.Equal("captured", (await server.GetAsync(id)).GetProperty("status").GetString());
+        var stored = await server.Service<Database>().ReadAsync(s => s.QueryAsync<string>("SELECT event_id FROM psp_webhook_events WHERE psp = 'adyen'"), CancellationToken.None);
+        Assert.DoesNotContain(stored, e => e.Contains("8815131751004939", StringComparison.Ordinal));
     }
 
     /// <summary>Sends one signed Adyen notification with these items about the payment; returns Adyen's expected answer.</summary>
