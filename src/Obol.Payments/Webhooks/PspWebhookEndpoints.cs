@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -158,16 +157,13 @@ public static partial class PspWebhookEndpoints
     private static bool HoldsCardNumber(JsonElement element) => element.ValueKind switch
     {
         JsonValueKind.Object => element.EnumerateObject().Any(p =>
-            !(p.Name is "pspReference" or "originalReference" && p.Value.ValueKind == JsonValueKind.String && AdyenReference().IsMatch(p.Value.GetString()!))
+            !(p.Name is "pspReference" or "originalReference" && p.Value.ValueKind == JsonValueKind.String && AdyenPspReference.Shape().IsMatch(p.Value.GetString()!))
             && HoldsCardNumber(p.Value)),
         JsonValueKind.Array => element.EnumerateArray().Any(HoldsCardNumber),
         JsonValueKind.String => CardNumberDetector.ContainsCardNumber(element.GetString()),
         JsonValueKind.Number => CardNumberDetector.ContainsCardNumber(element.GetRawText()),
         _ => false,
     };
-
-    [GeneratedRegex("^[0-9A-Z]{16}$")]
-    private static partial Regex AdyenReference();
 
     private static (PaymentAttempt, PspOutcome)? MatchAdyen(AdyenNotification n, Payment payment, IReadOnlyList<PaymentAttempt> open)
     {

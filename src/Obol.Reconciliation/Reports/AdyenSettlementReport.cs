@@ -9,7 +9,7 @@ namespace Obol.Reconciliation.Reports;
 /// report has) in the net currency, and the creation date in the report's time zone. Rows other than <c>Settled</c>
 /// and <c>Refunded</c> (fees, payouts, chargebacks, balance transfers) are read only as far as needed to show them.
 /// </summary>
-public static partial class AdyenSettlementReport
+public static class AdyenSettlementReport
 {
     private static readonly string[] Required =
     [
@@ -31,14 +31,10 @@ public static partial class AdyenSettlementReport
         ["AEST"] = TimeSpan.FromHours(10), ["AEDT"] = TimeSpan.FromHours(11),
     };
 
-    /// <summary>An Adyen PSP reference: 16 upper-case letters and digits. All digits, it passes the Luhn check one time in ten.</summary>
-    [System.Text.RegularExpressions.GeneratedRegex("^[0-9A-Z]{16}$")]
-    private static partial System.Text.RegularExpressions.Regex PspReferenceShape();
-
     public static IReadOnlyList<SettlementLine> Parse(string csv)
     {
         var lines = new List<SettlementLine>();
-        foreach (var (number, v) in CsvTable.Read(csv, Required, Costs, ["Psp Reference", "Modification Reference"], PspReferenceShape()))
+        foreach (var (number, v) in CsvTable.Read(csv, Required, Costs, ["Psp Reference", "Modification Reference"], Payments.Psp.Adyen.AdyenPspReference.Shape()))
         {
             var (type, created, zone, pspReference, merchantReference, modification) = (v[0], v[1], v[2], v[3], v[4], v[5]);
             var (grossCurrencyText, grossDebit, grossCredit, netCurrencyText, netDebit, netCredit) = (v[6], v[7], v[8], v[9], v[10], v[11]);
