@@ -167,16 +167,16 @@ internal static class ReconciliationStore
     public static Task CompleteRunAsync(DbSession session, string id, int matched, int alreadyReconciled, int discrepancyCount, DateTimeOffset completedAt) =>
         session.ExecuteAsync(
             """
-            UPDATE reconciliation_runs SET status = 'completed', matched = @matched, already_reconciled = @alreadyReconciled,
+            UPDATE reconciliation_runs SET status = @completed, matched = @matched, already_reconciled = @alreadyReconciled,
                 discrepancy_count = @discrepancyCount, completed_at = @completedAt
-            WHERE id = @id AND status = 'running'
+            WHERE id = @id AND status = @running
             """,
-            new { id, matched, alreadyReconciled, discrepancyCount, completedAt });
+            new { id, matched, alreadyReconciled, discrepancyCount, completedAt, completed = RunStatuses.Completed, running = RunStatuses.Running });
 
     public static Task FailRunAsync(DbSession session, string id, string failure, DateTimeOffset completedAt) =>
         session.ExecuteAsync(
-            "UPDATE reconciliation_runs SET status = 'failed', failure = @failure, completed_at = @completedAt WHERE id = @id AND status = 'running'",
-            new { id, failure, completedAt });
+            "UPDATE reconciliation_runs SET status = @failed, failure = @failure, completed_at = @completedAt WHERE id = @id AND status = @running",
+            new { id, failure, completedAt, failed = RunStatuses.Failed, running = RunStatuses.Running });
 
     public static async Task<RunRecord?> GetRunAsync(DbSession session, string id) =>
         (await session.QueryAsync<RunRow>(RunRow.Select + " WHERE id = @id", new { id })).SingleOrDefault()?.ToRecord();
