@@ -92,10 +92,9 @@ public class AdyenRouteTests
     public async Task A_refund_and_then_a_capture_adyen_reports_failed_after_acknowledging_them_are_undone_in_the_payment_and_the_ledger(DatabaseProvider provider)
     {
         await using var server = await PaymentsServer.StartAsync(provider, EuroToAdyen);
-        var id = (await (await server.CreateAsync("pm_card_visa", 6_000, "EUR", "manual")).ReadJsonAsync()).GetProperty("id").GetString()!;
+        var (id, pspReference) = await CreatedOnAdyenAsync(server, 6_000, "manual");
         await (await server.Client.PostJsonAsync($"/v1/payments/{id}/capture", """{"amount":5000}""")).ReadJsonAsync();
         var refund = await (await server.Client.PostJsonAsync($"/v1/payments/{id}/refunds", """{"amount":1000}""")).ReadJsonAsync();
-        var pspReference = (await server.GetAsync(id)).GetProperty("pspReference").GetString()!;
         var attempts = await server.Service<Database>().ReadAsync(s => server.Service<Storage.PaymentStore>().GetAttemptsAsync(s, id), CancellationToken.None);
         var captureReference = attempts.Single(a => a.Operation == Domain.PaymentOperation.Capture).PspReference!;
         var refundReference = attempts.Single(a => a.Operation == Domain.PaymentOperation.Refund).PspReference!;
@@ -129,8 +128,7 @@ public class AdyenRouteTests
     public async Task An_automatic_capture_adyen_reports_failed_is_undone(DatabaseProvider provider)
     {
         await using var server = await PaymentsServer.StartAsync(provider, EuroToAdyen);
-        var id = (await (await server.CreateAsync("pm_card_visa", 2_500, "EUR")).ReadJsonAsync()).GetProperty("id").GetString()!;
-        var pspReference = (await server.GetAsync(id)).GetProperty("pspReference").GetString()!;
+        var (id, pspReference) = await CreatedOnAdyenAsync(server, 2_500);
         Assert.Equal((2500, 0, 0), await server.AccountAsync("merchant_payable", "EUR"));
 
         // An older account's all-digit reference that passes the Luhn check, as one in ten does: it is not a card number.
@@ -168,8 +166,7 @@ public class AdyenRouteTests
     public async Task A_capture_failure_is_not_undone_while_a_refund_is_under_way_and_a_failed_refund_report_fails_only_its_refund(DatabaseProvider provider)
     {
         await using var server = await PaymentsServer.StartAsync(provider, EuroToAdyen);
-        var id = (await (await server.CreateAsync("pm_card_visa", 6_000, "EUR")).ReadJsonAsync()).GetProperty("id").GetString()!;
-        var pspReference = (await server.GetAsync(id)).GetProperty("pspReference").GetString()!;
+        var (id, pspReference) = await CreatedOnAdyenAsync(server, 6_000);
         await (await server.Client.PostJsonAsync($"/v1/payments/{id}/refunds", """{"amount":1000}""")).ReadJsonAsync();
         await server.SetFaultsAsync("""{"adyen":{"refund":{"timeoutAfterCharge":1},"webhooks":{"dropRate":1}}}""");
         await (await server.Client.PostJsonAsync($"/v1/payments/{id}/refunds", """{"amount":1000}""")).ReadJsonAsync();
@@ -196,8 +193,7 @@ public class AdyenRouteTests
     public async Task An_adyen_notification_with_a_card_number_outside_its_references_is_refused_and_recorded_nowhere(DatabaseProvider provider)
     {
         await using var server = await PaymentsServer.StartAsync(provider, EuroToAdyen);
-        var id = (await (await server.CreateAsync("pm_card_visa", 2_500, "EUR")).ReadJsonAsync()).GetProperty("id").GetString()!;
-        var pspReference = (await server.GetAsync(id)).GetProperty("pspReference").GetString()!;
+        var (id, pspReference) = await CreatedOnAdyenAsync(server, 2_500);
         var key = server.Service<PaymentsOptions>().Adyen.HmacKey;
         var signature = PspSimulator.Webhooks.AdyenHmac.Sign(PspSimulator.Webhooks.AdyenHmac.SigningString(
             "8815131751004939", pspReference, "ObolTest", id, 2500, "EUR", "CAPTURE_FAILED", true), key);
@@ -213,6 +209,13 @@ public class AdyenRouteTests
         Assert.Equal("captured", (await server.GetAsync(id)).GetProperty("status").GetString());
         var stored = await server.Service<Database>().ReadAsync(s => s.QueryAsync<string>("SELECT event_id FROM psp_webhook_events WHERE psp = 'adyen'"), CancellationToken.None);
         Assert.DoesNotContain(stored, e => e.Contains("8815131751004939", StringComparison.Ordinal));
+    }
+
+    /// <summary>A euro payment, routed to Adyen: its id and Adyen's PSP reference for it.</summary>
+    private static async Task<(string Id, string PspReference)> CreatedOnAdyenAsync(PaymentsServer server, long amount, string captureMethod = "automatic")
+    {
+        var payment = await (await server.CreateAsync("pm_card_visa", amount, "EUR", captureMethod)).ReadJsonAsync();
+        return (payment.GetProperty("id").GetString()!, payment.GetProperty("pspReference").GetString()!);
     }
 
     /// <summary>Sends one signed Adyen notification with these items about the payment; returns Adyen's expected answer.</summary>
