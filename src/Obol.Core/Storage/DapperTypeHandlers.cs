@@ -56,4 +56,11 @@ public static class StoredInstant
     /// <summary>UTC, microseconds, fixed width (<c>2026-11-25T14:03:00.000000Z</c>), so text order is time order.</summary>
     public static string SqliteText(DateTimeOffset value) =>
         value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// The instant as both databases keep it: UTC, to the microsecond. An instant made with this equals the one read
+    /// back, so what is in memory after a write is what a later read gives.
+    /// </summary>
+    public static DateTimeOffset Of(DateTimeOffset value) =>
+        new(value.UtcTicks - (value.UtcTicks % TimeSpan.TicksPerMicrosecond), TimeSpan.Zero);
 }

@@ -32,11 +32,7 @@ public sealed class PaymentStore(IdGenerator ids, TimeProvider clock)
         """;
 
     /// <summary>Now, to the microsecond: what both databases store, so a payment in memory equals the one read back.</summary>
-    public DateTimeOffset Now()
-    {
-        var now = clock.GetUtcNow();
-        return now.AddTicks(-(now.Ticks % 10));
-    }
+    public DateTimeOffset Now() => StoredInstant.Of(clock.GetUtcNow());
 
     public string NewId(string prefix) => ids.New(prefix);
 

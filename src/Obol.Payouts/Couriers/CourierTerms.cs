@@ -2,6 +2,7 @@ using NodaTime;
 using Obol.Core;
 using Obol.Core.Errors;
 using Obol.Payouts.PayRules;
+using Obol.Core.Storage;
 
 namespace Obol.Payouts.Couriers;
 
@@ -153,8 +154,7 @@ public static class CourierTermsDecision
 
         errors.ThrowIfAny();
 
-        var effectiveAt = request.EffectiveAt?.ToUniversalTime() ?? now;
-        effectiveAt = new DateTimeOffset(effectiveAt.UtcTicks - (effectiveAt.UtcTicks % 10), TimeSpan.Zero);
+        var effectiveAt = StoredInstant.Of(request.EffectiveAt ?? now);
         if (history is not null)
         {
             var current = history.Current;

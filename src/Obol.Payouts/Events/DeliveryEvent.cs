@@ -1,5 +1,6 @@
 using NodaTime.Text;
 using Obol.Payouts.Couriers;
+using Obol.Core.Storage;
 
 namespace Obol.Payouts.Events;
 
@@ -110,8 +111,7 @@ public static class DeliveryEventValidation
             return false;
         }
 
-        var utc = result.Value.ToInstant().ToDateTimeOffset();
-        instant = new DateTimeOffset(utc.UtcTicks - (utc.UtcTicks % 10), TimeSpan.Zero);
+        instant = StoredInstant.Of(result.Value.ToInstant().ToDateTimeOffset());
         return true;
     }
 }

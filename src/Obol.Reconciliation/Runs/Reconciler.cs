@@ -234,11 +234,7 @@ public sealed class Reconciler(Database database, ILedger ledger, IPaymentSettle
             .ToList();
     }
 
-    private DateTimeOffset Now()
-    {
-        var now = clock.GetUtcNow();
-        return now.AddTicks(-(now.Ticks % 10));
-    }
+    private DateTimeOffset Now() => StoredInstant.Of(clock.GetUtcNow());
 
     private sealed class Tally
     {

@@ -291,7 +291,7 @@ public sealed partial class ScheduledPaymentRunner(
         var now = session.IsPostgres && options.UseDatabaseClock
             ? await session.QuerySingleAsync<DateTimeOffset>("SELECT now()")
             : clock.GetUtcNow();
-        return new DateTimeOffset(now.UtcTicks - (now.UtcTicks % 10), TimeSpan.Zero);
+        return StoredInstant.Of(now);
     }
 
     private sealed class DueRow
