@@ -1,8 +1,8 @@
 using NodaTime;
 using Obol.Core;
 using Obol.Core.Errors;
-using Obol.Payouts.PayRules;
 using Obol.Core.Storage;
+using Obol.Payouts.PayRules;
 
 namespace Obol.Payouts.Couriers;
 

@@ -1,6 +1,6 @@
 using NodaTime.Text;
-using Obol.Payouts.Couriers;
 using Obol.Core.Storage;
+using Obol.Payouts.Couriers;
 
 namespace Obol.Payouts.Events;
 
