@@ -148,7 +148,8 @@ public static class PayoutsEndpoints
             // The correction is an event like any other, so a recompute from raw events reproduces it.
             var corrective = new DeliveryEvent($"{anomaly.Id}:accepted", anomaly.CourierId, anomaly.OrderId, DeliveryStatus.Accepted, acceptedAt);
             await AnomalyStore.MarkResolvedAsync(write, anomaly.Id, $"accepted_at_supplied: {resolution}");
-            await DeliveryEventStore.AppendOneAsync(write, corrective);
+            var terms = await CourierTermsStore.GetManyAsync(write.Session, write.MerchantId, [anomaly.CourierId]);
+            await DeliveryEventStore.AppendAsync(write, [corrective], terms);
             await DeliveryRecalculation.ApplyAsync(write, [new OrderKey(anomaly.CourierId, anomaly.OrderId)]);
         }
         else

@@ -24,7 +24,7 @@ public sealed class EngineMatchesLibraryProperties
             .Sample((orders, rate, bonus, perBonus, zoneIndex) =>
             {
                 var zone = DateTimeZoneProviders.Tzdb[Zones[zoneIndex]];
-                var terms = new CourierTermsHistory([new CourierTerms
+                var terms = new CourierTermsHistory(1, [new CourierTerms
                 {
                     CourierId = "d1",
                     Version = 1,

@@ -41,15 +41,19 @@ public sealed record CourierTerms
 /// <summary>A courier's versions, oldest first; picks the one in effect at an instant.</summary>
 public sealed class CourierTermsHistory
 {
-    public CourierTermsHistory(IReadOnlyList<CourierTerms> versions)
+    public CourierTermsHistory(long key, IReadOnlyList<CourierTerms> versions)
     {
         if (versions.Count == 0)
         {
             throw new ArgumentException("A courier has at least one version of terms.", nameof(versions));
         }
 
+        Key = key;
         Versions = versions;
     }
+
+    /// <summary>The courier's storage key (<c>couriers.courier_key</c>): what the engine's per-courier indexes lead with.</summary>
+    public long Key { get; }
 
     public IReadOnlyList<CourierTerms> Versions { get; }
 

@@ -7,8 +7,11 @@ namespace Obol.Payouts.Couriers;
 /// <summary>Reads and appends versions of courier terms.</summary>
 public static class CourierTermsStore
 {
+    /// <summary>SQL for the storage key of the courier <c>@courierId</c> of merchant <c>@merchantId</c>, for statements that have no terms at hand.</summary>
+    public const string KeyOfCourier = "(SELECT courier_key FROM couriers WHERE merchant_id = @merchantId AND courier_id = @courierId)";
+
     private const string Columns = """
-        courier_id AS CourierId, version AS Version, effective_at AS EffectiveAt, time_zone AS TimeZone, currency AS Currency,
+        courier_key AS CourierKey, courier_id AS CourierId, version AS Version, effective_at AS EffectiveAt, time_zone AS TimeZone, currency AS Currency,
         base_pay_rate AS BasePayRate, bonus_pay AS BonusPay, deliveries_per_bonus AS DeliveriesPerBonus,
         cancellation_pay AS CancellationPay, pay_period_start_day AS PayPeriodStartDay
         """;
@@ -40,16 +43,21 @@ public static class CourierTermsStore
                 $"SELECT {Columns} FROM courier_terms WHERE merchant_id = @merchantId AND courier_id IN (SELECT value FROM json_each(@ids)) ORDER BY courier_id, version",
                 new { merchantId, ids = JsonRows.Serialize(courierIds) });
         return rows.GroupBy(r => r.CourierId, StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => new CourierTermsHistory(g.Select(r => r.ToTerms()).ToList()), StringComparer.Ordinal);
+            .ToDictionary(g => g.Key, g => new CourierTermsHistory(g.First().CourierKey, g.Select(r => r.ToTerms()).ToList()), StringComparer.Ordinal);
     }
 
-    public static Task AppendAsync(DbSession session, string merchantId, CourierTerms terms, DateTimeOffset now) =>
-        session.ExecuteAsync(
+    /// <summary>Appends a version; the first version of a courier also gives it its key.</summary>
+    public static async Task AppendAsync(DbSession session, string merchantId, CourierTerms terms, DateTimeOffset now)
+    {
+        await session.ExecuteAsync(
+            "INSERT INTO couriers (merchant_id, courier_id) VALUES (@merchantId, @courierId) ON CONFLICT (merchant_id, courier_id) DO NOTHING",
+            new { merchantId, courierId = terms.CourierId });
+        await session.ExecuteAsync(
             """
-            INSERT INTO courier_terms (merchant_id, courier_id, version, effective_at, time_zone, currency, base_pay_rate, bonus_pay,
-                deliveries_per_bonus, cancellation_pay, pay_period_start_day, created_at)
-            VALUES (@merchantId, @CourierId, @Version, @EffectiveAt, @TimeZone, @Currency, @BasePayRate, @BonusPay,
-                @DeliveriesPerBonus, @CancellationPay, @StartDay, @now)
+            INSERT INTO courier_terms (merchant_id, courier_id, courier_key, version, effective_at, time_zone, currency, base_pay_rate,
+                bonus_pay, deliveries_per_bonus, cancellation_pay, pay_period_start_day, created_at)
+            VALUES (@merchantId, @CourierId, (SELECT courier_key FROM couriers WHERE merchant_id = @merchantId AND courier_id = @CourierId),
+                @Version, @EffectiveAt, @TimeZone, @Currency, @BasePayRate, @BonusPay, @DeliveriesPerBonus, @CancellationPay, @StartDay, @now)
             """,
             new
             {
@@ -66,9 +74,11 @@ public static class CourierTermsStore
                 StartDay = CourierTermsDecision.DayName(terms.PayPeriodStartDay),
                 now = now,
             });
+    }
 
     private sealed class TermsRow
     {
+        public long CourierKey { get; init; }
         public string CourierId { get; init; } = "";
         public long Version { get; init; }
         public DateTimeOffset EffectiveAt { get; init; }

@@ -58,14 +58,14 @@ public static class DeliveryRecalculation
                 $"""
                 SELECT {PreviousRow.Columns}
                 FROM (SELECT json_extract(value, '$.c') AS c, json_extract(value, '$.o') AS o FROM json_each(@keys)) k
-                CROSS JOIN deliveries d ON d.merchant_id = @merchantId AND d.courier_id = k.c AND d.order_id = k.o
+                CROSS JOIN deliveries d ON d.courier_key = k.c AND d.order_id = k.o
                 """,
                 $"""
                 SELECT {PreviousRow.Columns}
-                FROM unnest(@courierIds, @orderIds) AS k(c, o)
-                CROSS JOIN LATERAL (SELECT * FROM deliveries x WHERE x.merchant_id = @merchantId AND x.courier_id = k.c AND x.order_id = k.o OFFSET 0) d
+                FROM unnest(@courierKeys, @orderIds) AS k(c, o)
+                CROSS JOIN LATERAL (SELECT * FROM deliveries x WHERE x.courier_key = k.c AND x.order_id = k.o OFFSET 0) d
                 """),
-            OrderKeys(write, orders));
+            OrderKeys(write, orders, terms));
         var existed = previous.Select(p => new OrderKey(p.CourierId, p.OrderId)).ToHashSet();
 
         var byOrder = new Dictionary<OrderKey, List<DeliveryEvent>>();
@@ -109,14 +109,14 @@ public static class DeliveryRecalculation
                     """
                     SELECT e.courier_id AS CourierId, e.order_id AS OrderId, e.event_id AS EventId, e.status AS Status, e.occurred_at AS OccurredAt
                     FROM (SELECT json_extract(value, '$.c') AS c, json_extract(value, '$.o') AS o FROM json_each(@keys)) k
-                    CROSS JOIN delivery_events e ON e.merchant_id = @merchantId AND e.courier_id = k.c AND e.order_id = k.o
+                    CROSS JOIN delivery_events e ON e.courier_key = k.c AND e.order_id = k.o
                     """,
                     """
                     SELECT e.courier_id AS CourierId, e.order_id AS OrderId, e.event_id AS EventId, e.status AS Status, e.occurred_at AS OccurredAt
-                    FROM unnest(@courierIds, @orderIds) AS k(c, o)
-                    CROSS JOIN LATERAL (SELECT * FROM delivery_events x WHERE x.merchant_id = @merchantId AND x.courier_id = k.c AND x.order_id = k.o OFFSET 0) e
+                    FROM unnest(@courierKeys, @orderIds) AS k(c, o)
+                    CROSS JOIN LATERAL (SELECT * FROM delivery_events x WHERE x.courier_key = k.c AND x.order_id = k.o OFFSET 0) e
                     """),
-                OrderKeys(write, toRead));
+                OrderKeys(write, toRead, terms));
             foreach (var e in events)
             {
                 var key = new OrderKey(e.CourierId, e.OrderId);
@@ -139,8 +139,8 @@ public static class DeliveryRecalculation
         }
 
         // Under the courier lock nothing else inserts these orders: the new ones are plain inserts, cheaper than upserts.
-        await WriteDeliveriesAsync(write, outcomes.Where(o => !existed.Contains(new OrderKey(o.CourierId, o.OrderId))).ToList(), upsert: false);
-        await WriteDeliveriesAsync(write, outcomes.Where(o => existed.Contains(new OrderKey(o.CourierId, o.OrderId))).ToList(), upsert: true);
+        await WriteDeliveriesAsync(write, outcomes.Where(o => !existed.Contains(new OrderKey(o.CourierId, o.OrderId))).ToList(), terms, upsert: false);
+        await WriteDeliveriesAsync(write, outcomes.Where(o => existed.Contains(new OrderKey(o.CourierId, o.OrderId))).ToList(), terms, upsert: true);
 
         var days = new HashSet<(string CourierId, LocalDate Date)>();
         foreach (var row in previous)
@@ -233,14 +233,14 @@ public static class DeliveryRecalculation
                 $"""
                 SELECT {DayRow.Columns}
                 FROM (SELECT json_extract(value, '$.c') AS c, json_extract(value, '$.d') AS d FROM json_each(@keys)) k
-                CROSS JOIN earning_days e ON e.merchant_id = @merchantId AND e.courier_id = k.c AND e.local_date = k.d
+                CROSS JOIN earning_days e ON e.courier_key = k.c AND e.local_date = k.d
                 """,
                 $"""
                 SELECT {DayRow.Columns}
-                FROM unnest(@courierIds, @dates) AS k(c, d)
-                CROSS JOIN LATERAL (SELECT * FROM earning_days x WHERE x.merchant_id = @merchantId AND x.courier_id = k.c AND x.local_date = k.d OFFSET 0) e
+                FROM unnest(@courierKeys, @dates) AS k(c, d)
+                CROSS JOIN LATERAL (SELECT * FROM earning_days x WHERE x.courier_key = k.c AND x.local_date = k.d OFFSET 0) e
                 """),
-            DayKeys(write, days));
+            DayKeys(write, days, terms));
 
         var storedByDay = stored.ToDictionary(s => (s.CourierId, s.LocalDate));
         var resum = days.Where(d => additions is null || !additions.ContainsKey(d)
@@ -253,16 +253,16 @@ public static class DeliveryRecalculation
                     $"""
                     {SumsRow.Select}
                     FROM (SELECT json_extract(value, '$.c') AS c, json_extract(value, '$.d') AS d FROM json_each(@keys)) k
-                    CROSS JOIN deliveries d ON d.merchant_id = @merchantId AND d.courier_id = k.c AND d.local_date = k.d
+                    CROSS JOIN deliveries d ON d.courier_key = k.c AND d.local_date = k.d
                     GROUP BY d.courier_id, d.local_date
                     """,
                     $"""
                     {SumsRow.Select}
-                    FROM unnest(@courierIds, @dates) AS k(c, d)
-                    CROSS JOIN LATERAL (SELECT * FROM deliveries x WHERE x.merchant_id = @merchantId AND x.courier_id = k.c AND x.local_date = k.d OFFSET 0) d
+                    FROM unnest(@courierKeys, @dates) AS k(c, d)
+                    CROSS JOIN LATERAL (SELECT * FROM deliveries x WHERE x.courier_key = k.c AND x.local_date = k.d OFFSET 0) d
                     GROUP BY d.courier_id, d.local_date
                     """),
-                DayKeys(write, resum));
+                DayKeys(write, resum, terms));
         }
 
         var sumsByDay = sums.ToDictionary(s => (s.CourierId, s.LocalDate));
@@ -310,7 +310,7 @@ public static class DeliveryRecalculation
                     created.Add((courierId, date));
                 }
 
-                (existing is null ? inserts : updates).Add(new DayWrite(courierId, key.Item2, live, lastFulfilledAt));
+                (existing is null ? inserts : updates).Add(new DayWrite(courierId, history.Key, key.Item2, live, lastFulfilledAt));
             }
         }
 
@@ -322,14 +322,14 @@ public static class DeliveryRecalculation
             await session.ExecuteAsync(
                 session.Sql(
                     """
-                    DELETE FROM earning_days WHERE merchant_id = @merchantId AND frozen = 0
-                        AND EXISTS (SELECT 1 FROM json_each(@keys) WHERE json_extract(value, '$.c') = earning_days.courier_id AND json_extract(value, '$.d') = earning_days.local_date)
+                    DELETE FROM earning_days WHERE frozen = 0
+                        AND EXISTS (SELECT 1 FROM json_each(@keys) WHERE json_extract(value, '$.c') = earning_days.courier_key AND json_extract(value, '$.d') = earning_days.local_date)
                     """,
                     """
-                    DELETE FROM earning_days e USING unnest(@courierIds, @dates) AS r(c, d)
-                    WHERE e.merchant_id = @merchantId AND e.frozen = 0 AND e.courier_id = r.c AND e.local_date = r.d
+                    DELETE FROM earning_days e USING unnest(@courierKeys, @dates) AS r(c, d)
+                    WHERE e.frozen = 0 AND e.courier_key = r.c AND e.local_date = r.d
                     """),
-                DayKeys(write, deletes));
+                DayKeys(write, deletes, terms));
         }
 
         return created;
@@ -348,7 +348,7 @@ public static class DeliveryRecalculation
             return;
         }
 
-        var target = await PayPeriodStore.NextOpenAfterAsync(write, courierId, date, history.Current);
+        var target = await PayPeriodStore.NextOpenAfterAsync(write, courierId, date, history);
         await write.Session.ExecuteAsync(
             """
             INSERT INTO earning_adjustments (id, merchant_id, courier_id, period_id, effective_date, origin_date, amount, reason, created_at)
@@ -377,7 +377,7 @@ public static class DeliveryRecalculation
         }
 
         var update = !upsert ? "" : """
-            ON CONFLICT (merchant_id, courier_id, local_date) DO UPDATE SET minutes = excluded.minutes, deliveries = excluded.deliveries,
+            ON CONFLICT (courier_key, local_date) DO UPDATE SET minutes = excluded.minutes, deliveries = excluded.deliveries,
                 cancellations = excluded.cancellations, base_pay = excluded.base_pay, bonus_pay = excluded.bonus_pay,
                 cancellation_pay = excluded.cancellation_pay, last_fulfilled_at = excluded.last_fulfilled_at
             WHERE earning_days.frozen = 0
@@ -385,12 +385,13 @@ public static class DeliveryRecalculation
         if (write.Session.IsPostgres && !upsert)
         {
             await using var copy = await PostgresCopy.BeginAsync(write.Session,
-                "earning_days (merchant_id, courier_id, local_date, minutes, deliveries, cancellations, base_pay, bonus_pay, cancellation_pay, last_fulfilled_at, frozen)");
+                "earning_days (merchant_id, courier_id, courier_key, local_date, minutes, deliveries, cancellations, base_pay, bonus_pay, cancellation_pay, last_fulfilled_at, frozen)");
             foreach (var r in rows)
             {
                 await copy.StartRowAsync();
                 await copy.TextAsync(write.MerchantId);
                 await copy.TextAsync(r.CourierId);
+                await copy.BigintAsync(r.CourierKey);
                 await copy.TextAsync(r.Date);
                 await copy.BigintAsync(r.Totals.Minutes);
                 await copy.BigintAsync(r.Totals.Deliveries);
@@ -410,16 +411,17 @@ public static class DeliveryRecalculation
         {
             await write.Session.ExecuteAsync(
                 $"""
-                INSERT INTO earning_days (merchant_id, courier_id, local_date, minutes, deliveries, cancellations, base_pay, bonus_pay, cancellation_pay, last_fulfilled_at, frozen)
-                SELECT @merchantId, r.c, r.d, r.m, r.n, r.x, r.b, r.o, r.p, r.f, 0
-                FROM unnest(@CourierIds, @Dates, @Minutes, @Deliveries, @Cancellations, @BasePay, @BonusPay, @CancellationPay, @LastFulfilledAt)
-                    AS r(c, d, m, n, x, b, o, p, f)
+                INSERT INTO earning_days (merchant_id, courier_id, courier_key, local_date, minutes, deliveries, cancellations, base_pay, bonus_pay, cancellation_pay, last_fulfilled_at, frozen)
+                SELECT @merchantId, r.c, r.k, r.d, r.m, r.n, r.x, r.b, r.o, r.p, r.f, 0
+                FROM unnest(@CourierIds, @CourierKeys, @Dates, @Minutes, @Deliveries, @Cancellations, @BasePay, @BonusPay, @CancellationPay, @LastFulfilledAt)
+                    AS r(c, k, d, m, n, x, b, o, p, f)
                 {update}
                 """,
                 new
                 {
                     merchantId = write.MerchantId,
                     CourierIds = rows.Select(r => r.CourierId).ToArray(),
+                    CourierKeys = rows.Select(r => r.CourierKey).ToArray(),
                     Dates = rows.Select(r => r.Date).ToArray(),
                     Minutes = rows.Select(r => r.Totals.Minutes).ToArray(),
                     Deliveries = rows.Select(r => r.Totals.Deliveries).ToArray(),
@@ -435,6 +437,7 @@ public static class DeliveryRecalculation
         var json = JsonRows.Serialize(rows.Select(r => new
         {
             c = r.CourierId,
+            k = r.CourierKey,
             d = r.Date,
             m = r.Totals.Minutes,
             n = r.Totals.Deliveries,
@@ -446,8 +449,8 @@ public static class DeliveryRecalculation
         }));
         await write.Session.ExecuteAsync(
             $"""
-            INSERT INTO earning_days (merchant_id, courier_id, local_date, minutes, deliveries, cancellations, base_pay, bonus_pay, cancellation_pay, last_fulfilled_at, frozen)
-            SELECT @merchantId, json_extract(value, '$.c'), json_extract(value, '$.d'), json_extract(value, '$.m'), json_extract(value, '$.n'),
+            INSERT INTO earning_days (merchant_id, courier_id, courier_key, local_date, minutes, deliveries, cancellations, base_pay, bonus_pay, cancellation_pay, last_fulfilled_at, frozen)
+            SELECT @merchantId, json_extract(value, '$.c'), json_extract(value, '$.k'), json_extract(value, '$.d'), json_extract(value, '$.m'), json_extract(value, '$.n'),
                 json_extract(value, '$.x'), json_extract(value, '$.b'), json_extract(value, '$.o'), json_extract(value, '$.p'), json_extract(value, '$.f'), 0
             FROM json_each(@rows) WHERE true
             {update}
@@ -456,7 +459,8 @@ public static class DeliveryRecalculation
     }
 
     /// <summary>Writes line items: new ones as plain inserts (COPY on PostgreSQL), changed ones as upserts.</summary>
-    private static async Task WriteDeliveriesAsync(EngineWrite write, List<DeliveryOutcome> outcomes, bool upsert)
+    private static async Task WriteDeliveriesAsync(
+        EngineWrite write, List<DeliveryOutcome> outcomes, IReadOnlyDictionary<string, CourierTermsHistory> terms, bool upsert)
     {
         if (outcomes.Count == 0)
         {
@@ -464,7 +468,7 @@ public static class DeliveryRecalculation
         }
 
         var update = !upsert ? "" : """
-            ON CONFLICT (merchant_id, courier_id, order_id) DO UPDATE SET state = excluded.state, accepted_at = excluded.accepted_at,
+            ON CONFLICT (courier_key, order_id) DO UPDATE SET state = excluded.state, accepted_at = excluded.accepted_at,
                 fulfilled_at = excluded.fulfilled_at, cancelled_at = excluded.cancelled_at, local_date = excluded.local_date,
                 minutes = excluded.minutes, amount = excluded.amount, completed = excluded.completed,
                 cancellation = excluded.cancellation, terms_version = excluded.terms_version, sole_event_id = excluded.sole_event_id
@@ -472,12 +476,13 @@ public static class DeliveryRecalculation
         if (write.Session.IsPostgres && !upsert)
         {
             await using var copy = await PostgresCopy.BeginAsync(write.Session,
-                "deliveries (merchant_id, courier_id, order_id, state, accepted_at, fulfilled_at, cancelled_at, local_date, minutes, amount, completed, cancellation, terms_version, sole_event_id)");
+                "deliveries (merchant_id, courier_id, courier_key, order_id, state, accepted_at, fulfilled_at, cancelled_at, local_date, minutes, amount, completed, cancellation, terms_version, sole_event_id)");
             foreach (var o in outcomes)
             {
                 await copy.StartRowAsync();
                 await copy.TextAsync(write.MerchantId);
                 await copy.TextAsync(o.CourierId);
+                await copy.BigintAsync(terms[o.CourierId].Key);
                 await copy.TextAsync(o.OrderId);
                 await copy.TextAsync(o.State);
                 await copy.InstantAsync(o.AcceptedAt);
@@ -502,17 +507,18 @@ public static class DeliveryRecalculation
             // (always timestamptz): Npgsql would type a DateTime array that starts with a null as timestamp without time zone.
             await write.Session.ExecuteAsync(
                 $"""
-                INSERT INTO deliveries (merchant_id, courier_id, order_id, state, accepted_at, fulfilled_at, cancelled_at, local_date,
+                INSERT INTO deliveries (merchant_id, courier_id, courier_key, order_id, state, accepted_at, fulfilled_at, cancelled_at, local_date,
                     minutes, amount, completed, cancellation, terms_version, sole_event_id)
-                SELECT @merchantId, r.c, r.o, r.s, r.a, r.f, r.x, r.d, r.m, r.p, r.k, r.n, r.v, r.e
-                FROM unnest(@CourierIds, @OrderIds, @States, @AcceptedAt, @FulfilledAt, @CancelledAt, @Dates, @Minutes, @Amounts,
-                    @Completed, @Cancellations, @TermsVersions, @SoleEventIds) AS r(c, o, s, a, f, x, d, m, p, k, n, v, e)
+                SELECT @merchantId, r.c, r.ck, r.o, r.s, r.a, r.f, r.x, r.d, r.m, r.p, r.k, r.n, r.v, r.e
+                FROM unnest(@CourierIds, @CourierKeys, @OrderIds, @States, @AcceptedAt, @FulfilledAt, @CancelledAt, @Dates, @Minutes, @Amounts,
+                    @Completed, @Cancellations, @TermsVersions, @SoleEventIds) AS r(c, ck, o, s, a, f, x, d, m, p, k, n, v, e)
                 {update}
                 """,
                 new
                 {
                     merchantId = write.MerchantId,
                     CourierIds = outcomes.Select(o => o.CourierId).ToArray(),
+                    CourierKeys = outcomes.Select(o => terms[o.CourierId].Key).ToArray(),
                     OrderIds = outcomes.Select(o => o.OrderId).ToArray(),
                     States = outcomes.Select(o => o.State).ToArray(),
                     AcceptedAt = outcomes.Select(o => o.AcceptedAt?.ToUniversalTime()).ToArray(),
@@ -532,6 +538,7 @@ public static class DeliveryRecalculation
         var rows = JsonRows.Serialize(outcomes.Select(o => new
         {
             c = o.CourierId,
+            ck = terms[o.CourierId].Key,
             o = o.OrderId,
             s = o.State,
             a = JsonRows.Instant(o.AcceptedAt),
@@ -547,9 +554,9 @@ public static class DeliveryRecalculation
         }));
         await write.Session.ExecuteAsync(
             $"""
-            INSERT INTO deliveries (merchant_id, courier_id, order_id, state, accepted_at, fulfilled_at, cancelled_at, local_date,
+            INSERT INTO deliveries (merchant_id, courier_id, courier_key, order_id, state, accepted_at, fulfilled_at, cancelled_at, local_date,
                 minutes, amount, completed, cancellation, terms_version, sole_event_id)
-            SELECT @merchantId, json_extract(value, '$.c'), json_extract(value, '$.o'), json_extract(value, '$.s'), json_extract(value, '$.a'),
+            SELECT @merchantId, json_extract(value, '$.c'), json_extract(value, '$.ck'), json_extract(value, '$.o'), json_extract(value, '$.s'), json_extract(value, '$.a'),
                 json_extract(value, '$.f'), json_extract(value, '$.x'), json_extract(value, '$.d'), json_extract(value, '$.m'),
                 json_extract(value, '$.p'), json_extract(value, '$.k'), json_extract(value, '$.n'), json_extract(value, '$.v'), json_extract(value, '$.e')
             FROM json_each(@rows) WHERE true
@@ -558,17 +565,27 @@ public static class DeliveryRecalculation
             new { merchantId = write.MerchantId, rows });
     }
 
-    /// <summary>A key list of orders as parameters: <c>@keys</c> (JSON) on SQLite, <c>@courierIds</c>/<c>@orderIds</c> (text arrays) on PostgreSQL.</summary>
-    private static object OrderKeys(EngineWrite write, IReadOnlyCollection<OrderKey> orders) =>
-        write.Session.IsPostgres
-            ? new { merchantId = write.MerchantId, courierIds = orders.Select(o => o.CourierId).ToArray(), orderIds = orders.Select(o => o.OrderId).ToArray() }
-            : new { merchantId = write.MerchantId, keys = JsonRows.Serialize(orders.Select(o => new { c = o.CourierId, o = o.OrderId })) };
+    /// <summary>
+    /// A key list of orders as parameters: <c>@keys</c> (JSON) on SQLite, <c>@courierKeys</c>/<c>@orderIds</c> (arrays) on
+    /// PostgreSQL. A courier without terms has no stored rows, so its orders are left out.
+    /// </summary>
+    private static object OrderKeys(EngineWrite write, IReadOnlyCollection<OrderKey> orders, IReadOnlyDictionary<string, CourierTermsHistory> terms)
+    {
+        var keyed = orders.Where(o => terms.ContainsKey(o.CourierId)).Select(o => (Courier: terms[o.CourierId].Key, o.OrderId)).ToList();
+        return write.Session.IsPostgres
+            ? new { courierKeys = keyed.Select(k => k.Courier).ToArray(), orderIds = keyed.Select(k => k.OrderId).ToArray() }
+            : new { keys = JsonRows.Serialize(keyed.Select(k => new { c = k.Courier, o = k.OrderId })) };
+    }
 
-    /// <summary>A key list of courier-days as parameters: <c>@keys</c> (JSON) on SQLite, <c>@courierIds</c>/<c>@dates</c> (text arrays) on PostgreSQL.</summary>
-    private static object DayKeys(EngineWrite write, IReadOnlyCollection<(string CourierId, LocalDate Date)> days) =>
-        write.Session.IsPostgres
-            ? new { merchantId = write.MerchantId, courierIds = days.Select(d => d.CourierId).ToArray(), dates = days.Select(d => DayPricing.Format(d.Date)).ToArray() }
-            : new { merchantId = write.MerchantId, keys = JsonRows.Serialize(days.Select(d => new { c = d.CourierId, d = DayPricing.Format(d.Date) })) };
+    /// <summary>A key list of courier-days as parameters: <c>@keys</c> (JSON) on SQLite, <c>@courierKeys</c>/<c>@dates</c> (arrays) on PostgreSQL.</summary>
+    private static object DayKeys(
+        EngineWrite write, IReadOnlyCollection<(string CourierId, LocalDate Date)> days, IReadOnlyDictionary<string, CourierTermsHistory> terms)
+    {
+        var keyed = days.Where(d => terms.ContainsKey(d.CourierId)).Select(d => (Courier: terms[d.CourierId].Key, Date: DayPricing.Format(d.Date))).ToList();
+        return write.Session.IsPostgres
+            ? new { courierKeys = keyed.Select(k => k.Courier).ToArray(), dates = keyed.Select(k => k.Date).ToArray() }
+            : new { keys = JsonRows.Serialize(keyed.Select(k => new { c = k.Courier, d = k.Date })) };
+    }
 
     /// <summary>On PostgreSQL, one courier's recalculations run one at a time (transaction advisory locks, taken in id order).</summary>
     public static async Task LockCouriersAsync(EngineWrite write, IReadOnlyList<string> sortedCourierIds)
@@ -649,7 +666,7 @@ public static class DeliveryRecalculation
 }
 
 /// <summary>A day row to write.</summary>
-internal sealed record DayWrite(string CourierId, string Date, DayTotals Totals, DateTimeOffset? LastFulfilledAt);
+internal sealed record DayWrite(string CourierId, long CourierKey, string Date, DayTotals Totals, DateTimeOffset? LastFulfilledAt);
 
 /// <summary>A stored <c>earning_days</c> row.</summary>
 internal sealed class DayRow

@@ -60,11 +60,11 @@ public static class EarningsQuery
     {
         var history = await CourierTermsStore.GetAsync(session, merchantId, courierId) ?? throw Problems.NotFound("courier", courierId);
         var current = history.Current;
-        var args = new { merchantId, courierId, from = DayPricing.Format(from), to = DayPricing.Format(to) };
+        var args = new { merchantId, courierId, courierKey = history.Key, from = DayPricing.Format(from), to = DayPricing.Format(to) };
         var days = await session.QueryAsync<DayRow>(
             $"""
             SELECT {DayRow.Columns} FROM earning_days e
-            WHERE e.merchant_id = @merchantId AND e.courier_id = @courierId AND e.local_date >= @from AND e.local_date <= @to
+            WHERE e.courier_key = @courierKey AND e.local_date >= @from AND e.local_date <= @to
             ORDER BY e.local_date
             """, args);
         var lines = await session.QueryAsync<LineRow>(
@@ -72,7 +72,7 @@ public static class EarningsQuery
             SELECT order_id AS OrderId, cancellation AS Cancellation, accepted_at AS AcceptedAt, fulfilled_at AS FulfilledAt,
                 cancelled_at AS CancelledAt, minutes AS Minutes, amount AS Amount, local_date AS LocalDate
             FROM deliveries
-            WHERE merchant_id = @merchantId AND courier_id = @courierId AND local_date >= @from AND local_date <= @to
+            WHERE courier_key = @courierKey AND local_date >= @from AND local_date <= @to
             ORDER BY local_date, order_id
             """, args);
         var adjustments = await session.QueryAsync<AdjustmentRow>(
@@ -86,7 +86,7 @@ public static class EarningsQuery
             """
             SELECT
                 (SELECT CAST(coalesce(sum(base_pay + bonus_pay + cancellation_pay), 0) AS BIGINT) FROM earning_days
-                    WHERE merchant_id = @merchantId AND courier_id = @courierId AND local_date <= @to) AS Days,
+                    WHERE courier_key = @courierKey AND local_date <= @to) AS Days,
                 (SELECT CAST(coalesce(sum(amount), 0) AS BIGINT) FROM earning_adjustments
                     WHERE merchant_id = @merchantId AND courier_id = @courierId AND effective_date <= @to) AS Adjustments
             """, args);

@@ -17,8 +17,7 @@ public static class Recompute
         var zone = history.Current.Zone;
         var args = new
         {
-            merchantId = write.MerchantId,
-            courierId = history.Current.CourierId,
+            courierKey = history.Key,
             from = DayPricing.Format(from),
             to = DayPricing.Format(to),
             after = zone.AtStartOfDay(from.PlusDays(-1)).ToDateTimeOffset(),
@@ -26,9 +25,9 @@ public static class Recompute
         };
         var orderIds = await write.Session.QueryAsync<string>(
             """
-            SELECT order_id FROM deliveries WHERE merchant_id = @merchantId AND courier_id = @courierId AND local_date >= @from AND local_date <= @to
+            SELECT order_id FROM deliveries WHERE courier_key = @courierKey AND local_date >= @from AND local_date <= @to
             UNION
-            SELECT order_id FROM delivery_events WHERE merchant_id = @merchantId AND courier_id = @courierId AND occurred_at >= @after AND occurred_at < @before
+            SELECT order_id FROM delivery_events WHERE courier_key = @courierKey AND occurred_at >= @after AND occurred_at < @before
             """, args);
         return await ApplyAsync(write, history.Current.CourierId, orderIds);
     }
@@ -37,8 +36,8 @@ public static class Recompute
     public static async Task<int> AfterTermsChangeAsync(EngineWrite write, CourierTerms terms)
     {
         var orderIds = await write.Session.QueryAsync<string>(
-            """
-            SELECT order_id FROM deliveries WHERE merchant_id = @merchantId AND courier_id = @courierId
+            $"""
+            SELECT order_id FROM deliveries WHERE courier_key = {CourierTermsStore.KeyOfCourier}
                 AND (fulfilled_at >= @effectiveAt OR cancelled_at >= @effectiveAt)
             """,
             new { merchantId = write.MerchantId, courierId = terms.CourierId, effectiveAt = terms.EffectiveAt });

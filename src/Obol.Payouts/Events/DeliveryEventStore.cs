@@ -1,5 +1,6 @@
 using Npgsql;
 using Obol.Core.Storage;
+using Obol.Payouts.Couriers;
 using Obol.Payouts.Earnings;
 
 namespace Obol.Payouts.Events;
@@ -8,7 +9,11 @@ namespace Obol.Payouts.Events;
 public static class DeliveryEventStore
 {
     /// <summary>Appends the events whose ids are new; returns the ids it inserted.</summary>
-    public static async Task<HashSet<string>> AppendAsync(EngineWrite write, IReadOnlyList<DeliveryEvent> events)
+    /// <param name="write">The write session.</param>
+    /// <param name="events">The events, all of couriers in <paramref name="terms"/>.</param>
+    /// <param name="terms">The couriers' terms, which carry their storage keys.</param>
+    public static async Task<HashSet<string>> AppendAsync(
+        EngineWrite write, IReadOnlyList<DeliveryEvent> events, IReadOnlyDictionary<string, CourierTermsHistory> terms)
     {
         if (events.Count == 0)
         {
@@ -17,21 +22,22 @@ public static class DeliveryEventStore
 
         if (write.Session.IsPostgres)
         {
-            return await AppendPostgresAsync(write, events);
+            return await AppendPostgresAsync(write, events, terms);
         }
 
         var rows = JsonRows.Serialize(events.Select(e => new
         {
             e = e.EventId,
             c = e.CourierId,
+            k = terms[e.CourierId].Key,
             o = e.OrderId,
             s = DeliveryEvent.StatusName(e.Status),
             t = JsonRows.Instant(e.OccurredAt),
         }));
         var inserted = await write.Session.QueryAsync<string>(
             """
-            INSERT INTO delivery_events (merchant_id, event_id, courier_id, order_id, status, occurred_at, received_at)
-            SELECT @merchantId, json_extract(value, '$.e'), json_extract(value, '$.c'), json_extract(value, '$.o'),
+            INSERT INTO delivery_events (merchant_id, event_id, courier_id, courier_key, order_id, status, occurred_at, received_at)
+            SELECT @merchantId, json_extract(value, '$.e'), json_extract(value, '$.c'), json_extract(value, '$.k'), json_extract(value, '$.o'),
                 json_extract(value, '$.s'), json_extract(value, '$.t'), @now
             FROM json_each(@rows) WHERE true
             ON CONFLICT (merchant_id, event_id) DO NOTHING
@@ -48,9 +54,10 @@ public static class DeliveryEventStore
     /// concurrent append stored in between fails that second copy too, and the events go in as an insert that skips
     /// what exists.
     /// </summary>
-    private static async Task<HashSet<string>> AppendPostgresAsync(EngineWrite write, IReadOnlyList<DeliveryEvent> events)
+    private static async Task<HashSet<string>> AppendPostgresAsync(
+        EngineWrite write, IReadOnlyList<DeliveryEvent> events, IReadOnlyDictionary<string, CourierTermsHistory> terms)
     {
-        if (await TryCopyAsync(write, events))
+        if (await TryCopyAsync(write, events, terms))
         {
             return events.Select(e => e.EventId).ToHashSet(StringComparer.Ordinal);
         }
@@ -68,20 +75,21 @@ public static class DeliveryEventStore
             return new HashSet<string>(StringComparer.Ordinal);
         }
 
-        return await TryCopyAsync(write, fresh)
+        return await TryCopyAsync(write, fresh, terms)
             ? fresh.Select(e => e.EventId).ToHashSet(StringComparer.Ordinal)
-            : await InsertSkippingStoredAsync(write, fresh);
+            : await InsertSkippingStoredAsync(write, fresh, terms);
     }
 
     /// <summary>Copies all the events in, or none (false) when one of their ids is stored already.</summary>
-    private static async Task<bool> TryCopyAsync(EngineWrite write, IReadOnlyList<DeliveryEvent> events)
+    private static async Task<bool> TryCopyAsync(
+        EngineWrite write, IReadOnlyList<DeliveryEvent> events, IReadOnlyDictionary<string, CourierTermsHistory> terms)
     {
         var session = write.Session;
         await session.ExecuteAsync("SAVEPOINT delivery_events_copy");
         try
         {
             await using (var copy = await PostgresCopy.BeginAsync(session,
-                "delivery_events (merchant_id, event_id, courier_id, order_id, status, occurred_at, received_at)"))
+                "delivery_events (merchant_id, event_id, courier_id, courier_key, order_id, status, occurred_at, received_at)"))
             {
                 foreach (var e in events)
                 {
@@ -89,6 +97,7 @@ public static class DeliveryEventStore
                     await copy.TextAsync(write.MerchantId);
                     await copy.TextAsync(e.EventId);
                     await copy.TextAsync(e.CourierId);
+                    await copy.BigintAsync(terms[e.CourierId].Key);
                     await copy.TextAsync(e.OrderId);
                     await copy.TextAsync(DeliveryEvent.StatusName(e.Status));
                     await copy.InstantAsync(e.OccurredAt);
@@ -108,13 +117,14 @@ public static class DeliveryEventStore
         }
     }
 
-    private static async Task<HashSet<string>> InsertSkippingStoredAsync(EngineWrite write, IReadOnlyList<DeliveryEvent> events)
+    private static async Task<HashSet<string>> InsertSkippingStoredAsync(
+        EngineWrite write, IReadOnlyList<DeliveryEvent> events, IReadOnlyDictionary<string, CourierTermsHistory> terms)
     {
         var appended = await write.Session.QueryAsync<string>(
             """
-            INSERT INTO delivery_events (merchant_id, event_id, courier_id, order_id, status, occurred_at, received_at)
-            SELECT @merchantId, r.e, r.c, r.o, r.s, r.t, @now
-            FROM unnest(@eventIds, @courierIds, @orderIds, @statuses, @occurredAt) AS r(e, c, o, s, t)
+            INSERT INTO delivery_events (merchant_id, event_id, courier_id, courier_key, order_id, status, occurred_at, received_at)
+            SELECT @merchantId, r.e, r.c, r.k, r.o, r.s, r.t, @now
+            FROM unnest(@eventIds, @courierIds, @courierKeys, @orderIds, @statuses, @occurredAt) AS r(e, c, k, o, s, t)
             ON CONFLICT (merchant_id, event_id) DO NOTHING
             RETURNING event_id
             """,
@@ -123,6 +133,7 @@ public static class DeliveryEventStore
                 merchantId = write.MerchantId,
                 eventIds = events.Select(e => e.EventId).ToArray(),
                 courierIds = events.Select(e => e.CourierId).ToArray(),
+                courierKeys = events.Select(e => terms[e.CourierId].Key).ToArray(),
                 orderIds = events.Select(e => e.OrderId).ToArray(),
                 statuses = events.Select(e => DeliveryEvent.StatusName(e.Status)).ToArray(),
                 occurredAt = events.Select(e => e.OccurredAt.ToUniversalTime()).ToArray(),
@@ -148,7 +159,6 @@ public static class DeliveryEventStore
     }
 
     /// <summary>Appends one corrective event (from resolving an anomaly); a no-op if that id is already there.</summary>
-    public static Task<HashSet<string>> AppendOneAsync(EngineWrite write, DeliveryEvent e) => AppendAsync(write, [e]);
 
     private sealed class Row
     {

@@ -62,7 +62,7 @@ public static class EventIngestion
             }
         }
 
-        var inserted = await DeliveryEventStore.AppendAsync(write, known);
+        var inserted = await DeliveryEventStore.AppendAsync(write, known, terms);
         var notInserted = known.Where(e => !inserted.Contains(e.EventId)).ToList();
         if (notInserted.Count > 0)
         {

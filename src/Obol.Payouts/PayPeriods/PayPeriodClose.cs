@@ -54,7 +54,7 @@ public static class PayPeriodClose
         if (totals.Total < 0)
         {
             // Nothing to pay; the negative balance is owed back and carried into the next open period.
-            var next = await PayPeriodStore.NextOpenAfterAsync(write, period.CourierId, PayPeriodStore.ParseDate(period.StartDate), history.Current);
+            var next = await PayPeriodStore.NextOpenAfterAsync(write, period.CourierId, PayPeriodStore.ParseDate(period.StartDate), history);
             await write.Session.ExecuteAsync(
                 """
                 INSERT INTO earning_adjustments (id, merchant_id, courier_id, period_id, effective_date, origin_date, amount, reason, created_at)
@@ -140,12 +140,12 @@ public static class PayPeriodClose
     public static async Task<PeriodTotals> TotalsAsync(Obol.Core.Storage.DbSession session, string merchantId, PayPeriodRow period)
     {
         var row = await session.QuerySingleAsync<TotalsRow>(
-            """
-            SELECT
-                (SELECT CAST(coalesce(sum(base_pay), 0) AS BIGINT) FROM earning_days WHERE merchant_id = @merchantId AND courier_id = @courierId AND local_date >= @start AND local_date < @end) AS BasePay,
-                (SELECT CAST(coalesce(sum(bonus_pay), 0) AS BIGINT) FROM earning_days WHERE merchant_id = @merchantId AND courier_id = @courierId AND local_date >= @start AND local_date < @end) AS BonusPay,
-                (SELECT CAST(coalesce(sum(cancellation_pay), 0) AS BIGINT) FROM earning_days WHERE merchant_id = @merchantId AND courier_id = @courierId AND local_date >= @start AND local_date < @end) AS CancellationPay,
+            $"""
+            SELECT days.BasePay, days.BonusPay, days.CancellationPay,
                 (SELECT CAST(coalesce(sum(amount), 0) AS BIGINT) FROM earning_adjustments WHERE merchant_id = @merchantId AND period_id = @periodId) AS Adjustments
+            FROM (SELECT CAST(coalesce(sum(base_pay), 0) AS BIGINT) AS BasePay, CAST(coalesce(sum(bonus_pay), 0) AS BIGINT) AS BonusPay,
+                    CAST(coalesce(sum(cancellation_pay), 0) AS BIGINT) AS CancellationPay
+                FROM earning_days WHERE courier_key = {CourierTermsStore.KeyOfCourier} AND local_date >= @start AND local_date < @end) days
             """,
             new { merchantId, courierId = period.CourierId, start = period.StartDate, end = period.EndDate, periodId = period.Id });
         return new PeriodTotals(row.BasePay, row.BonusPay, row.CancellationPay, row.Adjustments);
@@ -158,10 +158,10 @@ public static class PayPeriodClose
         for (var day = start; day < end; day = day.PlusDays(1))
         {
             await write.Session.ExecuteAsync(
-                """
-                INSERT INTO earning_days (merchant_id, courier_id, local_date, minutes, deliveries, cancellations, base_pay, bonus_pay, cancellation_pay, frozen)
-                VALUES (@merchantId, @courierId, @day, 0, 0, 0, 0, 0, 0, 1)
-                ON CONFLICT (merchant_id, courier_id, local_date) DO UPDATE SET frozen = 1
+                $"""
+                INSERT INTO earning_days (merchant_id, courier_id, courier_key, local_date, minutes, deliveries, cancellations, base_pay, bonus_pay, cancellation_pay, frozen)
+                VALUES (@merchantId, @courierId, {CourierTermsStore.KeyOfCourier}, @day, 0, 0, 0, 0, 0, 0, 1)
+                ON CONFLICT (courier_key, local_date) DO UPDATE SET frozen = 1
                 """,
                 new { merchantId = write.MerchantId, courierId = period.CourierId, day = DayPricing.Format(day) });
         }

@@ -93,13 +93,14 @@ public static class PayPeriodStore
     }
 
     /// <summary>The first open period after the (closed) one containing <paramref name="date"/>, created if it does not exist yet.</summary>
-    public static async Task<PayPeriodRow> NextOpenAfterAsync(EngineWrite write, string courierId, LocalDate date, CourierTerms current)
+    public static async Task<PayPeriodRow> NextOpenAfterAsync(EngineWrite write, string courierId, LocalDate date, CourierTermsHistory history)
     {
+        var current = history.Current;
         var start = PayPeriodCalendar.For(date, current.PayPeriodStartDay, current.Zone).EndDate;
         while (true)
         {
             var window = PayPeriodCalendar.For(start, current.PayPeriodStartDay, current.Zone);
-            await EnsureForDaysAsync(write, [(courierId, start)], new Dictionary<string, CourierTermsHistory> { [courierId] = new([current]) });
+            await EnsureForDaysAsync(write, [(courierId, start)], new Dictionary<string, CourierTermsHistory> { [courierId] = history });
             var period = await write.Session.QuerySingleAsync<PayPeriodRow>(
                 $"SELECT {PayPeriodRow.Columns} FROM pay_periods WHERE merchant_id = @merchantId AND courier_id = @courierId AND start_date = @start",
                 new { merchantId = write.MerchantId, courierId, start = DayPricing.Format(window.StartDate) });
