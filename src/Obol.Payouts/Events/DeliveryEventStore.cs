@@ -125,7 +125,7 @@ public static class DeliveryEventStore
             INSERT INTO delivery_events (merchant_id, event_id, courier_id, courier_key, order_id, status, occurred_at, received_at)
             SELECT @merchantId, r.e, r.c, r.k, r.o, r.s, r.t, @now
             FROM unnest(@eventIds, @courierIds, @courierKeys, @orderIds, @statuses, @occurredAt) AS r(e, c, k, o, s, t)
-            ON CONFLICT (merchant_id, event_id) DO NOTHING
+            ON CONFLICT (event_id, merchant_id) DO NOTHING
             RETURNING event_id
             """,
             new
