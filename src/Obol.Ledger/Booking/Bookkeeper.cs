@@ -572,11 +572,11 @@ internal sealed class Bookkeeper(TimeProvider clock)
                 copy.Text(x.Id);
                 copy.Text(x.TransactionId);
                 copy.Text(x.MerchantId);
-                copy.Int32(x.Position);
+                copy.Int4(x.Position);
                 copy.Text(x.Kind);
                 copy.Text(x.DebitAccountId);
                 copy.Text(x.CreditAccountId);
-                copy.Int64(x.Amount);
+                copy.Bigint(x.Amount);
                 copy.Text(x.Currency);
                 copy.Text(x.PendingTransferId);
                 copy.Timestamp(x.ExpiresAt);
@@ -597,17 +597,17 @@ internal sealed class Bookkeeper(TimeProvider clock)
             {
                 await copy.StartRowAsync(14);
                 copy.Text(x.AccountId);
-                copy.Int64(x.Sequence);
+                copy.Bigint(x.Sequence);
                 copy.Text(x.TransferId);
                 copy.Text(x.TransactionId);
                 copy.Text(x.MerchantId);
                 copy.Text(x.Side);
-                copy.Int64(x.PostedAmount);
-                copy.Int64(x.PendingAmount);
-                copy.Int64(x.DebitsPosted);
-                copy.Int64(x.CreditsPosted);
-                copy.Int64(x.DebitsPending);
-                copy.Int64(x.CreditsPending);
+                copy.Bigint(x.PostedAmount);
+                copy.Bigint(x.PendingAmount);
+                copy.Bigint(x.DebitsPosted);
+                copy.Bigint(x.CreditsPosted);
+                copy.Bigint(x.DebitsPending);
+                copy.Bigint(x.CreditsPending);
                 copy.Timestamp(x.EffectiveAt);
                 copy.Timestamp(x.CreatedAt);
             }

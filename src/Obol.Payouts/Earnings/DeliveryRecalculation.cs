@@ -384,23 +384,23 @@ public static class DeliveryRecalculation
             """;
         if (write.Session.IsPostgres && !upsert)
         {
-            await using var copy = await PostgresCopy.BeginAsync(write.Session,
+            await using var copy = await PgCopyWriter.BeginAsync(write.Session,
                 "earning_days (merchant_id, courier_id, courier_key, local_date, minutes, deliveries, cancellations, base_pay, bonus_pay, cancellation_pay, last_fulfilled_at, frozen)");
             foreach (var r in rows)
             {
-                await copy.StartRowAsync();
-                await copy.TextAsync(write.MerchantId);
-                await copy.TextAsync(r.CourierId);
-                await copy.BigintAsync(r.CourierKey);
-                await copy.TextAsync(r.Date);
-                await copy.BigintAsync(r.Totals.Minutes);
-                await copy.BigintAsync(r.Totals.Deliveries);
-                await copy.BigintAsync(r.Totals.Cancellations);
-                await copy.BigintAsync(r.Totals.BasePay);
-                await copy.BigintAsync(r.Totals.BonusPay);
-                await copy.BigintAsync(r.Totals.CancellationPay);
-                await copy.InstantAsync(r.LastFulfilledAt);
-                await copy.BigintAsync(0);
+                await copy.StartRowAsync(12);
+                copy.Text(write.MerchantId);
+                copy.Text(r.CourierId);
+                copy.Bigint(r.CourierKey);
+                copy.Text(r.Date);
+                copy.Bigint(r.Totals.Minutes);
+                copy.Bigint(r.Totals.Deliveries);
+                copy.Bigint(r.Totals.Cancellations);
+                copy.Bigint(r.Totals.BasePay);
+                copy.Bigint(r.Totals.BonusPay);
+                copy.Bigint(r.Totals.CancellationPay);
+                copy.Timestamp(r.LastFulfilledAt);
+                copy.Bigint(0);
             }
 
             await copy.CompleteAsync();
@@ -475,26 +475,26 @@ public static class DeliveryRecalculation
             """;
         if (write.Session.IsPostgres && !upsert)
         {
-            await using var copy = await PostgresCopy.BeginAsync(write.Session,
+            await using var copy = await PgCopyWriter.BeginAsync(write.Session,
                 "deliveries (merchant_id, courier_id, courier_key, order_id, state, accepted_at, fulfilled_at, cancelled_at, local_date, minutes, amount, completed, cancellation, terms_version, sole_event_id)");
             foreach (var o in outcomes)
             {
-                await copy.StartRowAsync();
-                await copy.TextAsync(write.MerchantId);
-                await copy.TextAsync(o.CourierId);
-                await copy.BigintAsync(terms[o.CourierId].Key);
-                await copy.TextAsync(o.OrderId);
-                await copy.TextAsync(o.State);
-                await copy.InstantAsync(o.AcceptedAt);
-                await copy.InstantAsync(o.FulfilledAt);
-                await copy.InstantAsync(o.CancelledAt);
-                await copy.TextAsync(o.LocalDate is { } date ? DayPricing.Format(date) : null);
-                await copy.BigintAsync(o.Minutes);
-                await copy.BigintAsync(o.Amount);
-                await copy.BigintAsync(o.Completed ? 1 : 0);
-                await copy.BigintAsync(o.Cancellation ? 1 : 0);
-                await copy.BigintAsync(o.TermsVersion);
-                await copy.TextAsync(o.SoleEventId);
+                await copy.StartRowAsync(15);
+                copy.Text(write.MerchantId);
+                copy.Text(o.CourierId);
+                copy.Bigint(terms[o.CourierId].Key);
+                copy.Text(o.OrderId);
+                copy.Text(o.State);
+                copy.Timestamp(o.AcceptedAt);
+                copy.Timestamp(o.FulfilledAt);
+                copy.Timestamp(o.CancelledAt);
+                copy.Text(o.LocalDate is { } date ? DayPricing.Format(date) : null);
+                copy.Bigint(o.Minutes);
+                copy.Bigint(o.Amount);
+                copy.Bigint(o.Completed ? 1 : 0);
+                copy.Bigint(o.Cancellation ? 1 : 0);
+                copy.Bigint(o.TermsVersion);
+                copy.Text(o.SoleEventId);
             }
 
             await copy.CompleteAsync();

@@ -88,20 +88,20 @@ public static class DeliveryEventStore
         await session.ExecuteAsync("SAVEPOINT delivery_events_copy");
         try
         {
-            await using (var copy = await PostgresCopy.BeginAsync(session,
+            await using (var copy = await PgCopyWriter.BeginAsync(session,
                 "delivery_events (merchant_id, event_id, courier_id, courier_key, order_id, status, occurred_at, received_at)"))
             {
                 foreach (var e in events)
                 {
-                    await copy.StartRowAsync();
-                    await copy.TextAsync(write.MerchantId);
-                    await copy.TextAsync(e.EventId);
-                    await copy.TextAsync(e.CourierId);
-                    await copy.BigintAsync(terms[e.CourierId].Key);
-                    await copy.TextAsync(e.OrderId);
-                    await copy.TextAsync(DeliveryEvent.StatusName(e.Status));
-                    await copy.InstantAsync(e.OccurredAt);
-                    await copy.InstantAsync(write.Now);
+                    await copy.StartRowAsync(8);
+                    copy.Text(write.MerchantId);
+                    copy.Text(e.EventId);
+                    copy.Text(e.CourierId);
+                    copy.Bigint(terms[e.CourierId].Key);
+                    copy.Text(e.OrderId);
+                    copy.Text(DeliveryEvent.StatusName(e.Status));
+                    copy.Timestamp(e.OccurredAt);
+                    copy.Timestamp(write.Now);
                 }
 
                 await copy.CompleteAsync();

@@ -3,16 +3,18 @@ using System.Buffers.Binary;
 using System.Text;
 using Npgsql;
 
-namespace Obol.Ledger.Booking;
+namespace Obol.Core.Storage;
 
 /// <summary>
 /// Writes rows in PostgreSQL's binary COPY format (a signature and header, then per row a field count and per
 /// field a length and the value in network byte order; a trailer of -1) straight into a raw COPY stream.
-/// Encoding the few column types the ledger uses by hand costs a fraction of Npgsql's per-value importer,
-/// which on a bulk booking was the slowest part of the write: the server waited for the client.
+/// Encoding the few column types Obol's bulk writes use (text, integers, timestamptz) by hand costs a fraction of
+/// Npgsql's per-value importer, which on a bulk ledger booking was the slowest part of the write: the server waited
+/// for the client. Rows that are certainly new (under a lock, or after a check for stored keys) go in this way:
+/// no per-row conflict handling, and the heap is written in multi-row batches.
 /// Rows are buffered and sent in chunks of about 64 KB, so the server works while the next chunk is encoded.
 /// </summary>
-internal sealed class PgCopyWriter : IAsyncDisposable
+public sealed class PgCopyWriter : IAsyncDisposable
 {
     private const int FlushAt = 64 * 1024;
     private static readonly long PostgresEpochTicks = new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
@@ -35,6 +37,10 @@ internal sealed class PgCopyWriter : IAsyncDisposable
     /// <summary>Starts <c>COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)</c>.</summary>
     public static async Task<PgCopyWriter> BeginAsync(NpgsqlConnection connection, string tableAndColumns, CancellationToken cancellationToken) =>
         new(await connection.BeginRawBinaryCopyAsync($"COPY {tableAndColumns} FROM STDIN (FORMAT BINARY)", cancellationToken), cancellationToken);
+
+    /// <summary>Starts a COPY inside a PostgreSQL session's transaction.</summary>
+    public static Task<PgCopyWriter> BeginAsync(DbSession session, string tableAndColumns) =>
+        BeginAsync((NpgsqlConnection)session.Connection, tableAndColumns, session.CancellationToken);
 
     /// <summary>Starts a row of <paramref name="fields"/> values; sends what is buffered once it passes 64 KB.</summary>
     public ValueTask StartRowAsync(short fields)
@@ -69,7 +75,8 @@ internal sealed class PgCopyWriter : IAsyncDisposable
         _length += 4 + written;
     }
 
-    public void Int64(long value)
+    /// <summary>A <c>bigint</c>.</summary>
+    public void Bigint(long value)
     {
         Ensure(12);
         BinaryPrimitives.WriteInt32BigEndian(_buffer.AsSpan(_length), 8);
@@ -77,7 +84,20 @@ internal sealed class PgCopyWriter : IAsyncDisposable
         _length += 12;
     }
 
-    public void Int32(int value)
+    public void Bigint(long? value)
+    {
+        if (value is { } v)
+        {
+            Bigint(v);
+        }
+        else
+        {
+            Null();
+        }
+    }
+
+    /// <summary>An <c>integer</c> (<c>int4</c>).</summary>
+    public void Int4(int value)
     {
         Ensure(8);
         BinaryPrimitives.WriteInt32BigEndian(_buffer.AsSpan(_length), 4);
@@ -86,7 +106,7 @@ internal sealed class PgCopyWriter : IAsyncDisposable
     }
 
     /// <summary>A <c>timestamptz</c>: microseconds since 2000-01-01 UTC.</summary>
-    public void Timestamp(DateTimeOffset value) => Int64(Microseconds(value));
+    public void Timestamp(DateTimeOffset value) => Bigint(Microseconds(value));
 
     public void Timestamp(DateTimeOffset? value)
     {
