@@ -39,7 +39,11 @@ public class CourierKeyMigrationTests
     {
         await using var database = Database.Create(await TestDatabases.CreateAsync(provider));
         var migrations = new MigrationSource("payouts", typeof(PayoutsEndpoints).Assembly).For(provider);
-        await database.WriteAsync(async s =>
+        const string Counts = """
+            SELECT (SELECT count(*) FROM courier_terms) || '/' || (SELECT count(*) FROM delivery_events) || '/'
+                || (SELECT count(*) FROM deliveries) || '/' || (SELECT count(*) FROM earning_days)
+            """;
+        var before = await database.WriteAsync(async s =>
         {
             foreach (var migration in migrations.Where(m => m.Version < 5))
             {
@@ -47,8 +51,18 @@ public class CourierKeyMigrationTests
             }
 
             await s.ExecuteAsync(StoredBefore);
-            await s.ExecuteAsync(migrations.Single(m => m.Version == 5).Sql);
+            return await s.ExecuteScalarAsync<string>(Counts);
         }, CancellationToken.None);
+        await database.WriteAsync(async s =>
+        {
+            foreach (var migration in migrations.Where(m => m.Version >= 5))
+            {
+                await s.ExecuteAsync(migration.Sql);
+            }
+        }, CancellationToken.None);
+
+        Assert.Equal("2/3/2/1", before);
+        Assert.Equal(before, await database.ReadAsync(s => s.ExecuteScalarAsync<string>(Counts), CancellationToken.None));
 
         var keys = await database.ReadAsync(s => s.QueryAsync<long>("SELECT courier_key FROM couriers ORDER BY merchant_id"), CancellationToken.None);
         Assert.Equal(2, keys.Distinct().Count());

@@ -138,15 +138,28 @@ public sealed class PgCopyWriter : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!_completed)
+        try
         {
-            // Not completed: cancel the COPY, so nothing of it is written.
-            await _stream.CancelAsync();
-            await _stream.DisposeAsync();
+            if (!_completed)
+            {
+                // Not completed: an exception left the caller's block. Cancel the COPY, so nothing of it is written; the
+                // server may answer the cancel with the error that ended the COPY, which must not replace the exception
+                // already on its way out.
+                try
+                {
+                    await _stream.CancelAsync();
+                    await _stream.DisposeAsync();
+                }
+                catch (NpgsqlException)
+                {
+                }
+            }
         }
-
-        ArrayPool<byte>.Shared.Return(_buffer);
-        _buffer = [];
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+        }
     }
 
     /// <summary>As Npgsql writes a timestamptz: truncated to microseconds; the largest and smallest instants are infinity.</summary>

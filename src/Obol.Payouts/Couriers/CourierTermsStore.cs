@@ -49,9 +49,15 @@ public static class CourierTermsStore
     /// <summary>Appends a version; the first version of a courier also gives it its key.</summary>
     public static async Task AppendAsync(DbSession session, string merchantId, CourierTerms terms, DateTimeOffset now)
     {
-        await session.ExecuteAsync(
-            "INSERT INTO couriers (merchant_id, courier_id) VALUES (@merchantId, @courierId) ON CONFLICT (merchant_id, courier_id) DO NOTHING",
-            new { merchantId, courierId = terms.CourierId });
+        if (terms.Version == 1)
+        {
+            // Two first PUTs at once: the second waits for the first and inserts nothing here, then fails on the
+            // terms' primary key as it did before couriers had keys.
+            await session.ExecuteAsync(
+                "INSERT INTO couriers (merchant_id, courier_id) VALUES (@merchantId, @courierId) ON CONFLICT (merchant_id, courier_id) DO NOTHING",
+                new { merchantId, courierId = terms.CourierId });
+        }
+
         await session.ExecuteAsync(
             """
             INSERT INTO courier_terms (merchant_id, courier_id, courier_key, version, effective_at, time_zone, currency, base_pay_rate,

@@ -158,8 +158,6 @@ public static class DeliveryEventStore
         return rows.ToDictionary(r => r.EventId, r => new DeliveryEvent(r.EventId, r.CourierId, r.OrderId, DeliveryEvent.ParseStatus(r.Status), r.OccurredAt), StringComparer.Ordinal);
     }
 
-    /// <summary>Appends one corrective event (from resolving an anomaly); a no-op if that id is already there.</summary>
-
     private sealed class Row
     {
         public string EventId { get; init; } = "";

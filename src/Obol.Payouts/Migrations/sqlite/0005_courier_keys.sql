@@ -1,7 +1,7 @@
 -- An integer key per (merchant, courier): the engine's per-courier indexes lead with it instead of two text columns
--- (see the PostgreSQL migration). SQLite cannot change a primary key in place, so deliveries and earning_days are
--- rebuilt; it cannot add a NOT NULL column without a default either, so courier_terms and delivery_events get a
--- nullable one that every insert fills.
+-- (see the PostgreSQL migration). SQLite can neither change a primary key in place nor add a NOT NULL column
+-- without a default, so the four tables are rebuilt. Couriers are taken from all four tables, so that no row can
+-- lose its courier (every courier with rows has terms, but a migration should not depend on it silently).
 CREATE TABLE couriers (
     courier_key INTEGER PRIMARY KEY,
     merchant_id TEXT NOT NULL,
@@ -9,16 +9,52 @@ CREATE TABLE couriers (
     UNIQUE (merchant_id, courier_id)
 );
 INSERT INTO couriers (merchant_id, courier_id)
-SELECT DISTINCT merchant_id, courier_id FROM courier_terms ORDER BY merchant_id, courier_id;
+SELECT merchant_id, courier_id FROM courier_terms
+UNION SELECT merchant_id, courier_id FROM delivery_events
+UNION SELECT merchant_id, courier_id FROM deliveries
+UNION SELECT merchant_id, courier_id FROM earning_days
+ORDER BY 1, 2;
 
-ALTER TABLE courier_terms ADD COLUMN courier_key INTEGER;
-UPDATE courier_terms SET courier_key = (
-    SELECT c.courier_key FROM couriers c WHERE c.merchant_id = courier_terms.merchant_id AND c.courier_id = courier_terms.courier_id);
+CREATE TABLE courier_terms_keyed (
+    merchant_id TEXT NOT NULL,
+    courier_id TEXT NOT NULL,
+    courier_key INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    effective_at TEXT NOT NULL,
+    time_zone TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    base_pay_rate INTEGER NOT NULL,
+    bonus_pay INTEGER NOT NULL,
+    deliveries_per_bonus INTEGER NOT NULL,
+    cancellation_pay INTEGER NOT NULL,
+    pay_period_start_day TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (merchant_id, courier_id, version)
+);
+INSERT INTO courier_terms_keyed (merchant_id, courier_id, courier_key, version, effective_at, time_zone, currency, base_pay_rate,
+    bonus_pay, deliveries_per_bonus, cancellation_pay, pay_period_start_day, created_at)
+SELECT t.merchant_id, t.courier_id, c.courier_key, t.version, t.effective_at, t.time_zone, t.currency, t.base_pay_rate,
+    t.bonus_pay, t.deliveries_per_bonus, t.cancellation_pay, t.pay_period_start_day, t.created_at
+FROM courier_terms t JOIN couriers c ON c.merchant_id = t.merchant_id AND c.courier_id = t.courier_id;
+DROP TABLE courier_terms;
+ALTER TABLE courier_terms_keyed RENAME TO courier_terms;
 
-ALTER TABLE delivery_events ADD COLUMN courier_key INTEGER;
-UPDATE delivery_events SET courier_key = (
-    SELECT c.courier_key FROM couriers c WHERE c.merchant_id = delivery_events.merchant_id AND c.courier_id = delivery_events.courier_id);
-DROP INDEX delivery_events_order;
+CREATE TABLE delivery_events_keyed (
+    merchant_id TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    courier_id TEXT NOT NULL,
+    courier_key INTEGER NOT NULL,
+    order_id TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('accepted', 'fulfilled', 'cancelled')),
+    occurred_at TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    PRIMARY KEY (merchant_id, event_id)
+);
+INSERT INTO delivery_events_keyed (merchant_id, event_id, courier_id, courier_key, order_id, status, occurred_at, received_at)
+SELECT e.merchant_id, e.event_id, e.courier_id, c.courier_key, e.order_id, e.status, e.occurred_at, e.received_at
+FROM delivery_events e JOIN couriers c ON c.merchant_id = e.merchant_id AND c.courier_id = e.courier_id;
+DROP TABLE delivery_events;
+ALTER TABLE delivery_events_keyed RENAME TO delivery_events;
 CREATE INDEX delivery_events_order ON delivery_events (courier_key, order_id);
 
 CREATE TABLE deliveries_keyed (
