@@ -146,4 +146,24 @@ public class IngestionTests
         var count = await database.ReadAsync(s => s.ExecuteScalarAsync<long>("SELECT count(*) FROM delivery_events"), CancellationToken.None);
         Assert.Equal(2, count);
     }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task A_day_that_loses_its_only_delivery_to_an_earlier_fulfillment_is_emptied(DatabaseProvider provider)
+    {
+        await using var engine = await StartAsync(provider);
+        await engine.PutCourierAsync("c", "UTC", rate: 10);
+        await engine.PostEventsAsync(Accepted("c", "O1", "2027-05-03T23:50:00Z"), Fulfilled("c", "O1", "2027-05-04T00:10:00Z"));
+        Assert.Single((await engine.EarningsAsync("c", "2027-05-04", "2027-05-04")).Array("days"));
+
+        // A second fulfillment, earlier, under another id: the earliest counts, so the delivery moves to the 3rd.
+        await engine.PostEventsAsync(Fulfilled("c", "O1", "2027-05-03T23:55:00Z", id: "O1-f2"));
+        var fourth = await engine.EarningsAsync("c", "2027-05-04", "2027-05-04");
+        Assert.Empty(fourth.Array("days"));
+        Assert.Equal(0, fourth.Num("total"));
+        var third = await engine.EarningsAsync("c", "2027-05-03", "2027-05-03");
+        Assert.Equal(60, Assert.Single(third.Array("days")).Num("basePay"));
+        Assert.Equal(60, third.Num("totalToDate"));
+    }
 }

@@ -322,8 +322,10 @@ public static class DeliveryRecalculation
             await session.ExecuteAsync(
                 session.Sql(
                     """
-                    DELETE FROM earning_days WHERE frozen = 0
-                        AND EXISTS (SELECT 1 FROM json_each(@keys) WHERE json_extract(value, '$.c') = earning_days.courier_key AND json_extract(value, '$.d') = earning_days.local_date)
+                    DELETE FROM earning_days WHERE rowid IN (
+                        SELECT e.rowid FROM (SELECT json_extract(value, '$.c') AS c, json_extract(value, '$.d') AS d FROM json_each(@keys)) k
+                        CROSS JOIN earning_days e ON e.courier_key = k.c AND e.local_date = k.d
+                        WHERE e.frozen = 0)
                     """,
                     """
                     DELETE FROM earning_days e USING unnest(@courierKeys, @dates) AS r(c, d)
