@@ -59,16 +59,16 @@ public static class CourierTermsStore
         }
 
         await session.ExecuteAsync(
-            """
+            $"""
             INSERT INTO courier_terms (merchant_id, courier_id, courier_key, version, effective_at, time_zone, currency, base_pay_rate,
                 bonus_pay, deliveries_per_bonus, cancellation_pay, pay_period_start_day, created_at)
-            VALUES (@merchantId, @CourierId, (SELECT courier_key FROM couriers WHERE merchant_id = @merchantId AND courier_id = @CourierId),
+            VALUES (@merchantId, @courierId, {KeyOfCourier},
                 @Version, @EffectiveAt, @TimeZone, @Currency, @BasePayRate, @BonusPay, @DeliveriesPerBonus, @CancellationPay, @StartDay, @now)
             """,
             new
             {
                 merchantId,
-                terms.CourierId,
+                courierId = terms.CourierId,
                 Version = (long)terms.Version,
                 EffectiveAt = terms.EffectiveAt,
                 TimeZone = terms.Zone.Id,
