@@ -149,8 +149,9 @@ public static class PayoutsEndpoints
             var corrective = new DeliveryEvent($"{anomaly.Id}:accepted", anomaly.CourierId, anomaly.OrderId, DeliveryStatus.Accepted, acceptedAt);
             await AnomalyStore.MarkResolvedAsync(write, anomaly.Id, $"accepted_at_supplied: {resolution}");
             var terms = await CourierTermsStore.GetManyAsync(write.Session, write.MerchantId, [anomaly.CourierId]);
-            await DeliveryEventStore.AppendAsync(write, [corrective], terms);
-            await DeliveryRecalculation.ApplyAsync(write, [new OrderKey(anomaly.CourierId, anomaly.OrderId)]);
+            var inserted = await DeliveryEventStore.AppendAsync(write, [corrective], terms);
+            await DeliveryRecalculation.ApplyAsync(
+                write, [new OrderKey(anomaly.CourierId, anomaly.OrderId)], inserted.Contains(corrective.EventId) ? [corrective] : [], terms);
         }
         else
         {

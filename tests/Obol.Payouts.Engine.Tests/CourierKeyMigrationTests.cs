@@ -2,6 +2,7 @@ using Microsoft.Extensions.Time.Testing;
 using NodaTime;
 using Obol.Core.Identity;
 using Obol.Core.Storage;
+using Obol.Payouts.Anomalies;
 using Obol.Payouts.Couriers;
 using Obol.Payouts.Earnings;
 using Obol.Payouts.Events;
@@ -9,7 +10,10 @@ using Obol.Testing;
 
 namespace Obol.Payouts.Engine.Tests;
 
-/// <summary>Migration payouts/0005 gives every courier an integer key and rekeys the engine's tables by it, keeping what was stored.</summary>
+/// <summary>
+/// Migration payouts/0005 gives every courier an integer key and rekeys the engine's tables by it, and 0007 has each
+/// delivery row list its order's raw events; both keep what was stored.
+/// </summary>
 public class CourierKeyMigrationTests
 {
     // Rows as the engine wrote them before the migration: the same courier id at two merchants. At mer_a, c1 has a
@@ -64,6 +68,10 @@ public class CourierKeyMigrationTests
         Assert.Equal("2/3/2/1", before);
         Assert.Equal(before, await database.ReadAsync(s => s.ExecuteScalarAsync<string>(Counts), CancellationToken.None));
 
+        var eventLists = await database.ReadAsync(
+            s => s.QueryAsync<string>("SELECT merchant_id || ':' || event_ids FROM deliveries ORDER BY merchant_id"), CancellationToken.None);
+        Assert.Equal(["mer_a:e1 e2", "mer_b:e1"], eventLists);
+
         var keys = await database.ReadAsync(s => s.QueryAsync<long>("SELECT courier_key FROM couriers ORDER BY merchant_id"), CancellationToken.None);
         Assert.Equal(2, keys.Distinct().Count());
         var unkeyed = await database.ReadAsync(s => s.ExecuteScalarAsync<long>(
@@ -89,6 +97,22 @@ public class CourierKeyMigrationTests
         var a = await database.ReadAsync(s => EarningsQuery.GetAsync(s, "mer_a", "c1", day, day), CancellationToken.None);
         Assert.Equal(100, a.BasePay);
         Assert.Equal(100, a.TotalToDate);
+
+        // A late cancel at mer_a re-derives its order from all three events, the two stored before the migration read
+        // back through the row's list (mer_b has events with the same ids): still paid, and the cancel is an anomaly.
+        var late = await database.WriteAsync(s => EventIngestion.IngestAsync(new EngineWrite(s, "mer_a", at, ids),
+        [
+            new DeliveryEventInput { EventId = "e3", CourierId = "c1", OrderId = "O1", Status = "cancelled", OccurredAt = "2027-05-03T09:30:00Z" },
+        ]), CancellationToken.None);
+        Assert.Equal(1, late.Accepted);
+        a = await database.ReadAsync(s => EarningsQuery.GetAsync(s, "mer_a", "c1", day, day), CancellationToken.None);
+        Assert.Equal(100, a.BasePay);
+        Assert.Equal(10, Assert.Single(a.LineItems).Minutes);
+        var anomalies = await database.ReadAsync(s => AnomalyStore.ListAsync(s, "mer_a", "c1", null, 10, null), CancellationToken.None);
+        Assert.Equal(AnomalyKind.CancelledAfterFulfilled, Assert.Single(anomalies).Kind);
+        eventLists = await database.ReadAsync(
+            s => s.QueryAsync<string>("SELECT merchant_id || ':' || event_ids FROM deliveries ORDER BY merchant_id"), CancellationToken.None);
+        Assert.Equal(["mer_a:e1 e2 e3", "mer_b:e1 e2"], eventLists);
 
         // A courier created after the migration gets a key of its own.
         await database.WriteAsync(s => CourierTermsStore.AppendAsync(s, "mer_a", CourierTermsDecision.Decide("c2",

@@ -44,8 +44,8 @@ public sealed record DeliveryOutcome
     public int? TermsVersion { get; init; }
     public required IReadOnlyList<DetectedAnomaly> Anomalies { get; init; }
 
-    /// <summary>The id of the order's only raw event, when it has exactly one; such an order is rebuilt from its row.</summary>
-    public string? SoleEventId { get; init; }
+    /// <summary>All the order's raw event ids (<see cref="OrderEventIds"/>); an order with one is rebuilt from its row.</summary>
+    public required string EventIds { get; init; }
 }
 
 /// <summary>
@@ -70,7 +70,7 @@ public static class DeliveryPricing
             FulfilledAt = fulfilled?.OccurredAt,
             CancelledAt = cancelled?.OccurredAt,
             Anomalies = anomalies,
-            SoleEventId = events.Count == 1 ? events[0].EventId : null,
+            EventIds = OrderEventIds.Of(events),
         };
 
         if (fulfilled is not null)

@@ -31,9 +31,9 @@ public static class DeliveryRecalculation
     /// <param name="write">The write session.</param>
     /// <param name="orders">The orders to re-derive.</param>
     /// <param name="appended">
-    /// The events this transaction has just appended, when the caller is ingestion. An order with no delivery row
-    /// yet has no other events (every append is followed by a recalculation under the courier's lock, which
-    /// writes the row), so its events need not be read back.
+    /// The events this transaction has just appended to the raw log; a caller that appends must pass them. An
+    /// order's row lists its earlier events, and an order with no row yet has no others (every append is followed
+    /// by a recalculation under the courier's lock, which writes the row).
     /// </param>
     /// <param name="terms">The couriers' terms, when the caller has them already.</param>
     public static async Task ApplyAsync(
@@ -68,64 +68,39 @@ public static class DeliveryRecalculation
             OrderKeys(write, orders, terms));
         var existed = previous.Select(p => new OrderKey(p.CourierId, p.OrderId)).ToHashSet();
 
+        // An order's events: the ones its row lists (read back by id, or rebuilt from the row itself when ingestion
+        // adds to an order with one event), plus what this transaction has just appended.
         var byOrder = new Dictionary<OrderKey, List<DeliveryEvent>>();
-        var toRead = orders;
-        if (appended is not null)
+        var idsToRead = new List<string>();
+        foreach (var row in previous)
         {
-            // An order's events are what this transaction appended, plus the one its row stands for when it had a
-            // single event; only orders whose rows stood for more are read from the raw log.
-            var rebuilt = new HashSet<OrderKey>();
-            foreach (var row in previous)
+            if (appended is not null && row.SoleEvent() is { } sole)
             {
-                if (row.SoleEvent() is { } sole)
-                {
-                    var key = new OrderKey(row.CourierId, row.OrderId);
-                    byOrder[key] = [sole];
-                    rebuilt.Add(key);
-                }
+                EventsOf(byOrder, sole).Add(sole);
             }
-
-            foreach (var e in appended)
+            else
             {
-                var key = new OrderKey(e.CourierId, e.OrderId);
-                if (!existed.Contains(key) || rebuilt.Contains(key))
-                {
-                    if (!byOrder.TryGetValue(key, out var list))
-                    {
-                        byOrder[key] = list = [];
-                    }
-
-                    list.Add(e);
-                }
+                idsToRead.AddRange(OrderEventIds.Split(row.EventIds));
             }
-
-            toRead = orders.Where(o => existed.Contains(o) && !rebuilt.Contains(o)).ToList();
         }
 
-        if (toRead.Count > 0)
+        foreach (var e in appended ?? [])
         {
-            var events = await session.QueryAsync<EventRow>(
-                session.Sql(
-                    """
-                    SELECT e.courier_id AS CourierId, e.order_id AS OrderId, e.event_id AS EventId, e.status AS Status, e.occurred_at AS OccurredAt
-                    FROM (SELECT json_extract(value, '$.c') AS c, json_extract(value, '$.o') AS o FROM json_each(@keys)) k
-                    CROSS JOIN delivery_events e ON e.courier_key = k.c AND e.order_id = k.o
-                    """,
-                    """
-                    SELECT e.courier_id AS CourierId, e.order_id AS OrderId, e.event_id AS EventId, e.status AS Status, e.occurred_at AS OccurredAt
-                    FROM unnest(@courierKeys, @orderIds) AS k(c, o)
-                    CROSS JOIN LATERAL (SELECT * FROM delivery_events x WHERE x.courier_key = k.c AND x.order_id = k.o OFFSET 0) e
-                    """),
-                OrderKeys(write, toRead, terms));
-            foreach (var e in events)
-            {
-                var key = new OrderKey(e.CourierId, e.OrderId);
-                if (!byOrder.TryGetValue(key, out var list))
-                {
-                    byOrder[key] = list = [];
-                }
+            EventsOf(byOrder, e).Add(e);
+        }
 
-                list.Add(e.ToEvent());
+        if (idsToRead.Count > 0)
+        {
+            var stored = await DeliveryEventStore.GetAsync(session, write.MerchantId, idsToRead);
+            if (stored.Count != idsToRead.Count)
+            {
+                var missing = idsToRead.Where(id => !stored.ContainsKey(id)).Take(5);
+                throw new InvalidOperationException($"Delivery rows list raw events that are not in the raw log: {string.Join(", ", missing)}.");
+            }
+
+            foreach (var e in stored.Values)
+            {
+                EventsOf(byOrder, e).Add(e);
             }
         }
 
@@ -162,6 +137,17 @@ public static class DeliveryRecalculation
         var newDays = await RecomputeDaysAsync(write, days, terms, Additions(previous, outcomes));
         await PayPeriodStore.EnsureForDaysAsync(write, newDays, terms);
         await AnomalyStore.SyncAsync(write, outcomes, existed);
+    }
+
+    private static List<DeliveryEvent> EventsOf(Dictionary<OrderKey, List<DeliveryEvent>> byOrder, DeliveryEvent e)
+    {
+        var key = new OrderKey(e.CourierId, e.OrderId);
+        if (!byOrder.TryGetValue(key, out var list))
+        {
+            byOrder[key] = list = [];
+        }
+
+        return list;
     }
 
     /// <summary>
@@ -473,12 +459,12 @@ public static class DeliveryRecalculation
             ON CONFLICT (courier_key, order_id) DO UPDATE SET state = excluded.state, accepted_at = excluded.accepted_at,
                 fulfilled_at = excluded.fulfilled_at, cancelled_at = excluded.cancelled_at, local_date = excluded.local_date,
                 minutes = excluded.minutes, amount = excluded.amount, completed = excluded.completed,
-                cancellation = excluded.cancellation, terms_version = excluded.terms_version, sole_event_id = excluded.sole_event_id
+                cancellation = excluded.cancellation, terms_version = excluded.terms_version, event_ids = excluded.event_ids
             """;
         if (write.Session.IsPostgres && !upsert)
         {
             await using var copy = await PgCopyWriter.BeginAsync(write.Session,
-                "deliveries (merchant_id, courier_id, courier_key, order_id, state, accepted_at, fulfilled_at, cancelled_at, local_date, minutes, amount, completed, cancellation, terms_version, sole_event_id)");
+                "deliveries (merchant_id, courier_id, courier_key, order_id, state, accepted_at, fulfilled_at, cancelled_at, local_date, minutes, amount, completed, cancellation, terms_version, event_ids)");
             foreach (var o in outcomes)
             {
                 await copy.StartRowAsync(15);
@@ -496,7 +482,7 @@ public static class DeliveryRecalculation
                 copy.Bigint(o.Completed ? 1 : 0);
                 copy.Bigint(o.Cancellation ? 1 : 0);
                 copy.Bigint(o.TermsVersion);
-                copy.Text(o.SoleEventId);
+                copy.Text(o.EventIds);
             }
 
             await copy.CompleteAsync();
@@ -510,10 +496,10 @@ public static class DeliveryRecalculation
             await write.Session.ExecuteAsync(
                 $"""
                 INSERT INTO deliveries (merchant_id, courier_id, courier_key, order_id, state, accepted_at, fulfilled_at, cancelled_at, local_date,
-                    minutes, amount, completed, cancellation, terms_version, sole_event_id)
+                    minutes, amount, completed, cancellation, terms_version, event_ids)
                 SELECT @merchantId, r.c, r.ck, r.o, r.s, r.a, r.f, r.x, r.d, r.m, r.p, r.k, r.n, r.v, r.e
                 FROM unnest(@CourierIds, @CourierKeys, @OrderIds, @States, @AcceptedAt, @FulfilledAt, @CancelledAt, @Dates, @Minutes, @Amounts,
-                    @Completed, @Cancellations, @TermsVersions, @SoleEventIds) AS r(c, ck, o, s, a, f, x, d, m, p, k, n, v, e)
+                    @Completed, @Cancellations, @TermsVersions, @EventIds) AS r(c, ck, o, s, a, f, x, d, m, p, k, n, v, e)
                 {update}
                 """,
                 new
@@ -532,7 +518,7 @@ public static class DeliveryRecalculation
                     Completed = outcomes.Select(o => o.Completed ? 1L : 0L).ToArray(),
                     Cancellations = outcomes.Select(o => o.Cancellation ? 1L : 0L).ToArray(),
                     TermsVersions = outcomes.Select(o => (long?)o.TermsVersion).ToArray(),
-                    SoleEventIds = outcomes.Select(o => o.SoleEventId).ToArray(),
+                    EventIds = outcomes.Select(o => o.EventIds).ToArray(),
                 });
             return;
         }
@@ -552,12 +538,12 @@ public static class DeliveryRecalculation
             k = o.Completed ? 1 : 0,
             n = o.Cancellation ? 1 : 0,
             v = o.TermsVersion,
-            e = o.SoleEventId,
+            e = o.EventIds,
         }));
         await write.Session.ExecuteAsync(
             $"""
             INSERT INTO deliveries (merchant_id, courier_id, courier_key, order_id, state, accepted_at, fulfilled_at, cancelled_at, local_date,
-                minutes, amount, completed, cancellation, terms_version, sole_event_id)
+                minutes, amount, completed, cancellation, terms_version, event_ids)
             SELECT @merchantId, json_extract(value, '$.c'), json_extract(value, '$.ck'), json_extract(value, '$.o'), json_extract(value, '$.s'), json_extract(value, '$.a'),
                 json_extract(value, '$.f'), json_extract(value, '$.x'), json_extract(value, '$.d'), json_extract(value, '$.m'),
                 json_extract(value, '$.p'), json_extract(value, '$.k'), json_extract(value, '$.n'), json_extract(value, '$.v'), json_extract(value, '$.e')
@@ -621,7 +607,7 @@ public static class DeliveryRecalculation
     {
         public const string Columns = """
             d.courier_id AS CourierId, d.order_id AS OrderId, d.local_date AS LocalDate, d.state AS State,
-            d.accepted_at AS AcceptedAt, d.fulfilled_at AS FulfilledAt, d.cancelled_at AS CancelledAt, d.sole_event_id AS SoleEventId
+            d.accepted_at AS AcceptedAt, d.fulfilled_at AS FulfilledAt, d.cancelled_at AS CancelledAt, d.event_ids AS EventIds
             """;
 
         public string CourierId { get; init; } = "";
@@ -631,15 +617,15 @@ public static class DeliveryRecalculation
         public DateTimeOffset? AcceptedAt { get; init; }
         public DateTimeOffset? FulfilledAt { get; init; }
         public DateTimeOffset? CancelledAt { get; init; }
-        public string? SoleEventId { get; init; }
+        public string EventIds { get; init; } = "";
 
         /// <summary>The order's only event, as its row records it (pricing one event gives one of these three states).</summary>
-        public DeliveryEvent? SoleEvent() => (SoleEventId, State) switch
+        public DeliveryEvent? SoleEvent() => (OrderEventIds.IsSingle(EventIds), State) switch
         {
-            (null, _) => null,
-            (_, DeliveryState.Accepted) when AcceptedAt is { } at => new DeliveryEvent(SoleEventId, CourierId, OrderId, DeliveryStatus.Accepted, at),
-            (_, DeliveryState.Held) when FulfilledAt is { } at => new DeliveryEvent(SoleEventId, CourierId, OrderId, DeliveryStatus.Fulfilled, at),
-            (_, DeliveryState.Cancelled) when CancelledAt is { } at => new DeliveryEvent(SoleEventId, CourierId, OrderId, DeliveryStatus.Cancelled, at),
+            (false, _) => null,
+            (_, DeliveryState.Accepted) when AcceptedAt is { } at => new DeliveryEvent(EventIds, CourierId, OrderId, DeliveryStatus.Accepted, at),
+            (_, DeliveryState.Held) when FulfilledAt is { } at => new DeliveryEvent(EventIds, CourierId, OrderId, DeliveryStatus.Fulfilled, at),
+            (_, DeliveryState.Cancelled) when CancelledAt is { } at => new DeliveryEvent(EventIds, CourierId, OrderId, DeliveryStatus.Cancelled, at),
             _ => null,
         };
     }

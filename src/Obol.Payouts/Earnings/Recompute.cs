@@ -11,7 +11,10 @@ public static class Recompute
 {
     private const int Chunk = 1000;
 
-    /// <summary>Orders with a line item dated in [from, to] or an event in that range (with a day's slack either side for zones).</summary>
+    /// <summary>
+    /// Orders with a line item dated in [from, to] or an instant in that range (with a day's slack either side for
+    /// zones). Every order with raw events has a row that lists them all, so the courier's rows find every order.
+    /// </summary>
     public static async Task<int> CourierRangeAsync(EngineWrite write, CourierTermsHistory history, LocalDate from, LocalDate to)
     {
         var zone = history.Current.Zone;
@@ -25,9 +28,11 @@ public static class Recompute
         };
         var orderIds = await write.Session.QueryAsync<string>(
             """
-            SELECT order_id FROM deliveries WHERE courier_key = @courierKey AND local_date >= @from AND local_date <= @to
-            UNION
-            SELECT order_id FROM delivery_events WHERE courier_key = @courierKey AND occurred_at >= @after AND occurred_at < @before
+            SELECT order_id FROM deliveries WHERE courier_key = @courierKey AND (
+                (local_date >= @from AND local_date <= @to)
+                OR (accepted_at >= @after AND accepted_at < @before)
+                OR (fulfilled_at >= @after AND fulfilled_at < @before)
+                OR (cancelled_at >= @after AND cancelled_at < @before))
             """, args);
         return await ApplyAsync(write, history.Current.CourierId, orderIds);
     }

@@ -142,24 +142,29 @@ public static class DeliveryEventStore
         return appended.ToHashSet(StringComparer.Ordinal);
     }
 
+    /// <summary>Stored events by id (the raw log's primary key; an id list drives it, as in the recalculation's key lists).</summary>
     public static async Task<Dictionary<string, DeliveryEvent>> GetAsync(DbSession session, string merchantId, IReadOnlyList<string> eventIds)
     {
         var rows = await session.QueryAsync<Row>(
             session.Sql(
-                """
-                SELECT event_id AS EventId, courier_id AS CourierId, order_id AS OrderId, status AS Status, occurred_at AS OccurredAt
-                FROM delivery_events WHERE merchant_id = @merchantId AND event_id IN (SELECT value FROM json_each(@ids))
+                $"""
+                SELECT {Row.Columns}
+                FROM json_each(@ids) k CROSS JOIN delivery_events e ON e.merchant_id = @merchantId AND e.event_id = k.value
                 """,
-                """
-                SELECT event_id AS EventId, courier_id AS CourierId, order_id AS OrderId, status AS Status, occurred_at AS OccurredAt
-                FROM delivery_events WHERE merchant_id = @merchantId AND event_id IN (SELECT jsonb_array_elements_text(CAST(@ids AS jsonb)))
+                $"""
+                SELECT {Row.Columns}
+                FROM unnest(@ids) AS k(id)
+                CROSS JOIN LATERAL (SELECT * FROM delivery_events x WHERE x.event_id = k.id AND x.merchant_id = @merchantId OFFSET 0) e
                 """),
-            new { merchantId, ids = JsonRows.Serialize(eventIds) });
+            new { merchantId, ids = session.IsPostgres ? (object)eventIds.ToArray() : JsonRows.Serialize(eventIds) });
         return rows.ToDictionary(r => r.EventId, r => new DeliveryEvent(r.EventId, r.CourierId, r.OrderId, DeliveryEvent.ParseStatus(r.Status), r.OccurredAt), StringComparer.Ordinal);
     }
 
     private sealed class Row
     {
+        public const string Columns =
+            "e.event_id AS EventId, e.courier_id AS CourierId, e.order_id AS OrderId, e.status AS Status, e.occurred_at AS OccurredAt";
+
         public string EventId { get; init; } = "";
         public string CourierId { get; init; } = "";
         public string OrderId { get; init; } = "";

@@ -1,0 +1,19 @@
+using Obol.Payouts.Events;
+
+namespace Obol.Payouts.Earnings;
+
+/// <summary>
+/// An order's raw event ids as its delivery row keeps them: sorted ordinally, separated by spaces (event ids are
+/// printable ASCII without spaces). The raw log is indexed by event id only; an order's events are found through this list.
+/// </summary>
+public static class OrderEventIds
+{
+    private const char Separator = ' ';
+
+    public static string Of(IEnumerable<DeliveryEvent> events) =>
+        string.Join(Separator, events.Select(e => e.EventId).Order(StringComparer.Ordinal));
+
+    public static string[] Split(string eventIds) => eventIds.Split(Separator, StringSplitOptions.RemoveEmptyEntries);
+
+    public static bool IsSingle(string eventIds) => eventIds.Length > 0 && !eventIds.Contains(Separator, StringComparison.Ordinal);
+}
