@@ -1,5 +1,6 @@
 using NodaTime;
 using NodaTime.Text;
+using Npgsql;
 using Obol.Core.Identity;
 using Obol.Core.Storage;
 using Obol.Payouts.Anomalies;
@@ -53,7 +54,10 @@ public static class DeliveryRecalculation
 
         // After the lock: a concurrent ingestion of the same courier has committed its rows by now.
         terms ??= await CourierTermsStore.GetManyAsync(session, write.MerchantId, couriers);
-        var previous = await session.QueryAsync<PreviousRow>(
+        var copied = appended is null ? [] : await TryCopyLikelyNewAsync(write, appended, terms);
+        var copiedKeys = copied.Select(o => new OrderKey(o.CourierId, o.OrderId)).ToHashSet();
+        var unknown = copied.Count == 0 ? orders : orders.Where(o => !copiedKeys.Contains(o)).ToList();
+        var previous = unknown.Count == 0 ? [] : await session.QueryAsync<PreviousRow>(
             session.Sql(
                 $"""
                 SELECT {PreviousRow.Columns}
@@ -65,7 +69,7 @@ public static class DeliveryRecalculation
                 FROM unnest(@courierKeys, @orderIds) AS k(c, o)
                 CROSS JOIN LATERAL (SELECT * FROM deliveries x WHERE x.courier_key = k.c AND x.order_id = k.o OFFSET 0) d
                 """),
-            OrderKeys(write, orders, terms));
+            OrderKeys(write, unknown, terms));
         var existed = previous.Select(p => new OrderKey(p.CourierId, p.OrderId)).ToHashSet();
 
         // An order's events: the ones its row lists (read back by id, or rebuilt from the row itself when ingestion
@@ -86,7 +90,10 @@ public static class DeliveryRecalculation
 
         foreach (var e in appended ?? [])
         {
-            EventsOf(byOrder, e).Add(e);
+            if (!copiedKeys.Contains(new OrderKey(e.CourierId, e.OrderId)))
+            {
+                EventsOf(byOrder, e).Add(e);
+            }
         }
 
         if (idsToRead.Count > 0)
@@ -105,7 +112,8 @@ public static class DeliveryRecalculation
         }
 
         var outcomes = new List<DeliveryOutcome>(orders.Count);
-        foreach (var order in orders)
+        outcomes.AddRange(copied);
+        foreach (var order in unknown)
         {
             if (byOrder.TryGetValue(order, out var orderEvents) && terms.TryGetValue(order.CourierId, out var history))
             {
@@ -114,7 +122,8 @@ public static class DeliveryRecalculation
         }
 
         // Under the courier lock nothing else inserts these orders: the new ones are plain inserts, cheaper than upserts.
-        await WriteDeliveriesAsync(write, outcomes.Where(o => !existed.Contains(new OrderKey(o.CourierId, o.OrderId))).ToList(), terms, upsert: false);
+        await WriteDeliveriesAsync(
+            write, outcomes.Where(o => !existed.Contains(new OrderKey(o.CourierId, o.OrderId)) && !copiedKeys.Contains(new OrderKey(o.CourierId, o.OrderId))).ToList(), terms, upsert: false);
         await WriteDeliveriesAsync(write, outcomes.Where(o => existed.Contains(new OrderKey(o.CourierId, o.OrderId))).ToList(), terms, upsert: true);
 
         var days = new HashSet<(string CourierId, LocalDate Date)>();
@@ -137,6 +146,58 @@ public static class DeliveryRecalculation
         var newDays = await RecomputeDaysAsync(write, days, terms, Additions(previous, outcomes));
         await PayPeriodStore.EnsureForDaysAsync(write, newDays, terms);
         await AnomalyStore.SyncAsync(write, outcomes, existed);
+    }
+
+    /// <summary>
+    /// An order whose appended events include its accept is most likely new: an accept is an order's first event. On
+    /// PostgreSQL such orders are priced from the appended events alone and copied in at once, behind a savepoint,
+    /// without looking up their rows. Under the courier lock nothing else inserts them, so the copy succeeding proves
+    /// they had no row, and so no earlier events. When one had a row after all, the primary key objects, the copy is
+    /// undone and every order goes the general way. Returns the outcomes copied in.
+    /// </summary>
+    private static async Task<IReadOnlyList<DeliveryOutcome>> TryCopyLikelyNewAsync(
+        EngineWrite write, IReadOnlyList<DeliveryEvent> appended, IReadOnlyDictionary<string, CourierTermsHistory> terms)
+    {
+        if (!write.Session.IsPostgres)
+        {
+            return [];
+        }
+
+        var likelyNew = new Dictionary<OrderKey, List<DeliveryEvent>>();
+        foreach (var e in appended)
+        {
+            if (e.Status == DeliveryStatus.Accepted && terms.ContainsKey(e.CourierId))
+            {
+                likelyNew.TryAdd(new OrderKey(e.CourierId, e.OrderId), []);
+            }
+        }
+
+        if (likelyNew.Count == 0)
+        {
+            return [];
+        }
+
+        foreach (var e in appended)
+        {
+            if (likelyNew.TryGetValue(new OrderKey(e.CourierId, e.OrderId), out var events))
+            {
+                events.Add(e);
+            }
+        }
+
+        var outcomes = likelyNew.Select(o => DeliveryPricing.Price(o.Key.CourierId, o.Key.OrderId, o.Value, terms[o.Key.CourierId])).ToList();
+        await write.Session.ExecuteAsync("SAVEPOINT deliveries_copy");
+        try
+        {
+            await WriteDeliveriesAsync(write, outcomes, terms, upsert: false);
+            await write.Session.ExecuteAsync("RELEASE SAVEPOINT deliveries_copy");
+            return outcomes;
+        }
+        catch (PostgresException conflict) when (conflict.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            await write.Session.ExecuteAsync("ROLLBACK TO SAVEPOINT deliveries_copy");
+            return [];
+        }
     }
 
     private static List<DeliveryEvent> EventsOf(Dictionary<OrderKey, List<DeliveryEvent>> byOrder, DeliveryEvent e)
