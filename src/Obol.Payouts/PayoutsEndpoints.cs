@@ -78,7 +78,8 @@ public static class PayoutsEndpoints
         return TypedResults.Ok(CourierResponse.From(history.Current));
     }
 
-    private static async Task<Ok<IngestResult>> PostEventsAsync(DeliveryEventBatch batch, HttpContext http, RequestUnitOfWork work, TimeProvider clock, IdGenerator ids)
+    private static async Task<Ok<IngestResult>> PostEventsAsync(
+        DeliveryEventBatch batch, HttpContext http, RequestUnitOfWork work, TimeProvider clock, IdGenerator ids, CourierTermsCache termsCache)
     {
         if (batch.Events is null)
         {
@@ -96,7 +97,7 @@ public static class PayoutsEndpoints
             throw Problems.Validation("events", "Every event must be an object.");
         }
 
-        return TypedResults.Ok(await EventIngestion.IngestAsync(Write(http, work, clock, ids), batch.Events));
+        return TypedResults.Ok(await EventIngestion.IngestAsync(Write(http, work, clock, ids), batch.Events, termsCache));
     }
 
     private static async Task<Ok<EarningsResponse>> GetEarningsAsync(string id, string? from, string? to, HttpContext http, Database database)

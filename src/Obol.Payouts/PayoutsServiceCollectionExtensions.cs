@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Obol.Core.Storage;
+using Obol.Payouts.Couriers;
 using Obol.Payouts.PayPeriods;
 
 namespace Obol.Payouts;
@@ -14,6 +15,7 @@ public static class PayoutsServiceCollectionExtensions
         configuration.GetSection("Obol:Payouts").Bind(options);
         services.AddSingleton(options);
         services.AddSingleton(new MigrationSource("payouts", typeof(PayoutsServiceCollectionExtensions).Assembly));
+        services.AddSingleton(new CourierTermsCache());
         services.AddSingleton<PayoutsSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<PayoutsSweeper>());
         return services;

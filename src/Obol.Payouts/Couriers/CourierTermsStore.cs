@@ -46,7 +46,12 @@ public static class CourierTermsStore
             .ToDictionary(g => g.Key, g => new CourierTermsHistory(g.First().CourierKey, g.Select(r => r.ToTerms()).ToList()), StringComparer.Ordinal);
     }
 
-    /// <summary>Appends a version; the first version of a courier also gives it its key.</summary>
+    /// <summary>The merchant's terms epoch: raised by every appended version (0 before the first).</summary>
+    public static Task<long> EpochAsync(DbSession session, string merchantId) =>
+        session.ExecuteScalarAsync<long>(
+            "SELECT coalesce((SELECT epoch FROM courier_terms_epochs WHERE merchant_id = @merchantId), 0)", new { merchantId });
+
+    /// <summary>Appends a version and raises the merchant's epoch; the first version of a courier also gives it its key.</summary>
     public static async Task AppendAsync(DbSession session, string merchantId, CourierTerms terms, DateTimeOffset now)
     {
         if (terms.Version == 1)
@@ -58,6 +63,13 @@ public static class CourierTermsStore
                 new { merchantId, courierId = terms.CourierId });
         }
 
+        // Concurrent PUTs of one merchant's couriers queue here for the rest of their transactions; PUTs are rare.
+        await session.ExecuteAsync(
+            """
+            INSERT INTO courier_terms_epochs (merchant_id, epoch) VALUES (@merchantId, 1)
+            ON CONFLICT (merchant_id) DO UPDATE SET epoch = courier_terms_epochs.epoch + 1
+            """,
+            new { merchantId });
         await session.ExecuteAsync(
             $"""
             INSERT INTO courier_terms (merchant_id, courier_id, courier_key, version, effective_at, time_zone, currency, base_pay_rate,

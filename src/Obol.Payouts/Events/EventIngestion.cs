@@ -13,7 +13,10 @@ public sealed record IngestResult(int Accepted, int Duplicates, IReadOnlyList<Re
 /// </summary>
 public static class EventIngestion
 {
-    public static async Task<IngestResult> IngestAsync(EngineWrite write, IReadOnlyList<DeliveryEventInput> inputs)
+    /// <param name="write">The write session.</param>
+    /// <param name="inputs">The batch.</param>
+    /// <param name="termsCache">Where couriers' terms are kept between batches; without one they are read from the store.</param>
+    public static async Task<IngestResult> IngestAsync(EngineWrite write, IReadOnlyList<DeliveryEventInput> inputs, CourierTermsCache? termsCache = null)
     {
         var rejected = new List<RejectedEvent>();
         var duplicates = 0;
@@ -46,8 +49,10 @@ public static class EventIngestion
             }
         }
 
-        var terms = await CourierTermsStore.GetManyAsync(write.Session, write.MerchantId,
-            candidates.Select(e => e.CourierId).Distinct(StringComparer.Ordinal).ToList());
+        var courierIds = candidates.Select(e => e.CourierId).Distinct(StringComparer.Ordinal).ToList();
+        var terms = termsCache is null
+            ? await CourierTermsStore.GetManyAsync(write.Session, write.MerchantId, courierIds)
+            : await termsCache.GetManyAsync(write.Session, write.MerchantId, courierIds);
         var known = new List<DeliveryEvent>(candidates.Count);
         foreach (var e in candidates)
         {
