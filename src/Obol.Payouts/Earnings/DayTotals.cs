@@ -1,3 +1,4 @@
+using System.Globalization;
 using NodaTime;
 using Obol.Payouts.Couriers;
 
@@ -48,5 +49,25 @@ public static class DayPricing
         return new DayTotals(sums.Minutes, sums.Deliveries, sums.Cancellations, sums.BasePay, bonus, sums.CancellationPay);
     }
 
-    public static string Format(LocalDate date) => NodaTime.Text.LocalDatePattern.Iso.Format(date);
+    /// <summary>A local date as stored: ISO <c>yyyy-MM-dd</c>. Formatted directly (NodaTime's pattern allocates a builder per call, and ingestion formats a date per delivery and day).</summary>
+    public static string Format(LocalDate date) =>
+        date.Year is >= 1 and <= 9999
+            ? string.Create(10, date, static (span, d) =>
+            {
+                d.Year.TryFormat(span[..4], out _, "D4", CultureInfo.InvariantCulture);
+                span[4] = '-';
+                d.Month.TryFormat(span.Slice(5, 2), out _, "D2", CultureInfo.InvariantCulture);
+                span[7] = '-';
+                d.Day.TryFormat(span.Slice(8, 2), out _, "D2", CultureInfo.InvariantCulture);
+            })
+            : NodaTime.Text.LocalDatePattern.Iso.Format(date);
+
+    /// <summary>A stored local date (<see cref="Format"/>).</summary>
+    public static LocalDate ParseStored(string text) =>
+        text.Length == 10 && text[4] == '-' && text[7] == '-'
+            && int.TryParse(text.AsSpan(0, 4), NumberStyles.None, CultureInfo.InvariantCulture, out var year)
+            && int.TryParse(text.AsSpan(5, 2), NumberStyles.None, CultureInfo.InvariantCulture, out var month)
+            && int.TryParse(text.AsSpan(8, 2), NumberStyles.None, CultureInfo.InvariantCulture, out var day)
+            ? new LocalDate(year, month, day)
+            : NodaTime.Text.LocalDatePattern.Iso.Parse(text).Value;
 }

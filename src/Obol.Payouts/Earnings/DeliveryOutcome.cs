@@ -136,8 +136,9 @@ public static class DeliveryPricing
     {
         DeliveryEvent? earliest = null;
         DeliveryEvent? latest = null;
-        foreach (var e in events)
+        for (var i = 0; i < events.Count; i++)
         {
+            var e = events[i];
             if (e.Status != status)
             {
                 continue;

@@ -1,5 +1,4 @@
 using NodaTime;
-using NodaTime.Text;
 using Npgsql;
 using Obol.Core.Identity;
 using Obol.Core.Storage;
@@ -74,7 +73,7 @@ public static class DeliveryRecalculation
 
         // An order's events: the ones its row lists (read back by id, or rebuilt from the row itself when ingestion
         // adds to an order with one event), plus what this transaction has just appended.
-        var byOrder = new Dictionary<OrderKey, List<DeliveryEvent>>();
+        var byOrder = new Dictionary<OrderKey, List<DeliveryEvent>>(orders.Count);
         var idsToRead = new List<string>();
         foreach (var row in previous)
         {
@@ -131,7 +130,7 @@ public static class DeliveryRecalculation
         {
             if (row.LocalDate is not null)
             {
-                days.Add((row.CourierId, LocalDatePattern.Iso.Parse(row.LocalDate).Value));
+                days.Add((row.CourierId, DayPricing.ParseStored(row.LocalDate)));
             }
         }
 
@@ -223,7 +222,7 @@ public static class DeliveryRecalculation
         {
             if (row.LocalDate is not null)
             {
-                resummed.Add((row.CourierId, LocalDatePattern.Iso.Parse(row.LocalDate).Value));
+                resummed.Add((row.CourierId, DayPricing.ParseStored(row.LocalDate)));
                 paidBefore.Add(new OrderKey(row.CourierId, row.OrderId));
             }
         }

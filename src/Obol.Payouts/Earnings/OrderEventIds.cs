@@ -10,8 +10,22 @@ public static class OrderEventIds
 {
     private const char Separator = ' ';
 
-    public static string Of(IEnumerable<DeliveryEvent> events) =>
-        string.Join(Separator, events.Select(e => e.EventId).Order(StringComparer.Ordinal));
+    public static string Of(IReadOnlyList<DeliveryEvent> events)
+    {
+        if (events.Count == 1)
+        {
+            return events[0].EventId;
+        }
+
+        var ids = new string[events.Count];
+        for (var i = 0; i < ids.Length; i++)
+        {
+            ids[i] = events[i].EventId;
+        }
+
+        Array.Sort(ids, StringComparer.Ordinal);
+        return string.Join(Separator, ids);
+    }
 
     public static string[] Split(string eventIds) => eventIds.Split(Separator, StringSplitOptions.RemoveEmptyEntries);
 

@@ -1,5 +1,4 @@
 using NodaTime;
-using NodaTime.Text;
 using Obol.Core.Storage;
 using Obol.Payouts.Couriers;
 using Obol.Payouts.Earnings;
@@ -118,5 +117,5 @@ public static class PayPeriodStore
             $"SELECT {PayPeriodRow.Columns} FROM pay_periods WHERE merchant_id = @merchantId AND id = @id",
             new { merchantId, id });
 
-    public static LocalDate ParseDate(string text) => LocalDatePattern.Iso.Parse(text).Value;
+    public static LocalDate ParseDate(string text) => DayPricing.ParseStored(text);
 }
