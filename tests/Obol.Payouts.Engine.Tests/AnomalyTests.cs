@@ -50,6 +50,7 @@ public class AnomalyTests
         var again = await engine.Client.PostJsonAsync($"/v1/couriers/c/anomalies/{anomaly.Str("id")}/resolve", "{}");
         await again.ReadProblemAsync(409, "invalid_state_transition");
         await (await engine.Client.PostJsonAsync("/v1/couriers/c/anomalies/anm_nope/resolve", "{}")).ReadProblemAsync(404, "not_found");
+        await engine.AssertRowsListEveryRawEventAsync();
     }
 
     [Theory]

@@ -36,6 +36,8 @@ public class ConcurrencyTests
             Assert.Equal(1000 + (3 * 5), earnings.Num("total"));
             Assert.Empty(await engine.AnomaliesAsync(courier, "open"));
         }
+
+        await engine.AssertRowsListEveryRawEventAsync();
     }
 
     [Theory]
@@ -58,5 +60,6 @@ public class ConcurrencyTests
         var earnings = await engine.EarningsAsync("c1", "2027-05-03", "2027-05-03");
         Assert.Equal(25, earnings.Array("lineItems").Length);
         Assert.Equal((25 * 100) + (8 * 5), earnings.Num("total"));
+        await engine.AssertRowsListEveryRawEventAsync();
     }
 }

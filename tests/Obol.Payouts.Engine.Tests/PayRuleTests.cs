@@ -171,6 +171,7 @@ public class PayRuleTests
         var recomputed = await engine.PostAsync("/v1/couriers/c/recompute?from=2027-03-10&to=2027-03-20");
         Assert.Equal(90, recomputed.Num("orders"));
         Assert.Equal(incremental, (await engine.EarningsAsync("c", "2027-03-10", "2027-03-20")).ToString());
+        await engine.AssertRowsListEveryRawEventAsync();
     }
 
     [Theory]
@@ -229,5 +230,6 @@ public class PayRuleTests
         Assert.Equal(60, recomputed.Num("orders"));
         Assert.Equal(incremental, (await engine.EarningsAsync("c", "2027-05-30", "2027-06-06")).ToString());
         Assert.Equal(incrementalAnomalies, Anomalies(await engine.AnomaliesAsync("c")));
+        await engine.AssertRowsListEveryRawEventAsync();
     }
 }

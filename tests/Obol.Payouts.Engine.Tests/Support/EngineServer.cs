@@ -111,6 +111,35 @@ public sealed class EngineServer : IAsyncDisposable
     public async Task<JsonElement[]> AnomaliesAsync(string courierId, string? status = null) =>
         (await GetJsonAsync($"/v1/couriers/{courierId}/anomalies?limit=100{(status is null ? "" : "&status=" + status)}")).GetProperty("data").EnumerateArray().ToArray();
 
+    /// <summary>
+    /// Every raw event is listed by its order's delivery row, and the rows list nothing else (as many ids as raw events):
+    /// the lists are what the engine finds an order's events by.
+    /// </summary>
+    public async Task AssertRowsListEveryRawEventAsync()
+    {
+        var database = Server.GetRequiredService<Database>();
+        var (unlisted, listed, raw) = await database.ReadAsync(async s =>
+        {
+            var unlisted = await s.ExecuteScalarAsync<long>(s.Sql(
+                """
+                SELECT count(*) FROM delivery_events e
+                LEFT JOIN deliveries d ON d.courier_key = e.courier_key AND d.order_id = e.order_id
+                WHERE d.order_id IS NULL OR instr(' ' || d.event_ids || ' ', ' ' || e.event_id || ' ') = 0
+                """,
+                """
+                SELECT count(*) FROM delivery_events e
+                LEFT JOIN deliveries d ON d.courier_key = e.courier_key AND d.order_id = e.order_id
+                WHERE d.order_id IS NULL OR strpos(' ' || d.event_ids || ' ', ' ' || e.event_id || ' ') = 0
+                """));
+            var listed = await s.ExecuteScalarAsync<long>(
+                "SELECT coalesce(sum(length(event_ids) - length(replace(event_ids, ' ', '')) + 1), 0) FROM deliveries WHERE event_ids <> ''");
+            var raw = await s.ExecuteScalarAsync<long>("SELECT count(*) FROM delivery_events");
+            return (unlisted, listed, raw);
+        }, CancellationToken.None);
+        Assert.Equal(0, unlisted);
+        Assert.Equal(raw, listed);
+    }
+
     public static Ev Accepted(string courier, string order, string at, string? id = null) => new(id ?? $"{order}-a", courier, order, "accepted", at);
 
     public static Ev Fulfilled(string courier, string order, string at, string? id = null) => new(id ?? $"{order}-f", courier, order, "fulfilled", at);
