@@ -61,6 +61,7 @@ foreach (var (providerName, options, writers, batches) in providers)
         [new MigrationSource("core", typeof(Database).Assembly), new MigrationSource("ledger", typeof(ILedger).Assembly), new MigrationSource("payouts", typeof(PayoutsEndpoints).Assembly)],
         clock, NullLogger<MigrationRunner>.Instance).ApplyAsync(CancellationToken.None);
     var ids = new IdGenerator(clock);
+    var termsCache = new CourierTermsCache();
     await database.WriteAsync(async s =>
     {
         for (var c = 0; c < Couriers; c++)
@@ -136,7 +137,7 @@ foreach (var (providerName, options, writers, batches) in providers)
                 var events = Batch(split, w, b);
                 Interlocked.Add(ref sent, events.Count);
                 var result = await database.WriteAsync(
-                    s => EventIngestion.IngestAsync(new EngineWrite(s, Merchant, clock.GetUtcNow(), ids), events), CancellationToken.None);
+                    s => EventIngestion.IngestAsync(new EngineWrite(s, Merchant, clock.GetUtcNow(), ids), events, termsCache), CancellationToken.None);
                 Interlocked.Add(ref accepted, result.Accepted);
                 Interlocked.Add(ref duplicates, result.Duplicates);
             }
@@ -193,7 +194,7 @@ foreach (var (providerName, options, writers, batches) in providers)
 
     foreach (var chunk in year.Chunk(BatchSize))
     {
-        await database.WriteAsync(s => EventIngestion.IngestAsync(new EngineWrite(s, Merchant, clock.GetUtcNow(), ids), chunk), CancellationToken.None);
+        await database.WriteAsync(s => EventIngestion.IngestAsync(new EngineWrite(s, Merchant, clock.GetUtcNow(), ids), chunk, termsCache), CancellationToken.None);
     }
 
     foreach (var span in new[] { 7, 31 })
