@@ -151,8 +151,9 @@ public static class PayoutsEndpoints
             await AnomalyStore.MarkResolvedAsync(write, anomaly.Id, $"accepted_at_supplied: {resolution}");
             var terms = await CourierTermsStore.GetManyAsync(write.Session, write.MerchantId, [anomaly.CourierId]);
             var inserted = await DeliveryEventStore.AppendAsync(write, [corrective], terms);
+            // The order has a row (the held fulfillment): its accept is not its first event.
             await DeliveryRecalculation.ApplyAsync(
-                write, [new OrderKey(anomaly.CourierId, anomaly.OrderId)], inserted.Contains(corrective.EventId) ? [corrective] : [], terms);
+                write, [new OrderKey(anomaly.CourierId, anomaly.OrderId)], inserted.Contains(corrective.EventId) ? [corrective] : [], copyNewOrdersFirst: false);
         }
         else
         {

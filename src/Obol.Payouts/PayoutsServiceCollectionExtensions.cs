@@ -15,7 +15,7 @@ public static class PayoutsServiceCollectionExtensions
         configuration.GetSection("Obol:Payouts").Bind(options);
         services.AddSingleton(options);
         services.AddSingleton(new MigrationSource("payouts", typeof(PayoutsServiceCollectionExtensions).Assembly));
-        services.AddSingleton(new CourierTermsCache());
+        services.AddSingleton(sp => new CourierTermsCache(sp.GetRequiredService<PayoutsOptions>().TermsCacheCapacity));
         services.AddSingleton<PayoutsSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<PayoutsSweeper>());
         return services;

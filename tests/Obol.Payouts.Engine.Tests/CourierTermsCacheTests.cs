@@ -1,4 +1,7 @@
+using Obol.Core.Identity;
 using Obol.Core.Storage;
+using Obol.Payouts.Earnings;
+using Obol.Payouts.Events;
 using Obol.Payouts.Couriers;
 using Obol.Payouts.Engine.Tests.Support;
 using Obol.Testing;
@@ -6,7 +9,10 @@ using static Obol.Payouts.Engine.Tests.Support.EngineServer;
 
 namespace Obol.Payouts.Engine.Tests;
 
-/// <summary>Ingestion keeps couriers' terms in memory; a new version appended by any node is priced by the next batch.</summary>
+/// <summary>
+/// Ingestion keeps couriers' terms in memory; a new version appended by any node is priced by the next batch, and by a
+/// batch in flight that read the terms before it.
+/// </summary>
 public class CourierTermsCacheTests
 {
     [Theory]
@@ -39,19 +45,57 @@ public class CourierTermsCacheTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    public async Task Terms_read_before_a_new_version_committed_are_read_again_under_the_courier_lock(DatabaseProvider provider)
+    {
+        await using var engine = await StartAsync(provider, now: "2027-05-03T08:00:00Z");
+        await engine.PutCourierAsync("c", "UTC", rate: 10);
+        var database = engine.Server.GetRequiredService<Database>();
+        var ids = engine.Server.GetRequiredService<IdGenerator>();
+        var merchantId = await database.ReadAsync(s => s.ExecuteScalarAsync<string>("SELECT merchant_id FROM courier_terms"), CancellationToken.None);
+
+        // An ingestion reads the terms (version 1) and the epoch ...
+        var (before, epoch) = await database.ReadAsync(
+            async s => (await CourierTermsStore.GetManyAsync(s, merchantId!, ["c"]), await CourierTermsStore.EpochAsync(s, merchantId!)), CancellationToken.None);
+
+        // ... a PUT elsewhere commits version 2, effective at 12:00 ...
+        var at = new DateTimeOffset(2027, 5, 3, 12, 0, 0, TimeSpan.Zero);
+        await database.WriteAsync(async s => await CourierTermsStore.AppendAsync(s, merchantId!, CourierTermsDecision.Decide(
+            "c", new PutCourierRequest { TimeZone = "UTC", Currency = "USD", BasePayRate = 20, BonusPay = 0, DeliveriesPerBonus = 10 }, before["c"], at), at),
+            CancellationToken.None);
+
+        // ... and the ingestion goes on with what it read: an order fulfilled after 12:00 is still priced with version 2.
+        var events = new[]
+        {
+            new DeliveryEvent("a1", "c", "o1", DeliveryStatus.Accepted, at.AddHours(1)),
+            new DeliveryEvent("f1", "c", "o1", DeliveryStatus.Fulfilled, at.AddHours(1).AddMinutes(9)),
+        };
+        await database.WriteAsync(async s =>
+        {
+            var write = new EngineWrite(s, merchantId!, at.AddHours(2), ids);
+            await DeliveryEventStore.AppendAsync(write, events, before);
+            await DeliveryRecalculation.ApplyAsync(write, [new OrderKey("c", "o1")], events, (before, epoch));
+        }, CancellationToken.None);
+
+        var line = Assert.Single((await engine.EarningsAsync("c", "2027-05-03", "2027-05-03")).Array("lineItems"));
+        Assert.Equal(200, line.Num("amount"));
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
     public async Task A_full_cache_starts_over_and_still_answers_for_every_courier(DatabaseProvider provider)
     {
         await using var engine = await StartAsync(provider);
         await engine.PutCourierAsync("a", "UTC", rate: 10);
         await engine.PutCourierAsync("b", "Asia/Kolkata", rate: 20);
         var database = engine.Server.GetRequiredService<Database>();
-        var cache = new CourierTermsCache(capacityPerMerchant: 1);
+        var cache = new CourierTermsCache(capacity: 1);
         for (var round = 0; round < 3; round++)
         {
             var terms = await database.ReadAsync(async s =>
             {
                 var merchantId = await s.ExecuteScalarAsync<string>("SELECT merchant_id FROM courier_terms WHERE courier_id = 'a'");
-                return await cache.GetManyAsync(s, merchantId!, ["a", "b", "nobody"]);
+                return await cache.GetManyAsync(s, merchantId!, await CourierTermsStore.EpochAsync(s, merchantId!), ["a", "b", "nobody"]);
             }, CancellationToken.None);
             Assert.Equal(["a", "b"], terms.Keys.Order(StringComparer.Ordinal));
             Assert.Equal(10, terms["a"].Current.BasePayRate);

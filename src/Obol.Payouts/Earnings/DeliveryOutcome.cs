@@ -129,7 +129,7 @@ public static class DeliveryPricing
     }
 
     /// <summary>
-    /// The earliest event of a status (ties by event id). Two events of one status at different instants are a
+    /// The earliest event of a status (ties by event id, as for the latest, which the conflict names). Two events of one status at different instants are a
     /// conflicting duplicate: the earliest is used and the conflict is reported.
     /// </summary>
     private static DeliveryEvent? Earliest(IReadOnlyList<DeliveryEvent> events, DeliveryStatus status, string orderId, List<DetectedAnomaly> anomalies)
@@ -150,7 +150,8 @@ public static class DeliveryPricing
                 earliest = e;
             }
 
-            if (latest is null || e.OccurredAt > latest.OccurredAt)
+            if (latest is null || e.OccurredAt > latest.OccurredAt
+                || (e.OccurredAt == latest.OccurredAt && string.CompareOrdinal(e.EventId, latest.EventId) > 0))
             {
                 latest = e;
             }

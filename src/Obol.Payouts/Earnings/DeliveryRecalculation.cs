@@ -35,12 +35,20 @@ public static class DeliveryRecalculation
     /// order's row lists its earlier events, and an order with no row yet has no others (every append is followed
     /// by a recalculation under the courier's lock, which writes the row).
     /// </param>
-    /// <param name="terms">The couriers' terms, when the caller has them already.</param>
+    /// <param name="terms">
+    /// The couriers' terms, when the caller has them already, with the merchant's terms epoch they were read under
+    /// (<see cref="CourierTermsStore.EpochAsync"/>). They were read before the courier lock: when the epoch has moved
+    /// by the time the lock is held, a new version has committed since, and the terms are read again.
+    /// </param>
+    /// <param name="copyNewOrdersFirst">
+    /// Whether an order whose appended events include its accept is taken to be new (see <see cref="TryCopyLikelyNewAsync"/>).
+    /// </param>
     public static async Task ApplyAsync(
         EngineWrite write,
         IReadOnlyCollection<OrderKey> orders,
         IReadOnlyList<DeliveryEvent>? appended = null,
-        IReadOnlyDictionary<string, CourierTermsHistory>? terms = null)
+        (IReadOnlyDictionary<string, CourierTermsHistory> ByCourier, long Epoch)? terms = null,
+        bool copyNewOrdersFirst = true)
     {
         if (orders.Count == 0)
         {
@@ -51,9 +59,13 @@ public static class DeliveryRecalculation
         var couriers = orders.Select(o => o.CourierId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         await LockCouriersAsync(write, couriers);
 
-        // After the lock: a concurrent ingestion of the same courier has committed its rows by now.
-        terms ??= await CourierTermsStore.GetManyAsync(session, write.MerchantId, couriers);
-        var copied = appended is null ? [] : await TryCopyLikelyNewAsync(write, appended, terms);
+        // After the lock a concurrent ingestion of the same courier has committed its rows, and so has a terms change
+        // that re-derives the courier's orders (it takes the lock too): terms read before the lock are still the latest
+        // only if the epoch has not moved.
+        var byCourier = terms is { } given && await CourierTermsStore.EpochAsync(session, write.MerchantId) == given.Epoch
+            ? given.ByCourier
+            : await CourierTermsStore.GetManyAsync(session, write.MerchantId, couriers);
+        var copied = appended is null || !copyNewOrdersFirst ? [] : await TryCopyLikelyNewAsync(write, appended, byCourier);
         var copiedKeys = copied.Select(o => new OrderKey(o.CourierId, o.OrderId)).ToHashSet();
         var unknown = copied.Count == 0 ? orders : orders.Where(o => !copiedKeys.Contains(o)).ToList();
         var previous = unknown.Count == 0 ? [] : await session.QueryAsync<PreviousRow>(
@@ -68,22 +80,28 @@ public static class DeliveryRecalculation
                 FROM unnest(@courierKeys, @orderIds) AS k(c, o)
                 CROSS JOIN LATERAL (SELECT * FROM deliveries x WHERE x.courier_key = k.c AND x.order_id = k.o OFFSET 0) d
                 """),
-            OrderKeys(write, unknown, terms));
+            OrderKeys(write, unknown, byCourier));
         var existed = previous.Select(p => new OrderKey(p.CourierId, p.OrderId)).ToHashSet();
 
         // An order's events: the ones its row lists (read back by id, or rebuilt from the row itself when ingestion
         // adds to an order with one event), plus what this transaction has just appended.
         var byOrder = new Dictionary<OrderKey, List<DeliveryEvent>>(orders.Count);
-        var idsToRead = new List<string>();
+        var listedBy = new Dictionary<string, OrderKey>(StringComparer.Ordinal);
         foreach (var row in previous)
         {
             if (appended is not null && row.SoleEvent() is { } sole)
             {
                 EventsOf(byOrder, sole).Add(sole);
+                continue;
             }
-            else
+
+            var key = new OrderKey(row.CourierId, row.OrderId);
+            foreach (var id in OrderEventIds.Split(row.EventIds))
             {
-                idsToRead.AddRange(OrderEventIds.Split(row.EventIds));
+                if (!listedBy.TryAdd(id, key))
+                {
+                    throw new InvalidOperationException($"Raw event {id} is listed by two delivery rows (orders {listedBy[id].OrderId} and {key.OrderId}).");
+                }
             }
         }
 
@@ -95,17 +113,21 @@ public static class DeliveryRecalculation
             }
         }
 
-        if (idsToRead.Count > 0)
+        if (listedBy.Count > 0)
         {
-            var stored = await DeliveryEventStore.GetAsync(session, write.MerchantId, idsToRead);
-            if (stored.Count != idsToRead.Count)
+            var stored = await DeliveryEventStore.GetAsync(session, write.MerchantId, listedBy.Keys.ToList());
+            foreach (var (id, key) in listedBy)
             {
-                var missing = idsToRead.Where(id => !stored.ContainsKey(id)).Take(5);
-                throw new InvalidOperationException($"Delivery rows list raw events that are not in the raw log: {string.Join(", ", missing)}.");
-            }
+                if (!stored.TryGetValue(id, out var e))
+                {
+                    throw new InvalidOperationException($"The delivery row of order {key.OrderId} lists raw event {id}, which is not in the raw log.");
+                }
 
-            foreach (var e in stored.Values)
-            {
+                if (new OrderKey(e.CourierId, e.OrderId) != key)
+                {
+                    throw new InvalidOperationException($"The delivery row of order {key.OrderId} lists raw event {id}, which is of order {e.OrderId}.");
+                }
+
                 EventsOf(byOrder, e).Add(e);
             }
         }
@@ -114,7 +136,7 @@ public static class DeliveryRecalculation
         outcomes.AddRange(copied);
         foreach (var order in unknown)
         {
-            if (byOrder.TryGetValue(order, out var orderEvents) && terms.TryGetValue(order.CourierId, out var history))
+            if (byOrder.TryGetValue(order, out var orderEvents) && byCourier.TryGetValue(order.CourierId, out var history))
             {
                 outcomes.Add(DeliveryPricing.Price(order.CourierId, order.OrderId, orderEvents, history));
             }
@@ -122,8 +144,8 @@ public static class DeliveryRecalculation
 
         // Under the courier lock nothing else inserts these orders: the new ones are plain inserts, cheaper than upserts.
         await WriteDeliveriesAsync(
-            write, outcomes.Where(o => !existed.Contains(new OrderKey(o.CourierId, o.OrderId)) && !copiedKeys.Contains(new OrderKey(o.CourierId, o.OrderId))).ToList(), terms, upsert: false);
-        await WriteDeliveriesAsync(write, outcomes.Where(o => existed.Contains(new OrderKey(o.CourierId, o.OrderId))).ToList(), terms, upsert: true);
+            write, outcomes.Where(o => !existed.Contains(new OrderKey(o.CourierId, o.OrderId)) && !copiedKeys.Contains(new OrderKey(o.CourierId, o.OrderId))).ToList(), byCourier, upsert: false);
+        await WriteDeliveriesAsync(write, outcomes.Where(o => existed.Contains(new OrderKey(o.CourierId, o.OrderId))).ToList(), byCourier, upsert: true);
 
         var days = new HashSet<(string CourierId, LocalDate Date)>();
         foreach (var row in previous)
@@ -142,8 +164,8 @@ public static class DeliveryRecalculation
             }
         }
 
-        var newDays = await RecomputeDaysAsync(write, days, terms, Additions(previous, outcomes));
-        await PayPeriodStore.EnsureForDaysAsync(write, newDays, terms);
+        var newDays = await RecomputeDaysAsync(write, days, byCourier, Additions(previous, outcomes));
+        await PayPeriodStore.EnsureForDaysAsync(write, newDays, byCourier);
         await AnomalyStore.SyncAsync(write, outcomes, existed);
     }
 
@@ -650,17 +672,6 @@ public static class DeliveryRecalculation
                 FROM unnest(@couriers) AS c ORDER BY 1) s
             """,
             new { merchantId = write.MerchantId, couriers = sortedCourierIds.ToArray() });
-    }
-
-    private sealed class EventRow
-    {
-        public string CourierId { get; init; } = "";
-        public string OrderId { get; init; } = "";
-        public string EventId { get; init; } = "";
-        public string Status { get; init; } = "";
-        public DateTimeOffset OccurredAt { get; init; }
-
-        public DeliveryEvent ToEvent() => new(EventId, CourierId, OrderId, DeliveryEvent.ParseStatus(Status), OccurredAt);
     }
 
     private sealed class PreviousRow

@@ -27,7 +27,8 @@ public static class OrderEventIds
         return string.Join(Separator, ids);
     }
 
-    public static string[] Split(string eventIds) => eventIds.Split(Separator, StringSplitOptions.RemoveEmptyEntries);
+    /// <summary>The listed ids (none for an empty list). A malformed list yields an empty id, which no raw event has.</summary>
+    public static string[] Split(string eventIds) => eventIds.Length == 0 ? [] : eventIds.Split(Separator);
 
     public static bool IsSingle(string eventIds) => eventIds.Length > 0 && !eventIds.Contains(Separator, StringComparison.Ordinal);
 }

@@ -26,6 +26,8 @@ public static class Recompute
             after = zone.AtStartOfDay(from.PlusDays(-1)).ToDateTimeOffset(),
             before = zone.AtStartOfDay(to.PlusDays(2)).ToDateTimeOffset(),
         };
+        // The lock first: an ingestion of this courier in flight commits before the orders are chosen.
+        await DeliveryRecalculation.LockCouriersAsync(write, [history.Current.CourierId]);
         var orderIds = await write.Session.QueryAsync<string>(
             """
             SELECT order_id FROM deliveries WHERE courier_key = @courierKey AND (
@@ -40,6 +42,10 @@ public static class Recompute
     /// <summary>After a rule change: the orders fulfilled or cancelled at or after it takes effect.</summary>
     public static async Task<int> AfterTermsChangeAsync(EngineWrite write, CourierTerms terms)
     {
+        // The lock first, even when no order needs re-deriving: an ingestion of this courier that read the terms
+        // before this change committed either commits before the orders are chosen (and is re-derived here) or waits
+        // for this transaction and then finds the epoch moved (DeliveryRecalculation reads the terms again).
+        await DeliveryRecalculation.LockCouriersAsync(write, [terms.CourierId]);
         var orderIds = await write.Session.QueryAsync<string>(
             $"""
             SELECT order_id FROM deliveries WHERE courier_key = {CourierTermsStore.KeyOfCourier}

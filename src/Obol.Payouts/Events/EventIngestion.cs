@@ -50,9 +50,10 @@ public static class EventIngestion
         }
 
         var courierIds = candidates.Select(e => e.CourierId).Distinct(StringComparer.Ordinal).ToList();
+        var epoch = await CourierTermsStore.EpochAsync(write.Session, write.MerchantId);
         var terms = termsCache is null
             ? await CourierTermsStore.GetManyAsync(write.Session, write.MerchantId, courierIds)
-            : await termsCache.GetManyAsync(write.Session, write.MerchantId, courierIds);
+            : await termsCache.GetManyAsync(write.Session, write.MerchantId, epoch, courierIds);
         var known = new List<DeliveryEvent>(candidates.Count);
         foreach (var e in candidates)
         {
@@ -94,7 +95,7 @@ public static class EventIngestion
 
         var appended = known.Where(e => inserted.Contains(e.EventId)).ToList();
         var orders = appended.Select(e => new OrderKey(e.CourierId, e.OrderId)).Distinct().ToList();
-        await DeliveryRecalculation.ApplyAsync(write, orders, appended, terms);
+        await DeliveryRecalculation.ApplyAsync(write, orders, appended, (terms, epoch));
 
         return new IngestResult(inserted.Count, duplicates, InInputOrder(rejected, inputs));
     }

@@ -19,6 +19,9 @@ public sealed class PayoutsOptions
 
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>Couriers whose terms ingestion keeps in memory, over all merchants (see <see cref="Couriers.CourierTermsCache"/>).</summary>
+    public int TermsCacheCapacity { get; set; } = 200_000;
+
     /// <summary>Run the background sweep (tests turn it off and call <see cref="PayoutsSweeper.RunOnceAsync"/>).</summary>
     public bool BackgroundSweep { get; set; } = true;
 }
