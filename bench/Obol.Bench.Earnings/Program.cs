@@ -62,6 +62,7 @@ foreach (var (providerName, options, writers, batches) in providers)
         clock, NullLogger<MigrationRunner>.Instance).ApplyAsync(CancellationToken.None);
     var ids = new IdGenerator(clock);
     var termsCache = new CourierTermsCache();
+    var copyFirst = new CopyFirstPolicy();
     await database.WriteAsync(async s =>
     {
         for (var c = 0; c < Couriers; c++)
@@ -137,7 +138,7 @@ foreach (var (providerName, options, writers, batches) in providers)
                 var events = Batch(split, w, b);
                 Interlocked.Add(ref sent, events.Count);
                 var result = await database.WriteAsync(
-                    s => EventIngestion.IngestAsync(new EngineWrite(s, Merchant, clock.GetUtcNow(), ids), events, termsCache), CancellationToken.None);
+                    s => EventIngestion.IngestAsync(new EngineWrite(s, Merchant, clock.GetUtcNow(), ids), events, termsCache, copyFirst), CancellationToken.None);
                 Interlocked.Add(ref accepted, result.Accepted);
                 Interlocked.Add(ref duplicates, result.Duplicates);
             }
@@ -194,7 +195,7 @@ foreach (var (providerName, options, writers, batches) in providers)
 
     foreach (var chunk in year.Chunk(BatchSize))
     {
-        await database.WriteAsync(s => EventIngestion.IngestAsync(new EngineWrite(s, Merchant, clock.GetUtcNow(), ids), chunk, termsCache), CancellationToken.None);
+        await database.WriteAsync(s => EventIngestion.IngestAsync(new EngineWrite(s, Merchant, clock.GetUtcNow(), ids), chunk, termsCache, copyFirst), CancellationToken.None);
     }
 
     foreach (var span in new[] { 7, 31 })

@@ -79,7 +79,7 @@ public static class PayoutsEndpoints
     }
 
     private static async Task<Ok<IngestResult>> PostEventsAsync(
-        DeliveryEventBatch batch, HttpContext http, RequestUnitOfWork work, TimeProvider clock, IdGenerator ids, CourierTermsCache termsCache)
+        DeliveryEventBatch batch, HttpContext http, RequestUnitOfWork work, TimeProvider clock, IdGenerator ids, CourierTermsCache termsCache, CopyFirstPolicy copyFirst)
     {
         if (batch.Events is null)
         {
@@ -97,7 +97,7 @@ public static class PayoutsEndpoints
             throw Problems.Validation("events", "Every event must be an object.");
         }
 
-        return TypedResults.Ok(await EventIngestion.IngestAsync(Write(http, work, clock, ids), batch.Events, termsCache));
+        return TypedResults.Ok(await EventIngestion.IngestAsync(Write(http, work, clock, ids), batch.Events, termsCache, copyFirst));
     }
 
     private static async Task<Ok<EarningsResponse>> GetEarningsAsync(string id, string? from, string? to, HttpContext http, Database database)
@@ -151,9 +151,9 @@ public static class PayoutsEndpoints
             await AnomalyStore.MarkResolvedAsync(write, anomaly.Id, $"accepted_at_supplied: {resolution}");
             var terms = await CourierTermsStore.GetManyAsync(write.Session, write.MerchantId, [anomaly.CourierId]);
             var inserted = await DeliveryEventStore.AppendAsync(write, [corrective], terms);
-            // The order has a row (the held fulfillment): its accept is not its first event.
+            // No copy-first policy: the order has a row (the held fulfillment), its accept is not its first event.
             await DeliveryRecalculation.ApplyAsync(
-                write, [new OrderKey(anomaly.CourierId, anomaly.OrderId)], inserted.Contains(corrective.EventId) ? [corrective] : [], copyNewOrdersFirst: false);
+                write, [new OrderKey(anomaly.CourierId, anomaly.OrderId)], inserted.Contains(corrective.EventId) ? [corrective] : []);
         }
         else
         {

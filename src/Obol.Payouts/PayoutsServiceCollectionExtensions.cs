@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Obol.Core.Storage;
 using Obol.Payouts.Couriers;
+using Obol.Payouts.Earnings;
 using Obol.Payouts.PayPeriods;
 
 namespace Obol.Payouts;
@@ -16,6 +17,7 @@ public static class PayoutsServiceCollectionExtensions
         services.AddSingleton(options);
         services.AddSingleton(new MigrationSource("payouts", typeof(PayoutsServiceCollectionExtensions).Assembly));
         services.AddSingleton(sp => new CourierTermsCache(sp.GetRequiredService<PayoutsOptions>().TermsCacheCapacity));
+        services.AddSingleton(new CopyFirstPolicy());
         services.AddSingleton<PayoutsSweeper>();
         services.AddHostedService(sp => sp.GetRequiredService<PayoutsSweeper>());
         return services;

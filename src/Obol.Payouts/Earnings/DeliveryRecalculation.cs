@@ -40,15 +40,15 @@ public static class DeliveryRecalculation
     /// (<see cref="CourierTermsStore.EpochAsync"/>). They were read before the courier lock: when the epoch has moved
     /// by the time the lock is held, a new version has committed since, and the terms are read again.
     /// </param>
-    /// <param name="copyNewOrdersFirst">
-    /// Whether an order whose appended events include its accept is taken to be new (see <see cref="TryCopyLikelyNewAsync"/>).
+    /// <param name="copyFirst">
+    /// When given, an order whose appended events include its accept may be taken to be new (see <see cref="TryCopyLikelyNewAsync"/>).
     /// </param>
     public static async Task ApplyAsync(
         EngineWrite write,
         IReadOnlyCollection<OrderKey> orders,
         IReadOnlyList<DeliveryEvent>? appended = null,
         (IReadOnlyDictionary<string, CourierTermsHistory> ByCourier, long Epoch)? terms = null,
-        bool copyNewOrdersFirst = true)
+        CopyFirstPolicy? copyFirst = null)
     {
         if (orders.Count == 0)
         {
@@ -65,7 +65,7 @@ public static class DeliveryRecalculation
         var byCourier = terms is { } given && await CourierTermsStore.EpochAsync(session, write.MerchantId) == given.Epoch
             ? given.ByCourier
             : await CourierTermsStore.GetManyAsync(session, write.MerchantId, couriers);
-        var copied = appended is null || !copyNewOrdersFirst ? [] : await TryCopyLikelyNewAsync(write, appended, byCourier);
+        var copied = appended is null || copyFirst is null ? [] : await TryCopyLikelyNewAsync(write, appended, byCourier, copyFirst);
         var copiedKeys = copied.Select(o => new OrderKey(o.CourierId, o.OrderId)).ToHashSet();
         var unknown = copied.Count == 0 ? orders : orders.Where(o => !copiedKeys.Contains(o)).ToList();
         var previous = unknown.Count == 0 ? [] : await session.QueryAsync<PreviousRow>(
@@ -174,12 +174,12 @@ public static class DeliveryRecalculation
     /// PostgreSQL such orders are priced from the appended events alone and copied in at once, behind a savepoint,
     /// without looking up their rows. Under the courier lock nothing else inserts them, so the copy succeeding proves
     /// they had no row, and so no earlier events. When one had a row after all, the primary key objects, the copy is
-    /// undone and every order goes the general way. Returns the outcomes copied in.
+    /// undone and every order goes the general way (and the policy hears of it). Returns the outcomes copied in.
     /// </summary>
     private static async Task<IReadOnlyList<DeliveryOutcome>> TryCopyLikelyNewAsync(
-        EngineWrite write, IReadOnlyList<DeliveryEvent> appended, IReadOnlyDictionary<string, CourierTermsHistory> terms)
+        EngineWrite write, IReadOnlyList<DeliveryEvent> appended, IReadOnlyDictionary<string, CourierTermsHistory> terms, CopyFirstPolicy policy)
     {
-        if (!write.Session.IsPostgres)
+        if (!write.Session.IsPostgres || !policy.ShouldTry())
         {
             return [];
         }
@@ -212,11 +212,13 @@ public static class DeliveryRecalculation
         {
             await WriteDeliveriesAsync(write, outcomes, terms, upsert: false);
             await write.Session.ExecuteAsync("RELEASE SAVEPOINT deliveries_copy");
+            policy.Record(copied: true);
             return outcomes;
         }
         catch (PostgresException conflict) when (conflict.SqlState == PostgresErrorCodes.UniqueViolation)
         {
             await write.Session.ExecuteAsync("ROLLBACK TO SAVEPOINT deliveries_copy");
+            policy.Record(copied: false);
             return [];
         }
     }

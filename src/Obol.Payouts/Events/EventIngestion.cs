@@ -16,7 +16,9 @@ public static class EventIngestion
     /// <param name="write">The write session.</param>
     /// <param name="inputs">The batch.</param>
     /// <param name="termsCache">Where couriers' terms are kept between batches; without one they are read from the store.</param>
-    public static async Task<IngestResult> IngestAsync(EngineWrite write, IReadOnlyList<DeliveryEventInput> inputs, CourierTermsCache? termsCache = null)
+    /// <param name="copyFirst">The node's <see cref="CopyFirstPolicy"/>; without one, new orders are always copied first.</param>
+    public static async Task<IngestResult> IngestAsync(
+        EngineWrite write, IReadOnlyList<DeliveryEventInput> inputs, CourierTermsCache? termsCache = null, CopyFirstPolicy? copyFirst = null)
     {
         var rejected = new List<RejectedEvent>();
         var duplicates = 0;
@@ -95,7 +97,7 @@ public static class EventIngestion
 
         var appended = known.Where(e => inserted.Contains(e.EventId)).ToList();
         var orders = appended.Select(e => new OrderKey(e.CourierId, e.OrderId)).Distinct().ToList();
-        await DeliveryRecalculation.ApplyAsync(write, orders, appended, (terms, epoch));
+        await DeliveryRecalculation.ApplyAsync(write, orders, appended, (terms, epoch), copyFirst ?? new CopyFirstPolicy());
 
         return new IngestResult(inserted.Count, duplicates, InInputOrder(rejected, inputs));
     }
