@@ -76,7 +76,8 @@ public class IngestionTests
         var line = Assert.Single((await engine.EarningsAsync("c", "2027-05-03", "2027-05-03")).Array("lineItems"));
         Assert.Equal(10, line.Num("minutes"));
         var anomalies = await engine.AnomaliesAsync("c");
-        Assert.Equal(2, anomalies.Count(a => a.Str("kind") == "conflicting_duplicate"));
+        // Both stay open: o1 re-derived in the same batch does not clear what was recorded about the reused ids.
+        Assert.Equal(2, anomalies.Count(a => a.Str("kind") == "conflicting_duplicate" && a.Str("status") == "open"));
     }
 
     [Theory]

@@ -39,17 +39,19 @@ public static class AnomalyStore
             AND a.dedupe_key = 'accepted_not_fulfilled|' || length(d.courier_id) || ':' || d.courier_id || '|' || d.order_id)
         """;
 
+    /// <summary>
+    /// Records the anomalies the re-derived orders have now and clears the open ones of orders that had rows whose
+    /// condition has gone (the accept arrived; the order is no longer waiting for its fulfillment).
+    /// </summary>
     public static async Task SyncAsync(EngineWrite write, IReadOnlyList<DeliveryOutcome> outcomes, IReadOnlySet<OrderKey> existedBefore)
     {
         var detected = new Dictionary<string, object>(StringComparer.Ordinal);
-        var clear = new List<string>();
+        var recheck = new Dictionary<OrderKey, DeliveryOutcome>();
         foreach (var outcome in outcomes)
         {
-            var present = new HashSet<string>(StringComparer.Ordinal);
             foreach (var anomaly in outcome.Anomalies)
             {
                 var key = KeyFor(anomaly.Kind, outcome.CourierId, outcome.OrderId);
-                present.Add(anomaly.Kind);
                 detected.TryAdd(key, new
                 {
                     i = write.Ids.New("anm"),
@@ -62,20 +64,10 @@ public static class AnomalyStore
                 });
             }
 
-            if (existedBefore.Contains(new OrderKey(outcome.CourierId, outcome.OrderId)))
+            var order = new OrderKey(outcome.CourierId, outcome.OrderId);
+            if (existedBefore.Contains(order))
             {
-                foreach (var kind in AnomalyKind.Derived)
-                {
-                    if (!present.Contains(kind))
-                    {
-                        clear.Add(KeyFor(kind, outcome.CourierId, outcome.OrderId));
-                    }
-                }
-
-                if (outcome.State != DeliveryState.Accepted)
-                {
-                    clear.Add(KeyFor(AnomalyKind.AcceptedNotFulfilled, outcome.CourierId, outcome.OrderId));
-                }
+                recheck[order] = outcome;
             }
         }
 
@@ -84,20 +76,66 @@ public static class AnomalyStore
             await InsertAsync(write, detected.Values);
         }
 
+        if (recheck.Count == 0)
+        {
+            return;
+        }
+
+        var clear = new List<string>();
+        foreach (var open in await OpenOfOrdersAsync(write, recheck.Keys))
+        {
+            // Only anomalies derived from the order itself: an event id sent again with other content is keyed by the event.
+            if (open.DedupeKey != KeyFor(open.Kind, open.CourierId, open.OrderId))
+            {
+                continue;
+            }
+
+            var outcome = recheck[new OrderKey(open.CourierId, open.OrderId)];
+            var gone = open.Kind == AnomalyKind.AcceptedNotFulfilled
+                ? outcome.State != DeliveryState.Accepted
+                : AnomalyKind.Derived.Contains(open.Kind) && !outcome.Anomalies.Any(a => a.Kind == open.Kind);
+            if (gone)
+            {
+                clear.Add(open.Id);
+            }
+        }
+
         if (clear.Count > 0)
         {
             await write.Session.ExecuteAsync(
                 write.Session.Sql(
                     """
                     UPDATE delivery_anomalies SET status = 'resolved', resolved_at = @now, resolution = 'cleared'
-                    WHERE merchant_id = @merchantId AND status = 'open' AND dedupe_key IN (SELECT value FROM json_each(@keys))
+                    WHERE status = 'open' AND id IN (SELECT value FROM json_each(@ids))
                     """,
                     """
                     UPDATE delivery_anomalies SET status = 'resolved', resolved_at = @now, resolution = 'cleared'
-                    WHERE merchant_id = @merchantId AND status = 'open' AND dedupe_key IN (SELECT jsonb_array_elements_text(CAST(@keys AS jsonb)))
+                    WHERE status = 'open' AND id = ANY(@ids)
                     """),
-                new { merchantId = write.MerchantId, now = write.Now, keys = JsonRows.Serialize(clear) });
+                new { now = write.Now, ids = write.Session.IsPostgres ? (object)clear.ToArray() : JsonRows.Serialize(clear) });
         }
+    }
+
+    /// <summary>The open anomalies of these orders, through the partial index of open anomalies by order.</summary>
+    private static Task<IReadOnlyList<OpenAnomaly>> OpenOfOrdersAsync(EngineWrite write, IReadOnlyCollection<OrderKey> orders)
+    {
+        var session = write.Session;
+        return session.QueryAsync<OpenAnomaly>(
+            session.Sql(
+                $"""
+                SELECT {OpenAnomaly.Columns}
+                FROM (SELECT json_extract(value, '$.c') AS c, json_extract(value, '$.o') AS o FROM json_each(@keys)) k
+                CROSS JOIN delivery_anomalies a ON a.merchant_id = @merchantId AND a.status = 'open' AND a.courier_id = k.c AND a.order_id = k.o
+                """,
+                $"""
+                SELECT {OpenAnomaly.Columns}
+                FROM unnest(@courierIds, @orderIds) AS k(c, o)
+                CROSS JOIN LATERAL (
+                    SELECT * FROM delivery_anomalies x WHERE x.merchant_id = @merchantId AND x.status = 'open' AND x.courier_id = k.c AND x.order_id = k.o OFFSET 0) a
+                """),
+            session.IsPostgres
+                ? new { merchantId = write.MerchantId, courierIds = orders.Select(o => o.CourierId).ToArray(), orderIds = orders.Select(o => o.OrderId).ToArray() }
+                : new { merchantId = write.MerchantId, keys = JsonRows.Serialize(orders.Select(o => new { c = o.CourierId, o = o.OrderId })) });
     }
 
     /// <summary>The same event id sent again with different content: the first stays, the new one is rejected and recorded.</summary>
@@ -184,4 +222,15 @@ public static class AnomalyStore
         public string OrderId { get; init; } = "";
         public DateTimeOffset AcceptedAt { get; init; }
     }
+}
+
+internal sealed class OpenAnomaly
+{
+    public const string Columns = "a.id AS Id, a.courier_id AS CourierId, a.order_id AS OrderId, a.kind AS Kind, a.dedupe_key AS DedupeKey";
+
+    public string Id { get; init; } = "";
+    public string CourierId { get; init; } = "";
+    public string OrderId { get; init; } = "";
+    public string Kind { get; init; } = "";
+    public string DedupeKey { get; init; } = "";
 }
