@@ -15,7 +15,8 @@ using Obol.Payouts.Events;
 // Courier earnings: (1) ingestion in batches of 1,000 events (accepted + fulfilled for 500 orders spread over 1,000
 // couriers) through the engine's ingestion path, several writers at once on PostgreSQL: both events of an order in
 // one batch, then the same batches again (at-least-once replay, all duplicates), then accept and fulfill in
-// consecutive batches (half of each batch completes orders that already have a row); (2) GET-earnings query latency for a courier with a year of history
+// consecutive batches (half of each batch completes orders that already have a row), and the same with a few accepts
+// arriving after their fulfillments (held orders, anomalies recorded and cleared); (2) GET-earnings query latency for a courier with a year of history
 // (7-day and 31-day ranges). PostgreSQL needs OBOL_BENCH_POSTGRES (bench/earnings.sh starts a throwaway cluster).
 const string Merchant = "mer_bench";
 const int Couriers = 1000;
@@ -99,32 +100,54 @@ foreach (var (providerName, options, writers, batches) in providers)
 
     // Together: a batch has both events of its 500 orders. Split: a batch has the accepts of its own orders and the
     // fulfillments of the orders of the writer's previous batch, as a stream in time order would (a writer's first
-    // batch has only accepts), so half the events complete an order that already has a row.
-    List<DeliveryEventInput> Batch(bool split, int writer, int index)
+    // batch has only accepts), so half the events complete an order that already has a row. SplitLate: as Split, but
+    // 2 of each batch's 500 accepts come two batches late, after their fulfillments: those orders are held (an
+    // anomaly) until the accept arrives and clears it.
+    List<DeliveryEventInput> Batch(Mix mix, int writer, int index)
     {
         var events = new List<DeliveryEventInput>(BatchSize);
-        var previous = index - writers;
-        foreach (var (order, courier, accepted, fulfilled) in Orders(split ? "s" : "t", writer, index))
+        var prefix = mix switch { Mix.Together => "t", Mix.Split => "s", _ => "l" };
+        static bool Late(Mix mix, int i) => mix == Mix.SplitLate && i % 250 == 0;
+        var own = Orders(prefix, writer, index);
+        for (var i = 0; i < own.Length; i++)
         {
-            events.Add(new DeliveryEventInput { EventId = order + "a", CourierId = courier, OrderId = order, Status = "accepted", OccurredAt = Rfc(accepted) });
-            if (!split)
+            var (order, courier, accepted, fulfilled) = own[i];
+            if (!Late(mix, i))
+            {
+                events.Add(new DeliveryEventInput { EventId = order + "a", CourierId = courier, OrderId = order, Status = "accepted", OccurredAt = Rfc(accepted) });
+            }
+
+            if (mix == Mix.Together)
             {
                 events.Add(new DeliveryEventInput { EventId = order + "f", CourierId = courier, OrderId = order, Status = "fulfilled", OccurredAt = Rfc(fulfilled) });
             }
         }
 
-        if (split && previous >= 0)
+        if (mix != Mix.Together && index - writers >= 0)
         {
-            foreach (var (order, courier, _, fulfilled) in Orders("s", writer, previous))
+            foreach (var (order, courier, _, fulfilled) in Orders(prefix, writer, index - writers))
             {
                 events.Add(new DeliveryEventInput { EventId = order + "f", CourierId = courier, OrderId = order, Status = "fulfilled", OccurredAt = Rfc(fulfilled) });
+            }
+        }
+
+        if (mix == Mix.SplitLate && index - (2 * writers) >= 0)
+        {
+            var earlier = Orders(prefix, writer, index - (2 * writers));
+            for (var i = 0; i < earlier.Length; i++)
+            {
+                if (Late(mix, i))
+                {
+                    var (order, courier, accepted, _) = earlier[i];
+                    events.Add(new DeliveryEventInput { EventId = order + "a", CourierId = courier, OrderId = order, Status = "accepted", OccurredAt = Rfc(accepted) });
+                }
             }
         }
 
         return events;
     }
 
-    async Task<(double Rate, int Sent, int Accepted, int Duplicates, TimeSpan Client, TimeSpan Server)> IngestAllAsync(bool split)
+    async Task<(double Rate, int Sent, int Accepted, int Duplicates, TimeSpan Client, TimeSpan Server)> IngestAllAsync(Mix mix)
     {
         var sent = 0;
         var accepted = 0;
@@ -135,7 +158,7 @@ foreach (var (providerName, options, writers, batches) in providers)
         {
             for (var b = w; b < batches; b += writers)
             {
-                var events = Batch(split, w, b);
+                var events = Batch(mix, w, b);
                 Interlocked.Add(ref sent, events.Count);
                 var result = await database.WriteAsync(
                     s => EventIngestion.IngestAsync(new EngineWrite(s, Merchant, clock.GetUtcNow(), ids), events, termsCache, copyFirst), CancellationToken.None);
@@ -157,16 +180,19 @@ foreach (var (providerName, options, writers, batches) in providers)
         string.Create(CultureInfo.InvariantCulture, $"CPU per 1,000 events: this process {run.Client.TotalMilliseconds * 1000 / run.Sent:F1} ms")
         + (providerName == "PostgreSQL" ? string.Create(CultureInfo.InvariantCulture, $", PostgreSQL backends {run.Server.TotalMilliseconds * 1000 / run.Sent:F1} ms") : "");
 
-    var together = await IngestAllAsync(split: false);
-    var replay = await IngestAllAsync(split: false);
-    var split = await IngestAllAsync(split: true);
+    var together = await IngestAllAsync(Mix.Together);
+    var replay = await IngestAllAsync(Mix.Together);
+    var split = await IngestAllAsync(Mix.Split);
+    var splitLate = await IngestAllAsync(Mix.SplitLate);
     Console.WriteLine($"{providerName}: ingest new events with {writers} writer(s), {batches} batches of up to {BatchSize:N0}:");
     Console.WriteLine($"  each order's accept and fulfill in one batch: {together.Rate:N0} events/s{Ratio(together.Rate)}; {Cpu(together)}");
     Console.WriteLine($"  accept and fulfill in consecutive batches:    {split.Rate:N0} events/s{Ratio(split.Rate)}; {Cpu(split)}");
+    Console.WriteLine($"  the same, 2 of 500 accepts two batches late:  {splitLate.Rate:N0} events/s{Ratio(splitLate.Rate)}; {Cpu(splitLate)}");
     Console.WriteLine($"  the first batches again (all duplicates):     {replay.Rate:N0} events/s");
-    if (together.Accepted != together.Sent || split.Accepted != split.Sent || replay.Accepted != 0 || replay.Duplicates != replay.Sent)
+    if (together.Accepted != together.Sent || split.Accepted != split.Sent || splitLate.Accepted != splitLate.Sent
+        || replay.Accepted != 0 || replay.Duplicates != replay.Sent)
     {
-        Console.WriteLine($"  FAILED: accepted {together.Accepted} and {split.Accepted}, replay accepted {replay.Accepted}, duplicates {replay.Duplicates}");
+        Console.WriteLine($"  FAILED: accepted {together.Accepted}, {split.Accepted} and {splitLate.Accepted}, replay accepted {replay.Accepted}, duplicates {replay.Duplicates}");
         failed = true;
     }
 
@@ -228,3 +254,11 @@ foreach (var (providerName, options, writers, batches) in providers)
 return failed ? 1 : 0;
 
 static string Rfc(DateTimeOffset instant) => instant.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+/// <summary>How a benchmark batch's events are spread (see Batch).</summary>
+internal enum Mix
+{
+    Together,
+    Split,
+    SplitLate,
+}
