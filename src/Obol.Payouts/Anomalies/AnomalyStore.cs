@@ -43,7 +43,12 @@ public static class AnomalyStore
     /// Records the anomalies the re-derived orders have now and clears the open ones of orders that had rows whose
     /// condition has gone (the accept arrived; the order is no longer waiting for its fulfillment).
     /// </summary>
-    public static async Task SyncAsync(EngineWrite write, IReadOnlyList<DeliveryOutcome> outcomes, IReadOnlySet<OrderKey> existedBefore)
+    /// <param name="write">The write session.</param>
+    /// <param name="outcomes">The re-derived orders.</param>
+    /// <param name="existedBefore">The orders among them that had rows.</param>
+    /// <param name="openBefore">The orders' open anomalies, read under the courier lock before they were re-derived (<see cref="OpenOfOrdersAsync"/>).</param>
+    public static async Task SyncAsync(
+        EngineWrite write, IReadOnlyList<DeliveryOutcome> outcomes, IReadOnlySet<OrderKey> existedBefore, IReadOnlyList<OpenAnomaly> openBefore)
     {
         var detected = new Dictionary<string, object>(StringComparer.Ordinal);
         var recheck = new Dictionary<OrderKey, DeliveryOutcome>();
@@ -76,21 +81,16 @@ public static class AnomalyStore
             await InsertAsync(write, detected.Values);
         }
 
-        if (recheck.Count == 0)
-        {
-            return;
-        }
-
         var clear = new List<string>();
-        foreach (var open in await OpenOfOrdersAsync(write, recheck.Keys))
+        foreach (var open in openBefore)
         {
             // Only anomalies derived from the order itself: an event id sent again with other content is keyed by the event.
-            if (open.DedupeKey != KeyFor(open.Kind, open.CourierId, open.OrderId))
+            if (!recheck.TryGetValue(new OrderKey(open.CourierId, open.OrderId), out var outcome)
+                || open.DedupeKey != KeyFor(open.Kind, open.CourierId, open.OrderId))
             {
                 continue;
             }
 
-            var outcome = recheck[new OrderKey(open.CourierId, open.OrderId)];
             var gone = open.Kind == AnomalyKind.AcceptedNotFulfilled
                 ? outcome.State != DeliveryState.Accepted
                 : AnomalyKind.Derived.Contains(open.Kind) && !outcome.Anomalies.Any(a => a.Kind == open.Kind);
@@ -117,7 +117,7 @@ public static class AnomalyStore
     }
 
     /// <summary>The open anomalies of these orders, through the partial index of open anomalies by order.</summary>
-    private static Task<IReadOnlyList<OpenAnomaly>> OpenOfOrdersAsync(EngineWrite write, IReadOnlyCollection<OrderKey> orders)
+    public static Task<IReadOnlyList<OpenAnomaly>> OpenOfOrdersAsync(EngineWrite write, IReadOnlyCollection<OrderKey> orders)
     {
         var session = write.Session;
         return session.QueryAsync<OpenAnomaly>(
@@ -224,7 +224,7 @@ public static class AnomalyStore
     }
 }
 
-internal sealed class OpenAnomaly
+public sealed class OpenAnomaly
 {
     public const string Columns = "a.id AS Id, a.courier_id AS CourierId, a.order_id AS OrderId, a.kind AS Kind, a.dedupe_key AS DedupeKey";
 

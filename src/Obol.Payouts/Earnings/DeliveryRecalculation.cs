@@ -65,7 +65,8 @@ public static class DeliveryRecalculation
         var byCourier = terms is { } given && await CourierTermsStore.EpochAsync(session, write.MerchantId) == given.Epoch
             ? given.ByCourier
             : await CourierTermsStore.GetManyAsync(session, write.MerchantId, couriers);
-        var copied = appended is null || copyFirst is null ? [] : await TryCopyLikelyNewAsync(write, appended, byCourier, copyFirst);
+        var openAnomalies = await AnomalyStore.OpenOfOrdersAsync(write, orders);
+        var copied = appended is null || copyFirst is null ? [] : await TryCopyLikelyNewAsync(write, appended, byCourier, openAnomalies, copyFirst);
         var copiedKeys = copied.Select(o => new OrderKey(o.CourierId, o.OrderId)).ToHashSet();
         var unknown = copied.Count == 0 ? orders : orders.Where(o => !copiedKeys.Contains(o)).ToList();
         var previous = unknown.Count == 0 ? [] : await session.QueryAsync<PreviousRow>(
@@ -166,30 +167,38 @@ public static class DeliveryRecalculation
 
         var newDays = await RecomputeDaysAsync(write, days, byCourier, Additions(previous, outcomes));
         await PayPeriodStore.EnsureForDaysAsync(write, newDays, byCourier);
-        await AnomalyStore.SyncAsync(write, outcomes, existed);
+        await AnomalyStore.SyncAsync(write, outcomes, existed, openAnomalies);
     }
 
     /// <summary>
-    /// An order whose appended events include its accept is most likely new: an accept is an order's first event. On
-    /// PostgreSQL such orders are priced from the appended events alone and copied in at once, behind a savepoint,
-    /// without looking up their rows. Under the courier lock nothing else inserts them, so the copy succeeding proves
+    /// An order whose appended events include its accept, and that has no open anomaly, is most likely new: an
+    /// accept is an order's first event, and an accept that comes after its fulfillment finds that held with an open
+    /// anomaly. On PostgreSQL such orders are priced from the appended events alone and copied in at once, behind a
+    /// savepoint, without looking up their rows. Under the courier lock nothing else inserts them, so the copy succeeding proves
     /// they had no row, and so no earlier events. When one had a row after all, the primary key objects, the copy is
     /// undone and every order goes the general way (and the policy hears of it). Returns the outcomes copied in.
     /// </summary>
     private static async Task<IReadOnlyList<DeliveryOutcome>> TryCopyLikelyNewAsync(
-        EngineWrite write, IReadOnlyList<DeliveryEvent> appended, IReadOnlyDictionary<string, CourierTermsHistory> terms, CopyFirstPolicy policy)
+        EngineWrite write,
+        IReadOnlyList<DeliveryEvent> appended,
+        IReadOnlyDictionary<string, CourierTermsHistory> terms,
+        IReadOnlyList<OpenAnomaly> openAnomalies,
+        CopyFirstPolicy policy)
     {
         if (!write.Session.IsPostgres || !policy.ShouldTry())
         {
             return [];
         }
 
+        // An order with an open anomaly has a row: most often a fulfillment held for this very accept.
+        var flagged = openAnomalies.Select(a => new OrderKey(a.CourierId, a.OrderId)).ToHashSet();
         var likelyNew = new Dictionary<OrderKey, List<DeliveryEvent>>();
         foreach (var e in appended)
         {
-            if (e.Status == DeliveryStatus.Accepted && terms.ContainsKey(e.CourierId))
+            var order = new OrderKey(e.CourierId, e.OrderId);
+            if (e.Status == DeliveryStatus.Accepted && terms.ContainsKey(e.CourierId) && !flagged.Contains(order))
             {
-                likelyNew.TryAdd(new OrderKey(e.CourierId, e.OrderId), []);
+                likelyNew.TryAdd(order, []);
             }
         }
 
