@@ -174,8 +174,8 @@ public static class DeliveryRecalculation
     /// An order whose appended events include its accept, and that has no open anomaly, is most likely new: an
     /// accept is an order's first event, and an accept that comes after its fulfillment finds that held with an open
     /// anomaly. On PostgreSQL such orders are priced from the appended events alone and copied in at once, behind a
-    /// savepoint, without looking up their rows. Under the courier lock nothing else inserts them, so the copy succeeding proves
-    /// they had no row, and so no earlier events. When one had a row after all, the primary key objects, the copy is
+    /// savepoint, without looking up their rows. Under the courier lock nothing else inserts them, so the copy
+    /// succeeding proves they had no row, and so no earlier events. When one had a row after all, the primary key objects, the copy is
     /// undone and every order goes the general way (and the policy hears of it). Returns the outcomes copied in.
     /// </summary>
     private static async Task<IReadOnlyList<DeliveryOutcome>> TryCopyLikelyNewAsync(
@@ -190,7 +190,7 @@ public static class DeliveryRecalculation
             return [];
         }
 
-        // An order with an open anomaly has a row: most often a fulfillment held for this very accept.
+        // An order with an open anomaly most likely has a row (a fulfillment held for this very accept, most often).
         var flagged = openAnomalies.Select(a => new OrderKey(a.CourierId, a.OrderId)).ToHashSet();
         var likelyNew = new Dictionary<OrderKey, List<DeliveryEvent>>();
         foreach (var e in appended)
