@@ -154,14 +154,24 @@ public static class AnomalyStore
     /// <summary>Accepted deliveries with no fulfillment or cancellation for longer than <paramref name="timeout"/>.</summary>
     public static async Task<int> DetectStaleAcceptsAsync(EngineWrite write, TimeSpan timeout, int limit = 1000)
     {
-        var cutoff = write.Now - timeout;
-        var stale = await write.Session.QueryAsync<StaleRow>(
-            $"""
+        var sql = $"""
             SELECT d.courier_id AS CourierId, d.order_id AS OrderId, d.accepted_at AS AcceptedAt FROM deliveries d
             WHERE d.merchant_id = @merchantId AND d.state = 'accepted' AND d.accepted_at < @cutoff AND {NotYetFlagged}
             ORDER BY d.accepted_at LIMIT @limit
-            """,
-            new { merchantId = write.MerchantId, cutoff = cutoff, limit });
+            """;
+        var args = new { merchantId = write.MerchantId, cutoff = write.Now - timeout, limit };
+        var candidates = await write.Session.QueryAsync<StaleRow>(sql, args);
+        if (candidates.Count == 0)
+        {
+            return 0;
+        }
+
+        // Under the candidates' courier locks, asked again: a batch that was fulfilling one of them has committed by
+        // now, and flagging it would leave an anomaly open that nothing clears.
+        var couriers = candidates.Select(c => c.CourierId).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        await DeliveryRecalculation.LockCouriersAsync(write, couriers);
+        var locked = couriers.ToHashSet(StringComparer.Ordinal);
+        var stale = (await write.Session.QueryAsync<StaleRow>(sql, args)).Where(s => locked.Contains(s.CourierId)).ToList();
         var rows = stale.Select(s => (object)new
         {
             i = write.Ids.New("anm"),
