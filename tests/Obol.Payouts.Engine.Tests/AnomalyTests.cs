@@ -85,17 +85,16 @@ public class AnomalyTests
         await engine.PutCourierAsync("c", "UTC", rate: 10);
         await engine.PostEventsAsync(Accepted("c", "slow", "2027-05-03T09:00:00Z"));
         engine.SetNow("2027-05-03T13:01:00Z");
-        var database = engine.Server.GetRequiredService<Database>();
+        var database = engine.Database;
         var ids = engine.Server.GetRequiredService<IdGenerator>();
         var sweeper = engine.Server.GetRequiredService<PayoutsSweeper>();
-        var merchantId = await database.ReadAsync(s => s.ExecuteScalarAsync<string>("SELECT merchant_id FROM courier_terms"), CancellationToken.None);
 
         // A batch fulfills the order, past the timeout, and has not committed when the sweep starts.
         var ingested = new TaskCompletionSource();
         var commit = new TaskCompletionSource();
         var batch = database.WriteAsync(async s =>
         {
-            await EventIngestion.IngestAsync(new EngineWrite(s, merchantId!, engine.Clock.GetUtcNow(), ids),
+            await EventIngestion.IngestAsync(new EngineWrite(s, MerchantId, engine.Clock.GetUtcNow(), ids),
                 [new DeliveryEventInput { EventId = "slow-f", CourierId = "c", OrderId = "slow", Status = "fulfilled", OccurredAt = "2027-05-03T13:00:00Z" }]);
             ingested.TrySetResult();
             await commit.Task;

@@ -25,15 +25,13 @@ public class CourierTermsCacheTests
         await engine.PostEventsAsync(Accepted("c", "before", "2027-05-03T09:00:00Z"), Fulfilled("c", "before", "2027-05-03T09:09:00Z"));
 
         // Another node (it shares the database, not this node's memory) appends version 2 at 12:00.
-        var database = engine.Server.GetRequiredService<Database>();
         var at = new DateTimeOffset(2027, 5, 3, 12, 0, 0, TimeSpan.Zero);
-        await database.WriteAsync(async s =>
+        await engine.Database.WriteAsync(async s =>
         {
-            var merchantId = await s.ExecuteScalarAsync<string>("SELECT merchant_id FROM courier_terms");
-            var current = await CourierTermsStore.GetAsync(s, merchantId!, "c");
+            var current = await CourierTermsStore.GetAsync(s, MerchantId, "c");
             var v2 = CourierTermsDecision.Decide("c", new PutCourierRequest { TimeZone = "UTC", Currency = "USD", BasePayRate = 20, BonusPay = 0, DeliveriesPerBonus = 10 }, current, at);
             Assert.Equal(2, v2.Version);
-            await CourierTermsStore.AppendAsync(s, merchantId!, v2, at);
+            await CourierTermsStore.AppendAsync(s, MerchantId, v2, at);
         }, CancellationToken.None);
 
         await engine.PostEventsAsync(Accepted("c", "after", "2027-05-03T13:00:00Z"), Fulfilled("c", "after", "2027-05-03T13:09:00Z"));
@@ -49,17 +47,16 @@ public class CourierTermsCacheTests
     {
         await using var engine = await StartAsync(provider, now: "2027-05-03T08:00:00Z");
         await engine.PutCourierAsync("c", "UTC", rate: 10);
-        var database = engine.Server.GetRequiredService<Database>();
+        var database = engine.Database;
         var ids = engine.Server.GetRequiredService<IdGenerator>();
-        var merchantId = await database.ReadAsync(s => s.ExecuteScalarAsync<string>("SELECT merchant_id FROM courier_terms"), CancellationToken.None);
 
         // An ingestion reads the terms (version 1) and the epoch ...
         var (before, epoch) = await database.ReadAsync(
-            async s => (await CourierTermsStore.GetManyAsync(s, merchantId!, ["c"]), await CourierTermsStore.EpochAsync(s, merchantId!)), CancellationToken.None);
+            async s => (await CourierTermsStore.GetManyAsync(s, MerchantId, ["c"]), await CourierTermsStore.EpochAsync(s, MerchantId)), CancellationToken.None);
 
         // ... a PUT elsewhere commits version 2, effective at 12:00 ...
         var at = new DateTimeOffset(2027, 5, 3, 12, 0, 0, TimeSpan.Zero);
-        await database.WriteAsync(async s => await CourierTermsStore.AppendAsync(s, merchantId!, CourierTermsDecision.Decide(
+        await database.WriteAsync(async s => await CourierTermsStore.AppendAsync(s, MerchantId, CourierTermsDecision.Decide(
             "c", new PutCourierRequest { TimeZone = "UTC", Currency = "USD", BasePayRate = 20, BonusPay = 0, DeliveriesPerBonus = 10 }, before["c"], at), at),
             CancellationToken.None);
 
@@ -71,7 +68,7 @@ public class CourierTermsCacheTests
         };
         await database.WriteAsync(async s =>
         {
-            var write = new EngineWrite(s, merchantId!, at.AddHours(2), ids);
+            var write = new EngineWrite(s, MerchantId, at.AddHours(2), ids);
             await DeliveryEventStore.AppendAsync(write, events, before);
             await DeliveryRecalculation.ApplyAsync(write, [new OrderKey("c", "o1")], events, (before, epoch));
         }, CancellationToken.None);
@@ -88,15 +85,12 @@ public class CourierTermsCacheTests
         await using var engine = await StartAsync(provider);
         await engine.PutCourierAsync("a", "UTC", rate: 10);
         await engine.PutCourierAsync("b", "Asia/Kolkata", rate: 20);
-        var database = engine.Server.GetRequiredService<Database>();
         var cache = new CourierTermsCache(capacity: 1);
         for (var round = 0; round < 3; round++)
         {
-            var terms = await database.ReadAsync(async s =>
-            {
-                var merchantId = await s.ExecuteScalarAsync<string>("SELECT merchant_id FROM courier_terms WHERE courier_id = 'a'");
-                return await cache.GetManyAsync(s, merchantId!, await CourierTermsStore.EpochAsync(s, merchantId!), ["a", "b", "nobody"]);
-            }, CancellationToken.None);
+            var terms = await engine.Database.ReadAsync(
+                async s => await cache.GetManyAsync(s, MerchantId, await CourierTermsStore.EpochAsync(s, MerchantId), ["a", "b", "nobody"]),
+                CancellationToken.None);
             Assert.Equal(["a", "b"], terms.Keys.Order(StringComparer.Ordinal));
             Assert.Equal(10, terms["a"].Current.BasePayRate);
             Assert.Equal("Asia/Kolkata", terms["b"].Current.Zone.Id);

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
+using Obol.Core.Merchants;
 using Obol.Core.Storage;
 using Obol.Payouts.PayPeriods;
 using Obol.Testing;
@@ -22,6 +23,11 @@ public sealed class EngineServer : IAsyncDisposable
     public ObolTestServer Server { get; }
     public FakeTimeProvider Clock { get; }
     public HttpClient Client { get; }
+
+    public Database Database => Server.GetRequiredService<Database>();
+
+    /// <summary>The merchant the test client's key belongs to.</summary>
+    public static string MerchantId => ApiKeys.DefaultMerchantId;
 
     public static async Task<EngineServer> StartAsync(DatabaseProvider provider, string now = "2027-01-01T00:00:00Z")
     {
@@ -117,8 +123,7 @@ public sealed class EngineServer : IAsyncDisposable
     /// </summary>
     public async Task AssertRowsListEveryRawEventAsync()
     {
-        var database = Server.GetRequiredService<Database>();
-        var (unlisted, listed, raw) = await database.ReadAsync(async s =>
+        var (unlisted, listed, raw) = await Database.ReadAsync(async s =>
         {
             var unlisted = await s.ExecuteScalarAsync<long>(s.Sql(
                 """
