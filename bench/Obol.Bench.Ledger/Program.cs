@@ -37,9 +37,10 @@ var usd = Currency.FromCode("USD");
 const string Merchant = "mer_bench";
 
 var providers = new List<(string Name, DatabaseOptions Options)>();
+string? postgresDatabase = null;
 if (Environment.GetEnvironmentVariable("OBOL_BENCH_POSTGRES") is { Length: > 0 } admin)
 {
-    var name = $"obol_bench_{Guid.NewGuid():N}";
+    var name = postgresDatabase = $"obol_bench_{Guid.NewGuid():N}";
     await using (var connection = new NpgsqlConnection(admin))
     {
         await connection.OpenAsync();
@@ -110,29 +111,30 @@ foreach (var (providerName, options) in providers)
     var results = new List<(string Label, Measurement M)>();
     Console.WriteLine();
     Console.WriteLine($"== {providerName} ==");
+    var serverDatabase = options.Provider == DatabaseProvider.Postgres ? postgresDatabase : null;
     if (only.Contains("a"))
     {
-        results.Add(Report("(a) one transfer per commit", await MeasureAsync(phase, 1, 1, async (_, random) =>
+        results.Add(Report("(a) one transfer per commit", await MeasureAsync(serverDatabase, phase, 1, 1, async (_, random) =>
             await database.WriteAsync(s => ledger.CreateTransactionAsync(s, Merchant, RandomTransaction(random)), CancellationToken.None))));
     }
 
     if (only.Contains("b1"))
     {
         await using var groupCommit = new LedgerGroupCommit(database, bookkeeper, new LedgerGroupCommitOptions { Writers = writers });
-        results.Add(Report($"(b1) group commit, {inFlight} in flight/caller", await MeasureAsync(phase, 1, inFlight, async (_, random) =>
+        results.Add(Report($"(b1) group commit, {inFlight} in flight/caller", await MeasureAsync(serverDatabase, phase, 1, inFlight, async (_, random) =>
             await groupCommit.BookAsync(Merchant, RandomTransaction(random)))));
     }
 
     if (only.Contains("b2"))
     {
-        results.Add(Report($"(b2) bulk {bulkSize:N0}/commit, shared accounts", await MeasureAsync(phase, bulkSize, 1, (_, random) =>
+        results.Add(Report($"(b2) bulk {bulkSize:N0}/commit, shared accounts", await MeasureAsync(serverDatabase, phase, bulkSize, 1, (_, random) =>
             BulkAsync(random, 0, Accounts))));
     }
 
     if (only.Contains("b3"))
     {
         const int Slice = Accounts / Callers;
-        results.Add(Report($"(b3) bulk {bulkSize:N0}/commit, own accounts", await MeasureAsync(phase, bulkSize, 1, (caller, random) =>
+        results.Add(Report($"(b3) bulk {bulkSize:N0}/commit, own accounts", await MeasureAsync(serverDatabase, phase, bulkSize, 1, (caller, random) =>
             BulkAsync(random, caller * Slice, Slice))));
     }
 
@@ -156,15 +158,15 @@ static (string, Measurement) Report(string label, Measurement m)
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"{label,-40} {m.PerSecond,10:N0} transfers/s   latency per call p50 {m.P50.TotalMilliseconds,8:F2} ms  p99 {m.P99.TotalMilliseconds,8:F2} ms  ({m.Calls:N0} calls)"));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{"",-40}   {t.Bookings:N0} commits, {(t.Bookings == 0 ? 0 : (double)t.Transactions / t.Bookings):N0} transfers/commit; µs per transfer, summed over writers: checks {t.Checks.TotalSeconds * perTransaction:F1}, lock {t.Lock.TotalSeconds * perTransaction:F1}, apply {t.Apply.TotalSeconds * perTransaction:F1}, write {t.Write.TotalSeconds * perTransaction:F1}; client CPU {m.ClientCpu:F1}"));
+        $"{"",-40}   {t.Bookings:N0} commits, {(t.Bookings == 0 ? 0 : (double)t.Transactions / t.Bookings):N0} transfers/commit; µs per transfer, summed over writers: checks {t.Checks.TotalSeconds * perTransaction:F1}, lock {t.Lock.TotalSeconds * perTransaction:F1}, apply {t.Apply.TotalSeconds * perTransaction:F1}, write {t.Write.TotalSeconds * perTransaction:F1}; client CPU {m.ClientCpu:F1}{(m.ServerCpu is { } server ? $", server CPU {server:F1}" : "")}"));
     return (label, m);
 }
 
 // Callers run concurrently, each with `concurrency` calls in flight, until the time is up; latency is per call.
-static async Task<Measurement> MeasureAsync(TimeSpan duration, int transfersPerCall, int concurrency, Func<int, Random, Task> call)
+static async Task<Measurement> MeasureAsync(string? serverDatabase, TimeSpan duration, int transfersPerCall, int concurrency, Func<int, Random, Task> call)
 {
     BookingTimings.TakeAndReset();
-    var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+    var (cpuBefore, serverBefore) = (ProcessCpu.Self(), serverDatabase is null ? TimeSpan.Zero : ProcessCpu.PostgresBackends(serverDatabase));
     var latencies = new List<double>[Callers * concurrency];
     var stopwatch = Stopwatch.StartNew();
     await Task.WhenAll(Enumerable.Range(0, Callers * concurrency).Select(slot => Task.Run(async () =>
@@ -180,13 +182,17 @@ static async Task<Measurement> MeasureAsync(TimeSpan duration, int transfersPerC
         }
     })));
     var elapsed = stopwatch.Elapsed;
-    var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+    var cpu = ProcessCpu.Self() - cpuBefore;
+    var serverCpu = serverDatabase is null ? (TimeSpan?)null : ProcessCpu.PostgresBackends(serverDatabase) - serverBefore;
     var timings = BookingTimings.TakeAndReset();
     var all = latencies.SelectMany(l => l).Order().ToArray();
     return new Measurement(all.Length * (double)transfersPerCall / elapsed.TotalSeconds, all.Length,
         TimeSpan.FromMilliseconds(all[all.Length / 2]), TimeSpan.FromMilliseconds(all[Math.Min(all.Length - 1, (int)(all.Length * 0.99))]), timings,
-        cpu.TotalMicroseconds / (all.Length * (double)transfersPerCall));
+        cpu.TotalMicroseconds / (all.Length * (double)transfersPerCall), serverCpu?.TotalMicroseconds / (all.Length * (double)transfersPerCall));
 }
 
-/// <summary>ClientCpu: this process's CPU time (the bench's callers included) per transfer, in µs.</summary>
-internal sealed record Measurement(double PerSecond, int Calls, TimeSpan P50, TimeSpan P99, BookingTimings.Snapshot Timings, double ClientCpu);
+/// <summary>
+/// ClientCpu: this process's CPU time (the bench's callers included) per transfer, in µs; ServerCpu: the PostgreSQL
+/// backends' of the bench database (null for SQLite, which runs in this process).
+/// </summary>
+internal sealed record Measurement(double PerSecond, int Calls, TimeSpan P50, TimeSpan P99, BookingTimings.Snapshot Timings, double ClientCpu, double? ServerCpu);

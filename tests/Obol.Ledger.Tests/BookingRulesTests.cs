@@ -12,6 +12,7 @@ public class BookingRulesTests
     private static Dictionary<string, AccountState> Accounts() => AccountIds.Select((id, i) => new AccountState
     {
         Id = id,
+        Number = i + 1,
         MerchantId = "mer_a",
         Type = (AccountType)(i % 5),
         Currency = "USD",

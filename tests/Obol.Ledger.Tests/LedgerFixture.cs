@@ -28,14 +28,19 @@ internal sealed class LedgerFixture : IAsyncDisposable
     internal Bookkeeper Bookkeeper { get; }
     internal Ledger Ledger { get; }
 
-    public static async Task<LedgerFixture> CreateAsync(DatabaseProvider provider)
+    /// <param name="migrate">false: an empty database, for a test that applies the ledger's migrations itself.</param>
+    public static async Task<LedgerFixture> CreateAsync(DatabaseProvider provider, bool migrate = true)
     {
         var database = Database.Create(await TestDatabases.CreateAsync(provider));
         var clock = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-25T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
-        var runner = new MigrationRunner(database,
-            [new MigrationSource("core", typeof(Database).Assembly), new MigrationSource("ledger", typeof(ILedger).Assembly)],
-            clock, NullLogger<MigrationRunner>.Instance);
-        await runner.ApplyAsync(CancellationToken.None);
+        if (migrate)
+        {
+            var runner = new MigrationRunner(database,
+                [new MigrationSource("core", typeof(Database).Assembly), new MigrationSource("ledger", typeof(ILedger).Assembly)],
+                clock, NullLogger<MigrationRunner>.Instance);
+            await runner.ApplyAsync(CancellationToken.None);
+        }
+
         return new LedgerFixture(database, clock);
     }
 

@@ -6,12 +6,23 @@ namespace Obol.Ledger.Booking;
 internal sealed class AccountState
 {
     public required string Id { get; init; }
+
+    /// <summary>The account's integer key, which its entries carry instead of <see cref="Id"/>.</summary>
+    public required long Number { get; init; }
+
     public required string? MerchantId { get; init; }
     public required AccountType Type { get; init; }
     public required string Currency { get; init; }
     public required AccountFlags Flags { get; init; }
     public AccountBalances Balances { get; set; }
     public long LastSequence { get; set; }
+
+    /// <summary>
+    /// When this booking books the account's entries: now, or the account's last entry time if that is later (another
+    /// node's clock ahead of ours), so an account's entry times never go backwards and map to sequences by binary search.
+    /// </summary>
+    public DateTimeOffset EntryTime { get; set; }
+
     public bool Changed { get; set; }
 
     /// <summary>While <see cref="BookingRules.Apply"/> works on a transaction: the balances and sequence after its transfers so far.</summary>

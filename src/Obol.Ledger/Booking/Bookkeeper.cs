@@ -98,7 +98,7 @@ internal sealed class Bookkeeper(TimeProvider clock)
             accountIds.Add(transfer.CreditAccountId);
         }
 
-        var accounts = await LockAccountsAsync(session, accountIds);
+        var accounts = await LockAccountsAsync(session, accountIds, now);
 
         // Read after the locks: a concurrent post, void or reversal of the same thing has committed or not started.
         var openHolds = new Dictionary<string, DateTimeOffset?>(StringComparer.Ordinal);
@@ -153,7 +153,7 @@ internal sealed class Bookkeeper(TimeProvider clock)
                 }
 
                 var entries = BookingRules.Apply(effects, accounts, request.Scope);
-                outcomes[i] = new BookingOutcome(new BookedTransaction(batch.Add(newIds, request, effects, entries, now), true), null);
+                outcomes[i] = new BookingOutcome(new BookedTransaction(batch.Add(newIds, request, effects, entries, accounts, now), true), null);
                 foreach (var intent in request.Transfers)
                 {
                     if (intent is ResolveIntent r)
@@ -351,7 +351,7 @@ internal sealed class Bookkeeper(TimeProvider clock)
         return BinaryPrimitives.ReadInt64LittleEndian(hash);
     }
 
-    private static async Task<Dictionary<string, AccountState>> LockAccountsAsync(DbSession session, HashSet<string> accountIds)
+    private static async Task<Dictionary<string, AccountState>> LockAccountsAsync(DbSession session, HashSet<string> accountIds, DateTimeOffset now)
     {
         if (accountIds.Count == 0)
         {
@@ -362,7 +362,7 @@ internal sealed class Bookkeeper(TimeProvider clock)
         var rows = await session.QueryAsync<AccountRow>(session.Sql(
             $"SELECT {AccountRow.Columns} FROM ledger_accounts WHERE id IN @ids",
             $"SELECT {AccountRow.Columns} FROM ledger_accounts WHERE id = ANY(@ids) ORDER BY id FOR UPDATE"), new { ids });
-        return rows.ToDictionary(r => r.Id, r => r.ToState(), StringComparer.Ordinal);
+        return rows.ToDictionary(r => r.Id, r => r.ToState(now), StringComparer.Ordinal);
     }
 
     private static Task WriteAsync(DbSession session, WriteBatch batch, IReadOnlyList<AccountState> changed)
@@ -398,15 +398,17 @@ internal sealed class Bookkeeper(TimeProvider clock)
             x => [x.TransferId, x.ExpiresAt is { } expiresAt ? Instant(expiresAt) : null]);
         Insert(batch.HoldsEnded, "DELETE FROM ledger_pending_holds WHERE transfer_id = $1", x => [x]);
         Insert(batch.Entries, """
-            INSERT INTO ledger_entries (account_id, sequence, transfer_id, transaction_id, merchant_id, side, posted_amount, pending_amount,
+            INSERT INTO ledger_entries (account_no, sequence, transfer_id, transaction_id, side, posted_amount, pending_amount,
                                         debits_posted, credits_posted, debits_pending, credits_pending, effective_at, created_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-            """, x => [x.AccountId, x.Sequence, x.TransferId, x.TransactionId, x.MerchantId, x.Side, x.PostedAmount, x.PendingAmount,
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+            """, x => [x.AccountNo, x.Sequence, x.TransferId, x.TransactionId, x.Side, x.PostedAmount, x.PendingAmount,
                 x.DebitsPosted, x.CreditsPosted, x.DebitsPending, x.CreditsPending, Instant(x.EffectiveAt), Instant(x.CreatedAt)]);
         Insert(changed, """
-            UPDATE ledger_accounts SET debits_posted = $2, credits_posted = $3, debits_pending = $4, credits_pending = $5, last_sequence = $6
+            UPDATE ledger_accounts SET debits_posted = $2, credits_posted = $3, debits_pending = $4, credits_pending = $5, last_sequence = $6,
+                                       last_entry_at = $7
             WHERE id = $1
-            """, a => [a.Id, a.Balances.DebitsPosted, a.Balances.CreditsPosted, a.Balances.DebitsPending, a.Balances.CreditsPending, a.LastSequence]);
+            """, a => [a.Id, a.Balances.DebitsPosted, a.Balances.CreditsPosted, a.Balances.DebitsPending, a.Balances.CreditsPending, a.LastSequence,
+                Instant(a.EntryTime)]);
         return Task.CompletedTask;
 
         void Insert<T>(IReadOnlyList<T> rows, string sql, Func<T, object?[]> values)
@@ -448,7 +450,7 @@ internal sealed class Bookkeeper(TimeProvider clock)
             // In index order: consecutive entries of one account land on the same index pages.
             batch.Entries.Sort(static (x, y) =>
             {
-                var byAccount = string.CompareOrdinal(x.AccountId, y.AccountId);
+                var byAccount = x.AccountNo.CompareTo(y.AccountNo);
                 return byAccount != 0 ? byAccount : x.Sequence.CompareTo(y.Sequence);
             });
             await CopyRowsAsync(connection, batch, session.CancellationToken);
@@ -486,13 +488,13 @@ internal sealed class Bookkeeper(TimeProvider clock)
 
             var e = batch.Entries;
             Add("""
-                INSERT INTO ledger_entries (account_id, sequence, transfer_id, transaction_id, merchant_id, side, posted_amount, pending_amount,
+                INSERT INTO ledger_entries (account_no, sequence, transfer_id, transaction_id, side, posted_amount, pending_amount,
                                             debits_posted, credits_posted, debits_pending, credits_pending, effective_at, created_at)
-                SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[],
-                                     $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::timestamptz[], $14::timestamptz[])
+                SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[],
+                                     $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::timestamptz[], $13::timestamptz[])
                 """,
-                Text(e.Select(x => x.AccountId)), Longs(e.Select(x => x.Sequence)), Text(e.Select(x => x.TransferId)), Text(e.Select(x => x.TransactionId)),
-                Text(e.Select(x => x.MerchantId)), Text(e.Select(x => x.Side)), Longs(e.Select(x => x.PostedAmount)), Longs(e.Select(x => x.PendingAmount)),
+                Longs(e.Select(x => x.AccountNo)), Longs(e.Select(x => x.Sequence)), Text(e.Select(x => x.TransferId)), Text(e.Select(x => x.TransactionId)),
+                Text(e.Select(x => x.Side)), Longs(e.Select(x => x.PostedAmount)), Longs(e.Select(x => x.PendingAmount)),
                 Longs(e.Select(x => x.DebitsPosted)), Longs(e.Select(x => x.CreditsPosted)), Longs(e.Select(x => x.DebitsPending)),
                 Longs(e.Select(x => x.CreditsPending)), Instants(e.Select(x => x.EffectiveAt)), Instants(e.Select(x => x.CreatedAt)));
         }
@@ -510,12 +512,13 @@ internal sealed class Bookkeeper(TimeProvider clock)
 
         Add("""
             UPDATE ledger_accounts AS a
-            SET debits_posted = v.dp, credits_posted = v.cp, debits_pending = v.dpe, credits_pending = v.cpe, last_sequence = v.seq
-            FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[]) AS v (id, dp, cp, dpe, cpe, seq)
+            SET debits_posted = v.dp, credits_posted = v.cp, debits_pending = v.dpe, credits_pending = v.cpe, last_sequence = v.seq, last_entry_at = v.at
+            FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::timestamptz[]) AS v (id, dp, cp, dpe, cpe, seq, at)
             WHERE a.id = v.id
             """,
             Text(changed.Select(a => a.Id)), Longs(changed.Select(a => a.Balances.DebitsPosted)), Longs(changed.Select(a => a.Balances.CreditsPosted)),
-            Longs(changed.Select(a => a.Balances.DebitsPending)), Longs(changed.Select(a => a.Balances.CreditsPending)), Longs(changed.Select(a => a.LastSequence)));
+            Longs(changed.Select(a => a.Balances.DebitsPending)), Longs(changed.Select(a => a.Balances.CreditsPending)), Longs(changed.Select(a => a.LastSequence)),
+            Instants(changed.Select(a => a.EntryTime)));
         await npgsql.ExecuteNonQueryAsync(session.CancellationToken);
 
         void Add(string sql, params NpgsqlParameter[] parameters)
@@ -588,19 +591,18 @@ internal sealed class Bookkeeper(TimeProvider clock)
 
         await using (var copy = await PgCopyWriter.BeginAsync(connection,
             """
-            ledger_entries (account_id, sequence, transfer_id, transaction_id, merchant_id, side, posted_amount, pending_amount,
+            ledger_entries (account_no, sequence, transfer_id, transaction_id, side, posted_amount, pending_amount,
                             debits_posted, credits_posted, debits_pending, credits_pending, effective_at, created_at)
             """,
             cancellationToken))
         {
             foreach (var x in batch.Entries)
             {
-                await copy.StartRowAsync(14);
-                copy.Text(x.AccountId);
+                await copy.StartRowAsync(13);
+                copy.Bigint(x.AccountNo);
                 copy.Bigint(x.Sequence);
                 copy.Text(x.TransferId);
                 copy.Text(x.TransactionId);
-                copy.Text(x.MerchantId);
                 copy.Text(x.Side);
                 copy.Bigint(x.PostedAmount);
                 copy.Bigint(x.PendingAmount);

@@ -15,7 +15,7 @@ internal static class LedgerQueries
 
     /// <summary>
     /// The account; with <paramref name="asOf"/>, its balances after the last entry booked at or before that
-    /// instant: one index look-up on (account, booked at), since every entry carries the balances after it.
+    /// instant (every entry carries the balances after it), found by <see cref="LastSequenceBookedAsync"/>.
     /// </summary>
     public static async Task<LedgerAccount?> GetAccountAsync(DbSession session, LedgerScope scope, string accountId, DateTimeOffset? asOf)
     {
@@ -25,10 +25,32 @@ internal static class LedgerQueries
             return row?.ToAccount();
         }
 
-        var entry = await session.QuerySingleOrDefaultAsync<EntryRow>(
-            $"SELECT {EntryRow.Columns} FROM ledger_entries WHERE account_id = @accountId AND created_at <= @instant ORDER BY created_at DESC, sequence DESC LIMIT 1",
-            new { accountId, instant });
-        return row.ToAccount(entry?.Balances ?? AccountBalances.Zero, entry?.Sequence ?? 0, instant);
+        var sequence = await LastSequenceBookedAsync(session, row.Number, instant, inclusive: true);
+        var entry = sequence == 0
+            ? null
+            : await session.QuerySingleAsync<EntryRow>(EntryRow.Select + " WHERE e.account_no = @Number AND e.sequence = @sequence", new { row.Number, sequence });
+        return row.ToAccount(entry?.Balances ?? AccountBalances.Zero, sequence, instant);
+    }
+
+    /// <summary>
+    /// The sequence of the account's last entry booked at or before (<paramref name="inclusive"/>) or before
+    /// <paramref name="instant"/>; 0 if none. Booking times never go backwards within an account, so a binary search
+    /// over the primary key finds it: about log2(entries) look-ups in one statement, and no index by time to maintain.
+    /// </summary>
+    public static async Task<long> LastSequenceBookedAsync(DbSession session, long accountNumber, DateTimeOffset instant, bool inclusive)
+    {
+        var booked = inclusive ? "e.created_at <= @instant" : "e.created_at < @instant";
+        return await session.ExecuteScalarAsync<long>($"""
+            WITH RECURSIVE probe (lo, hi) AS (
+                SELECT CAST(0 AS BIGINT), last_sequence FROM ledger_accounts WHERE number = @accountNumber
+                UNION ALL
+                SELECT CASE WHEN {booked} THEN (p.lo + p.hi + 1) / 2 ELSE p.lo END,
+                       CASE WHEN {booked} THEN p.hi ELSE (p.lo + p.hi + 1) / 2 - 1 END
+                FROM probe p JOIN ledger_entries e ON e.account_no = @accountNumber AND e.sequence = (p.lo + p.hi + 1) / 2
+                WHERE p.lo < p.hi
+            )
+            SELECT COALESCE(MAX(lo), 0) FROM probe
+            """, new { accountNumber, instant = instant.ToUniversalTime() });
     }
 
     public static async Task<Page<LedgerAccount>> ListAccountsAsync(DbSession session, string merchantId, PageRequest page, string? code, string? currency)
@@ -57,33 +79,28 @@ internal static class LedgerQueries
     /// <summary>Newest first; <c>startingAfter</c> is an entry's sequence number; <c>from</c> inclusive, <c>to</c> exclusive (booking time).</summary>
     public static async Task<Page<LedgerEntry>> ListEntriesAsync(DbSession session, AccountRow account, PageRequest page, DateTimeOffset? from, DateTimeOffset? to)
     {
-        var sql = $"SELECT {EntryRow.Columns} FROM ledger_entries WHERE account_id = @accountId";
-        long? after = null;
+        var below = long.MaxValue;
         if (page.StartingAfter is not null)
         {
-            if (!long.TryParse(page.StartingAfter, NumberStyles.None, CultureInfo.InvariantCulture, out var sequence))
+            if (!long.TryParse(page.StartingAfter, NumberStyles.None, CultureInfo.InvariantCulture, out below))
             {
                 throw Obol.Core.Errors.Problems.Validation("startingAfter", "For entries this is the sequence number of the last entry seen.");
             }
-
-            after = sequence;
-            sql += " AND sequence < @after";
         }
 
-        if (from is not null)
+        if (to is { } end)
         {
-            sql += " AND created_at >= @from";
+            below = Math.Min(below, await LastSequenceBookedAsync(session, account.Number, end, inclusive: false) + 1);
         }
 
-        if (to is not null)
-        {
-            sql += " AND created_at < @to";
-        }
-
-        var rows = await session.QueryAsync<EntryRow>(sql + " ORDER BY sequence DESC LIMIT @take",
-            new { accountId = account.Id, after = after ?? 0, from = (from ?? default).ToUniversalTime(), to = (to ?? default).ToUniversalTime(), take = page.Limit + 1 });
+        var first = from is { } start ? await LastSequenceBookedAsync(session, account.Number, start, inclusive: false) + 1 : 1;
+        var rows = first >= below
+            ? []
+            : await session.QueryAsync<EntryRow>(
+                EntryRow.Select + " WHERE e.account_no = @Number AND e.sequence >= @first AND e.sequence < @below ORDER BY e.sequence DESC LIMIT @take",
+                new { account.Number, first, below, take = page.Limit + 1 });
         var type = account.AccountType;
-        return page.ToPage(rows.Select(r => r.ToEntry(type)).ToList());
+        return page.ToPage(rows.Select(r => r.ToEntry(account.Id, type)).ToList());
     }
 
     public static async Task<LedgerTransaction?> GetTransactionAsync(DbSession session, string merchantId, string transactionId)

@@ -9,10 +9,13 @@ internal sealed class AccountRow
         id AS Id, merchant_id AS MerchantId, code AS Code, type AS Type, currency AS Currency, owner_type AS OwnerType,
         owner_id AS OwnerId, metadata AS Metadata, debits_must_not_exceed_credits AS DebitsMustNotExceedCredits,
         credits_must_not_exceed_debits AS CreditsMustNotExceedDebits, debits_posted AS DebitsPosted, credits_posted AS CreditsPosted,
-        debits_pending AS DebitsPending, credits_pending AS CreditsPending, last_sequence AS LastSequence, created_at AS CreatedAt
+        debits_pending AS DebitsPending, credits_pending AS CreditsPending, last_sequence AS LastSequence, created_at AS CreatedAt,
+        number AS Number, last_entry_at AS LastEntryAt
         """;
 
     public string Id { get; set; } = "";
+    public long Number { get; set; }
+    public DateTimeOffset? LastEntryAt { get; set; }
     public string? MerchantId { get; set; }
     public string Code { get; set; } = "";
     public string Type { get; set; } = "";
@@ -33,15 +36,17 @@ internal sealed class AccountRow
     public AccountFlags Flags => new(DebitsMustNotExceedCredits, CreditsMustNotExceedDebits);
     public AccountBalances Balances => new(DebitsPosted, CreditsPosted, DebitsPending, CreditsPending);
 
-    public AccountState ToState() => new()
+    public AccountState ToState(DateTimeOffset now) => new()
     {
         Id = Id,
+        Number = Number,
         MerchantId = MerchantId,
         Type = AccountType,
         Currency = Currency,
         Flags = Flags,
         Balances = Balances,
         LastSequence = LastSequence,
+        EntryTime = LastEntryAt is { } last && last > now ? last : now,
     };
 
     public LedgerAccount ToAccount(AccountBalances? balancesAsOf = null, long? sequenceAsOf = null, DateTimeOffset? asOf = null)
@@ -141,13 +146,13 @@ internal sealed class TransactionRow
 
 internal sealed class EntryRow
 {
-    public const string Columns = """
-        account_id AS AccountId, sequence AS Sequence, transfer_id AS TransferId, transaction_id AS TransactionId, side AS Side,
-        posted_amount AS PostedAmount, pending_amount AS PendingAmount, debits_posted AS DebitsPosted, credits_posted AS CreditsPosted,
-        debits_pending AS DebitsPending, credits_pending AS CreditsPending, effective_at AS EffectiveAt, created_at AS CreatedAt
+    public const string Select = """
+        SELECT e.sequence AS Sequence, e.transfer_id AS TransferId, e.transaction_id AS TransactionId, e.side AS Side,
+               e.posted_amount AS PostedAmount, e.pending_amount AS PendingAmount, e.debits_posted AS DebitsPosted, e.credits_posted AS CreditsPosted,
+               e.debits_pending AS DebitsPending, e.credits_pending AS CreditsPending, e.effective_at AS EffectiveAt, e.created_at AS CreatedAt
+        FROM ledger_entries e
         """;
 
-    public string AccountId { get; set; } = "";
     public long Sequence { get; set; }
     public string TransferId { get; set; } = "";
     public string TransactionId { get; set; } = "";
@@ -163,9 +168,9 @@ internal sealed class EntryRow
 
     public AccountBalances Balances => new(DebitsPosted, CreditsPosted, DebitsPending, CreditsPending);
 
-    public LedgerEntry ToEntry(AccountType type) => new()
+    public LedgerEntry ToEntry(string accountId, AccountType type) => new()
     {
-        AccountId = AccountId,
+        AccountId = accountId,
         Sequence = Sequence,
         TransferId = TransferId,
         TransactionId = TransactionId,

@@ -10,7 +10,8 @@ internal sealed class WriteBatch
     public List<string> HoldsEnded { get; } = [];
     public List<EntryInsert> Entries { get; } = [];
 
-    public LedgerTransaction Add(SequentialIds ids, BookingRequest request, IReadOnlyList<TransferEffect> effects, IReadOnlyList<PlannedEntry> entries, DateTimeOffset now)
+    public LedgerTransaction Add(SequentialIds ids, BookingRequest request, IReadOnlyList<TransferEffect> effects, IReadOnlyList<PlannedEntry> entries,
+        IReadOnlyDictionary<string, AccountState> accounts, DateTimeOffset now)
     {
         var merchantId = request.Scope.MerchantId;
         var transactionId = ids.Next("txn");
@@ -66,9 +67,10 @@ internal sealed class WriteBatch
 
         foreach (var entry in entries)
         {
-            Entries.Add(new EntryInsert(entry.AccountId, entry.Sequence, transferIds[entry.TransferIndex], transactionId, merchantId,
+            var account = accounts[entry.AccountId];
+            Entries.Add(new EntryInsert(account.Number, entry.Sequence, transferIds[entry.TransferIndex], transactionId,
                 LedgerNames.Of(entry.Side), entry.PostedAmount, entry.PendingAmount, entry.After.DebitsPosted, entry.After.CreditsPosted,
-                entry.After.DebitsPending, entry.After.CreditsPending, effectiveAt, now));
+                entry.After.DebitsPending, entry.After.CreditsPending, effectiveAt, account.EntryTime));
         }
 
         return new LedgerTransaction
@@ -95,6 +97,6 @@ internal sealed record TransferInsert(string Id, string TransactionId, string Me
 
 internal sealed record HoldInsert(string TransferId, DateTimeOffset? ExpiresAt);
 
-internal sealed record EntryInsert(string AccountId, long Sequence, string TransferId, string TransactionId, string MerchantId, string Side,
+internal sealed record EntryInsert(long AccountNo, long Sequence, string TransferId, string TransactionId, string Side,
     long PostedAmount, long PendingAmount, long DebitsPosted, long CreditsPosted, long DebitsPending, long CreditsPending,
     DateTimeOffset EffectiveAt, DateTimeOffset CreatedAt);

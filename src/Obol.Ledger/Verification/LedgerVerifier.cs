@@ -18,7 +18,7 @@ public sealed record VerificationProblem(string Code, string? AccountId, string 
 
 /// <summary>
 /// Recomputes the books from the entries and reports every disagreement: per-currency debits against credits,
-/// each account's cached balances and sequence against its entries, each entry's running balances against the
+/// each account's cached balances and sequence against its entries, each entry's running balances and booking time against the
 /// one before, flag limits at every entry, open holds against pending balances, and holds past their timeout.
 /// </summary>
 internal static class LedgerVerifier
@@ -28,7 +28,8 @@ internal static class LedgerVerifier
     public static async Task<VerificationReport> VerifyAsync(DbSession session, string? merchantId, DateTimeOffset now)
     {
         var problems = new List<VerificationProblem>();
-        var entryScope = merchantId is null ? "" : " WHERE e.merchant_id = @merchantId";
+        // A merchant's totals are over the entries of its own transactions, platform accounts' sides included.
+        var entryScope = merchantId is null ? "" : " JOIN ledger_transactions t ON t.id = e.transaction_id AND t.merchant_id = @merchantId";
         var accountScope = merchantId is null ? "" : " WHERE a.merchant_id = @merchantId";
         var accountScopeAnd = merchantId is null ? "" : " AND a.merchant_id = @merchantId";
         var transferScopeAnd = merchantId is null ? "" : " AND t.merchant_id = @merchantId";
@@ -40,7 +41,7 @@ internal static class LedgerVerifier
                    SUM(CASE WHEN e.side = 'debit' THEN e.pending_amount ELSE 0 END) AS DebitsPending,
                    SUM(CASE WHEN e.side = 'credit' THEN e.pending_amount ELSE 0 END) AS CreditsPending,
                    COUNT(*) AS Entries
-            FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id{entryScope}
+            FROM ledger_entries e JOIN ledger_accounts a ON a.number = e.account_no{entryScope}
             GROUP BY a.currency ORDER BY a.currency
             """, new { merchantId });
         var currencies = new List<CurrencyTotals>();
@@ -63,13 +64,13 @@ internal static class LedgerVerifier
                    COALESCE(s.cpe, 0) AS CreditsPending, COALESCE(s.n, 0) AS EntryCount, COALESCE(s.maxseq, 0) AS MaxSequence,
                    COALESCE(hd.held, 0) AS HeldDebits, COALESCE(hc.held, 0) AS HeldCredits
             FROM ledger_accounts a
-            LEFT JOIN (SELECT account_id,
+            LEFT JOIN (SELECT account_no,
                               SUM(CASE WHEN side = 'debit' THEN posted_amount ELSE 0 END) AS dp,
                               SUM(CASE WHEN side = 'credit' THEN posted_amount ELSE 0 END) AS cp,
                               SUM(CASE WHEN side = 'debit' THEN pending_amount ELSE 0 END) AS dpe,
                               SUM(CASE WHEN side = 'credit' THEN pending_amount ELSE 0 END) AS cpe,
                               COUNT(*) AS n, MAX(sequence) AS maxseq
-                       FROM ledger_entries GROUP BY account_id) s ON s.account_id = a.id
+                       FROM ledger_entries GROUP BY account_no) s ON s.account_no = a.number
             LEFT JOIN (SELECT t.debit_account_id AS account_id, SUM(t.amount) AS held
                        FROM ledger_pending_holds h JOIN ledger_transfers t ON t.id = h.transfer_id GROUP BY t.debit_account_id) hd ON hd.account_id = a.id
             LEFT JOIN (SELECT t.credit_account_id AS account_id, SUM(t.amount) AS held
@@ -105,14 +106,16 @@ internal static class LedgerVerifier
 
         var brokenChains = await session.QueryAsync<EntryKeyRow>($"""
             SELECT x.account_id AS AccountId, x.sequence AS Sequence FROM (
-                SELECT e.account_id, e.sequence, e.side, e.posted_amount, e.pending_amount,
+                SELECT a.id AS account_id, e.sequence, e.side, e.posted_amount, e.pending_amount, e.created_at,
                        e.debits_posted, e.credits_posted, e.debits_pending, e.credits_pending,
                        LAG(e.sequence, 1, 0) OVER w AS previous_sequence,
                        LAG(e.debits_posted, 1, 0) OVER w AS previous_dp, LAG(e.credits_posted, 1, 0) OVER w AS previous_cp,
-                       LAG(e.debits_pending, 1, 0) OVER w AS previous_dpe, LAG(e.credits_pending, 1, 0) OVER w AS previous_cpe
-                FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id{accountScope}
-                WINDOW w AS (PARTITION BY e.account_id ORDER BY e.sequence)) x
+                       LAG(e.debits_pending, 1, 0) OVER w AS previous_dpe, LAG(e.credits_pending, 1, 0) OVER w AS previous_cpe,
+                       LAG(e.created_at) OVER w AS previous_created_at
+                FROM ledger_entries e JOIN ledger_accounts a ON a.number = e.account_no{accountScope}
+                WINDOW w AS (PARTITION BY e.account_no ORDER BY e.sequence)) x
             WHERE x.sequence <> x.previous_sequence + 1
+               OR x.created_at < x.previous_created_at
                OR x.debits_posted <> x.previous_dp + CASE WHEN x.side = 'debit' THEN x.posted_amount ELSE 0 END
                OR x.credits_posted <> x.previous_cp + CASE WHEN x.side = 'credit' THEN x.posted_amount ELSE 0 END
                OR x.debits_pending <> x.previous_dpe + CASE WHEN x.side = 'debit' THEN x.pending_amount ELSE 0 END
@@ -121,12 +124,12 @@ internal static class LedgerVerifier
             """, new { merchantId });
         foreach (var e in brokenChains)
         {
-            Report("running_balance_mismatch", e.AccountId, $"Entry {e.Sequence} does not follow from the entry before it.");
+            Report("running_balance_mismatch", e.AccountId, $"Entry {e.Sequence} does not follow from the entry before it (sequence, running balances or booking time).");
         }
 
         var limitBreaks = await session.QueryAsync<EntryKeyRow>($"""
-            SELECT e.account_id AS AccountId, e.sequence AS Sequence
-            FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
+            SELECT a.id AS AccountId, e.sequence AS Sequence
+            FROM ledger_entries e JOIN ledger_accounts a ON a.number = e.account_no
             WHERE ((a.debits_must_not_exceed_credits AND e.debits_posted > e.credits_posted - e.debits_pending)
                 OR (a.credits_must_not_exceed_debits AND e.credits_posted > e.debits_posted - e.credits_pending)){accountScopeAnd}
             LIMIT {MaxReported}
