@@ -47,6 +47,27 @@ public sealed class IdGenerator(TimeProvider clock)
             }
         });
 
+    /// <summary>
+    /// The id of part <paramref name="index"/> (0–1023) of what <paramref name="parentId"/> names: the parent's body
+    /// under <paramref name="prefix"/>, then the index as two more characters of the same alphabet. Parts sort with
+    /// their parent and in index order, and the parent is known from the part's id.
+    /// </summary>
+    public static string Part(string prefix, string parentId, int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, 1024);
+        var body = parentId.AsSpan(parentId.IndexOf('_', StringComparison.Ordinal) + 1);
+        return string.Create(prefix.Length + 1 + body.Length + 2, (prefix, parentId, index), static (chars, state) =>
+        {
+            state.prefix.AsSpan().CopyTo(chars);
+            chars[state.prefix.Length] = '_';
+            var parentBody = state.parentId.AsSpan(state.parentId.IndexOf('_', StringComparison.Ordinal) + 1);
+            parentBody.CopyTo(chars[(state.prefix.Length + 1)..]);
+            chars[^2] = Alphabet[state.index >> 5];
+            chars[^1] = Alphabet[state.index & 31];
+        });
+    }
+
     /// <summary>True when <paramref name="id"/> has the given prefix and a well-formed body.</summary>
     public static bool HasShape(string? id, string prefix)
     {

@@ -384,9 +384,10 @@ internal sealed class Bookkeeper(TimeProvider clock)
         var connection = (SqliteConnection)session.Connection;
         var transaction = (SqliteTransaction?)session.Transaction;
         Insert(batch.Transactions, """
-            INSERT INTO ledger_transactions (id, merchant_id, external_id, description, metadata, effective_at, created_at, reverses_transaction_id)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-            """, x => [x.Id, x.MerchantId, x.ExternalId, x.Description, x.Metadata, Instant(x.EffectiveAt), Instant(x.CreatedAt), x.ReversesTransactionId]);
+            INSERT INTO ledger_transactions (id, merchant_id, external_id, description, metadata, effective_at, created_at, reverses_transaction_id, transfer_count)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            """, x => [x.Id, x.MerchantId, x.ExternalId, x.Description, x.Metadata, Instant(x.EffectiveAt), Instant(x.CreatedAt), x.ReversesTransactionId,
+                x.TransferCount]);
         Insert(batch.Metadata, "INSERT INTO ledger_transaction_metadata (merchant_id, key, value, transaction_id) VALUES ($1, $2, $3, $4)",
             x => [x.MerchantId, x.Key, x.Value, x.TransactionId]);
         Insert(batch.Transfers, """
@@ -459,12 +460,12 @@ internal sealed class Bookkeeper(TimeProvider clock)
         {
             var t = batch.Transactions;
             Add("""
-                INSERT INTO ledger_transactions (id, merchant_id, external_id, description, metadata, effective_at, created_at, reverses_transaction_id)
-                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[])
+                INSERT INTO ledger_transactions (id, merchant_id, external_id, description, metadata, effective_at, created_at, reverses_transaction_id, transfer_count)
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[], $9::int[])
                 """,
                 Text(t.Select(x => x.Id)), Text(t.Select(x => x.MerchantId)), Text(t.Select(x => x.ExternalId)), Text(t.Select(x => x.Description)),
                 Text(t.Select(x => x.Metadata)), Instants(t.Select(x => x.EffectiveAt)), Instants(t.Select(x => x.CreatedAt)),
-                Text(t.Select(x => x.ReversesTransactionId)));
+                Text(t.Select(x => x.ReversesTransactionId)), new NpgsqlParameter { Value = t.Select(x => x.TransferCount).ToArray() });
         }
 
         if (batch.Metadata.Count > 0)
@@ -547,11 +548,12 @@ internal sealed class Bookkeeper(TimeProvider clock)
     private static async Task CopyRowsAsync(NpgsqlConnection connection, WriteBatch batch, CancellationToken cancellationToken)
     {
         await using (var copy = await PgCopyWriter.BeginAsync(connection,
-            "ledger_transactions (id, merchant_id, external_id, description, metadata, effective_at, created_at, reverses_transaction_id)", cancellationToken))
+            "ledger_transactions (id, merchant_id, external_id, description, metadata, effective_at, created_at, reverses_transaction_id, transfer_count)",
+            cancellationToken))
         {
             foreach (var x in batch.Transactions)
             {
-                await copy.StartRowAsync(8);
+                await copy.StartRowAsync(9);
                 copy.Text(x.Id);
                 copy.Text(x.MerchantId);
                 copy.Text(x.ExternalId);
@@ -560,6 +562,7 @@ internal sealed class Bookkeeper(TimeProvider clock)
                 copy.Timestamp(x.EffectiveAt);
                 copy.Timestamp(x.CreatedAt);
                 copy.Text(x.ReversesTransactionId);
+                copy.Int4(x.TransferCount);
             }
 
             await copy.CompleteAsync();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Obol.Core.Http;
+using Obol.Core.Identity;
 using Obol.Core.Storage;
 
 namespace Obol.Ledger.Booking;
@@ -151,11 +152,24 @@ internal static class LedgerQueries
             return [];
         }
 
-        var ids = rows.Select(r => r.Id).ToArray();
-        var transfers = (await session.QueryAsync<TransferRow>(
-                TransferRow.Select + session.Sql(" WHERE t.transaction_id IN @ids", " WHERE t.transaction_id = ANY(@ids)") + " ORDER BY t.transaction_id, t.position",
-                new { ids }))
-            .ToLookup(t => t.TransactionId, StringComparer.Ordinal);
+        // A transaction's transfer ids follow from its own; those booked before ledger/0004 come from the index on
+        // old transfer ids (29 characters), whose condition the query repeats so that the partial index applies.
+        var derived = rows.Where(r => r.TransferCount is not null)
+            .SelectMany(r => Enumerable.Range(0, r.TransferCount!.Value).Select(position => IdGenerator.Part("tr", r.Id, position))).ToArray();
+        var legacy = rows.Where(r => r.TransferCount is null).Select(r => r.Id).ToArray();
+        var found = new List<TransferRow>();
+        if (derived.Length > 0)
+        {
+            found.AddRange(await session.QueryAsync<TransferRow>(TransferRow.Select + session.Sql(" WHERE t.id IN @derived", " WHERE t.id = ANY(@derived)"), new { derived }));
+        }
+
+        if (legacy.Length > 0)
+        {
+            found.AddRange(await session.QueryAsync<TransferRow>(
+                TransferRow.Select + session.Sql(" WHERE t.transaction_id IN @legacy", " WHERE t.transaction_id = ANY(@legacy)") + " AND length(t.id) = 29", new { legacy }));
+        }
+
+        var transfers = found.OrderBy(t => t.Position).ToLookup(t => t.TransactionId, StringComparer.Ordinal);
         return rows.Select(r => new LedgerTransaction
         {
             Id = r.Id,

@@ -129,7 +129,7 @@ internal sealed class TransactionRow
     public const string Select = """
         SELECT t.id AS Id, t.merchant_id AS MerchantId, t.external_id AS ExternalId, t.description AS Description, t.metadata AS Metadata,
                t.effective_at AS EffectiveAt, t.created_at AS CreatedAt, t.reverses_transaction_id AS ReversesTransactionId,
-               r.id AS ReversedByTransactionId
+               t.transfer_count AS TransferCount, r.id AS ReversedByTransactionId
         FROM ledger_transactions t LEFT JOIN ledger_transactions r ON r.reverses_transaction_id = t.id
         """;
 
@@ -141,6 +141,10 @@ internal sealed class TransactionRow
     public DateTimeOffset EffectiveAt { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public string? ReversesTransactionId { get; set; }
+
+    /// <summary>Null for transactions booked before ledger/0004, whose transfer ids do not derive from theirs.</summary>
+    public int? TransferCount { get; set; }
+
     public string? ReversedByTransactionId { get; set; }
 }
 

@@ -1,3 +1,5 @@
+using Obol.Core.Identity;
+
 namespace Obol.Ledger.Booking;
 
 /// <summary>The rows of the transactions accepted in one booking, written together at the end.</summary>
@@ -18,7 +20,7 @@ internal sealed class WriteBatch
         var effectiveAt = (request.EffectiveAt ?? now).ToUniversalTime();
         var metadata = request.Metadata ?? LedgerJson.Empty;
         Transactions.Add(new TransactionInsert(transactionId, merchantId, request.ExternalId, request.Description, LedgerJson.WriteMetadata(metadata),
-            effectiveAt, now, request.ReversesTransactionId));
+            effectiveAt, now, request.ReversesTransactionId, effects.Count));
         foreach (var (key, value) in metadata)
         {
             Metadata.Add(new MetadataInsert(merchantId, key, value, transactionId));
@@ -28,7 +30,7 @@ internal sealed class WriteBatch
         var transferIds = new string[effects.Count];
         foreach (var effect in effects)
         {
-            var transferId = ids.Next("tr");
+            var transferId = IdGenerator.Part("tr", transactionId, effect.Index);
             transferIds[effect.Index] = transferId;
             var intent = request.Transfers[effect.Index];
             var pendingTransferId = (intent as ResolveIntent)?.PendingTransferId;
@@ -88,7 +90,7 @@ internal sealed class WriteBatch
 }
 
 internal sealed record TransactionInsert(string Id, string MerchantId, string? ExternalId, string? Description, string Metadata,
-    DateTimeOffset EffectiveAt, DateTimeOffset CreatedAt, string? ReversesTransactionId);
+    DateTimeOffset EffectiveAt, DateTimeOffset CreatedAt, string? ReversesTransactionId, int TransferCount);
 
 internal sealed record MetadataInsert(string MerchantId, string Key, string Value, string TransactionId);
 
