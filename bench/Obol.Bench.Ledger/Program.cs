@@ -158,7 +158,7 @@ static (string, Measurement) Report(string label, Measurement m)
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"{label,-40} {m.PerSecond,10:N0} transfers/s   latency per call p50 {m.P50.TotalMilliseconds,8:F2} ms  p99 {m.P99.TotalMilliseconds,8:F2} ms  ({m.Calls:N0} calls)"));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{"",-40}   {t.Bookings:N0} commits, {(t.Bookings == 0 ? 0 : (double)t.Transactions / t.Bookings):N0} transfers/commit; µs per transfer, summed over writers: checks {t.Checks.TotalSeconds * perTransaction:F1}, lock {t.Lock.TotalSeconds * perTransaction:F1}, apply {t.Apply.TotalSeconds * perTransaction:F1}, write {t.Write.TotalSeconds * perTransaction:F1}; client CPU {m.ClientCpu:F1}{(m.ServerCpu is { } server ? $", server CPU {server:F1}" : "")}"));
+        $"{"",-40}   {t.Bookings:N0} commits, {(t.Bookings == 0 ? 0 : (double)t.Transactions / t.Bookings):N0} transfers/commit; µs per transfer, summed over writers: checks {t.Checks.TotalSeconds * perTransaction:F1}, lock {t.Lock.TotalSeconds * perTransaction:F1}, apply {t.Apply.TotalSeconds * perTransaction:F1}, write {t.Write.TotalSeconds * perTransaction:F1}; client CPU {m.ClientCpu:F1}{(m.ServerCpu is { } server ? $", server CPU {server:F1}" : "")}; {m.Allocated:N0} B allocated per transfer"));
     return (label, m);
 }
 
@@ -167,6 +167,7 @@ static async Task<Measurement> MeasureAsync(string? serverDatabase, TimeSpan dur
 {
     BookingTimings.TakeAndReset();
     var (cpuBefore, serverBefore) = (ProcessCpu.Self(), serverDatabase is null ? TimeSpan.Zero : ProcessCpu.PostgresBackends(serverDatabase));
+    var allocatedBefore = GC.GetTotalAllocatedBytes();
     var latencies = new List<double>[Callers * concurrency];
     var stopwatch = Stopwatch.StartNew();
     await Task.WhenAll(Enumerable.Range(0, Callers * concurrency).Select(slot => Task.Run(async () =>
@@ -183,16 +184,20 @@ static async Task<Measurement> MeasureAsync(string? serverDatabase, TimeSpan dur
     })));
     var elapsed = stopwatch.Elapsed;
     var cpu = ProcessCpu.Self() - cpuBefore;
+    var allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
     var serverCpu = serverDatabase is null ? (TimeSpan?)null : ProcessCpu.PostgresBackends(serverDatabase) - serverBefore;
     var timings = BookingTimings.TakeAndReset();
     var all = latencies.SelectMany(l => l).Order().ToArray();
     return new Measurement(all.Length * (double)transfersPerCall / elapsed.TotalSeconds, all.Length,
         TimeSpan.FromMilliseconds(all[all.Length / 2]), TimeSpan.FromMilliseconds(all[Math.Min(all.Length - 1, (int)(all.Length * 0.99))]), timings,
-        cpu.TotalMicroseconds / (all.Length * (double)transfersPerCall), serverCpu?.TotalMicroseconds / (all.Length * (double)transfersPerCall));
+        cpu.TotalMicroseconds / (all.Length * (double)transfersPerCall), serverCpu?.TotalMicroseconds / (all.Length * (double)transfersPerCall),
+        allocated / (all.Length * (double)transfersPerCall));
 }
 
 /// <summary>
 /// ClientCpu: this process's CPU time (the bench's callers included) per transfer, in µs; ServerCpu: the PostgreSQL
-/// backends' of the bench database (null for SQLite, which runs in this process).
+/// backends' of the bench database (null for SQLite, which runs in this process); Allocated: bytes this process
+/// allocated per transfer.
 /// </summary>
-internal sealed record Measurement(double PerSecond, int Calls, TimeSpan P50, TimeSpan P99, BookingTimings.Snapshot Timings, double ClientCpu, double? ServerCpu);
+internal sealed record Measurement(double PerSecond, int Calls, TimeSpan P50, TimeSpan P99, BookingTimings.Snapshot Timings, double ClientCpu, double? ServerCpu,
+    double Allocated);
