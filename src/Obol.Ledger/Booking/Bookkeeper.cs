@@ -399,11 +399,11 @@ internal sealed class Bookkeeper(TimeProvider clock)
             x => [x.TransferId, x.ExpiresAt is { } expiresAt ? Instant(expiresAt) : null]);
         Insert(batch.HoldsEnded, "DELETE FROM ledger_pending_holds WHERE transfer_id = $1", x => [x]);
         Insert(batch.Entries, """
-            INSERT INTO ledger_entries (account_no, sequence, transfer_id, transaction_id, side, posted_amount, pending_amount,
-                                        debits_posted, credits_posted, debits_pending, credits_pending, effective_at, created_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-            """, x => [x.AccountNo, x.Sequence, x.TransferId, x.TransactionId, x.Side, x.PostedAmount, x.PendingAmount,
-                x.DebitsPosted, x.CreditsPosted, x.DebitsPending, x.CreditsPending, Instant(x.EffectiveAt), Instant(x.CreatedAt)]);
+            INSERT INTO ledger_entries (account_no, sequence, transfer_id, side, posted_amount, pending_amount,
+                                        debits_posted, credits_posted, debits_pending, credits_pending, created_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+            """, x => [x.AccountNo, x.Sequence, x.TransferId, x.Side, x.PostedAmount, x.PendingAmount,
+                x.DebitsPosted, x.CreditsPosted, x.DebitsPending, x.CreditsPending, Instant(x.CreatedAt)]);
         Insert(changed, """
             UPDATE ledger_accounts SET debits_posted = $2, credits_posted = $3, debits_pending = $4, credits_pending = $5, last_sequence = $6,
                                        last_entry_at = $7
@@ -489,15 +489,15 @@ internal sealed class Bookkeeper(TimeProvider clock)
 
             var e = batch.Entries;
             Add("""
-                INSERT INTO ledger_entries (account_no, sequence, transfer_id, transaction_id, side, posted_amount, pending_amount,
-                                            debits_posted, credits_posted, debits_pending, credits_pending, effective_at, created_at)
-                SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[],
-                                     $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::timestamptz[], $13::timestamptz[])
+                INSERT INTO ledger_entries (account_no, sequence, transfer_id, side, posted_amount, pending_amount,
+                                            debits_posted, credits_posted, debits_pending, credits_pending, created_at)
+                SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::bigint[],
+                                     $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::timestamptz[])
                 """,
-                Longs(e.Select(x => x.AccountNo)), Longs(e.Select(x => x.Sequence)), Text(e.Select(x => x.TransferId)), Text(e.Select(x => x.TransactionId)),
+                Longs(e.Select(x => x.AccountNo)), Longs(e.Select(x => x.Sequence)), Text(e.Select(x => x.TransferId)),
                 Text(e.Select(x => x.Side)), Longs(e.Select(x => x.PostedAmount)), Longs(e.Select(x => x.PendingAmount)),
                 Longs(e.Select(x => x.DebitsPosted)), Longs(e.Select(x => x.CreditsPosted)), Longs(e.Select(x => x.DebitsPending)),
-                Longs(e.Select(x => x.CreditsPending)), Instants(e.Select(x => x.EffectiveAt)), Instants(e.Select(x => x.CreatedAt)));
+                Longs(e.Select(x => x.CreditsPending)), Instants(e.Select(x => x.CreatedAt)));
         }
 
         if (batch.HoldsOpened.Count > 0)
@@ -594,18 +594,17 @@ internal sealed class Bookkeeper(TimeProvider clock)
 
         await using (var copy = await PgCopyWriter.BeginAsync(connection,
             """
-            ledger_entries (account_no, sequence, transfer_id, transaction_id, side, posted_amount, pending_amount,
-                            debits_posted, credits_posted, debits_pending, credits_pending, effective_at, created_at)
+            ledger_entries (account_no, sequence, transfer_id, side, posted_amount, pending_amount,
+                            debits_posted, credits_posted, debits_pending, credits_pending, created_at)
             """,
             cancellationToken))
         {
             foreach (var x in batch.Entries)
             {
-                await copy.StartRowAsync(13);
+                await copy.StartRowAsync(11);
                 copy.Bigint(x.AccountNo);
                 copy.Bigint(x.Sequence);
                 copy.Text(x.TransferId);
-                copy.Text(x.TransactionId);
                 copy.Text(x.Side);
                 copy.Bigint(x.PostedAmount);
                 copy.Bigint(x.PendingAmount);
@@ -613,7 +612,6 @@ internal sealed class Bookkeeper(TimeProvider clock)
                 copy.Bigint(x.CreditsPosted);
                 copy.Bigint(x.DebitsPending);
                 copy.Bigint(x.CreditsPending);
-                copy.Timestamp(x.EffectiveAt);
                 copy.Timestamp(x.CreatedAt);
             }
 

@@ -150,11 +150,14 @@ internal sealed class TransactionRow
 
 internal sealed class EntryRow
 {
+    /// <summary>Entries (<c>e</c>) with their transfer's transaction and its effective time, each a primary-key look-up.</summary>
     public const string Select = """
-        SELECT e.sequence AS Sequence, e.transfer_id AS TransferId, e.transaction_id AS TransactionId, e.side AS Side,
+        SELECT e.sequence AS Sequence, e.transfer_id AS TransferId, tr.transaction_id AS TransactionId, e.side AS Side,
                e.posted_amount AS PostedAmount, e.pending_amount AS PendingAmount, e.debits_posted AS DebitsPosted, e.credits_posted AS CreditsPosted,
-               e.debits_pending AS DebitsPending, e.credits_pending AS CreditsPending, e.effective_at AS EffectiveAt, e.created_at AS CreatedAt
+               e.debits_pending AS DebitsPending, e.credits_pending AS CreditsPending, t.effective_at AS EffectiveAt, e.created_at AS CreatedAt
         FROM ledger_entries e
+        JOIN ledger_transfers tr ON tr.id = e.transfer_id
+        JOIN ledger_transactions t ON t.merchant_id = tr.merchant_id AND t.id = tr.transaction_id
         """;
 
     public long Sequence { get; set; }

@@ -70,9 +70,9 @@ internal sealed class WriteBatch
         foreach (var entry in entries)
         {
             var account = accounts[entry.AccountId];
-            Entries.Add(new EntryInsert(account.Number, entry.Sequence, transferIds[entry.TransferIndex], transactionId,
+            Entries.Add(new EntryInsert(account.Number, entry.Sequence, transferIds[entry.TransferIndex],
                 LedgerNames.Of(entry.Side), entry.PostedAmount, entry.PendingAmount, entry.After.DebitsPosted, entry.After.CreditsPosted,
-                entry.After.DebitsPending, entry.After.CreditsPending, effectiveAt, account.EntryTime));
+                entry.After.DebitsPending, entry.After.CreditsPending, account.EntryTime));
         }
 
         return new LedgerTransaction
@@ -99,6 +99,5 @@ internal sealed record TransferInsert(string Id, string TransactionId, string Me
 
 internal sealed record HoldInsert(string TransferId, DateTimeOffset? ExpiresAt);
 
-internal sealed record EntryInsert(long AccountNo, long Sequence, string TransferId, string TransactionId, string Side,
-    long PostedAmount, long PendingAmount, long DebitsPosted, long CreditsPosted, long DebitsPending, long CreditsPending,
-    DateTimeOffset EffectiveAt, DateTimeOffset CreatedAt);
+internal sealed record EntryInsert(long AccountNo, long Sequence, string TransferId, string Side,
+    long PostedAmount, long PendingAmount, long DebitsPosted, long CreditsPosted, long DebitsPending, long CreditsPending, DateTimeOffset CreatedAt);

@@ -29,7 +29,7 @@ internal static class LedgerVerifier
     {
         var problems = new List<VerificationProblem>();
         // A merchant's totals are over the entries of its own transactions, platform accounts' sides included.
-        var entryScope = merchantId is null ? "" : " JOIN ledger_transactions t ON t.id = e.transaction_id AND t.merchant_id = @merchantId";
+        var entryScope = merchantId is null ? "" : " JOIN ledger_transfers tr ON tr.id = e.transfer_id AND tr.merchant_id = @merchantId";
         var accountScope = merchantId is null ? "" : " WHERE a.merchant_id = @merchantId";
         var accountScopeAnd = merchantId is null ? "" : " AND a.merchant_id = @merchantId";
         var transferScopeAnd = merchantId is null ? "" : " AND t.merchant_id = @merchantId";

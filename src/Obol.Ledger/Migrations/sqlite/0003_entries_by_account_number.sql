@@ -10,7 +10,6 @@ CREATE TABLE ledger_entries_numbered (
     account_no INTEGER NOT NULL,
     sequence INTEGER NOT NULL,
     transfer_id TEXT NOT NULL,
-    transaction_id TEXT NOT NULL,
     side TEXT NOT NULL CHECK (side IN ('debit', 'credit')),
     posted_amount INTEGER NOT NULL,
     pending_amount INTEGER NOT NULL,
@@ -18,14 +17,13 @@ CREATE TABLE ledger_entries_numbered (
     credits_posted INTEGER NOT NULL,
     debits_pending INTEGER NOT NULL,
     credits_pending INTEGER NOT NULL,
-    effective_at TEXT NOT NULL,
     created_at TEXT NOT NULL,
     PRIMARY KEY (account_no, sequence)
 ) WITHOUT ROWID;
 -- An entry booked with a clock reading older than the entry before it keeps the later time (see PostgreSQL's).
 INSERT INTO ledger_entries_numbered
-SELECT a.number, e.sequence, e.transfer_id, e.transaction_id, e.side, e.posted_amount, e.pending_amount,
-       e.debits_posted, e.credits_posted, e.debits_pending, e.credits_pending, e.effective_at,
+SELECT a.number, e.sequence, e.transfer_id, e.side, e.posted_amount, e.pending_amount,
+       e.debits_posted, e.credits_posted, e.debits_pending, e.credits_pending,
        MAX(e.created_at) OVER (PARTITION BY e.account_id ORDER BY e.sequence)
 FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
 ORDER BY a.number, e.sequence;
