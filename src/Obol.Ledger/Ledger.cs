@@ -150,7 +150,10 @@ internal sealed partial class Ledger(Bookkeeper bookkeeper, IdGenerator ids, Tim
         Unwrap((await bookkeeper.BookAsync(session, [ToRequest(scope, transaction)]))[0]);
 
     public Task<IReadOnlyList<BookingOutcome>> CreateTransactionsAsync(DbSession session, string merchantId, IReadOnlyList<NewTransaction> transactions) =>
-        BookEachAsync(InProcess(merchantId), transactions, requests => bookkeeper.BookAsync(session, requests));
+        CreateTransactionsAsync(session, InProcess(merchantId), transactions);
+
+    internal Task<IReadOnlyList<BookingOutcome>> CreateTransactionsAsync(DbSession session, LedgerScope scope, IReadOnlyList<NewTransaction> transactions) =>
+        BookEachAsync(scope, transactions, requests => bookkeeper.BookAsync(session, requests));
 
     /// <summary>
     /// Books each transaction on its own: one that fails validation (external id, description, metadata, number of

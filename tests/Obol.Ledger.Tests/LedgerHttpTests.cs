@@ -176,6 +176,67 @@ public class LedgerHttpTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    public async Task A_batch_books_each_transaction_or_rejects_it_in_its_place(DatabaseProvider provider)
+    {
+        await using var server = await ObolTestServer.StartAsync(provider);
+        using var client = server.CreateClient();
+        var cash = await CreateAccountAsync(client, "cash", "asset");
+        var wallet = await CreateAccountAsync(client, "wallet", "liability", debitsLimited: true);
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/v1/ledger/transactions", new
+        {
+            externalId = "topup-1",
+            transfers = new[] { new { debitAccountId = cash, creditAccountId = wallet, amount = 100, currency = "USD" } },
+        })).StatusCode);
+        object Move(string from, string to, long amount, string? externalId = null) =>
+            new { externalId, transfers = new[] { new { debitAccountId = from, creditAccountId = to, amount, currency = "USD" } } };
+        var batch = new
+        {
+            transactions = new[]
+            {
+                Move(cash, wallet, 50, "topup-2"),
+                Move(cash, wallet, 0),
+                Move(cash, wallet, 100, "topup-1"),
+                Move(wallet, cash, 500),
+                Move(cash, "acc_unknown", 5),
+                null,
+                Move(wallet, cash, 150),
+            },
+        };
+
+        async Task<HttpResponseMessage> SendAsync()
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/ledger/transactions/batch") { Content = JsonContent.Create(batch) };
+            request.Headers.Add("Idempotency-Key", "batch-1");
+            return await client.SendAsync(request);
+        }
+
+        var response = await SendAsync();
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var result = await response.Content.ReadFromJsonAsync<JsonElement>();
+        var items = result.GetProperty("results").EnumerateArray().ToList();
+        Assert.Equal([201, 400, 200, 422, 422, 400, 201], items.Select(i => i.GetProperty("status").GetInt32()));
+        Assert.Equal((3, 4), (result.GetProperty("booked").GetInt32(), result.GetProperty("rejected").GetInt32()));
+        Assert.Equal(["invalid_amount", "balance_limit_exceeded", "account_not_found", "validation_failed"],
+            items.Where(i => i.TryGetProperty("problem", out var p) && p.ValueKind == JsonValueKind.Object)
+                .Select(i => i.GetProperty("problem").GetProperty("code").GetString()));
+        Assert.Equal("topup-1", items[2].GetProperty("transaction").GetProperty("externalId").GetString());
+
+        // 100 + 50 in, then 150 out: the 500 was refused by the wallet's limit before the 150 was booked.
+        Assert.Equal(0, (await client.GetFromJsonAsync<JsonElement>($"/v1/ledger/accounts/{wallet}")).GetProperty("balance").GetInt64());
+        var replay = await SendAsync();
+        Assert.True(replay.Headers.Contains(UnitOfWorkFilter.ReplayedHeader));
+        Assert.Equal(result.GetRawText(), (await replay.Content.ReadFromJsonAsync<JsonElement>()).GetRawText());
+        Assert.Equal(3, (await client.GetFromJsonAsync<JsonElement>($"/v1/ledger/accounts/{wallet}")).GetProperty("entryCount").GetInt64());
+        Assert.True((await client.GetFromJsonAsync<JsonElement>("/v1/ledger/verify")).GetProperty("ok").GetBoolean());
+
+        await AssertProblemAsync(await client.PostAsJsonAsync("/v1/ledger/transactions/batch", new { transactions = Array.Empty<object>() }), 400, "validation_failed");
+        await AssertProblemAsync(await client.PostAsJsonAsync("/v1/ledger/transactions/batch",
+            new { transactions = Enumerable.Repeat(Move(cash, wallet, 1), LedgerEndpoints.MaxBatchTransactions + 1) }), 400, "validation_failed");
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
     public async Task Another_merchants_ledger_objects_are_not_found(DatabaseProvider provider)
     {
         await using var server = await ObolTestServer.StartAsync(provider);

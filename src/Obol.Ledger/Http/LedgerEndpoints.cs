@@ -21,12 +21,27 @@ public sealed record TransferRequest(string? DebitAccountId, string? CreditAccou
 
 public sealed record CreateTransactionRequest(List<TransferRequest>? Transfers, string? ExternalId, string? Description, Dictionary<string, string>? Metadata, DateTimeOffset? EffectiveAt);
 
+/// <summary>A bulk import: up to <see cref="LedgerEndpoints.MaxBatchTransactions"/> transactions, each booked or rejected on its own, all in one commit.</summary>
+public sealed record CreateTransactionBatchRequest(List<CreateTransactionRequest?>? Transactions);
+
+/// <summary>
+/// One requested transaction's result, in request order: <c>status</c> 201 (booked), 200 (its external id was booked
+/// before: that transaction) or a problem's status, with the problem+json fields of what rejected it.
+/// </summary>
+public sealed record TransactionBatchItem(int Status, LedgerTransaction? Transaction, BatchProblem? Problem);
+
+public sealed record BatchProblem(string Type, string Title, int Status, string? Detail, string Code, IReadOnlyDictionary<string, string[]>? Errors);
+
+public sealed record TransactionBatchResult(int Booked, int Rejected, IReadOnlyList<TransactionBatchItem> Results);
+
 public sealed record PostTransferRequest(decimal? Amount, string? ExternalId, string? Description, Dictionary<string, string>? Metadata);
 
 public sealed record ResolutionRequest(string? ExternalId, string? Description, Dictionary<string, string>? Metadata);
 
 public static class LedgerEndpoints
 {
+    public const int MaxBatchTransactions = 1000;
+
     /// <summary>The ledger under <c>/v1/ledger</c>: the calling merchant's own books only.</summary>
     public static IEndpointRouteBuilder MapLedgerEndpoints(this IEndpointRouteBuilder endpoints)
     {
@@ -68,6 +83,42 @@ public static class LedgerEndpoints
                 ? TypedResults.Created($"/v1/ledger/transactions/{booked.Transaction.Id}", booked.Transaction)
                 : TypedResults.Ok(booked.Transaction);
         }).WithUnitOfWork();
+
+        ledger.MapPost("/transactions/batch", async Task<Ok<TransactionBatchResult>> (CreateTransactionBatchRequest request, HttpContext http, Ledger books, RequestUnitOfWork work) =>
+        {
+            if (request.Transactions is not { Count: > 0 and <= MaxBatchTransactions })
+            {
+                throw Problems.Validation("transactions", $"1 to {MaxBatchTransactions} transactions.");
+            }
+
+            var results = new TransactionBatchItem[request.Transactions.Count];
+            var valid = new List<(int Index, NewTransaction Transaction)>(results.Length);
+            for (var i = 0; i < results.Length; i++)
+            {
+                try
+                {
+                    valid.Add((i, ToNewTransaction(request.Transactions[i] ?? throw Problems.Validation($"transactions[{i}]", "Required."))));
+                }
+                catch (ProblemException problem)
+                {
+                    results[i] = Rejected(problem);
+                }
+            }
+
+            var outcomes = await books.CreateTransactionsAsync(work.Session, Ledger.OwnBooks(http.MerchantId()), valid.Select(v => v.Transaction).ToList());
+            for (var k = 0; k < outcomes.Count; k++)
+            {
+                results[valid[k].Index] = outcomes[k] is { Booked: { } booked }
+                    ? new TransactionBatchItem(booked.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK, booked.Transaction, null)
+                    : Rejected(outcomes[k].Rejection!);
+            }
+
+            var rejected = results.Count(r => r.Problem is not null);
+            return TypedResults.Ok(new TransactionBatchResult(results.Length - rejected, rejected, results));
+
+            static TransactionBatchItem Rejected(ProblemException problem) => new(problem.Status, null,
+                new BatchProblem($"urn:obol:problem:{problem.Code}", problem.Title, problem.Status, problem.Detail, problem.Code, problem.Errors));
+        }).WithUnitOfWork().WithMetadata(new RequestBodyLimit(8 * 1024 * 1024));
 
         ledger.MapGet("/transactions", async Task<Ok<Page<LedgerTransaction>>> (HttpContext http, Database database, int? limit, string? startingAfter) =>
         {
