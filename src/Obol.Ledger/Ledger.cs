@@ -59,10 +59,10 @@ internal sealed partial class Ledger(Bookkeeper bookkeeper, IdGenerator ids, Tim
 
         errors.ThrowIfAny();
         var id = ids.New("acc");
-        var inserted = await session.ExecuteAsync($"""
+        var inserted = await session.ExecuteAsync("""
             INSERT INTO ledger_accounts (id, merchant_id, code, type, currency, owner_type, owner_id, metadata,
-                                         debits_must_not_exceed_credits, credits_must_not_exceed_debits, created_at{NumberColumn(session)})
-            VALUES (@id, @merchantId, @Code, @type, @currency, @ownerType, @ownerId, @metadata, @debitsLimit, @creditsLimit, @now{NumberValue(session)})
+                                         debits_must_not_exceed_credits, credits_must_not_exceed_debits, created_at)
+            VALUES (@id, @merchantId, @Code, @type, @currency, @ownerType, @ownerId, @metadata, @debitsLimit, @creditsLimit, @now)
             ON CONFLICT DO NOTHING
             """, new
         {
@@ -104,10 +104,10 @@ internal sealed partial class Ledger(Bookkeeper bookkeeper, IdGenerator ids, Tim
             ? new AccountOwner(OwnerType.Merchant, merchantId)
             : new AccountOwner(OwnerType.Platform, null);
         var id = ids.New("acc");
-        await session.ExecuteAsync($$"""
+        await session.ExecuteAsync("""
             INSERT INTO ledger_accounts (id, merchant_id, code, type, currency, owner_type, owner_id, metadata,
-                                         debits_must_not_exceed_credits, credits_must_not_exceed_debits, created_at{{NumberColumn(session)}})
-            VALUES (@id, @merchantId, @storedCode, @type, @currency, @ownerType, @ownerId, '{}', @no, @no, @now{{NumberValue(session)}})
+                                         debits_must_not_exceed_credits, credits_must_not_exceed_debits, created_at)
+            VALUES (@id, @merchantId, @storedCode, @type, @currency, @ownerType, @ownerId, '{}', @no, @no, @now)
             ON CONFLICT DO NOTHING
             """, new
         {
@@ -126,11 +126,6 @@ internal sealed partial class Ledger(Bookkeeper bookkeeper, IdGenerator ids, Tim
         return await FindByCodeAsync(session, merchantId, storedCode)
             ?? throw new InvalidOperationException($"Platform account {storedCode} could not be created.");
     }
-
-    // PostgreSQL numbers accounts with an identity column; SQLite's single writer makes the next number MAX + 1.
-    private static string NumberColumn(DbSession session) => session.IsPostgres ? "" : ", number";
-
-    private static string NumberValue(DbSession session) => session.IsPostgres ? "" : ", (SELECT COALESCE(MAX(number), 0) + 1 FROM ledger_accounts)";
 
     private static async Task<LedgerAccount?> FindByCodeAsync(DbSession session, string? merchantId, string code)
     {

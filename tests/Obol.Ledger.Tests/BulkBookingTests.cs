@@ -1,3 +1,4 @@
+using Obol.Core.Http;
 using Obol.Core.Identity;
 using Obol.Core.Storage;
 using Obol.Ledger.Booking;
@@ -217,6 +218,26 @@ public class BulkBookingTests
         Assert.Equal("validation_failed", outcomes[8].Rejection?.Code);
         Assert.Equal(298, outcomes.Count(o => o.IsBooked));
         Assert.Equal(298, (await ledger.ReloadAsync(b.Id)).Balance);
+        await ledger.AssertVerifiedAsync();
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task A_page_of_transactions_with_more_transfers_than_SQLite_has_variables_comes_back_whole(DatabaseProvider provider)
+    {
+        await using var ledger = await LedgerFixture.CreateAsync(provider);
+        var a = await ledger.AccountAsync("a");
+        var b = await ledger.AccountAsync("b");
+        // 40 transactions of 1,000 transfers: 40,000 transfer ids on one page, above SQLite's 32,766 variables.
+        var transactions = Enumerable.Range(0, 40).Select(_ => new NewTransaction(Enumerable.Range(0, 1000)
+            .Select(k => k % 2 == 0 ? new NewTransfer(a.Id, b.Id, k + 1, LedgerFixture.Usd) : new NewTransfer(b.Id, a.Id, k + 1, LedgerFixture.Usd)).ToList())).ToList();
+        var outcomes = await ledger.WriteAsync(s => ledger.Ledger.CreateTransactionsAsync(s, LedgerFixture.Merchant, transactions));
+        Assert.All(outcomes, o => Assert.True(o.IsBooked));
+
+        var page = await ledger.ReadAsync(s => LedgerQueries.ListTransactionsAsync(s, LedgerFixture.Merchant, PageRequest.From(100, null), null, null));
+        Assert.Equal(40, page.Data.Count);
+        Assert.All(page.Data, t => Assert.Equal(Enumerable.Range(1, 1000).Select(k => (long)k), t.Transfers.Select(x => x.Amount)));
         await ledger.AssertVerifiedAsync();
     }
 }

@@ -95,4 +95,37 @@ public class EntryTimeTests
         Assert.Equal(0, asOf!.EntryCount);
         await ledger.AssertVerifiedAsync();
     }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task Verification_reports_entries_booked_out_of_order_and_a_last_entry_time_behind_them(DatabaseProvider provider)
+    {
+        await using var ledger = await LedgerFixture.CreateAsync(provider);
+        var a = await ledger.AccountAsync("a");
+        var b = await ledger.AccountAsync("b", AccountType.Liability);
+        await ledger.TransferAsync(a.Id, b.Id, 10);
+        var booked = ledger.Clock.GetUtcNow();
+
+        // A second transfer written by hand with balances that follow, but booked a second before the first.
+        await ledger.WriteAsync(s => s.ExecuteAsync(
+            """
+            INSERT INTO ledger_entries (account_no, sequence, transfer_id, side, posted_amount, pending_amount,
+                                        debits_posted, credits_posted, debits_pending, credits_pending, created_at)
+            SELECT number, 2, 'tr_by_hand', CASE WHEN id = @a THEN 'debit' ELSE 'credit' END, 5, 0,
+                   CASE WHEN id = @a THEN 15 ELSE 0 END, CASE WHEN id = @a THEN 0 ELSE 15 END, 0, 0, @earlier
+            FROM ledger_accounts WHERE id IN (@a, @b);
+            UPDATE ledger_accounts SET last_sequence = 2, debits_posted = CASE WHEN id = @a THEN 15 ELSE 0 END,
+                                       credits_posted = CASE WHEN id = @a THEN 0 ELSE 15 END
+            WHERE id IN (@a, @b);
+            """, new { a = a.Id, b = b.Id, earlier = booked - TimeSpan.FromSeconds(1) }));
+        var report = await ledger.ReadAsync(s => ledger.Ledger.VerifyAsync(s, null));
+        Assert.Equal([("entry_time_backwards", a.Id), ("entry_time_backwards", b.Id)],
+            report.Problems.Select(p => (p.Code, p.AccountId)).OrderBy(p => p.AccountId == a.Id ? 0 : 1));
+
+        await ledger.WriteAsync(s => s.ExecuteAsync("UPDATE ledger_accounts SET last_entry_at = @behind WHERE id = @a",
+            new { a = a.Id, behind = booked - TimeSpan.FromMinutes(1) }));
+        report = await ledger.ReadAsync(s => ledger.Ledger.VerifyAsync(s, null));
+        Assert.Contains(report.Problems, p => p is { Code: "entry_time_mismatch" } && p.AccountId == a.Id);
+    }
 }

@@ -136,6 +136,8 @@ public class TransactionBookingTests
         await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => ledger.WriteAsync(s => s.ExecuteAsync("UPDATE ledger_entries SET posted_amount = 6")));
         await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => ledger.WriteAsync(s => s.ExecuteAsync("DELETE FROM ledger_entries")));
         await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => ledger.WriteAsync(s => s.ExecuteAsync("DELETE FROM ledger_transfers")));
+        await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => ledger.WriteAsync(s => s.ExecuteAsync("UPDATE ledger_transactions SET description = 'x'")));
+        await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => ledger.WriteAsync(s => s.ExecuteAsync("DELETE FROM ledger_transactions")));
         await ledger.AssertVerifiedAsync();
     }
 
@@ -195,6 +197,11 @@ public class TransactionBookingTests
         await ledger.TransferAsync(first.Id, payable.Id, 990);
         Assert.Equal(990, (await ledger.ReloadAsync(payable.Id)).Balance);
         await ledger.AssertVerifiedAsync();
-        Assert.True((await ledger.ReadAsync(s => ledger.Ledger.VerifyAsync(s, LedgerFixture.Merchant))).Ok);
+
+        // The merchant's own verification counts both sides of its transaction, the platform's receivable included.
+        var own = await ledger.ReadAsync(s => ledger.Ledger.VerifyAsync(s, LedgerFixture.Merchant));
+        Assert.True(own.Ok);
+        Assert.Equal(2, own.EntriesChecked);
+        Assert.Equal(("USD", 990m, 990m, true), Assert.Single(own.Currencies) is var usd ? (usd.Currency, usd.DebitsPosted, usd.CreditsPosted, usd.Balanced) : default);
     }
 }

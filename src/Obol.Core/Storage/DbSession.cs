@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Text.Json;
 using Dapper;
 
 namespace Obol.Core.Storage;
@@ -29,6 +30,17 @@ public sealed class DbSession
 
     /// <summary>Picks the statement for this session's provider.</summary>
     public string Sql(string sqlite, string postgres) => IsPostgres ? postgres : sqlite;
+
+    /// <summary>
+    /// "<paramref name="column"/> is one of the values of list parameter <paramref name="name"/>", the parameter
+    /// made by <see cref="ListOf{T}"/>: one parameter however long the list (Dapper's <c>IN @list</c> gives SQLite
+    /// one variable per value, and SQLite allows 32,766).
+    /// </summary>
+    public string InList(string column, string name) =>
+        IsPostgres ? $"{column} = ANY(@{name})" : $"{column} IN (SELECT value FROM json_each(@{name}))";
+
+    /// <summary>The value of a list parameter for <see cref="InList"/>: an array on PostgreSQL, a JSON array on SQLite.</summary>
+    public object ListOf<T>(IEnumerable<T> values) => IsPostgres ? values.ToArray() : JsonSerializer.Serialize(values);
 
     public Task<int> ExecuteAsync(string sql, object? param = null) =>
         Connection.ExecuteAsync(Command(sql, param));

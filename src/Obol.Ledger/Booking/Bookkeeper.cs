@@ -89,8 +89,7 @@ internal sealed class Bookkeeper(TimeProvider clock)
 
         var pendingTransfers = pendingIds.Count == 0
             ? new Dictionary<string, TransferRow>(StringComparer.Ordinal)
-            : (await session.QueryAsync<TransferRow>(
-                    TransferRow.Select + session.Sql(" WHERE t.id IN @ids", " WHERE t.id = ANY(@ids)"), new { ids = pendingIds.ToArray() }))
+            : (await session.QueryAsync<TransferRow>(TransferRow.Select + " WHERE " + session.InList("t.id", "ids"), new { ids = session.ListOf(pendingIds) }))
                 .ToDictionary(t => t.Id, StringComparer.Ordinal);
         foreach (var transfer in pendingTransfers.Values)
         {
@@ -105,17 +104,15 @@ internal sealed class Bookkeeper(TimeProvider clock)
         var endedHolds = new Dictionary<string, TransferKind>(StringComparer.Ordinal);
         if (pendingIds.Count > 0)
         {
-            var ids = pendingIds.ToArray();
-            foreach (var hold in await session.QueryAsync<HoldRow>(session.Sql(
-                         "SELECT transfer_id AS TransferId, expires_at AS ExpiresAt FROM ledger_pending_holds WHERE transfer_id IN @ids",
-                         "SELECT transfer_id AS TransferId, expires_at AS ExpiresAt FROM ledger_pending_holds WHERE transfer_id = ANY(@ids)"), new { ids }))
+            var ids = session.ListOf(pendingIds);
+            foreach (var hold in await session.QueryAsync<HoldRow>(
+                         "SELECT transfer_id AS TransferId, expires_at AS ExpiresAt FROM ledger_pending_holds WHERE " + session.InList("transfer_id", "ids"), new { ids }))
             {
                 openHolds[hold.TransferId] = hold.ExpiresAt;
             }
 
-            foreach (var ended in await session.QueryAsync<EndedHoldRow>(session.Sql(
-                         "SELECT pending_transfer_id AS PendingTransferId, kind AS Kind FROM ledger_transfers WHERE pending_transfer_id IN @ids",
-                         "SELECT pending_transfer_id AS PendingTransferId, kind AS Kind FROM ledger_transfers WHERE pending_transfer_id = ANY(@ids)"), new { ids }))
+            foreach (var ended in await session.QueryAsync<EndedHoldRow>(
+                         "SELECT pending_transfer_id AS PendingTransferId, kind AS Kind FROM ledger_transfers WHERE " + session.InList("pending_transfer_id", "ids"), new { ids }))
             {
                 endedHolds[ended.PendingTransferId] = LedgerNames.ParseTransferKind(ended.Kind);
             }
@@ -123,9 +120,8 @@ internal sealed class Bookkeeper(TimeProvider clock)
 
         var alreadyReversed = reversed.Count == 0
             ? new HashSet<string>(StringComparer.Ordinal)
-            : (await session.QueryAsync<string>(session.Sql(
-                "SELECT reverses_transaction_id FROM ledger_transactions WHERE reverses_transaction_id IN @ids",
-                "SELECT reverses_transaction_id FROM ledger_transactions WHERE reverses_transaction_id = ANY(@ids)"), new { ids = reversed.ToArray() }))
+            : (await session.QueryAsync<string>(
+                "SELECT reverses_transaction_id FROM ledger_transactions WHERE " + session.InList("reverses_transaction_id", "ids"), new { ids = session.ListOf(reversed) }))
             .ToHashSet(StringComparer.Ordinal);
 
         started = BookingTimings.Lap(BookingPhase.Lock, started);
@@ -329,10 +325,10 @@ internal sealed class Bookkeeper(TimeProvider clock)
             await session.ExecuteAsync("SELECT pg_advisory_xact_lock(k) FROM (SELECT unnest(@keys) AS k ORDER BY 1) AS ordered", new { keys });
         }
 
-        var rows = await session.QueryAsync<ExternalIdRow>(session.Sql(
-                "SELECT id AS Id, merchant_id AS MerchantId, external_id AS ExternalId FROM ledger_transactions WHERE merchant_id IN @merchants AND external_id IN @externalIds",
-                "SELECT id AS Id, merchant_id AS MerchantId, external_id AS ExternalId FROM ledger_transactions WHERE merchant_id = ANY(@merchants) AND external_id = ANY(@externalIds)"),
-            new { merchants = first.Keys.Select(k => k.Merchant).Distinct().ToArray(), externalIds = first.Keys.Select(k => k.ExternalId).Distinct().ToArray() });
+        var rows = await session.QueryAsync<ExternalIdRow>(
+            "SELECT id AS Id, merchant_id AS MerchantId, external_id AS ExternalId FROM ledger_transactions WHERE "
+                + session.InList("merchant_id", "merchants") + " AND " + session.InList("external_id", "externalIds"),
+            new { merchants = session.ListOf(first.Keys.Select(k => k.Merchant).Distinct()), externalIds = session.ListOf(first.Keys.Select(k => k.ExternalId).Distinct()) });
         foreach (var row in rows)
         {
             if (first.TryGetValue((row.MerchantId, row.ExternalId), out var index))
@@ -358,10 +354,9 @@ internal sealed class Bookkeeper(TimeProvider clock)
             return new Dictionary<string, AccountState>(StringComparer.Ordinal);
         }
 
-        var ids = accountIds.Order(StringComparer.Ordinal).ToArray();
-        var rows = await session.QueryAsync<AccountRow>(session.Sql(
-            $"SELECT {AccountRow.Columns} FROM ledger_accounts WHERE id IN @ids",
-            $"SELECT {AccountRow.Columns} FROM ledger_accounts WHERE id = ANY(@ids) ORDER BY id FOR UPDATE"), new { ids });
+        var rows = await session.QueryAsync<AccountRow>(
+            $"SELECT {AccountRow.Columns} FROM ledger_accounts WHERE {session.InList("id", "ids")}" + (session.IsPostgres ? " ORDER BY id FOR UPDATE" : ""),
+            new { ids = session.ListOf(accountIds.Order(StringComparer.Ordinal)) });
         return rows.ToDictionary(r => r.Id, r => r.ToState(now), StringComparer.Ordinal);
     }
 

@@ -160,13 +160,14 @@ internal static class LedgerQueries
         var found = new List<TransferRow>();
         if (derived.Length > 0)
         {
-            found.AddRange(await session.QueryAsync<TransferRow>(TransferRow.Select + session.Sql(" WHERE t.id IN @derived", " WHERE t.id = ANY(@derived)"), new { derived }));
+            found.AddRange(await session.QueryAsync<TransferRow>(TransferRow.Select + " WHERE " + session.InList("t.id", "derived"),
+                new { derived = session.ListOf(derived) }));
         }
 
         if (legacy.Length > 0)
         {
-            found.AddRange(await session.QueryAsync<TransferRow>(
-                TransferRow.Select + session.Sql(" WHERE t.transaction_id IN @legacy", " WHERE t.transaction_id = ANY(@legacy)") + " AND length(t.id) = 29", new { legacy }));
+            found.AddRange(await session.QueryAsync<TransferRow>(TransferRow.Select + " WHERE " + session.InList("t.transaction_id", "legacy") + " AND length(t.id) = 29",
+                new { legacy = session.ListOf(legacy) }));
         }
 
         var transfers = found.OrderBy(t => t.Position).ToLookup(t => t.TransactionId, StringComparer.Ordinal);

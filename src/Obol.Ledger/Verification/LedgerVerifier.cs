@@ -59,6 +59,7 @@ internal static class LedgerVerifier
         var accounts = await session.QueryAsync<AccountCheckRow>($"""
             SELECT a.id AS AccountId, a.debits_posted AS StoredDebitsPosted, a.credits_posted AS StoredCreditsPosted,
                    a.debits_pending AS StoredDebitsPending, a.credits_pending AS StoredCreditsPending, a.last_sequence AS StoredSequence,
+                   a.last_entry_at AS StoredLastEntryAt, s.last_at AS LastEntryAt,
                    a.debits_must_not_exceed_credits AS DebitsMustNotExceedCredits, a.credits_must_not_exceed_debits AS CreditsMustNotExceedDebits,
                    COALESCE(s.dp, 0) AS DebitsPosted, COALESCE(s.cp, 0) AS CreditsPosted, COALESCE(s.dpe, 0) AS DebitsPending,
                    COALESCE(s.cpe, 0) AS CreditsPending, COALESCE(s.n, 0) AS EntryCount, COALESCE(s.maxseq, 0) AS MaxSequence,
@@ -69,7 +70,7 @@ internal static class LedgerVerifier
                               SUM(CASE WHEN side = 'credit' THEN posted_amount ELSE 0 END) AS cp,
                               SUM(CASE WHEN side = 'debit' THEN pending_amount ELSE 0 END) AS dpe,
                               SUM(CASE WHEN side = 'credit' THEN pending_amount ELSE 0 END) AS cpe,
-                              COUNT(*) AS n, MAX(sequence) AS maxseq
+                              COUNT(*) AS n, MAX(sequence) AS maxseq, MAX(created_at) AS last_at
                        FROM ledger_entries GROUP BY account_no) s ON s.account_no = a.number
             LEFT JOIN (SELECT t.debit_account_id AS account_id, SUM(t.amount) AS held
                        FROM ledger_pending_holds h JOIN ledger_transfers t ON t.id = h.transfer_id GROUP BY t.debit_account_id) hd ON hd.account_id = a.id
@@ -91,6 +92,12 @@ internal static class LedgerVerifier
                 Report("entry_sequence_mismatch", a.AccountId, $"Last sequence {a.StoredSequence}, but {a.EntryCount} entries up to sequence {a.MaxSequence}.");
             }
 
+            // The next entry is booked no earlier than last_entry_at, so it must not lag the account's entries.
+            if (a.LastEntryAt is { } last && (a.StoredLastEntryAt is not { } stored || stored < last))
+            {
+                Report("entry_time_mismatch", a.AccountId, $"Last entry time {a.StoredLastEntryAt:O} is before its latest entry's booking time {last:O}.");
+            }
+
             if (a.StoredDebitsPending != a.HeldDebits || a.StoredCreditsPending != a.HeldCredits)
             {
                 Report("pending_balance_mismatch", a.AccountId,
@@ -105,7 +112,7 @@ internal static class LedgerVerifier
         }
 
         var brokenChains = await session.QueryAsync<EntryKeyRow>($"""
-            SELECT x.account_id AS AccountId, x.sequence AS Sequence FROM (
+            SELECT x.account_id AS AccountId, x.sequence AS Sequence, CASE WHEN x.created_at < x.previous_created_at THEN 1 ELSE 0 END AS Backwards FROM (
                 SELECT a.id AS account_id, e.sequence, e.side, e.posted_amount, e.pending_amount, e.created_at,
                        e.debits_posted, e.credits_posted, e.debits_pending, e.credits_pending,
                        LAG(e.sequence, 1, 0) OVER w AS previous_sequence,
@@ -124,7 +131,14 @@ internal static class LedgerVerifier
             """, new { merchantId });
         foreach (var e in brokenChains)
         {
-            Report("running_balance_mismatch", e.AccountId, $"Entry {e.Sequence} does not follow from the entry before it (sequence, running balances or booking time).");
+            if (e.Backwards == 1)
+            {
+                Report("entry_time_backwards", e.AccountId, $"Entry {e.Sequence} was booked before the entry before it.");
+            }
+            else
+            {
+                Report("running_balance_mismatch", e.AccountId, $"Entry {e.Sequence} does not follow from the entry before it.");
+            }
         }
 
         var limitBreaks = await session.QueryAsync<EntryKeyRow>($"""
@@ -178,6 +192,8 @@ internal static class LedgerVerifier
         public decimal StoredDebitsPending { get; set; }
         public decimal StoredCreditsPending { get; set; }
         public long StoredSequence { get; set; }
+        public DateTimeOffset? StoredLastEntryAt { get; set; }
+        public DateTimeOffset? LastEntryAt { get; set; }
         public bool DebitsMustNotExceedCredits { get; set; }
         public bool CreditsMustNotExceedDebits { get; set; }
         public decimal DebitsPosted { get; set; }
@@ -194,5 +210,6 @@ internal static class LedgerVerifier
     {
         public string AccountId { get; set; } = "";
         public long Sequence { get; set; }
+        public long Backwards { get; set; }
     }
 }

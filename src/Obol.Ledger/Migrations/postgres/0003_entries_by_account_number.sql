@@ -24,11 +24,12 @@ CREATE TABLE ledger_entries_numbered (
 );
 -- Before this migration two concurrent bookings could write an account's entries with their clock readings out of
 -- order (each read the clock before waiting for the account's lock); such an entry keeps the later time before it.
+-- An entry whose account is missing fails the migration (account_no is NOT NULL) instead of being left behind.
 INSERT INTO ledger_entries_numbered
 SELECT a.number, e.sequence, e.transfer_id, e.side, e.posted_amount, e.pending_amount,
        e.debits_posted, e.credits_posted, e.debits_pending, e.credits_pending,
        MAX(e.created_at) OVER (PARTITION BY e.account_id ORDER BY e.sequence)
-FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
+FROM ledger_entries e LEFT JOIN ledger_accounts a ON a.id = e.account_id
 ORDER BY a.number, e.sequence;
 DROP TABLE ledger_entries;
 ALTER TABLE ledger_entries_numbered RENAME TO ledger_entries;

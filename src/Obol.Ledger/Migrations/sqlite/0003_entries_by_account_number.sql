@@ -1,10 +1,12 @@
 -- Entries are keyed by a per-account integer instead of the account's text id, and their one index is the primary
--- key (account_no, sequence); see the PostgreSQL migration of the same name. SQLite assigns an account's number
--- when the account is inserted (the single writer makes MAX + 1 safe).
+-- key (account_no, sequence); see the PostgreSQL migration of the same name.
 ALTER TABLE ledger_accounts ADD COLUMN number INTEGER;
 ALTER TABLE ledger_accounts ADD COLUMN last_entry_at TEXT;
 UPDATE ledger_accounts SET number = rowid;
 CREATE UNIQUE INDEX ledger_accounts_number ON ledger_accounts (number);
+-- A new account gets the next number, as PostgreSQL's identity column gives it (the single writer makes MAX + 1 safe).
+CREATE TRIGGER ledger_accounts_numbered AFTER INSERT ON ledger_accounts WHEN NEW.number IS NULL
+BEGIN UPDATE ledger_accounts SET number = (SELECT COALESCE(MAX(number), 0) + 1 FROM ledger_accounts) WHERE id = NEW.id; END;
 
 CREATE TABLE ledger_entries_numbered (
     account_no INTEGER NOT NULL,
@@ -25,7 +27,7 @@ INSERT INTO ledger_entries_numbered
 SELECT a.number, e.sequence, e.transfer_id, e.side, e.posted_amount, e.pending_amount,
        e.debits_posted, e.credits_posted, e.debits_pending, e.credits_pending,
        MAX(e.created_at) OVER (PARTITION BY e.account_id ORDER BY e.sequence)
-FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
+FROM ledger_entries e LEFT JOIN ledger_accounts a ON a.id = e.account_id
 ORDER BY a.number, e.sequence;
 DROP TABLE ledger_entries;
 ALTER TABLE ledger_entries_numbered RENAME TO ledger_entries;
