@@ -18,8 +18,9 @@ public sealed record VerificationProblem(string Code, string? AccountId, string 
 
 /// <summary>
 /// Recomputes the books from the entries and reports every disagreement: per-currency debits against credits,
-/// each account's cached balances and sequence against its entries, each entry's running balances and booking time against the
-/// one before, flag limits at every entry, open holds against pending balances, and holds past their timeout.
+/// each account's cached balances, sequence and last entry time against its entries, each entry's running balances
+/// and booking time against the one before, flag limits at every entry, open holds against pending balances, and
+/// holds past their timeout.
 /// </summary>
 internal static class LedgerVerifier
 {
