@@ -237,6 +237,38 @@ public class LedgerHttpTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    public async Task Parallel_identical_batches_with_external_ids_book_each_transaction_once(DatabaseProvider provider)
+    {
+        await using var server = await ObolTestServer.StartAsync(provider);
+        using var client = server.CreateClient();
+        var cash = await CreateAccountAsync(client, "cash", "asset");
+        var wallet = await CreateAccountAsync(client, "wallet", "liability");
+        var batch = new
+        {
+            transactions = Enumerable.Range(1, 3).Select(i => new
+            {
+                externalId = $"import-{i}",
+                transfers = new[] { new { debitAccountId = cash, creditAccountId = wallet, amount = i * 10, currency = "USD" } },
+            }).ToArray(),
+        };
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => client.PostAsJsonAsync("/v1/ledger/transactions/batch", batch)));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        var results = await Task.WhenAll(responses.Select(r => r.Content.ReadFromJsonAsync<JsonElement>()));
+        var statuses = results.SelectMany(r => r.GetProperty("results").EnumerateArray().Select(i => i.GetProperty("status").GetInt32())).ToList();
+        Assert.Equal(3, statuses.Count(s => s == 201));
+        Assert.Equal(21, statuses.Count(s => s == 200));
+        Assert.Single(results.Select(r => string.Join(",", r.GetProperty("results").EnumerateArray()
+            .Select(i => i.GetProperty("transaction").GetProperty("id").GetString()))).Distinct());
+        var account = await client.GetFromJsonAsync<JsonElement>($"/v1/ledger/accounts/{wallet}");
+        Assert.Equal((60L, 3L), (account.GetProperty("balance").GetInt64(), account.GetProperty("entryCount").GetInt64()));
+        Assert.True((await client.GetFromJsonAsync<JsonElement>("/v1/ledger/verify")).GetProperty("ok").GetBoolean());
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
     public async Task Another_merchants_ledger_objects_are_not_found(DatabaseProvider provider)
     {
         await using var server = await ObolTestServer.StartAsync(provider);
