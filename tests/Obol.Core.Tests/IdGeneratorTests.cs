@@ -37,4 +37,17 @@ public class IdGeneratorTests
         var made = Enumerable.Range(0, 10_000).Select(_ => ids.New("txn")).ToHashSet(StringComparer.Ordinal);
         Assert.Equal(10_000, made.Count);
     }
+
+    [Fact]
+    public void A_parts_id_carries_its_parents_body_and_sorts_by_index_after_it()
+    {
+        var parent = new IdGenerator(TimeProvider.System).New("txn");
+        var parts = Enumerable.Range(0, 1024).Select(i => IdGenerator.Part("tr", parent, i)).ToList();
+
+        Assert.All(parts, p => Assert.Equal("tr_" + parent["txn_".Length..], p[..^2]));
+        Assert.Equal(1024, parts.Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(parts, parts.Order(StringComparer.Ordinal));
+        Assert.Throws<ArgumentOutOfRangeException>(() => IdGenerator.Part("tr", parent, 1024));
+        Assert.Throws<ArgumentOutOfRangeException>(() => IdGenerator.Part("tr", parent, -1));
+    }
 }
