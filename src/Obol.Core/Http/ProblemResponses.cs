@@ -20,7 +20,7 @@ public static class ProblemResponses
     {
         var problem = new ProblemDetails
         {
-            Type = $"urn:obol:problem:{code}",
+            Type = TypeOf(code),
             Title = title,
             Status = status,
             Detail = detail,
@@ -35,6 +35,9 @@ public static class ProblemResponses
         context.Response.StatusCode = status;
         return TypedResults.Problem(problem).ExecuteAsync(context);
     }
+
+    /// <summary>The problem type URI of a problem code: <c>urn:obol:problem:{code}</c>.</summary>
+    public static string TypeOf(string code) => $"urn:obol:problem:{code}";
 
     /// <summary>The code for a bare status the framework set without a body (unknown route, wrong method…).</summary>
     public static (string Code, string Title) ForStatus(int status) => status switch

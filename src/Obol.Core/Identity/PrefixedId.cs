@@ -56,13 +56,12 @@ public sealed class IdGenerator(TimeProvider clock)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, 1024);
-        var body = parentId.AsSpan(parentId.IndexOf('_', StringComparison.Ordinal) + 1);
-        return string.Create(prefix.Length + 1 + body.Length + 2, (prefix, parentId, index), static (chars, state) =>
+        var bodyStart = parentId.IndexOf('_', StringComparison.Ordinal) + 1;
+        return string.Create(prefix.Length + 1 + parentId.Length - bodyStart + 2, (prefix, parentId, bodyStart, index), static (chars, state) =>
         {
             state.prefix.AsSpan().CopyTo(chars);
             chars[state.prefix.Length] = '_';
-            var parentBody = state.parentId.AsSpan(state.parentId.IndexOf('_', StringComparison.Ordinal) + 1);
-            parentBody.CopyTo(chars[(state.prefix.Length + 1)..]);
+            state.parentId.AsSpan(state.bodyStart).CopyTo(chars[(state.prefix.Length + 1)..]);
             chars[^2] = Alphabet[state.index >> 5];
             chars[^1] = Alphabet[state.index & 31];
         });

@@ -117,7 +117,7 @@ public static class LedgerEndpoints
             return TypedResults.Ok(new TransactionBatchResult(results.Length - rejected, rejected, results));
 
             static TransactionBatchItem Rejected(ProblemException problem) => new(problem.Status, null,
-                new BatchProblem($"urn:obol:problem:{problem.Code}", problem.Title, problem.Status, problem.Detail, problem.Code, problem.Errors));
+                new BatchProblem(ProblemResponses.TypeOf(problem.Code), problem.Title, problem.Status, problem.Detail, problem.Code, problem.Errors));
         }).WithUnitOfWork().WithMetadata(new RequestBodyLimit(8 * 1024 * 1024));
 
         ledger.MapGet("/transactions", async Task<Ok<Page<LedgerTransaction>>> (HttpContext http, Database database, int? limit, string? startingAfter) =>

@@ -121,7 +121,7 @@ public static class PaymentsEndpoints
         payment.LastError is { } error && payment.OperationInFlight is null && payment.Status is PaymentStatus.Authorized
             ? TypedResults.Problem(new Microsoft.AspNetCore.Mvc.ProblemDetails
             {
-                Type = $"urn:obol:problem:{error.Code}",
+                Type = ProblemResponses.TypeOf(error.Code),
                 Title = "The PSP refused the operation",
                 Status = StatusCodes.Status502BadGateway,
                 Detail = error.Message,
