@@ -46,7 +46,10 @@ internal sealed record TransferEffect(
     long PendingAmount,
     string Currency);
 
-internal sealed record PlannedEntry(string AccountId, long Sequence, int TransferIndex, EntrySide Side, long PostedAmount, long PendingAmount, AccountBalances After);
+internal sealed record PlannedEntry(AccountState Account, long Sequence, int TransferIndex, EntrySide Side, long PostedAmount, long PendingAmount, AccountBalances After)
+{
+    public string AccountId => Account.Id;
+}
 
 /// <summary>The ledger's rules as plain functions: no database, so they are tested directly.</summary>
 internal static class BookingRules
@@ -201,7 +204,7 @@ internal static class BookingRules
             var sequence = account.WorkingSequence + 1;
             account.WorkingBalances = after;
             account.WorkingSequence = sequence;
-            return new PlannedEntry(account.Id, sequence, transfer.Index, side, transfer.PostedAmount, transfer.PendingAmount, after);
+            return new PlannedEntry(account, sequence, transfer.Index, side, transfer.PostedAmount, transfer.PendingAmount, after);
         }
     }
 }

@@ -149,7 +149,7 @@ internal sealed class Bookkeeper(TimeProvider clock)
                 }
 
                 var entries = BookingRules.Apply(effects, accounts, request.Scope);
-                outcomes[i] = new BookingOutcome(new BookedTransaction(batch.Add(newIds, request, effects, entries, accounts, now), true), null);
+                outcomes[i] = new BookingOutcome(new BookedTransaction(batch.Add(newIds, request, effects, entries, now), true), null);
                 foreach (var intent in request.Transfers)
                 {
                     if (intent is ResolveIntent r)
@@ -381,15 +381,16 @@ internal sealed class Bookkeeper(TimeProvider clock)
         Insert(batch.Transactions, """
             INSERT INTO ledger_transactions (id, merchant_id, external_id, description, metadata, effective_at, created_at, reverses_transaction_id, transfer_count)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-            """, x => [x.Id, x.MerchantId, x.ExternalId, x.Description, x.Metadata, Instant(x.EffectiveAt), Instant(x.CreatedAt), x.ReversesTransactionId,
-                x.TransferCount]);
+            """, x => [x.Transaction.Id, x.MerchantId, x.Transaction.ExternalId, x.Transaction.Description, LedgerJson.WriteMetadata(x.Transaction.Metadata),
+                Instant(x.Transaction.EffectiveAt), Instant(x.Transaction.CreatedAt), x.Transaction.ReversesTransactionId, x.Transaction.Transfers.Count]);
         Insert(batch.Metadata, "INSERT INTO ledger_transaction_metadata (merchant_id, key, value, transaction_id) VALUES ($1, $2, $3, $4)",
             x => [x.MerchantId, x.Key, x.Value, x.TransactionId]);
-        Insert(batch.Transfers, """
+        Insert(batch.Transfers(), """
             INSERT INTO ledger_transfers (id, transaction_id, merchant_id, position, kind, debit_account_id, credit_account_id, amount, currency, pending_transfer_id, expires_at, created_at)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-            """, x => [x.Id, x.TransactionId, x.MerchantId, x.Position, x.Kind, x.DebitAccountId, x.CreditAccountId, x.Amount, x.Currency,
-                x.PendingTransferId, x.ExpiresAt is { } expiresAt ? Instant(expiresAt) : null, Instant(x.CreatedAt)]);
+            """, x => [x.Transfer.Id, x.Transfer.TransactionId, x.MerchantId, x.Position, LedgerNames.Of(x.Transfer.Kind), x.Transfer.DebitAccountId,
+                x.Transfer.CreditAccountId, x.Transfer.Amount, x.Transfer.Currency, x.Transfer.PendingTransferId,
+                x.Transfer.ExpiresAt is { } expiresAt ? Instant(expiresAt) : null, Instant(x.Transfer.CreatedAt)]);
         Insert(batch.HoldsOpened, "INSERT INTO ledger_pending_holds (transfer_id, expires_at) VALUES ($1, $2)",
             x => [x.TransferId, x.ExpiresAt is { } expiresAt ? Instant(expiresAt) : null]);
         Insert(batch.HoldsEnded, "DELETE FROM ledger_pending_holds WHERE transfer_id = $1", x => [x]);
@@ -397,8 +398,8 @@ internal sealed class Bookkeeper(TimeProvider clock)
             INSERT INTO ledger_entries (account_no, sequence, transfer_id, side, posted_amount, pending_amount,
                                         debits_posted, credits_posted, debits_pending, credits_pending, created_at)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-            """, x => [x.AccountNo, x.Sequence, x.TransferId, x.Side, x.PostedAmount, x.PendingAmount,
-                x.DebitsPosted, x.CreditsPosted, x.DebitsPending, x.CreditsPending, Instant(x.CreatedAt)]);
+            """, x => [x.AccountNo, x.Entry.Sequence, x.TransferId, x.Side, x.Entry.PostedAmount, x.Entry.PendingAmount,
+                x.After.DebitsPosted, x.After.CreditsPosted, x.After.DebitsPending, x.After.CreditsPending, Instant(x.CreatedAt)]);
         Insert(changed, """
             UPDATE ledger_accounts SET debits_posted = $2, credits_posted = $3, debits_pending = $4, credits_pending = $5, last_sequence = $6,
                                        last_entry_at = $7
@@ -407,21 +408,21 @@ internal sealed class Bookkeeper(TimeProvider clock)
                 Instant(a.EntryTime)]);
         return Task.CompletedTask;
 
-        void Insert<T>(IReadOnlyList<T> rows, string sql, Func<T, object?[]> values)
+        void Insert<T>(IEnumerable<T> rows, string sql, Func<T, object?[]> values)
         {
-            if (rows.Count == 0)
-            {
-                return;
-            }
-
             using var command = connection.CreateCommand();
             command.Transaction = transaction;
             command.CommandText = sql;
-            var parameters = values(rows[0]).Select((_, i) => command.Parameters.Add(new SqliteParameter($"${i + 1}", null))).ToArray();
-            command.Prepare();
+            SqliteParameter[]? parameters = null;
             foreach (var row in rows)
             {
                 var rowValues = values(row);
+                if (parameters is null)
+                {
+                    parameters = rowValues.Select((_, i) => command.Parameters.Add(new SqliteParameter($"${i + 1}", null))).ToArray();
+                    command.Prepare();
+                }
+
                 for (var i = 0; i < parameters.Length; i++)
                 {
                     parameters[i].Value = rowValues[i] ?? DBNull.Value;
@@ -447,7 +448,7 @@ internal sealed class Bookkeeper(TimeProvider clock)
             batch.Entries.Sort(static (x, y) =>
             {
                 var byAccount = x.AccountNo.CompareTo(y.AccountNo);
-                return byAccount != 0 ? byAccount : x.Sequence.CompareTo(y.Sequence);
+                return byAccount != 0 ? byAccount : x.Entry.Sequence.CompareTo(y.Entry.Sequence);
             });
             await CopyRowsAsync(connection, batch, session.CancellationToken);
         }
@@ -458,9 +459,10 @@ internal sealed class Bookkeeper(TimeProvider clock)
                 INSERT INTO ledger_transactions (id, merchant_id, external_id, description, metadata, effective_at, created_at, reverses_transaction_id, transfer_count)
                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[], $9::int[])
                 """,
-                Text(t.Select(x => x.Id)), Text(t.Select(x => x.MerchantId)), Text(t.Select(x => x.ExternalId)), Text(t.Select(x => x.Description)),
-                Text(t.Select(x => x.Metadata)), Instants(t.Select(x => x.EffectiveAt)), Instants(t.Select(x => x.CreatedAt)),
-                Text(t.Select(x => x.ReversesTransactionId)), new NpgsqlParameter { Value = t.Select(x => x.TransferCount).ToArray() });
+                Text(t.Select(x => x.Transaction.Id)), Text(t.Select(x => x.MerchantId)), Text(t.Select(x => x.Transaction.ExternalId)),
+                Text(t.Select(x => x.Transaction.Description)), Text(t.Select(x => LedgerJson.WriteMetadata(x.Transaction.Metadata))),
+                Instants(t.Select(x => x.Transaction.EffectiveAt)), Instants(t.Select(x => x.Transaction.CreatedAt)),
+                Text(t.Select(x => x.Transaction.ReversesTransactionId)), new NpgsqlParameter { Value = t.Select(x => x.Transaction.Transfers.Count).ToArray() });
         }
 
         if (batch.Metadata.Count > 0)
@@ -472,15 +474,16 @@ internal sealed class Bookkeeper(TimeProvider clock)
 
         if (!bulk)
         {
-            var r = batch.Transfers;
+            var r = batch.Transfers().ToList();
             Add("""
                 INSERT INTO ledger_transfers (id, transaction_id, merchant_id, position, kind, debit_account_id, credit_account_id, amount, currency, pending_transfer_id, expires_at, created_at)
                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::text[], $11::timestamptz[], $12::timestamptz[])
                 """,
-                Text(r.Select(x => x.Id)), Text(r.Select(x => x.TransactionId)), Text(r.Select(x => x.MerchantId)),
-                new NpgsqlParameter { Value = r.Select(x => x.Position).ToArray() }, Text(r.Select(x => x.Kind)), Text(r.Select(x => x.DebitAccountId)),
-                Text(r.Select(x => x.CreditAccountId)), Longs(r.Select(x => x.Amount)), Text(r.Select(x => x.Currency)),
-                Text(r.Select(x => x.PendingTransferId)), NullableInstants(r.Select(x => x.ExpiresAt)), Instants(r.Select(x => x.CreatedAt)));
+                Text(r.Select(x => x.Transfer.Id)), Text(r.Select(x => x.Transfer.TransactionId)), Text(r.Select(x => x.MerchantId)),
+                new NpgsqlParameter { Value = r.Select(x => x.Position).ToArray() }, Text(r.Select(x => LedgerNames.Of(x.Transfer.Kind))),
+                Text(r.Select(x => x.Transfer.DebitAccountId)), Text(r.Select(x => x.Transfer.CreditAccountId)), Longs(r.Select(x => x.Transfer.Amount)),
+                Text(r.Select(x => x.Transfer.Currency)), Text(r.Select(x => x.Transfer.PendingTransferId)), NullableInstants(r.Select(x => x.Transfer.ExpiresAt)),
+                Instants(r.Select(x => x.Transfer.CreatedAt)));
 
             var e = batch.Entries;
             Add("""
@@ -489,10 +492,10 @@ internal sealed class Bookkeeper(TimeProvider clock)
                 SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::bigint[],
                                      $7::bigint[], $8::bigint[], $9::bigint[], $10::bigint[], $11::timestamptz[])
                 """,
-                Longs(e.Select(x => x.AccountNo)), Longs(e.Select(x => x.Sequence)), Text(e.Select(x => x.TransferId)),
-                Text(e.Select(x => x.Side)), Longs(e.Select(x => x.PostedAmount)), Longs(e.Select(x => x.PendingAmount)),
-                Longs(e.Select(x => x.DebitsPosted)), Longs(e.Select(x => x.CreditsPosted)), Longs(e.Select(x => x.DebitsPending)),
-                Longs(e.Select(x => x.CreditsPending)), Instants(e.Select(x => x.CreatedAt)));
+                Longs(e.Select(x => x.AccountNo)), Longs(e.Select(x => x.Entry.Sequence)), Text(e.Select(x => x.TransferId)),
+                Text(e.Select(x => x.Side)), Longs(e.Select(x => x.Entry.PostedAmount)), Longs(e.Select(x => x.Entry.PendingAmount)),
+                Longs(e.Select(x => x.After.DebitsPosted)), Longs(e.Select(x => x.After.CreditsPosted)), Longs(e.Select(x => x.After.DebitsPending)),
+                Longs(e.Select(x => x.After.CreditsPending)), Instants(e.Select(x => x.CreatedAt)));
         }
 
         if (batch.HoldsOpened.Count > 0)
@@ -546,18 +549,18 @@ internal sealed class Bookkeeper(TimeProvider clock)
             "ledger_transactions (id, merchant_id, external_id, description, metadata, effective_at, created_at, reverses_transaction_id, transfer_count)",
             cancellationToken))
         {
-            foreach (var x in batch.Transactions)
+            foreach (var (merchantId, x) in batch.Transactions)
             {
                 await copy.StartRowAsync(9);
                 copy.Text(x.Id);
-                copy.Text(x.MerchantId);
+                copy.Text(merchantId);
                 copy.Text(x.ExternalId);
                 copy.Text(x.Description);
-                copy.Text(x.Metadata);
+                copy.Text(LedgerJson.WriteMetadata(x.Metadata));
                 copy.Timestamp(x.EffectiveAt);
                 copy.Timestamp(x.CreatedAt);
                 copy.Text(x.ReversesTransactionId);
-                copy.Int4(x.TransferCount);
+                copy.Int4(x.Transfers.Count);
             }
 
             await copy.CompleteAsync();
@@ -567,14 +570,14 @@ internal sealed class Bookkeeper(TimeProvider clock)
             "ledger_transfers (id, transaction_id, merchant_id, position, kind, debit_account_id, credit_account_id, amount, currency, pending_transfer_id, expires_at, created_at)",
             cancellationToken))
         {
-            foreach (var x in batch.Transfers)
+            foreach (var (merchantId, position, x) in batch.Transfers())
             {
                 await copy.StartRowAsync(12);
                 copy.Text(x.Id);
                 copy.Text(x.TransactionId);
-                copy.Text(x.MerchantId);
-                copy.Int4(x.Position);
-                copy.Text(x.Kind);
+                copy.Text(merchantId);
+                copy.Int4(position);
+                copy.Text(LedgerNames.Of(x.Kind));
                 copy.Text(x.DebitAccountId);
                 copy.Text(x.CreditAccountId);
                 copy.Bigint(x.Amount);
@@ -598,15 +601,15 @@ internal sealed class Bookkeeper(TimeProvider clock)
             {
                 await copy.StartRowAsync(11);
                 copy.Bigint(x.AccountNo);
-                copy.Bigint(x.Sequence);
+                copy.Bigint(x.Entry.Sequence);
                 copy.Text(x.TransferId);
                 copy.Text(x.Side);
-                copy.Bigint(x.PostedAmount);
-                copy.Bigint(x.PendingAmount);
-                copy.Bigint(x.DebitsPosted);
-                copy.Bigint(x.CreditsPosted);
-                copy.Bigint(x.DebitsPending);
-                copy.Bigint(x.CreditsPending);
+                copy.Bigint(x.Entry.PostedAmount);
+                copy.Bigint(x.Entry.PendingAmount);
+                copy.Bigint(x.After.DebitsPosted);
+                copy.Bigint(x.After.CreditsPosted);
+                copy.Bigint(x.After.DebitsPending);
+                copy.Bigint(x.After.CreditsPending);
                 copy.Timestamp(x.CreatedAt);
             }
 

@@ -2,46 +2,51 @@ using Obol.Core.Identity;
 
 namespace Obol.Ledger.Booking;
 
-/// <summary>The rows of the transactions accepted in one booking, written together at the end.</summary>
+/// <summary>
+/// The transactions accepted in one booking, written together at the end. It keeps what the booking returns (the
+/// transactions with their transfers, and the planned entries) and the writers read the rows from those: a bulk
+/// booking holds tens of thousands of them until it commits, so a second copy of every row would cost memory and
+/// garbage-collection time.
+/// </summary>
 internal sealed class WriteBatch
 {
-    public List<TransactionInsert> Transactions { get; } = [];
+    public List<TransactionToWrite> Transactions { get; } = [];
     public List<MetadataInsert> Metadata { get; } = [];
-    public List<TransferInsert> Transfers { get; } = [];
     public List<HoldInsert> HoldsOpened { get; } = [];
     public List<string> HoldsEnded { get; } = [];
-    public List<EntryInsert> Entries { get; } = [];
+    public List<EntryToWrite> Entries { get; } = [];
+
+    /// <summary>Every transfer of the batch with its transaction's merchant and its position in the transaction.</summary>
+    public IEnumerable<TransferToWrite> Transfers()
+    {
+        foreach (var transaction in Transactions)
+        {
+            var transfers = transaction.Transaction.Transfers;
+            for (var position = 0; position < transfers.Count; position++)
+            {
+                yield return new TransferToWrite(transaction.MerchantId, position, transfers[position]);
+            }
+        }
+    }
 
     public LedgerTransaction Add(SequentialIds ids, BookingRequest request, IReadOnlyList<TransferEffect> effects, IReadOnlyList<PlannedEntry> entries,
-        IReadOnlyDictionary<string, AccountState> accounts, DateTimeOffset now)
+        DateTimeOffset now)
     {
         var merchantId = request.Scope.MerchantId;
         var transactionId = ids.Next("txn");
-        var effectiveAt = (request.EffectiveAt ?? now).ToUniversalTime();
         var metadata = request.Metadata ?? LedgerJson.Empty;
-        Transactions.Add(new TransactionInsert(transactionId, merchantId, request.ExternalId, request.Description, LedgerJson.WriteMetadata(metadata),
-            effectiveAt, now, request.ReversesTransactionId, effects.Count));
         foreach (var (key, value) in metadata)
         {
             Metadata.Add(new MetadataInsert(merchantId, key, value, transactionId));
         }
 
         var transfers = new LedgerTransfer[effects.Count];
-        var transferIds = new string[effects.Count];
         foreach (var effect in effects)
         {
             var transferId = IdGenerator.Part("tr", transactionId, effect.Index);
-            transferIds[effect.Index] = transferId;
             var intent = request.Transfers[effect.Index];
             var pendingTransferId = (intent as ResolveIntent)?.PendingTransferId;
             var expiresAt = intent is NewTransferIntent { Transfer: { Pending: true, Timeout: { } timeout } } ? now + timeout : (DateTimeOffset?)null;
-            var amount = effect.Kind switch
-            {
-                TransferKind.Posted or TransferKind.PostPending => effect.PostedAmount,
-                _ => Math.Abs(effect.PendingAmount),
-            };
-            Transfers.Add(new TransferInsert(transferId, transactionId, merchantId, effect.Index, LedgerNames.Of(effect.Kind), effect.DebitAccountId,
-                effect.CreditAccountId, amount, effect.Currency, pendingTransferId, expiresAt, now));
             if (effect.Kind == TransferKind.Pending)
             {
                 HoldsOpened.Add(new HoldInsert(transferId, expiresAt));
@@ -59,7 +64,11 @@ internal sealed class WriteBatch
                 Status = LedgerNames.StatusAfter(effect.Kind),
                 DebitAccountId = effect.DebitAccountId,
                 CreditAccountId = effect.CreditAccountId,
-                Amount = amount,
+                Amount = effect.Kind switch
+                {
+                    TransferKind.Posted or TransferKind.PostPending => effect.PostedAmount,
+                    _ => Math.Abs(effect.PendingAmount),
+                },
                 Currency = effect.Currency,
                 PendingTransferId = pendingTransferId,
                 ExpiresAt = expiresAt,
@@ -69,35 +78,38 @@ internal sealed class WriteBatch
 
         foreach (var entry in entries)
         {
-            var account = accounts[entry.AccountId];
-            Entries.Add(new EntryInsert(account.Number, entry.Sequence, transferIds[entry.TransferIndex],
-                LedgerNames.Of(entry.Side), entry.PostedAmount, entry.PendingAmount, entry.After.DebitsPosted, entry.After.CreditsPosted,
-                entry.After.DebitsPending, entry.After.CreditsPending, account.EntryTime));
+            Entries.Add(new EntryToWrite(entry, transfers[entry.TransferIndex].Id));
         }
 
-        return new LedgerTransaction
+        var transaction = new LedgerTransaction
         {
             Id = transactionId,
             ExternalId = request.ExternalId,
             Description = request.Description,
             Metadata = metadata,
-            EffectiveAt = effectiveAt,
+            EffectiveAt = (request.EffectiveAt ?? now).ToUniversalTime(),
             CreatedAt = now,
             ReversesTransactionId = request.ReversesTransactionId,
             Transfers = transfers,
         };
+        Transactions.Add(new TransactionToWrite(merchantId, transaction));
+        return transaction;
     }
 }
 
-internal sealed record TransactionInsert(string Id, string MerchantId, string? ExternalId, string? Description, string Metadata,
-    DateTimeOffset EffectiveAt, DateTimeOffset CreatedAt, string? ReversesTransactionId, int TransferCount);
+internal readonly record struct TransactionToWrite(string MerchantId, LedgerTransaction Transaction);
+
+internal readonly record struct TransferToWrite(string MerchantId, int Position, LedgerTransfer Transfer);
+
+/// <summary>An entry as the booking planned it, booked at its account's entry time (<see cref="AccountState.EntryTime"/>).</summary>
+internal readonly record struct EntryToWrite(PlannedEntry Entry, string TransferId)
+{
+    public long AccountNo => Entry.Account.Number;
+    public string Side => LedgerNames.Of(Entry.Side);
+    public AccountBalances After => Entry.After;
+    public DateTimeOffset CreatedAt => Entry.Account.EntryTime;
+}
 
 internal sealed record MetadataInsert(string MerchantId, string Key, string Value, string TransactionId);
 
-internal sealed record TransferInsert(string Id, string TransactionId, string MerchantId, int Position, string Kind, string DebitAccountId,
-    string CreditAccountId, long Amount, string Currency, string? PendingTransferId, DateTimeOffset? ExpiresAt, DateTimeOffset CreatedAt);
-
 internal sealed record HoldInsert(string TransferId, DateTimeOffset? ExpiresAt);
-
-internal sealed record EntryInsert(long AccountNo, long Sequence, string TransferId, string Side,
-    long PostedAmount, long PendingAmount, long DebitsPosted, long CreditsPosted, long DebitsPending, long CreditsPending, DateTimeOffset CreatedAt);
