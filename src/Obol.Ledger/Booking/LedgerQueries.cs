@@ -29,7 +29,7 @@ internal static class LedgerQueries
         var sequence = await LastSequenceBookedAsync(session, row.Number, instant, inclusive: true);
         var entry = sequence == 0
             ? null
-            : await session.QuerySingleAsync<EntryRow>(EntryRow.Select + " WHERE e.account_no = @Number AND e.sequence = @sequence", new { row.Number, sequence });
+            : await session.QuerySingleAsync<EntryRow>(EntryRow.SelectBalances + " WHERE e.account_no = @Number AND e.sequence = @sequence", new { row.Number, sequence });
         return row.ToAccount(entry?.Balances ?? AccountBalances.Zero, sequence, instant);
     }
 

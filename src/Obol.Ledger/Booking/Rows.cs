@@ -160,6 +160,12 @@ internal sealed class EntryRow
         JOIN ledger_transactions t ON t.merchant_id = tr.merchant_id AND t.id = tr.transaction_id
         """;
 
+    /// <summary>Only the balances after the entry: one primary-key look-up, for "as of".</summary>
+    public const string SelectBalances = """
+        SELECT e.debits_posted AS DebitsPosted, e.credits_posted AS CreditsPosted, e.debits_pending AS DebitsPending, e.credits_pending AS CreditsPending
+        FROM ledger_entries e
+        """;
+
     public long Sequence { get; set; }
     public string TransferId { get; set; } = "";
     public string TransactionId { get; set; } = "";
