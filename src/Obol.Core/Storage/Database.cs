@@ -52,7 +52,8 @@ public abstract class Database : IAsyncDisposable
     /// <summary>
     /// Runs <paramref name="work"/> in one transaction and commits it. On a transient error the whole
     /// delegate runs again in a fresh transaction, so it must not have effects outside the database.
-    /// Any other exception rolls back.
+    /// Any other exception rolls back. A COMMIT that gets no answer is the exception: it throws
+    /// <see cref="CommitOutcomeUnknownException"/> and is never run again.
     /// </summary>
     public async Task<T> WriteAsync<T>(Func<DbSession, Task<T>> work, CancellationToken cancellationToken)
     {
@@ -63,7 +64,17 @@ public abstract class Database : IAsyncDisposable
             var session = new DbSession(writer.Connection, writer.Transaction, Provider, token);
             var value = await work(session);
             await session.RunBeforeCommitAsync();
-            await writer.Transaction.CommitAsync(token);
+            try
+            {
+                await writer.Transaction.CommitAsync(token);
+            }
+            catch (NpgsqlException lost) when (lost is not PostgresException)
+            {
+                // No answer to COMMIT (the connection broke or timed out): the server may have committed. Running the
+                // work again could apply it twice, so this is not retried; the caller learns the outcome is unknown.
+                throw new CommitOutcomeUnknownException(lost);
+            }
+
             committed = session;
             return value;
         }, cancellationToken);
