@@ -56,6 +56,10 @@ internal sealed partial class Ledger(Bookkeeper bookkeeper, IdGenerator ids, Tim
         {
             errors.Add("owner.id", "A merchant or courier owner needs an id.");
         }
+        else if (owner.Id is { } ownerId && (ownerId.Length > 255 || ownerId.Contains('\0', StringComparison.Ordinal)))
+        {
+            errors.Add("owner.id", "At most 255 characters, without U+0000.");
+        }
 
         errors.ThrowIfAny();
         var id = ids.New("acc");

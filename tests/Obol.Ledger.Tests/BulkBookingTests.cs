@@ -240,4 +240,30 @@ public class BulkBookingTests
         Assert.All(page.Data, t => Assert.Equal(Enumerable.Range(1, 1000).Select(k => (long)k), t.Transfers.Select(x => x.Amount)));
         await ledger.AssertVerifiedAsync();
     }
+
+    /// <summary>
+    /// One external id several times in one call: the first occurrence that passes is booked and the later ones are
+    /// answered against it, so a rejected first (here refused by the wallet's limit) does not take a valid retry with it.
+    /// </summary>
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task A_repeated_external_id_is_booked_by_its_first_occurrence_that_passes(DatabaseProvider provider)
+    {
+        await using var ledger = await LedgerFixture.CreateAsync(provider);
+        var funding = await ledger.AccountAsync("funding");
+        var wallet = await ledger.AccountAsync("wallet", AccountType.Liability, new AccountFlags(true, false));
+        var shop = await ledger.AccountAsync("shop", AccountType.Liability);
+        await ledger.TransferAsync(funding.Id, wallet.Id, 100);
+        NewTransaction Spend(long amount) => new([new NewTransfer(wallet.Id, shop.Id, amount, LedgerFixture.Usd)]) { ExternalId = "order-1" };
+
+        var outcomes = await ledger.WriteAsync(s => ledger.Ledger.CreateTransactionsAsync(s, LedgerFixture.Merchant, [Spend(500), Spend(50), Spend(50), Spend(60)]));
+
+        Assert.Equal("balance_limit_exceeded", outcomes[0].Rejection?.Code);
+        Assert.True(outcomes[1].Booked!.Created);
+        Assert.Equal((false, outcomes[1].Booked!.Transaction.Id), (outcomes[2].Booked!.Created, outcomes[2].Booked!.Transaction.Id));
+        Assert.Equal("external_id_reused", outcomes[3].Rejection?.Code);
+        Assert.Equal(50, (await ledger.ReloadAsync(wallet.Id)).DebitsPosted);
+        await ledger.AssertVerifiedAsync();
+    }
 }

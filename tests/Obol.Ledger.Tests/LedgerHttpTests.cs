@@ -302,6 +302,70 @@ public class LedgerHttpTests
         Assert.Equal(HttpStatusCode.Unauthorized, (await server.CreateClient(apiKey: null).GetAsync("/v1/ledger/verify")).StatusCode);
     }
 
+    /// <summary>PostgreSQL text cannot hold U+0000: an id or value holding it must never reach a statement and fail the request's transaction.</summary>
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task A_U0000_in_an_id_or_query_is_refused_or_not_found_and_fails_nothing_else(DatabaseProvider provider)
+    {
+        await using var server = await ObolTestServer.StartAsync(provider);
+        using var client = server.CreateClient();
+        var cash = await CreateAccountAsync(client, "cash", "asset");
+        var wallet = await CreateAccountAsync(client, "wallet", "liability");
+
+        var response = await client.PostAsJsonAsync("/v1/ledger/transactions/batch", new
+        {
+            transactions = new[]
+            {
+                new { transfers = new[] { new { debitAccountId = cash, creditAccountId = wallet, amount = 5, currency = "USD" } } },
+                new { transfers = new[] { new { debitAccountId = cash + "\u0000", creditAccountId = wallet, amount = 5, currency = "USD" } } },
+            },
+        });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var items = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("results").EnumerateArray().ToList();
+        Assert.Equal([201, 422], items.Select(i => i.GetProperty("status").GetInt32()));
+        Assert.Equal("account_not_found", items[1].GetProperty("problem").GetProperty("code").GetString());
+
+        await AssertProblemAsync(await client.GetAsync("/v1/ledger/accounts?code=a%00b"), 400, "validation_failed");
+        await AssertProblemAsync(await client.GetAsync("/v1/ledger/transactions?startingAfter=txn_%00"), 400, "validation_failed");
+        // Kestrel itself refuses a path holding U+0000, before any middleware.
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync("/v1/ledger/transfers/tr_%00")).StatusCode);
+        await AssertProblemAsync(await client.PostAsJsonAsync("/v1/ledger/accounts", new
+        {
+            code = "courier-x",
+            type = "liability",
+            currency = "USD",
+            owner = new { type = "courier", id = "c\u00001" },
+        }), 400, "validation_failed");
+        Assert.Equal(5, (await client.GetFromJsonAsync<JsonElement>($"/v1/ledger/accounts/{wallet}")).GetProperty("balance").GetInt64());
+        Assert.True((await client.GetFromJsonAsync<JsonElement>("/v1/ledger/verify")).GetProperty("ok").GetBoolean());
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task A_reversal_repeated_under_its_external_id_answers_200_with_the_first(DatabaseProvider provider)
+    {
+        await using var server = await ObolTestServer.StartAsync(provider);
+        using var client = server.CreateClient();
+        var cash = await CreateAccountAsync(client, "cash", "asset");
+        var wallet = await CreateAccountAsync(client, "wallet", "liability");
+        var booked = await (await client.PostAsJsonAsync("/v1/ledger/transactions", new
+        {
+            transfers = new[] { new { debitAccountId = cash, creditAccountId = wallet, amount = 7, currency = "USD" } },
+        })).Content.ReadFromJsonAsync<JsonElement>();
+        var id = booked.GetProperty("id").GetString();
+
+        var first = await client.PostAsJsonAsync($"/v1/ledger/transactions/{id}/reverse", new { externalId = "undo-1" });
+        var again = await client.PostAsJsonAsync($"/v1/ledger/transactions/{id}/reverse", new { externalId = "undo-1" });
+
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal((await first.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString(),
+            (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString());
+        Assert.Equal(0, (await client.GetFromJsonAsync<JsonElement>($"/v1/ledger/accounts/{wallet}")).GetProperty("balance").GetInt64());
+    }
+
     private static async Task<string> CreateAccountAsync(HttpClient client, string code, string type, bool debitsLimited = false, string currency = "USD")
     {
         var response = await client.PostAsJsonAsync("/v1/ledger/accounts", new

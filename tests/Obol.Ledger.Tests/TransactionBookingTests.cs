@@ -1,3 +1,4 @@
+using System.Globalization;
 using Obol.Core.Errors;
 using Obol.Core.Storage;
 
@@ -203,5 +204,66 @@ public class TransactionBookingTests
         Assert.True(own.Ok);
         Assert.Equal(2, own.EntriesChecked);
         Assert.Equal(("USD", 990m, 990m, true), Assert.Single(own.Currencies) is var usd ? (usd.Currency, usd.DebitsPosted, usd.CreditsPosted, usd.Balanced) : default);
+    }
+
+    /// <summary>Both databases keep instants to the microsecond: what a booking returns is what a later read gives.</summary>
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task A_booking_returns_its_instants_as_they_are_stored(DatabaseProvider provider)
+    {
+        await using var ledger = await LedgerFixture.CreateAsync(provider);
+        var cash = await ledger.AccountAsync("cash");
+        var wallet = await ledger.AccountAsync("wallet", AccountType.Liability);
+        ledger.Clock.SetUtcNow(DateTimeOffset.Parse("2026-11-25T12:00:00.1234567Z", CultureInfo.InvariantCulture));
+
+        var booked = await ledger.WriteAsync(s => ledger.Ledger.CreateTransactionAsync(s, LedgerFixture.Merchant,
+            new NewTransaction([new NewTransfer(cash.Id, wallet.Id, 10, LedgerFixture.Usd) { Pending = true, Timeout = TimeSpan.FromTicks(TimeSpan.TicksPerHour + 1) }])
+            {
+                EffectiveAt = DateTimeOffset.Parse("1999-12-31T23:59:59.9999999Z", CultureInfo.InvariantCulture),
+            }));
+        var stored = (await ledger.ReadAsync(s => ledger.Ledger.GetTransactionAsync(s, LedgerFixture.Merchant, booked.Transaction.Id)))!;
+
+        var returned = booked.Transaction;
+        Assert.Equal(DateTimeOffset.Parse("2026-11-25T12:00:00.123456Z", CultureInfo.InvariantCulture), returned.CreatedAt);
+        Assert.Equal(DateTimeOffset.Parse("1999-12-31T23:59:59.999999Z", CultureInfo.InvariantCulture), returned.EffectiveAt);
+        Assert.Equal((returned.CreatedAt, returned.EffectiveAt), (stored.CreatedAt, stored.EffectiveAt));
+        Assert.Equal((returned.Transfers[0].CreatedAt, returned.Transfers[0].ExpiresAt), (stored.Transfers[0].CreatedAt, stored.Transfers[0].ExpiresAt));
+    }
+
+    /// <summary>A currency's totals may pass 2^63 while every account stays in range: verification adds them up exactly.</summary>
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task Verification_adds_up_currency_totals_beyond_64_bits(DatabaseProvider provider)
+    {
+        await using var ledger = await LedgerFixture.CreateAsync(provider);
+        for (var pair = 0; pair < 2; pair++)
+        {
+            var asset = await ledger.AccountAsync($"asset-{pair}");
+            var liability = await ledger.AccountAsync($"liability-{pair}", AccountType.Liability);
+            await ledger.TransferAsync(asset.Id, liability.Id, 5_000_000_000_000_000_000);
+        }
+
+        var report = await ledger.ReadAsync(s => ledger.Ledger.VerifyAsync(s, null));
+
+        Assert.True(report.Ok, string.Join("\n", report.Problems.Select(p => p.Detail)));
+        var usd = Assert.Single(report.Currencies);
+        Assert.Equal((10_000_000_000_000_000_000m, 10_000_000_000_000_000_000m), (usd.DebitsPosted, usd.CreditsPosted));
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task A_hold_timeout_beyond_366_days_is_refused(DatabaseProvider provider)
+    {
+        await using var ledger = await LedgerFixture.CreateAsync(provider);
+        var cash = await ledger.AccountAsync("cash");
+        var wallet = await ledger.AccountAsync("wallet", AccountType.Liability);
+
+        var refused = await Assert.ThrowsAsync<Core.Errors.ProblemException>(() => ledger.TransferAsync(cash.Id, wallet.Id, 10, pending: true, timeout: TimeSpan.MaxValue));
+
+        Assert.Equal("validation_failed", refused.Code);
+        Assert.Equal(0, (await ledger.ReloadAsync(wallet.Id)).EntryCount);
     }
 }

@@ -16,6 +16,13 @@ public sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILogge
     {
         try
         {
+            // PostgreSQL text cannot hold U+0000 and no id, code, cursor or filter contains it: refused for every endpoint
+            // here, before it reaches a statement and fails the request's unit of work as an internal error.
+            if (HasNulCharacter(context.Request))
+            {
+                throw Problems.Validation("request", "The path and query cannot contain the character U+0000.");
+            }
+
             await next(context);
         }
         catch (ProblemException problem) when (!context.Response.HasStarted)
@@ -58,6 +65,10 @@ public sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILogge
             await ProblemResponses.WriteAsync(context, context.Response.StatusCode, code, title, detail);
         }
     }
+
+    private static bool HasNulCharacter(HttpRequest request) =>
+        request.Path.Value?.Contains('\0', StringComparison.Ordinal) == true
+        || request.Query.Any(q => q.Key.Contains('\0', StringComparison.Ordinal) || q.Value.Any(v => v?.Contains('\0', StringComparison.Ordinal) == true));
 
     internal static ProblemException FromBadRequest(BadHttpRequestException bad)
     {

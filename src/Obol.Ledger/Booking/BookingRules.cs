@@ -54,6 +54,9 @@ internal sealed record PlannedEntry(AccountState Account, long Sequence, int Tra
 /// <summary>The ledger's rules as plain functions: no database, so they are tested directly.</summary>
 internal static class BookingRules
 {
+    /// <summary>The longest a hold may wait for its timeout (the HTTP API's limit too).</summary>
+    public static readonly TimeSpan MaxTimeout = TimeSpan.FromDays(366);
+
     /// <summary>Checks what can be checked without the accounts: a positive amount and two different accounts.</summary>
     public static void ValidateShape(NewTransfer transfer, int index)
     {
@@ -67,9 +70,9 @@ internal static class BookingRules
             throw LedgerProblems.SameAccount(index);
         }
 
-        if (transfer.Timeout is { } timeout && (!transfer.Pending || timeout <= TimeSpan.Zero))
+        if (transfer.Timeout is { } timeout && (!transfer.Pending || timeout <= TimeSpan.Zero || timeout > MaxTimeout))
         {
-            throw Problems.Validation($"transfers[{index}].timeoutSeconds", "A timeout is positive and only for pending transfers.");
+            throw Problems.Validation($"transfers[{index}].timeoutSeconds", "A timeout is between 1 second and 366 days, and only for pending transfers.");
         }
     }
 

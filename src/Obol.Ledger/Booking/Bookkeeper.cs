@@ -45,7 +45,6 @@ internal sealed class Bookkeeper(TimeProvider clock)
     public async Task<IReadOnlyList<BookingOutcome>> BookAsync(DbSession session, IReadOnlyList<BookingRequest> requests)
     {
         var started = BookingTimings.Start();
-        var now = clock.GetUtcNow();
         var outcomes = new BookingOutcome?[requests.Count];
         for (var i = 0; i < requests.Count; i++)
         {
@@ -87,6 +86,11 @@ internal sealed class Bookkeeper(TimeProvider clock)
             }
         }
 
+        // An id holding U+0000 names nothing (PostgreSQL text cannot store it): left out of every look-up, so it is not
+        // found, in its transaction's place, instead of failing the statement and with it the whole booking.
+        accountIds.RemoveWhere(LedgerIds.CannotExist);
+        pendingIds.RemoveWhere(LedgerIds.CannotExist);
+        reversed.RemoveWhere(LedgerIds.CannotExist);
         var pendingTransfers = pendingIds.Count == 0
             ? new Dictionary<string, TransferRow>(StringComparer.Ordinal)
             : (await session.QueryAsync<TransferRow>(TransferRow.Select + " WHERE " + session.InList("t.id", "ids"), new { ids = session.ListOf(pendingIds) }))
@@ -97,7 +101,7 @@ internal sealed class Bookkeeper(TimeProvider clock)
             accountIds.Add(transfer.CreditAccountId);
         }
 
-        var accounts = await LockAccountsAsync(session, accountIds, now);
+        var lockedAccounts = await LockAccountsAsync(session, accountIds);
 
         // Read after the locks: a concurrent post, void or reversal of the same thing has committed or not started.
         var openHolds = new Dictionary<string, DateTimeOffset?>(StringComparer.Ordinal);
@@ -124,12 +128,24 @@ internal sealed class Bookkeeper(TimeProvider clock)
                 "SELECT reverses_transaction_id FROM ledger_transactions WHERE " + session.InList("reverses_transaction_id", "ids"), new { ids = session.ListOf(reversed) }))
             .ToHashSet(StringComparer.Ordinal);
 
+        // The booking time is read once everything is locked, so the entries' times trail their commit by no more than
+        // this booking's own work (see "as of" in docs/ledger.md); to the microsecond, as both databases store it.
+        var now = StoredInstant.Of(clock.GetUtcNow());
+        var accounts = lockedAccounts.ToDictionary(r => r.Id, r => r.ToState(now), StringComparer.Ordinal);
         started = BookingTimings.Lap(BookingPhase.Lock, started);
         var batch = new WriteBatch();
         var newIds = new SequentialIds(now);
+        // A repeated external id is booked by its first occurrence that passes; later ones are answered against it.
+        var bookedUnder = new Dictionary<int, int>();
         foreach (var i in Live())
         {
             var request = requests[i];
+            var firstOfId = duplicateOf.TryGetValue(i, out var first) ? first : i;
+            if (existingByIndex.ContainsKey(firstOfId) || bookedUnder.ContainsKey(firstOfId))
+            {
+                continue;
+            }
+
             try
             {
                 if (request.ReversesTransactionId is { } reverses && !alreadyReversed.Add(reverses))
@@ -150,6 +166,11 @@ internal sealed class Bookkeeper(TimeProvider clock)
 
                 var entries = BookingRules.Apply(effects, accounts, request.Scope);
                 outcomes[i] = new BookingOutcome(new BookedTransaction(batch.Add(newIds, request, effects, entries, now), true), null);
+                if (request.ExternalId is not null)
+                {
+                    bookedUnder[firstOfId] = i;
+                }
+
                 foreach (var intent in request.Transfers)
                 {
                     if (intent is ResolveIntent r)
@@ -175,32 +196,41 @@ internal sealed class Bookkeeper(TimeProvider clock)
         BookingTimings.Lap(BookingPhase.Write, started);
         BookingTimings.Count(requests.Count);
 
+        var holders = new Dictionary<int, LedgerTransaction>();
         foreach (var (i, transactionId) in existingByIndex)
         {
             var existing = await LedgerQueries.GetTransactionAsync(session, requests[i].Scope.MerchantId, transactionId)
                 ?? throw new InvalidOperationException($"Transaction {transactionId} vanished.");
-            outcomes[i] = IsSameBooking(requests[i], existing)
-                ? new BookingOutcome(new BookedTransaction(existing, false), null)
-                : new BookingOutcome(null, LedgerProblems.ExternalIdReused(requests[i].ExternalId!));
+            holders[i] = existing;
+            outcomes[i] = Against(requests[i], existing);
         }
 
-        foreach (var (i, first) in duplicateOf)
+        foreach (var (firstOfId, booked) in bookedUnder)
         {
-            var firstOutcome = outcomes[first]!;
-            outcomes[i] = firstOutcome.Booked is { } booked
-                ? IsSameBooking(requests[i], booked.Transaction)
-                    ? new BookingOutcome(booked with { Created = false }, null)
-                    : new BookingOutcome(null, LedgerProblems.ExternalIdReused(requests[i].ExternalId!))
-                : firstOutcome;
+            holders[firstOfId] = outcomes[booked]!.Booked!.Transaction;
+        }
+
+        foreach (var (i, firstOfId) in duplicateOf)
+        {
+            if (outcomes[i] is null)
+            {
+                outcomes[i] = Against(requests[i], holders[firstOfId]);
+            }
         }
 
         return outcomes.Select(o => o!).ToList();
+
+        // The request repeats the external id of a booked transaction: the same booking is answered with it, a
+        // different one is refused.
+        static BookingOutcome Against(BookingRequest request, LedgerTransaction holder) => IsSameBooking(request, holder)
+            ? new BookingOutcome(new BookedTransaction(holder, false), null)
+            : new BookingOutcome(null, LedgerProblems.ExternalIdReused(request.ExternalId!));
 
         IEnumerable<int> Live()
         {
             for (var i = 0; i < requests.Count; i++)
             {
-                if (outcomes[i] is null && !existingByIndex.ContainsKey(i) && !duplicateOf.ContainsKey(i))
+                if (outcomes[i] is null && !existingByIndex.ContainsKey(i))
                 {
                     yield return i;
                 }
@@ -347,18 +377,12 @@ internal sealed class Bookkeeper(TimeProvider clock)
         return BinaryPrimitives.ReadInt64LittleEndian(hash);
     }
 
-    private static async Task<Dictionary<string, AccountState>> LockAccountsAsync(DbSession session, HashSet<string> accountIds, DateTimeOffset now)
-    {
-        if (accountIds.Count == 0)
-        {
-            return new Dictionary<string, AccountState>(StringComparer.Ordinal);
-        }
-
-        var rows = await session.QueryAsync<AccountRow>(
-            $"SELECT {AccountRow.Columns} FROM ledger_accounts WHERE {session.InList("id", "ids")}" + (session.IsPostgres ? " ORDER BY id FOR UPDATE" : ""),
-            new { ids = session.ListOf(accountIds.Order(StringComparer.Ordinal)) });
-        return rows.ToDictionary(r => r.Id, r => r.ToState(now), StringComparer.Ordinal);
-    }
+    private static async Task<IReadOnlyList<AccountRow>> LockAccountsAsync(DbSession session, HashSet<string> accountIds) =>
+        accountIds.Count == 0
+            ? []
+            : await session.QueryAsync<AccountRow>(
+                $"SELECT {AccountRow.Columns} FROM ledger_accounts WHERE {session.InList("id", "ids")}" + (session.IsPostgres ? " ORDER BY id FOR UPDATE" : ""),
+                new { ids = session.ListOf(accountIds.Order(StringComparer.Ordinal)) });
 
     private static Task WriteAsync(DbSession session, WriteBatch batch, IReadOnlyList<AccountState> changed)
     {
@@ -381,7 +405,7 @@ internal sealed class Bookkeeper(TimeProvider clock)
         Insert(batch.Transactions, """
             INSERT INTO ledger_transactions (id, merchant_id, external_id, description, metadata, effective_at, created_at, reverses_transaction_id, transfer_count)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-            """, x => [x.Transaction.Id, x.MerchantId, x.Transaction.ExternalId, x.Transaction.Description, LedgerJson.WriteMetadata(x.Transaction.Metadata),
+            """, x => [x.Transaction.Id, x.MerchantId, x.Transaction.ExternalId, x.Transaction.Description, x.MetadataJson,
                 Instant(x.Transaction.EffectiveAt), Instant(x.Transaction.CreatedAt), x.Transaction.ReversesTransactionId, x.Transaction.Transfers.Count]);
         Insert(batch.Metadata, "INSERT INTO ledger_transaction_metadata (merchant_id, key, value, transaction_id) VALUES ($1, $2, $3, $4)",
             x => [x.MerchantId, x.Key, x.Value, x.TransactionId]);
@@ -460,7 +484,7 @@ internal sealed class Bookkeeper(TimeProvider clock)
                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[], $8::text[], $9::int[])
                 """,
                 Text(t.Select(x => x.Transaction.Id)), Text(t.Select(x => x.MerchantId)), Text(t.Select(x => x.Transaction.ExternalId)),
-                Text(t.Select(x => x.Transaction.Description)), Text(t.Select(x => LedgerJson.WriteMetadata(x.Transaction.Metadata))),
+                Text(t.Select(x => x.Transaction.Description)), Text(t.Select(x => x.MetadataJson)),
                 Instants(t.Select(x => x.Transaction.EffectiveAt)), Instants(t.Select(x => x.Transaction.CreatedAt)),
                 Text(t.Select(x => x.Transaction.ReversesTransactionId)), new NpgsqlParameter { Value = t.Select(x => x.Transaction.Transfers.Count).ToArray() });
         }
@@ -549,14 +573,14 @@ internal sealed class Bookkeeper(TimeProvider clock)
             "ledger_transactions (id, merchant_id, external_id, description, metadata, effective_at, created_at, reverses_transaction_id, transfer_count)",
             cancellationToken))
         {
-            foreach (var (merchantId, x) in batch.Transactions)
+            foreach (var (merchantId, x, metadataJson) in batch.Transactions)
             {
                 await copy.StartRowAsync(9);
                 copy.Text(x.Id);
                 copy.Text(merchantId);
                 copy.Text(x.ExternalId);
                 copy.Text(x.Description);
-                copy.Text(LedgerJson.WriteMetadata(x.Metadata));
+                copy.Text(metadataJson);
                 copy.Timestamp(x.EffectiveAt);
                 copy.Timestamp(x.CreatedAt);
                 copy.Text(x.ReversesTransactionId);

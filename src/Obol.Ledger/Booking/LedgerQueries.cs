@@ -10,6 +10,11 @@ internal static class LedgerQueries
 {
     public static async Task<AccountRow?> GetAccountRowAsync(DbSession session, LedgerScope scope, string accountId)
     {
+        if (LedgerIds.CannotExist(accountId))
+        {
+            return null;
+        }
+
         var row = await session.QuerySingleOrDefaultAsync<AccountRow>($"SELECT {AccountRow.Columns} FROM ledger_accounts WHERE id = @accountId", new { accountId });
         return row is not null && scope.CanSee(row.MerchantId) ? row : null;
     }
@@ -106,6 +111,11 @@ internal static class LedgerQueries
 
     public static async Task<LedgerTransaction?> GetTransactionAsync(DbSession session, string merchantId, string transactionId)
     {
+        if (LedgerIds.CannotExist(transactionId))
+        {
+            return null;
+        }
+
         var rows = await session.QueryAsync<TransactionRow>(TransactionRow.Select + " WHERE t.id = @transactionId AND t.merchant_id = @merchantId",
             new { transactionId, merchantId });
         return rows.Count == 0 ? null : (await WithTransfersAsync(session, rows))[0];
@@ -140,6 +150,11 @@ internal static class LedgerQueries
 
     public static async Task<LedgerTransfer?> GetTransferAsync(DbSession session, string merchantId, string transferId)
     {
+        if (LedgerIds.CannotExist(transferId))
+        {
+            return null;
+        }
+
         var row = await session.QuerySingleOrDefaultAsync<TransferRow>(TransferRow.Select + " WHERE t.id = @transferId AND t.merchant_id = @merchantId",
             new { transferId, merchantId });
         return row?.ToTransfer();

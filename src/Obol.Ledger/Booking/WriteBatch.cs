@@ -1,4 +1,5 @@
 using Obol.Core.Identity;
+using Obol.Core.Storage;
 
 namespace Obol.Ledger.Booking;
 
@@ -46,7 +47,7 @@ internal sealed class WriteBatch
             var transferId = IdGenerator.Part("tr", transactionId, effect.Index);
             var intent = request.Transfers[effect.Index];
             var pendingTransferId = (intent as ResolveIntent)?.PendingTransferId;
-            var expiresAt = intent is NewTransferIntent { Transfer: { Pending: true, Timeout: { } timeout } } ? now + timeout : (DateTimeOffset?)null;
+            var expiresAt = intent is NewTransferIntent { Transfer: { Pending: true, Timeout: { } timeout } } ? StoredInstant.Of(now + timeout) : (DateTimeOffset?)null;
             if (effect.Kind == TransferKind.Pending)
             {
                 HoldsOpened.Add(new HoldInsert(transferId, expiresAt));
@@ -87,17 +88,24 @@ internal sealed class WriteBatch
             ExternalId = request.ExternalId,
             Description = request.Description,
             Metadata = metadata,
-            EffectiveAt = (request.EffectiveAt ?? now).ToUniversalTime(),
+            EffectiveAt = StoredInstant.Of(request.EffectiveAt ?? now),
             CreatedAt = now,
             ReversesTransactionId = request.ReversesTransactionId,
             Transfers = transfers,
         };
-        Transactions.Add(new TransactionToWrite(merchantId, transaction));
+        Transactions.Add(new TransactionToWrite(merchantId, transaction, LedgerJson.WriteMetadata(metadata)));
         return transaction;
     }
 }
 
-internal readonly record struct TransactionToWrite(string MerchantId, LedgerTransaction Transaction);
+/// <summary>A transaction to write, with its metadata as JSON when it was booked (the rows behind the metadata filter are taken then too).</summary>
+internal readonly record struct TransactionToWrite(string MerchantId, LedgerTransaction Transaction, string MetadataJson);
+
+/// <summary>Ids that cannot name anything stored: PostgreSQL text cannot hold U+0000, so no id contains it.</summary>
+internal static class LedgerIds
+{
+    public static bool CannotExist(string id) => id.Contains('\0', StringComparison.Ordinal);
+}
 
 internal readonly record struct TransferToWrite(string MerchantId, int Position, LedgerTransfer Transfer);
 

@@ -49,6 +49,7 @@ public sealed partial class PendingTransferExpiryService(
     /// <summary>Expires everything due now, in batches; returns how many holds were released.</summary>
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.BatchSize);
         var total = 0;
         while (true)
         {

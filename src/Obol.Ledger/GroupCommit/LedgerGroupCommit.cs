@@ -33,6 +33,7 @@ public sealed class LedgerGroupCommit : IAsyncDisposable
 
     internal LedgerGroupCommit(Database database, Bookkeeper bookkeeper, LedgerGroupCommitOptions options)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxBatchTransactions);
         _database = database;
         _bookkeeper = bookkeeper;
         _options = options;
@@ -48,11 +49,15 @@ public sealed class LedgerGroupCommit : IAsyncDisposable
     public Task<IReadOnlyList<BookingOutcome>> BookManyAsync(string merchantId, IReadOnlyList<NewTransaction> transactions, CancellationToken cancellationToken = default) =>
         Ledger.BookEachAsync(new LedgerScope(merchantId, IncludesPlatformBooks: true), transactions, requests => SubmitAsync(requests, cancellationToken));
 
+    /// <summary>
+    /// Cancellation stops a submission only until it is queued. A queued one may be in a batch that commits, so its
+    /// caller waits for the outcome (one batch's write) rather than be told "cancelled" about a booking that is kept.
+    /// </summary>
     private async Task<IReadOnlyList<BookingOutcome>> SubmitAsync(IReadOnlyList<BookingRequest> requests, CancellationToken cancellationToken)
     {
         var submission = new Submission(requests, new TaskCompletionSource<IReadOnlyList<BookingOutcome>>(TaskCreationOptions.RunContinuationsAsynchronously));
         await _queue.Writer.WriteAsync(submission, cancellationToken);
-        return await submission.Completion.Task.WaitAsync(cancellationToken);
+        return await submission.Completion.Task;
     }
 
     private async Task WriteLoopAsync()

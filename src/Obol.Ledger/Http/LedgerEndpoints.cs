@@ -133,10 +133,12 @@ public static class LedgerEndpoints
             return TypedResults.Ok(transaction ?? throw Problems.NotFound("ledger transaction", id));
         });
 
-        ledger.MapPost("/transactions/{id}/reverse", async Task<Created<LedgerTransaction>> (string id, ResolutionRequest? request, HttpContext http, Ledger books, RequestUnitOfWork work) =>
+        ledger.MapPost("/transactions/{id}/reverse", async Task<IResult> (string id, ResolutionRequest? request, HttpContext http, Ledger books, RequestUnitOfWork work) =>
         {
             var booked = await books.ReverseAsync(work.Session, Ledger.OwnBooks(http.MerchantId()), id, ToResolution(request?.ExternalId, request?.Description, request?.Metadata));
-            return TypedResults.Created($"/v1/ledger/transactions/{booked.Transaction.Id}", booked.Transaction);
+            return booked.Created
+                ? TypedResults.Created($"/v1/ledger/transactions/{booked.Transaction.Id}", booked.Transaction)
+                : TypedResults.Ok(booked.Transaction);
         }).WithUnitOfWork();
 
         ledger.MapGet("/transfers/{id}", async Task<Ok<LedgerTransfer>> (string id, HttpContext http, Database database) =>
@@ -241,7 +243,7 @@ public static class LedgerEndpoints
                 errors.Add($"{field}.amount", "Required.");
             }
 
-            if (t.TimeoutSeconds is <= 0 or > 366L * 24 * 3600)
+            if (t.TimeoutSeconds is <= 0 || t.TimeoutSeconds > (long)BookingRules.MaxTimeout.TotalSeconds)
             {
                 errors.Add($"{field}.timeoutSeconds", "Between 1 second and 366 days.");
             }

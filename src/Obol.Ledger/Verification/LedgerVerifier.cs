@@ -35,7 +35,9 @@ internal static class LedgerVerifier
         var accountScopeAnd = merchantId is null ? "" : " AND a.merchant_id = @merchantId";
         var transferScopeAnd = merchantId is null ? "" : " AND t.merchant_id = @merchantId";
 
-        var totals = await session.QueryAsync<TotalsRow>($"""
+        // Summed per account in SQL and per currency here, as decimals: SQLite's SUM fails on a 64-bit overflow, and a
+        // currency's total over many accounts can pass 2^63 while each account's own sums (its balances) cannot.
+        var perAccount = await session.QueryAsync<TotalsRow>($"""
             SELECT a.currency AS Currency,
                    SUM(CASE WHEN e.side = 'debit' THEN e.posted_amount ELSE 0 END) AS DebitsPosted,
                    SUM(CASE WHEN e.side = 'credit' THEN e.posted_amount ELSE 0 END) AS CreditsPosted,
@@ -43,8 +45,18 @@ internal static class LedgerVerifier
                    SUM(CASE WHEN e.side = 'credit' THEN e.pending_amount ELSE 0 END) AS CreditsPending,
                    COUNT(*) AS Entries
             FROM ledger_entries e JOIN ledger_accounts a ON a.number = e.account_no{entryScope}
-            GROUP BY a.currency ORDER BY a.currency
+            GROUP BY a.currency, e.account_no
             """, new { merchantId });
+        var totals = perAccount.GroupBy(r => r.Currency, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new TotalsRow
+            {
+                Currency = g.Key,
+                DebitsPosted = g.Sum(r => r.DebitsPosted),
+                CreditsPosted = g.Sum(r => r.CreditsPosted),
+                DebitsPending = g.Sum(r => r.DebitsPending),
+                CreditsPending = g.Sum(r => r.CreditsPending),
+                Entries = g.Sum(r => r.Entries),
+            }).ToList();
         var currencies = new List<CurrencyTotals>();
         foreach (var t in totals)
         {
