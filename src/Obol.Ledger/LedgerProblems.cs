@@ -21,6 +21,10 @@ public static class LedgerProblems
     public static ProblemException AccountNotFound(string accountId) =>
         new(422, "account_not_found", "Account not found", $"No ledger account with id '{accountId}'.");
 
+    public static ProblemException AccountKeptByObol(string accountId) =>
+        new(403, "account_kept_by_obol", "Account kept by Obol",
+            $"Ledger account '{accountId}' is kept by Obol's payments, payouts or reconciliation: it can be read, but only they book into it.");
+
     public static ProblemException BalanceLimitExceeded(int index, string accountId, bool debits) =>
         new(422, "balance_limit_exceeded", "Balance limit exceeded", debits
             ? $"Transfer {index} would make the debits of account '{accountId}' (posted and pending) exceed its posted credits."

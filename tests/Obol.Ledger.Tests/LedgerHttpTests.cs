@@ -344,6 +344,26 @@ public class LedgerHttpTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
+    public async Task Codes_and_external_ids_holding_a_colon_are_reserved_for_obols_own_modules(DatabaseProvider provider)
+    {
+        await using var server = await ObolTestServer.StartAsync(provider);
+        using var client = server.CreateClient();
+        var cash = await CreateAccountAsync(client, "cash", "asset");
+        var wallet = await CreateAccountAsync(client, "wallet", "liability");
+
+        await AssertProblemAsync(await client.PostAsJsonAsync("/v1/ledger/accounts", new { code = "psp_receivable:USD", type = "asset", currency = "USD" }),
+            400, "validation_failed");
+        await AssertProblemAsync(await client.PostAsJsonAsync("/v1/ledger/transactions", new
+        {
+            externalId = "settlement:stripe:1",
+            transfers = new[] { new { debitAccountId = cash, creditAccountId = wallet, amount = 5, currency = "USD" } },
+        }), 400, "validation_failed");
+        Assert.Equal(0, (await client.GetFromJsonAsync<JsonElement>($"/v1/ledger/accounts/{wallet}")).GetProperty("entryCount").GetInt64());
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
     public async Task A_reversal_repeated_under_its_external_id_answers_200_with_the_first(DatabaseProvider provider)
     {
         await using var server = await ObolTestServer.StartAsync(provider);

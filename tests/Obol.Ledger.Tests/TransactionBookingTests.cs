@@ -1,6 +1,7 @@
 using System.Globalization;
 using Obol.Core.Errors;
 using Obol.Core.Storage;
+using Obol.Ledger.Booking;
 
 namespace Obol.Ledger.Tests;
 
@@ -265,5 +266,36 @@ public class TransactionBookingTests
 
         Assert.Equal("validation_failed", refused.Code);
         Assert.Equal(0, (await ledger.ReloadAsync(wallet.Id)).EntryCount);
+    }
+
+    /// <summary>
+    /// The accounts Obol's modules keep in a merchant's books are the merchant's to read but only the modules' to book
+    /// into, and external ids holding ':' are theirs: the merchant's API (its own books) can neither touch those
+    /// accounts (and so not reverse, post or void what the modules booked) nor take such an id first.
+    /// </summary>
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task The_merchants_api_cannot_book_into_the_accounts_obol_keeps(DatabaseProvider provider)
+    {
+        await using var ledger = await LedgerFixture.CreateAsync(provider);
+        var receivable = await ledger.WriteAsync(s => ledger.Ledger.GetOrCreatePlatformAccountAsync(s, LedgerFixture.Merchant, "psp_receivable", LedgerFixture.Usd));
+        var payable = await ledger.WriteAsync(s => ledger.Ledger.GetOrCreatePlatformAccountAsync(s, LedgerFixture.Merchant, "merchant_payable", LedgerFixture.Usd));
+        var cash = await ledger.AccountAsync("cash");
+        var shop = await ledger.AccountAsync("shop", AccountType.Liability);
+        var capture = await ledger.TransferAsync(receivable.Id, payable.Id, 100, externalId: "settlement:stripe:1");
+        var ownBooks = Ledger.OwnBooks(LedgerFixture.Merchant);
+
+        var intoKept = await Assert.ThrowsAsync<ProblemException>(() => ledger.WriteAsync(s => ledger.Ledger.CreateTransactionAsync(s, ownBooks,
+            new NewTransaction([new NewTransfer(cash.Id, payable.Id, 5, LedgerFixture.Usd)]))));
+        var reversal = await Assert.ThrowsAsync<ProblemException>(() => ledger.WriteAsync(s => ledger.Ledger.ReverseAsync(s, ownBooks, capture.Transaction.Id, null)));
+        var reservedId = await Assert.ThrowsAsync<ProblemException>(() => ledger.WriteAsync(s => ledger.Ledger.CreateTransactionAsync(s, ownBooks,
+            new NewTransaction([new NewTransfer(cash.Id, shop.Id, 5, LedgerFixture.Usd)]) { ExternalId = "courier_earnings:per_1" })));
+
+        Assert.Equal(("account_kept_by_obol", 403), (intoKept.Code, intoKept.Status));
+        Assert.Equal("account_kept_by_obol", reversal.Code);
+        Assert.Equal("validation_failed", reservedId.Code);
+        Assert.Equal(100, (await ledger.ReadAsync(s => LedgerQueries.GetAccountAsync(s, ownBooks, payable.Id, null)))!.Balance);
+        await ledger.AssertVerifiedAsync();
     }
 }

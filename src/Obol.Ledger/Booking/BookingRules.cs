@@ -14,6 +14,13 @@ internal sealed class AccountState
     public required AccountType Type { get; init; }
     public required string Currency { get; init; }
     public required AccountFlags Flags { get; init; }
+
+    /// <summary>
+    /// One of the accounts Obol's modules keep in a merchant's books (payments, payouts, reconciliation; code
+    /// <c>name:currency</c>): the merchant reads it, only the modules book into it.
+    /// </summary>
+    public bool KeptByObol { get; init; }
+
     public AccountBalances Balances { get; set; }
     public long LastSequence { get; set; }
 
@@ -164,10 +171,15 @@ internal static class BookingRules
             }
         }
 
-        static AccountState Find(IReadOnlyDictionary<string, AccountState> accounts, Func<AccountState, bool>? isVisible, LedgerScope scope, string id) =>
-            accounts.TryGetValue(id, out var account) && (isVisible?.Invoke(account) ?? scope.CanSee(account.MerchantId))
-                ? account
-                : throw LedgerProblems.AccountNotFound(id);
+        static AccountState Find(IReadOnlyDictionary<string, AccountState> accounts, Func<AccountState, bool>? isVisible, LedgerScope scope, string id)
+        {
+            if (!accounts.TryGetValue(id, out var account) || !(isVisible?.Invoke(account) ?? scope.CanSee(account.MerchantId)))
+            {
+                throw LedgerProblems.AccountNotFound(id);
+            }
+
+            return account.KeptByObol && isVisible is null && !scope.IncludesPlatformBooks ? throw LedgerProblems.AccountKeptByObol(id) : account;
+        }
 
         static void CheckCurrency(AccountState account, TransferEffect transfer)
         {

@@ -279,6 +279,11 @@ internal sealed class Bookkeeper(TimeProvider clock)
             throw LedgerProblems.NoTransfers();
         }
 
+        if (!request.Scope.IncludesPlatformBooks && request.ExternalId is { } externalId && LedgerNames.IsKeptByObol(externalId))
+        {
+            throw Problems.Validation("externalId", "External ids holding ':' are reserved for the bookings Obol's own modules make.");
+        }
+
         for (var k = 0; k < request.Transfers.Count; k++)
         {
             if (request.Transfers[k] is NewTransferIntent n)

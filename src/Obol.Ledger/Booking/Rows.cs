@@ -44,6 +44,7 @@ internal sealed class AccountRow
         Type = AccountType,
         Currency = Currency,
         Flags = Flags,
+        KeptByObol = LedgerNames.IsKeptByObol(Code),
         Balances = Balances,
         LastSequence = LastSequence,
         EntryTime = LastEntryAt is { } last && last > now ? last : now,
@@ -288,6 +289,13 @@ internal static class LedgerNames
     };
 
     public static string Of(EntrySide side) => side == EntrySide.Debit ? "debit" : "credit";
+
+    /// <summary>
+    /// ':' is Obol's own: the accounts its modules keep are coded <c>name:currency</c> and their bookings' external
+    /// ids hold a ':' (<c>settlement:…</c>, <c>courier_earnings:…</c>), so the API cannot create such accounts, book
+    /// into them, or take such an external id first.
+    /// </summary>
+    public static bool IsKeptByObol(string codeOrExternalId) => codeOrExternalId.Contains(':', StringComparison.Ordinal);
 }
 
 internal static class LedgerJson

@@ -172,6 +172,10 @@ public static class LedgerEndpoints
         {
             errors.Add("code", "Required.");
         }
+        else if (LedgerNames.IsKeptByObol(request.Code))
+        {
+            errors.Add("code", "Codes holding ':' are reserved for the accounts Obol's own modules keep.");
+        }
 
         if (!LedgerNames.TryParseAccountType(request.Type, out var type))
         {
