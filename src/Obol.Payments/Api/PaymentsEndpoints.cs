@@ -70,6 +70,10 @@ public static class PaymentsEndpoints
         {
             errors.Add("reason", "At most 500 characters.");
         }
+        else if (request?.Reason?.Contains('\0', StringComparison.Ordinal) == true)
+        {
+            errors.Add("reason", "Cannot contain the character U+0000.");
+        }
 
         errors.ThrowIfAny();
         return IdempotentAsync<Refund>(http, idempotency, IdempotentRequest.ReadKey(http, IdempotencyKeyRule.Optional),
@@ -199,6 +203,17 @@ public static class PaymentsEndpoints
         if (request.Description is { Length: > 1000 })
         {
             errors.Add("description", "At most 1000 characters.");
+        }
+
+        // PostgreSQL text cannot hold U+0000: refused here rather than failing the insert as an internal error.
+        if (request.Description?.Contains('\0', StringComparison.Ordinal) == true)
+        {
+            errors.Add("description", "Cannot contain the character U+0000.");
+        }
+
+        if (request.Metadata?.Any(m => m.Key.Contains('\0', StringComparison.Ordinal) || m.Value?.Contains('\0', StringComparison.Ordinal) == true) == true)
+        {
+            errors.Add("metadata", "Keys and values cannot contain the character U+0000.");
         }
 
         if (request.Metadata is { } metadata)
