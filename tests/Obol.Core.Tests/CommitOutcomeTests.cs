@@ -26,8 +26,7 @@ public class CommitOutcomeTests
 
         Assert.Equal(1, attempts);
         Assert.Equal(1, database.Commits);
-        Assert.Equal(503, thrown.Status);
-        Assert.Equal("commit_outcome_unknown", thrown.Code);
+        Assert.Equal((503, "commit_outcome_unknown"), (thrown.Problem.Status, thrown.Problem.Code));
     }
 
     [Fact]

@@ -119,6 +119,18 @@ public sealed class ErrorFormatTests : IAsyncLifetime
         Assert.Equal(0, await TestCounters.CountAsync(_server));
     }
 
+    /// <summary>
+    /// A COMMIT without an answer is a 503 with its own code, and the request's Idempotency-Key stays claimed: a repeat
+    /// waits for the claim's lease instead of running the work a second time next to one that may have committed.
+    /// </summary>
+    [Fact]
+    public async Task A_commit_without_an_answer_is_a_503_and_keeps_the_idempotency_key_claimed()
+    {
+        await (await _client.PostJsonAsync("/v1/test/counters", """{"name":"commit-unknown"}""", "unknown-1")).ReadProblemAsync(503, "commit_outcome_unknown");
+
+        await (await _client.PostJsonAsync("/v1/test/counters", """{"name":"commit-unknown"}""", "unknown-1")).ReadProblemAsync(409, "idempotency_key_in_use");
+    }
+
     [Theory]
     [InlineData("""{"name":"4242 4242 4242 4242"}""")]
     [InlineData("""{"name":"ok","size":4111111111111111}""")]

@@ -98,6 +98,8 @@ public static class TestCounters
                 throw Problems.InvalidStateTransition("Rejected after a write; the write must not be kept.");
             case "boom":
                 throw new InvalidOperationException("secret internal detail: connection string Password=hunter2");
+            case "commit-unknown":
+                throw new CommitOutcomeUnknownException(new IOException("connection reset while committing"));
         }
 
         return TypedResults.Created($"/v1/test/counters/{counter.Id}", counter);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Obol.Core.Errors;
+using Obol.Core.Storage;
 
 namespace Obol.Core.Http;
 
@@ -20,7 +21,7 @@ public sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILogge
             // here, before it reaches a statement and fails the request's unit of work as an internal error.
             if (HasNulCharacter(context.Request))
             {
-                throw Problems.Validation("request", "The path and query cannot contain the character U+0000.");
+                throw Problems.Validation("query", "The query cannot contain the character U+0000.");
             }
 
             await next(context);
@@ -29,6 +30,13 @@ public sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILogge
         {
             context.Response.Clear();
             await ProblemResponses.WriteAsync(context, problem);
+            return;
+        }
+        catch (CommitOutcomeUnknownException unknown) when (!context.Response.HasStarted)
+        {
+            LogCommitOutcomeUnknown(logger, unknown.InnerException, context.Request.Method, context.Request.Path, context.TraceIdentifier);
+            context.Response.Clear();
+            await ProblemResponses.WriteAsync(context, unknown.Problem);
             return;
         }
         catch (BadHttpRequestException bad) when (!context.Response.HasStarted)
@@ -66,9 +74,9 @@ public sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILogge
         }
     }
 
+    // Kestrel refuses a path holding U+0000 itself; the query string it passes on decoded.
     private static bool HasNulCharacter(HttpRequest request) =>
-        request.Path.Value?.Contains('\0', StringComparison.Ordinal) == true
-        || request.Query.Any(q => q.Key.Contains('\0', StringComparison.Ordinal) || q.Value.Any(v => v?.Contains('\0', StringComparison.Ordinal) == true));
+        request.Query.Any(q => q.Key.Contains('\0', StringComparison.Ordinal) || q.Value.Any(v => v?.Contains('\0', StringComparison.Ordinal) == true));
 
     internal static ProblemException FromBadRequest(BadHttpRequestException bad)
     {
@@ -121,4 +129,7 @@ public sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILogge
 
     [LoggerMessage(EventId = 1100, Level = LogLevel.Error, Message = "Unhandled exception for {Method} {Path} (request {RequestId})")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path, string requestId);
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Error, Message = "COMMIT got no answer for {Method} {Path} (request {RequestId}); whether it was applied is unknown")]
+    private static partial void LogCommitOutcomeUnknown(ILogger logger, Exception? exception, string method, string path, string requestId);
 }

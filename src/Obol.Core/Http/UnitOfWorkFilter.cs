@@ -80,9 +80,10 @@ public sealed class UnitOfWorkFilter(IdempotencyKeyRule rule) : IEndpointFilter
             }, http.RequestAborted);
             return new StoredResponseResult(stored, Replayed: false);
         }
-        catch
+        catch (Exception exception) when (exception is not CommitOutcomeUnknownException)
         {
-            // Nothing committed: free the key so that a corrected or repeated request can use it.
+            // Nothing committed: free the key so that a corrected or repeated request can use it. (After a COMMIT without
+            // an answer the claim stays: a repeat waits for its lease to run out and then finds the response or takes over.)
             await store.ReleaseAsync(merchantId, key, lockToken, CancellationToken.None);
             throw;
         }

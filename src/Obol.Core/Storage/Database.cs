@@ -66,12 +66,14 @@ public abstract class Database : IAsyncDisposable
             await session.RunBeforeCommitAsync();
             try
             {
-                await writer.Transaction.CommitAsync(token);
+                // Never cancelled: cancelling a COMMIT cannot undo it, only make its outcome unknown.
+                await writer.Transaction.CommitAsync(CancellationToken.None);
             }
-            catch (NpgsqlException lost) when (lost is not PostgresException)
+            catch (NpgsqlException lost) when (lost is not PostgresException || lost is PostgresException { InvariantSeverity: "FATAL" or "PANIC" })
             {
-                // No answer to COMMIT (the connection broke or timed out): the server may have committed. Running the
-                // work again could apply it twice, so this is not retried; the caller learns the outcome is unknown.
+                // No answer to COMMIT (the connection broke or timed out, or the server process ended while the commit
+                // waited, e.g. for a synchronous standby): it may have committed. Running the work again could apply it
+                // twice, so this is not retried; the caller learns the outcome is unknown.
                 throw new CommitOutcomeUnknownException(lost);
             }
 
