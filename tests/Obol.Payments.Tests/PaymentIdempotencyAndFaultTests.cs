@@ -146,4 +146,30 @@ public class PaymentIdempotencyAndFaultTests
         Assert.Single(await server.ChargesAsync(id));
         Assert.Equal(0, await server.Service<UnknownOutcomeResolver>().ResolveDueAsync(CancellationToken.None));
     }
+
+    /// <summary>
+    /// A refund asked for again under the same Idempotency-Key after its first phase committed (the process died, or the
+    /// COMMIT's answer was lost, and the key's claim ran out) continues that refund and its PSP attempt: one refund.
+    /// </summary>
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task A_refund_asked_again_under_its_key_continues_the_first_refund(DatabaseProvider provider)
+    {
+        await using var server = await PaymentsServer.StartAsync(provider);
+        var id = (await server.CreatedAsync("pm_card_visa", 1000)).GetProperty("id").GetString()!;
+        var processor = server.Service<PaymentProcessor>();
+        var merchantId = (await server.Service<Database>().ReadAsync(s => s.ExecuteScalarAsync<string>("SELECT merchant_id FROM payments WHERE id = @id", new { id }),
+            CancellationToken.None))!;
+
+        var first = await processor.RefundAsync(merchantId, id, 300, null, "refund-key-1", null, CancellationToken.None);
+        var again = await processor.RefundAsync(merchantId, id, 300, null, "refund-key-1", null, CancellationToken.None);
+        var other = await processor.RefundAsync(merchantId, id, 200, null, "refund-key-2", null, CancellationToken.None);
+
+        Assert.Equal(first.Id, again.Id);
+        Assert.NotEqual(first.Id, other.Id);
+        Assert.Equal(500, Assert.Single(await server.ChargesAsync(id)).GetProperty("amountRefunded").GetInt64());
+        Assert.Equal(500, (await server.GetAsync(id)).GetProperty("amountRefunded").GetInt64());
+        await server.AssertLedgerBalancedAsync();
+    }
 }

@@ -76,8 +76,9 @@ public static class PaymentsEndpoints
         }
 
         errors.ThrowIfAny();
-        return IdempotentAsync<Refund>(http, idempotency, IdempotentRequest.ReadKey(http, IdempotencyKeyRule.Optional),
-            complete => processor.RefundAsync(http.MerchantId(), id, request?.Amount, request?.Reason, complete, http.RequestAborted),
+        var key = IdempotentRequest.ReadKey(http, IdempotencyKeyRule.Optional);
+        return IdempotentAsync<Refund>(http, idempotency, key,
+            complete => processor.RefundAsync(http.MerchantId(), id, request?.Amount, request?.Reason, key, complete, http.RequestAborted),
             refund => TypedResults.Created($"/v1/refunds/{refund.Id}", RefundResponse.From(refund)));
     }
 

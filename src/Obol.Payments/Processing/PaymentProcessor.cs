@@ -139,11 +139,22 @@ public sealed partial class PaymentProcessor(
         return await DriveModificationAsync(payment, attempt, EventSource.Api, complete, cancellationToken);
     }
 
-    public async Task<Refund> RefundAsync(string merchantId, string paymentId, long? amount, string? reason, CompleteRequest<Refund>? complete, CancellationToken cancellationToken)
+    /// <summary>
+    /// Refunds a captured payment. Under an Idempotency-Key, a refund whose first phase already committed under that key
+    /// (the request died, or its COMMIT's answer was lost) is continued with its own PSP attempt: never a second refund.
+    /// </summary>
+    public async Task<Refund> RefundAsync(string merchantId, string paymentId, long? amount, string? reason, string? idempotencyKey,
+        CompleteRequest<Refund>? complete, CancellationToken cancellationToken)
     {
         var (payment, refund, attempt) = await database.WriteAsync(async session =>
         {
             var current = await LockAsync(session, merchantId, paymentId);
+            if (idempotencyKey is not null && await store.FindRefundIdByIdempotencyKeyAsync(session, merchantId, idempotencyKey) is { } begunId)
+            {
+                var begun = (await store.GetRefundAsync(session, merchantId, begunId))!;
+                var begunAttempt = (await store.GetAttemptsAsync(session, current.Id)).Last(a => a.RefundId == begun.Id);
+                return (current, begun, begunAttempt);
+            }
             if (current.Status is not (PaymentStatus.Captured or PaymentStatus.PartiallyRefunded))
             {
                 throw Problems.InvalidStateTransition($"Only a captured payment can be refunded; this one is {PaymentTransitions.Snake(current.Status)}.");
@@ -179,7 +190,7 @@ public sealed partial class PaymentProcessor(
                 CreatedAt = now,
                 UpdatedAt = now,
             };
-            await store.InsertRefundAsync(session, created);
+            await store.InsertRefundAsync(session, created, idempotencyKey);
             var next = NewAttempt(current, PaymentOperation.Refund, current.Psp!, toRefund, created.Id);
             await store.InsertAttemptAsync(session, next);
             var reserved = current with { AmountRefunding = current.AmountRefunding + toRefund, UpdatedAt = now };

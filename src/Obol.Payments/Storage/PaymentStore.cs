@@ -149,13 +149,20 @@ public sealed class PaymentStore(IdGenerator ids, TimeProvider clock)
             "UPDATE payment_attempts SET resolve_after = @until WHERE id = @Id AND resolve_after = @ResolveAfter AND status = @Status",
             new { until, attempt.Id, attempt.ResolveAfter, Status = EnumText.ToSnake(attempt.Status) }) == 1;
 
-    public Task InsertRefundAsync(DbSession session, Refund refund) =>
+    /// <summary>Inserts a refund, with the Idempotency-Key it was asked for under (if any) for <see cref="FindRefundIdByIdempotencyKeyAsync"/>.</summary>
+    public Task InsertRefundAsync(DbSession session, Refund refund, string? idempotencyKey) =>
         session.ExecuteAsync(
             """
-            INSERT INTO refunds (id, payment_id, merchant_id, amount, currency, status, reason, psp_reference, last_error_code, last_error_message, created_at, updated_at)
-            VALUES (@Id, @PaymentId, @MerchantId, @Amount, @Currency, @Status, @Reason, @PspReference, @LastErrorCode, @LastErrorMessage, @CreatedAt, @UpdatedAt)
+            INSERT INTO refunds (id, payment_id, merchant_id, amount, currency, status, reason, psp_reference, last_error_code, last_error_message, created_at, updated_at,
+                                 idempotency_key)
+            VALUES (@Id, @PaymentId, @MerchantId, @Amount, @Currency, @Status, @Reason, @PspReference, @LastErrorCode, @LastErrorMessage, @CreatedAt, @UpdatedAt,
+                    @IdempotencyKey)
             """,
-            RefundRow.From(refund));
+            RefundRow.From(refund, idempotencyKey));
+
+    public Task<string?> FindRefundIdByIdempotencyKeyAsync(DbSession session, string merchantId, string idempotencyKey) =>
+        session.QuerySingleOrDefaultAsync<string?>("SELECT id FROM refunds WHERE merchant_id = @merchantId AND idempotency_key = @idempotencyKey",
+            new { merchantId, idempotencyKey });
 
     public Task UpdateRefundAsync(DbSession session, Refund refund) =>
         session.ExecuteAsync(
@@ -313,12 +320,14 @@ public sealed class PaymentStore(IdGenerator ids, TimeProvider clock)
         public string? LastErrorMessage { get; init; }
         public DateTimeOffset CreatedAt { get; init; }
         public DateTimeOffset UpdatedAt { get; init; }
+        public string? IdempotencyKey { get; init; }
 
-        public static RefundRow From(Refund r) => new()
+        public static RefundRow From(Refund r, string? idempotencyKey = null) => new()
         {
             Id = r.Id, PaymentId = r.PaymentId, MerchantId = r.MerchantId, Amount = r.Amount, Currency = r.Currency,
             Status = EnumText.ToSnake(r.Status), Reason = r.Reason, PspReference = r.PspReference,
             LastErrorCode = r.LastError?.Code, LastErrorMessage = r.LastError?.Message, CreatedAt = r.CreatedAt, UpdatedAt = r.UpdatedAt,
+            IdempotencyKey = idempotencyKey,
         };
 
         public Refund ToDomain() => new()
