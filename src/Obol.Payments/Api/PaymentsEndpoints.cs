@@ -206,7 +206,8 @@ public static class PaymentsEndpoints
             errors.Add("description", "At most 1000 characters.");
         }
 
-        // PostgreSQL text cannot hold U+0000: refused here rather than failing the insert as an internal error.
+        // PostgreSQL text cannot hold U+0000 (a description would fail its insert as an internal error), and it has no
+        // place in metadata passed on to the PSP either.
         if (request.Description?.Contains('\0', StringComparison.Ordinal) == true)
         {
             errors.Add("description", "Cannot contain the character U+0000.");

@@ -121,6 +121,17 @@ public static class CreateScheduledPayment
             errors.Add("description", "At most 1000 characters.");
         }
 
+        // PostgreSQL text cannot hold U+0000, and the payment made later would refuse it: refused now.
+        if (request.Description?.Contains('\0', StringComparison.Ordinal) == true)
+        {
+            errors.Add("description", "Cannot contain the character U+0000.");
+        }
+
+        if (request.PaymentMethod?.Contains('\0', StringComparison.Ordinal) == true)
+        {
+            errors.Add("paymentMethod", "Cannot contain the character U+0000.");
+        }
+
         if (request.Metadata is { } metadata)
         {
             if (metadata.Count > 50)
@@ -131,6 +142,11 @@ public static class CreateScheduledPayment
             if (metadata.Any(m => m.Key.Length is 0 or > 40 || m.Value is null || m.Value.Length > 500))
             {
                 errors.Add("metadata", "Keys are 1 to 40 characters and values are strings of at most 500 characters.");
+            }
+
+            if (metadata.Any(m => m.Key.Contains('\0', StringComparison.Ordinal) || m.Value?.Contains('\0', StringComparison.Ordinal) == true))
+            {
+                errors.Add("metadata", "Keys and values cannot contain the character U+0000.");
             }
         }
     }
