@@ -344,12 +344,12 @@ public class LedgerHttpTests
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
     [InlineData(DatabaseProvider.Postgres)]
-    public async Task Codes_and_external_ids_holding_a_colon_are_reserved_for_obols_own_modules(DatabaseProvider provider)
+    public async Task The_codes_and_external_ids_of_obols_own_modules_are_reserved(DatabaseProvider provider)
     {
         await using var server = await ObolTestServer.StartAsync(provider);
         using var client = server.CreateClient();
         var cash = await CreateAccountAsync(client, "cash", "asset");
-        var wallet = await CreateAccountAsync(client, "wallet", "liability");
+        var wallet = await CreateAccountAsync(client, "customer:42", "liability");
 
         await AssertProblemAsync(await client.PostAsJsonAsync("/v1/ledger/accounts", new { code = "psp_receivable:USD", type = "asset", currency = "USD" }),
             400, "validation_failed");
@@ -358,7 +358,19 @@ public class LedgerHttpTests
             externalId = "settlement:stripe:1",
             transfers = new[] { new { debitAccountId = cash, creditAccountId = wallet, amount = 5, currency = "USD" } },
         }), 400, "validation_failed");
+        await AssertProblemAsync(await client.PostAsJsonAsync("/v1/ledger/transactions", new
+        {
+            externalId = "att_01m8997dg0hm7kr2ymvysaht25",
+            transfers = new[] { new { debitAccountId = cash, creditAccountId = wallet, amount = 5, currency = "USD" } },
+        }), 400, "validation_failed");
         Assert.Equal(0, (await client.GetFromJsonAsync<JsonElement>($"/v1/ledger/accounts/{wallet}")).GetProperty("entryCount").GetInt64());
+
+        // A merchant's own code with a ':' is not one of those: it books as any other.
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/v1/ledger/transactions", new
+        {
+            externalId = "order-42",
+            transfers = new[] { new { debitAccountId = cash, creditAccountId = wallet, amount = 5, currency = "USD" } },
+        })).StatusCode);
     }
 
     [Theory]

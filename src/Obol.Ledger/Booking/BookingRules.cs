@@ -28,7 +28,7 @@ internal sealed class AccountState
     /// When this booking books the account's entries: now, or the account's last entry time if that is later (another
     /// node's clock ahead of ours), so an account's entry times never go backwards and map to sequences by binary search.
     /// </summary>
-    public DateTimeOffset EntryTime { get; set; }
+    public DateTimeOffset EntryTime { get; init; }
 
     public bool Changed { get; set; }
 

@@ -279,9 +279,9 @@ internal sealed class Bookkeeper(TimeProvider clock)
             throw LedgerProblems.NoTransfers();
         }
 
-        if (!request.Scope.IncludesPlatformBooks && request.ExternalId is { } externalId && LedgerNames.IsKeptByObol(externalId))
+        if (!request.Scope.IncludesPlatformBooks && request.ExternalId is { } externalId && LedgerNames.IsReservedExternalId(externalId))
         {
-            throw Problems.Validation("externalId", "External ids holding ':' are reserved for the bookings Obol's own modules make.");
+            throw Problems.Validation("externalId", "External ids holding ':' or starting with 'att_' are reserved for the bookings Obol's own modules make.");
         }
 
         for (var k = 0; k < request.Transfers.Count; k++)

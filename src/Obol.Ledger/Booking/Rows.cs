@@ -291,11 +291,20 @@ internal static class LedgerNames
     public static string Of(EntrySide side) => side == EntrySide.Debit ? "debit" : "credit";
 
     /// <summary>
-    /// ':' is Obol's own: the accounts its modules keep are coded <c>name:currency</c> and their bookings' external
-    /// ids hold a ':' (<c>settlement:…</c>, <c>courier_earnings:…</c>), so the API cannot create such accounts, book
-    /// into them, or take such an external id first.
+    /// An account Obol's modules keep: coded <c>name:CUR</c> by <see cref="Ledger.GetOrCreatePlatformAccountAsync"/>, a
+    /// platform account's name and an ISO 4217 code. The merchant's API cannot create such a code or book into it.
     /// </summary>
-    public static bool IsKeptByObol(string codeOrExternalId) => codeOrExternalId.Contains(':', StringComparison.Ordinal);
+    public static bool IsKeptByObol(string code) =>
+        code.LastIndexOf(':') is var colon and > 0
+        && Ledger.PlatformAccountTypes.ContainsKey(code[..colon])
+        && Obol.Core.Currency.TryFromCode(code[(colon + 1)..], out _);
+
+    /// <summary>
+    /// External ids the modules book under, which the merchant's API cannot take first: those holding a ':'
+    /// (<c>settlement:…</c>, <c>courier_earnings:…</c>, <c>reversal:…</c>) and payments' attempt ids (<c>att_…</c>).
+    /// </summary>
+    public static bool IsReservedExternalId(string externalId) =>
+        externalId.Contains(':', StringComparison.Ordinal) || externalId.StartsWith("att_", StringComparison.Ordinal);
 }
 
 internal static class LedgerJson

@@ -24,6 +24,8 @@ public sealed partial class PendingTransferExpiryService(
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // A wrong setting stops the host at start-up instead of failing every sweep.
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.BatchSize);
         using var timer = new PeriodicTimer(options.Interval, clock);
         try
         {

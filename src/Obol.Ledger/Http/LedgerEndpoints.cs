@@ -174,7 +174,7 @@ public static class LedgerEndpoints
         }
         else if (LedgerNames.IsKeptByObol(request.Code))
         {
-            errors.Add("code", "Codes holding ':' are reserved for the accounts Obol's own modules keep.");
+            errors.Add("code", $"'{request.Code}' is the code of an account Obol's own modules keep (a platform account's name, ':' and a currency).");
         }
 
         if (!LedgerNames.TryParseAccountType(request.Type, out var type))
