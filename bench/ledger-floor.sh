@@ -3,19 +3,14 @@
 # transactions, transfers and entries when it is handed them ready-made, with no client work at all.
 # It runs (b3) of the ledger bench once, exports its rows in binary COPY format in 8 slices (as (b3)'s 8 callers
 # write them: each its own 125 consecutive accounts, entries in key order), and loads the slices into empty tables
-# with the same indexes in 8 parallel server-side COPYs, one transaction each. Compare the figure with (b3): the bench's server CPU per
-# transfer against the CPU per transfer here, and the rest of the machine's time that the client needs.
+# with the same indexes in 8 parallel server-side COPYs, one transaction each. Compare the figure with (b3): the
+# bench's server CPU per transfer against the CPU per transfer here, and the rest of the machine's time that the
+# client needs.
 # Usage: bench/ledger-floor.sh   (same server settings as bench/ledger.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source scripts/postgres.sh
-PG_EXTRA_OPTIONS="${PG_EXTRA_OPTIONS:--c max_wal_size=8GB -c wal_buffers=64MB}"
-export PG_EXTRA_OPTIONS
-export DOTNET_GCgen0size="${DOTNET_GCgen0size:-0x20000000}"
-pg_start_throwaway_cluster
-trap pg_stop_throwaway_cluster EXIT
-echo "PostgreSQL $(pg_server_version) on port $PG_PORT ($PG_EXTRA_OPTIONS)"
-OBOL_BENCH_POSTGRES="$PG_ADMIN_CONNECTION" OBOL_BENCH_SKIP_SQLITE=1 OBOL_BENCH_ONLY=b3 dotnet run -c Release --project bench/Obol.Bench.Ledger \
+source bench/ledger-server.sh
+OBOL_BENCH_SKIP_SQLITE=1 OBOL_BENCH_ONLY=b3 dotnet run -c Release --project bench/Obol.Bench.Ledger \
   | grep -E "^\(b3\)|client CPU"
 
 sql() { "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$database" -v ON_ERROR_STOP=1 -Atqc "$1"; }
