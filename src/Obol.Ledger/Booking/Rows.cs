@@ -307,6 +307,12 @@ internal static class LedgerNames
         externalId.Contains(':', StringComparison.Ordinal) || externalId.StartsWith("att_", StringComparison.Ordinal);
 }
 
+/// <summary>Ids that cannot name anything stored: PostgreSQL text cannot hold U+0000, so no id contains it.</summary>
+internal static class LedgerIds
+{
+    public static bool CannotExist(string id) => id.Contains('\0', StringComparison.Ordinal);
+}
+
 internal static class LedgerJson
 {
     /// <summary>No metadata: one shared, read-only instance.</summary>

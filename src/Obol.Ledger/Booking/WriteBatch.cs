@@ -101,11 +101,6 @@ internal sealed class WriteBatch
 /// <summary>A transaction to write, with its metadata as JSON when it was booked (the rows behind the metadata filter are taken then too).</summary>
 internal readonly record struct TransactionToWrite(string MerchantId, LedgerTransaction Transaction, string MetadataJson);
 
-/// <summary>Ids that cannot name anything stored: PostgreSQL text cannot hold U+0000, so no id contains it.</summary>
-internal static class LedgerIds
-{
-    public static bool CannotExist(string id) => id.Contains('\0', StringComparison.Ordinal);
-}
 
 internal readonly record struct TransferToWrite(string MerchantId, int Position, LedgerTransfer Transfer);
 
