@@ -56,10 +56,12 @@ internal sealed partial class Ledger(Bookkeeper bookkeeper, IdGenerator ids, Tim
         {
             errors.Add("owner.id", "A merchant or courier owner needs an id.");
         }
-        else if (owner.Id is { } ownerId && (ownerId.Length > 255 || ownerId.Contains('\0', StringComparison.Ordinal)))
+        else if (owner.Id is { Length: > 255 })
         {
-            errors.Add("owner.id", "At most 255 characters, without U+0000.");
+            errors.Add("owner.id", "At most 255 characters.");
         }
+
+        errors.RefuseNulCharacter("owner.id", owner.Id);
 
         errors.ThrowIfAny();
         var id = ids.New("acc");
@@ -356,13 +358,10 @@ internal static class LedgerValidation
             {
                 errors.Add($"{field}.{key}", "Values are strings of at most 500 characters.");
             }
-
-            // PostgreSQL text cannot hold U+0000: refused here, it would fail the whole database transaction (a bulk call's others too).
-            if (key.Contains('\0', StringComparison.Ordinal) || value?.Contains('\0', StringComparison.Ordinal) == true)
-            {
-                errors.Add(field, "Keys and values cannot contain the character U+0000.");
-            }
         }
+
+        // In a bulk call it would fail the others too.
+        errors.RefuseNulCharacter(field, metadata);
     }
 
     public static void Transaction(ValidationErrors errors, string? externalId, string? description, IReadOnlyDictionary<string, string>? metadata)
@@ -377,10 +376,7 @@ internal static class LedgerValidation
             errors.Add("description", "At most 1000 characters.");
         }
 
-        if (description?.Contains('\0', StringComparison.Ordinal) == true)
-        {
-            errors.Add("description", "Cannot contain the character U+0000.");
-        }
+        errors.RefuseNulCharacter("description", description);
 
         Metadata(errors, "metadata", metadata);
     }

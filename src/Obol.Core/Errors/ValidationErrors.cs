@@ -19,6 +19,19 @@ public sealed class ValidationErrors
         return this;
     }
 
+    /// <summary>
+    /// Refuses U+0000 in a text field: PostgreSQL text cannot hold it, so it would fail its statement, and with it the
+    /// request's whole unit of work, as an internal error.
+    /// </summary>
+    public ValidationErrors RefuseNulCharacter(string field, string? value) =>
+        value?.Contains('\0', StringComparison.Ordinal) == true ? Add(field, "Cannot contain the character U+0000.") : this;
+
+    /// <summary>As <see cref="RefuseNulCharacter(string, string?)"/>, for the keys and values of metadata.</summary>
+    public ValidationErrors RefuseNulCharacter(string field, IReadOnlyDictionary<string, string>? metadata) =>
+        metadata?.Any(m => m.Key.Contains('\0', StringComparison.Ordinal) || m.Value?.Contains('\0', StringComparison.Ordinal) == true) == true
+            ? Add(field, "Keys and values cannot contain the character U+0000.")
+            : this;
+
     public void ThrowIfAny()
     {
         if (!IsEmpty)

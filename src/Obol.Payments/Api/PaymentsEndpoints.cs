@@ -70,10 +70,8 @@ public static class PaymentsEndpoints
         {
             errors.Add("reason", "At most 500 characters.");
         }
-        else if (request?.Reason?.Contains('\0', StringComparison.Ordinal) == true)
-        {
-            errors.Add("reason", "Cannot contain the character U+0000.");
-        }
+
+        errors.RefuseNulCharacter("reason", request?.Reason);
 
         errors.ThrowIfAny();
         var key = IdempotentRequest.ReadKey(http, IdempotencyKeyRule.Optional);
@@ -206,17 +204,7 @@ public static class PaymentsEndpoints
             errors.Add("description", "At most 1000 characters.");
         }
 
-        // PostgreSQL text cannot hold U+0000 (a description would fail its insert as an internal error), and it has no
-        // place in metadata passed on to the PSP either.
-        if (request.Description?.Contains('\0', StringComparison.Ordinal) == true)
-        {
-            errors.Add("description", "Cannot contain the character U+0000.");
-        }
-
-        if (request.Metadata?.Any(m => m.Key.Contains('\0', StringComparison.Ordinal) || m.Value?.Contains('\0', StringComparison.Ordinal) == true) == true)
-        {
-            errors.Add("metadata", "Keys and values cannot contain the character U+0000.");
-        }
+        errors.RefuseNulCharacter("description", request.Description).RefuseNulCharacter("metadata", request.Metadata);
 
         if (request.Metadata is { } metadata)
         {

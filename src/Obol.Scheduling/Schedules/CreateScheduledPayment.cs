@@ -121,16 +121,8 @@ public static class CreateScheduledPayment
             errors.Add("description", "At most 1000 characters.");
         }
 
-        // PostgreSQL text cannot hold U+0000, and the payment made later would refuse it: refused now.
-        if (request.Description?.Contains('\0', StringComparison.Ordinal) == true)
-        {
-            errors.Add("description", "Cannot contain the character U+0000.");
-        }
-
-        if (request.PaymentMethod?.Contains('\0', StringComparison.Ordinal) == true)
-        {
-            errors.Add("paymentMethod", "Cannot contain the character U+0000.");
-        }
+        errors.RefuseNulCharacter("description", request.Description).RefuseNulCharacter("paymentMethod", request.PaymentMethod)
+            .RefuseNulCharacter("metadata", request.Metadata);
 
         if (request.Metadata is { } metadata)
         {
@@ -142,11 +134,6 @@ public static class CreateScheduledPayment
             if (metadata.Any(m => m.Key.Length is 0 or > 40 || m.Value is null || m.Value.Length > 500))
             {
                 errors.Add("metadata", "Keys are 1 to 40 characters and values are strings of at most 500 characters.");
-            }
-
-            if (metadata.Any(m => m.Key.Contains('\0', StringComparison.Ordinal) || m.Value?.Contains('\0', StringComparison.Ordinal) == true))
-            {
-                errors.Add("metadata", "Keys and values cannot contain the character U+0000.");
             }
         }
     }
