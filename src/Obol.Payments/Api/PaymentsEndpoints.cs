@@ -48,15 +48,19 @@ public static class PaymentsEndpoints
             throw Problems.Validation("amount", "Must be a positive integer in minor units.");
         }
 
-        return IdempotentAsync<Payment>(http, idempotency, IdempotentRequest.ReadKey(http, IdempotencyKeyRule.Optional),
-            complete => processor.CaptureAsync(http.MerchantId(), id, request?.Amount, complete, http.RequestAborted),
+        var key = IdempotentRequest.ReadKey(http, IdempotencyKeyRule.Optional);
+        return IdempotentAsync<Payment>(http, idempotency, key,
+            complete => processor.CaptureAsync(http.MerchantId(), id, request?.Amount, key, complete, http.RequestAborted),
             ModificationResult);
     }
 
-    private static Task<IResult> CancelAsync(string id, HttpContext http, PaymentProcessor processor, IdempotencyStore idempotency) =>
-        IdempotentAsync<Payment>(http, idempotency, IdempotentRequest.ReadKey(http, IdempotencyKeyRule.Optional),
-            complete => processor.CancelAsync(http.MerchantId(), id, complete, http.RequestAborted),
+    private static Task<IResult> CancelAsync(string id, HttpContext http, PaymentProcessor processor, IdempotencyStore idempotency)
+    {
+        var key = IdempotentRequest.ReadKey(http, IdempotencyKeyRule.Optional);
+        return IdempotentAsync<Payment>(http, idempotency, key,
+            complete => processor.CancelAsync(http.MerchantId(), id, key, complete, http.RequestAborted),
             ModificationResult);
+    }
 
     private static Task<IResult> RefundAsync(string id, CreateRefundRequest? request, HttpContext http, PaymentProcessor processor, IdempotencyStore idempotency)
     {

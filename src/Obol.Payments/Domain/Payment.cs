@@ -11,7 +11,13 @@ public sealed record Payment
     public required string PaymentMethod { get; init; }
     public string? Description { get; init; }
     public required IReadOnlyDictionary<string, string> Metadata { get; init; }
-    public required PaymentStatus Status { get; init; }
+
+    /// <summary>
+    /// Changes only through <see cref="MoveTo"/>, which consults <see cref="PaymentTransitions"/>. A new payment is
+    /// <see cref="PaymentStatus.Pending"/>; one read back from storage is restored with <see cref="Restored"/>.
+    /// </summary>
+    public PaymentStatus Status { get; private init; }
+
     public long AmountCapturable { get; init; }
     public long AmountCaptured { get; init; }
     public long AmountRefunded { get; init; }
@@ -33,6 +39,16 @@ public sealed record Payment
     public required DateTimeOffset UpdatedAt { get; init; }
 
     public long AmountRefundable => AmountCaptured - AmountRefunded - AmountRefunding;
+
+    /// <summary>This payment in <paramref name="to"/>, if the transition table allows the move (staying put always is).</summary>
+    public Payment MoveTo(PaymentStatus to)
+    {
+        PaymentTransitions.EnsureCanMove(Status, to);
+        return this with { Status = to };
+    }
+
+    /// <summary>A payment as storage recorded it, in the status it was stored with.</summary>
+    internal static Payment Restored(Payment stored, PaymentStatus status) => stored with { Status = status };
 }
 
 public sealed record PaymentError(string Code, string Message);
@@ -46,6 +62,9 @@ public sealed record PaymentAttempt
     public required string Psp { get; init; }
     public required long Amount { get; init; }
     public string? RefundId { get; init; }
+
+    /// <summary>The Idempotency-Key of the capture or cancel request that began this attempt; asked again, the request continues it.</summary>
+    public string? IdempotencyKey { get; init; }
     public required AttemptStatus Status { get; init; }
     public string? PspReference { get; init; }
     public string? ErrorCode { get; init; }
@@ -54,6 +73,9 @@ public sealed record PaymentAttempt
     public DateTimeOffset? CompletedAt { get; init; }
     public DateTimeOffset? ResolveAfter { get; init; }
     public int ResolveCount { get; init; }
+
+    /// <summary>Its outcome is not known yet: started, unknown, or pending at the PSP.</summary>
+    public bool IsOpen => Status is AttemptStatus.Started or AttemptStatus.Unknown or AttemptStatus.Pending;
 }
 
 public sealed record Refund

@@ -77,19 +77,19 @@ public static class PaymentTransitions
         [PaymentStatus.Captured] = [PaymentStatus.PartiallyRefunded, PaymentStatus.Refunded, PaymentStatus.Failed],
         [PaymentStatus.PartiallyRefunded] = [PaymentStatus.PartiallyRefunded, PaymentStatus.Refunded, PaymentStatus.Captured],
         [PaymentStatus.Refunded] = [PaymentStatus.PartiallyRefunded, PaymentStatus.Captured],
-        [PaymentStatus.Declined] = [],
-        [PaymentStatus.Failed] = [],
+        // The PSP's own late word that it charged after all (its webhook about the very attempt Obol closed as declined
+        // or failed) is applied when no other attempt took money for the payment: the records follow the PSP.
+        [PaymentStatus.Declined] = [PaymentStatus.Authorized, PaymentStatus.Captured],
+        [PaymentStatus.Failed] = [PaymentStatus.Authorized, PaymentStatus.Captured],
         [PaymentStatus.Cancelled] = [],
     };
 
-    public static bool CanMove(PaymentStatus from, PaymentStatus to) => Allowed[from].Contains(to);
+    public static bool CanMove(PaymentStatus from, PaymentStatus to) => from == to || Allowed[from].Contains(to);
 
-    public static bool IsFinal(PaymentStatus status) => Allowed[status].Length == 0;
-
-    /// <summary>The only way a payment's status changes.</summary>
+    /// <summary>Throws unless the table allows the move; <see cref="Payment.MoveTo"/> is the only caller that changes a status.</summary>
     public static void EnsureCanMove(PaymentStatus from, PaymentStatus to)
     {
-        if (from != to && !CanMove(from, to))
+        if (!CanMove(from, to))
         {
             throw Core.Errors.Problems.InvalidStateTransition($"A payment cannot go from {Snake(from)} to {Snake(to)}.");
         }

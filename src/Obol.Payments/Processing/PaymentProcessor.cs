@@ -22,11 +22,9 @@ public sealed partial class PaymentProcessor(
     PaymentsOptions options,
     ILogger<PaymentProcessor> logger)
 {
-    private static readonly AttemptStatus[] OpenStatuses = [AttemptStatus.Started, AttemptStatus.Unknown, AttemptStatus.Pending];
-
     public async Task<Payment> CreateAsync(CreatePaymentCommand command, CompleteRequest<Payment>? complete, CancellationToken cancellationToken)
     {
-        var (payment, attempt, resume) = await database.WriteAsync(async session =>
+        var (payment, attempt, call) = await database.WriteAsync(async session =>
         {
             var existing = await store.FindByIdempotencyKeyAsync(session, command.MerchantId, command.IdempotencyKey, forUpdate: true);
             if (existing is not null)
@@ -34,7 +32,7 @@ public sealed partial class PaymentProcessor(
                 // A request that died after the first phase: continue its attempt, never start a new charge.
                 var open = (await store.GetAttemptsAsync(session, existing.Id))
                     .LastOrDefault(a => a.Operation == PaymentOperation.Authorize && a.Status is AttemptStatus.Started or AttemptStatus.Unknown);
-                return (existing, open, true);
+                return (existing, open is null ? null : await MarkResentAsync(session, open), AttemptCall.Repeat);
             }
 
             var now = store.Now();
@@ -49,7 +47,6 @@ public sealed partial class PaymentProcessor(
                 PaymentMethod = command.PaymentMethod,
                 Description = command.Description,
                 Metadata = command.Metadata,
-                Status = PaymentStatus.Pending,
                 CreatedAt = now,
                 UpdatedAt = now,
             };
@@ -60,14 +57,16 @@ public sealed partial class PaymentProcessor(
             var route = router.Route(created.MerchantId, created.Amount, created.Currency, created.PaymentMethod);
             if (route.Count == 0)
             {
-                var failed = created with { Status = PaymentStatus.Failed, LastError = new PaymentError("psp_unavailable", "No PSP is configured for this payment.") };
-                await SaveTransitionAsync(session, created, failed, "payment.failed", EventSource.Api);
-                return (failed, (PaymentAttempt?)null, false);
+                var error = new PaymentError("psp_unavailable", "No PSP is configured for this payment.");
+                var failed = created.MoveTo(PaymentStatus.Failed) with { LastError = error };
+                await store.UpdatePaymentAsync(session, failed);
+                await store.AppendEventAsync(session, failed.Id, "payment.failed", created.Status, failed.Status, EventSource.Api, new { error.Code, error.Message });
+                return (failed, (PaymentAttempt?)null, AttemptCall.First);
             }
 
             var first = NewAttempt(created, PaymentOperation.Authorize, route[0], created.Amount, null);
             await store.InsertAttemptAsync(session, first);
-            return (created, first, false);
+            return (created, first, AttemptCall.First);
         }, cancellationToken);
 
         if (attempt is null)
@@ -80,14 +79,24 @@ public sealed partial class PaymentProcessor(
             return payment;
         }
 
-        return await DriveAuthorizationAsync(payment, attempt, resume, EventSource.Api, complete, cancellationToken);
+        return await DriveAuthorizationAsync(payment, attempt, call, EventSource.Api, complete, cancellationToken);
     }
 
-    public async Task<Payment> CaptureAsync(string merchantId, string paymentId, long? amount, CompleteRequest<Payment>? complete, CancellationToken cancellationToken)
+    /// <summary>
+    /// Captures an authorized payment. Under an Idempotency-Key, a capture whose first phase already committed under that key
+    /// (the request died, or its COMMIT's answer was lost) is continued with its own PSP attempt, or answered with its outcome.
+    /// </summary>
+    public async Task<Payment> CaptureAsync(
+        string merchantId, string paymentId, long? amount, string? idempotencyKey, CompleteRequest<Payment>? complete, CancellationToken cancellationToken)
     {
-        var (payment, attempt) = await database.WriteAsync(async session =>
+        var (payment, attempt, call) = await database.WriteAsync(async session =>
         {
             var current = await LockAsync(session, merchantId, paymentId);
+            if (await BegunUnderKeyAsync(session, current, PaymentOperation.Capture, idempotencyKey) is { } begun)
+            {
+                return begun;
+            }
+
             EnsureNoOperationInFlight(current);
             if (current.Status != PaymentStatus.Authorized)
             {
@@ -106,37 +115,43 @@ public sealed partial class PaymentProcessor(
                     $"At most {current.AmountCapturable} can be captured.");
             }
 
-            var next = NewAttempt(current, PaymentOperation.Capture, current.Psp!, toCapture, null);
+            var next = NewAttempt(current, PaymentOperation.Capture, current.Psp!, toCapture, null) with { IdempotencyKey = idempotencyKey };
             await store.InsertAttemptAsync(session, next);
             var marked = current with { OperationInFlight = PaymentOperation.Capture, UpdatedAt = store.Now() };
             await store.UpdatePaymentAsync(session, marked);
             await store.AppendEventAsync(session, current.Id, "payment.capture_requested", null, null, EventSource.Api, new { amount = toCapture });
-            return (marked, next);
+            return (marked, (PaymentAttempt?)next, AttemptCall.First);
         }, cancellationToken);
 
-        return await DriveModificationAsync(payment, attempt, EventSource.Api, complete, cancellationToken);
+        return await ContinueModificationAsync(payment, attempt, call, complete, cancellationToken);
     }
 
-    public async Task<Payment> CancelAsync(string merchantId, string paymentId, CompleteRequest<Payment>? complete, CancellationToken cancellationToken)
+    /// <summary>Cancels an authorized payment; under an Idempotency-Key, a cancel begun before under that key is continued as a capture is.</summary>
+    public async Task<Payment> CancelAsync(string merchantId, string paymentId, string? idempotencyKey, CompleteRequest<Payment>? complete, CancellationToken cancellationToken)
     {
-        var (payment, attempt) = await database.WriteAsync(async session =>
+        var (payment, attempt, call) = await database.WriteAsync(async session =>
         {
             var current = await LockAsync(session, merchantId, paymentId);
+            if (await BegunUnderKeyAsync(session, current, PaymentOperation.Cancel, idempotencyKey) is { } begun)
+            {
+                return begun;
+            }
+
             EnsureNoOperationInFlight(current);
             if (current.Status != PaymentStatus.Authorized)
             {
                 throw Problems.InvalidStateTransition($"Only an authorized payment can be cancelled; this one is {PaymentTransitions.Snake(current.Status)}.");
             }
 
-            var next = NewAttempt(current, PaymentOperation.Cancel, current.Psp!, current.AmountCapturable, null);
+            var next = NewAttempt(current, PaymentOperation.Cancel, current.Psp!, current.AmountCapturable, null) with { IdempotencyKey = idempotencyKey };
             await store.InsertAttemptAsync(session, next);
             var marked = current with { OperationInFlight = PaymentOperation.Cancel, UpdatedAt = store.Now() };
             await store.UpdatePaymentAsync(session, marked);
             await store.AppendEventAsync(session, current.Id, "payment.cancel_requested", null, null, EventSource.Api);
-            return (marked, next);
+            return (marked, (PaymentAttempt?)next, AttemptCall.First);
         }, cancellationToken);
 
-        return await DriveModificationAsync(payment, attempt, EventSource.Api, complete, cancellationToken);
+        return await ContinueModificationAsync(payment, attempt, call, complete, cancellationToken);
     }
 
     /// <summary>
@@ -146,15 +161,16 @@ public sealed partial class PaymentProcessor(
     public async Task<Refund> RefundAsync(string merchantId, string paymentId, long? amount, string? reason, string? idempotencyKey,
         CompleteRequest<Refund>? complete, CancellationToken cancellationToken)
     {
-        var (payment, refund, attempt) = await database.WriteAsync(async session =>
+        var (payment, refund, attempt, call) = await database.WriteAsync(async session =>
         {
             var current = await LockAsync(session, merchantId, paymentId);
             if (idempotencyKey is not null && await store.FindRefundIdByIdempotencyKeyAsync(session, merchantId, idempotencyKey) is { } begunId)
             {
                 var begun = (await store.GetRefundAsync(session, merchantId, begunId))!;
                 var begunAttempt = (await store.GetAttemptsAsync(session, current.Id)).Last(a => a.RefundId == begun.Id);
-                return (current, begun, begunAttempt);
+                return (current, begun, begunAttempt.IsOpen ? await MarkResentAsync(session, begunAttempt) : null, AttemptCall.Repeat);
             }
+
             if (current.Status is not (PaymentStatus.Captured or PaymentStatus.PartiallyRefunded))
             {
                 throw Problems.InvalidStateTransition($"Only a captured payment can be refunded; this one is {PaymentTransitions.Snake(current.Status)}.");
@@ -196,14 +212,51 @@ public sealed partial class PaymentProcessor(
             var reserved = current with { AmountRefunding = current.AmountRefunding + toRefund, UpdatedAt = now };
             await store.UpdatePaymentAsync(session, reserved);
             await store.AppendEventAsync(session, current.Id, "refund.created", null, null, EventSource.Api, new { refundId = created.Id, amount = toRefund, reason });
-            return (reserved, created, next);
+            return (reserved, created, (PaymentAttempt?)next, AttemptCall.First);
         }, cancellationToken);
 
         CompleteRequest<Payment>? completeWithRefund = complete is null
             ? null
             : async (session, _) => await complete(session, (await store.GetRefundAsync(session, merchantId, refund.Id))!);
-        await DriveModificationAsync(payment, attempt, EventSource.Api, completeWithRefund, cancellationToken);
+        await ContinueModificationAsync(payment, attempt, call, completeWithRefund, cancellationToken);
         return await database.ReadAsync(async session => (await store.GetRefundAsync(session, merchantId, refund.Id))!, cancellationToken);
+    }
+
+    /// <summary>
+    /// The capture or cancel attempt a request under <paramref name="idempotencyKey"/> began before, to be continued: sent again
+    /// if its outcome is still open, or none to send when it is known (the caller answers with the payment as it is).
+    /// </summary>
+    private async Task<(Payment, PaymentAttempt?, AttemptCall)?> BegunUnderKeyAsync(
+        DbSession session, Payment payment, PaymentOperation operation, string? idempotencyKey)
+    {
+        if (idempotencyKey is null
+            || (await store.GetAttemptsAsync(session, payment.Id)).LastOrDefault(a => a.Operation == operation && a.IdempotencyKey == idempotencyKey) is not { } begun)
+        {
+            return null;
+        }
+
+        return (payment, begun.IsOpen ? await MarkResentAsync(session, begun) : null, AttemptCall.Repeat);
+    }
+
+    /// <summary>Drives a modification's attempt, or, when there is none left to send, completes the request with the payment as it is.</summary>
+    private async Task<Payment> ContinueModificationAsync(
+        Payment payment, PaymentAttempt? attempt, AttemptCall call, CompleteRequest<Payment>? complete, CancellationToken cancellationToken)
+    {
+        if (attempt is not null)
+        {
+            return await DriveModificationAsync(payment, attempt, call, EventSource.Api, complete, cancellationToken);
+        }
+
+        return await database.WriteAsync(async session =>
+        {
+            var current = await LockAsync(session, payment.MerchantId, payment.Id);
+            if (complete is not null)
+            {
+                await complete(session, current);
+            }
+
+            return current;
+        }, cancellationToken);
     }
 
     /// <summary>Finds out the outcome of one open attempt (unknown, pending, or left started by a crash) and applies it.</summary>
@@ -213,122 +266,72 @@ public sealed partial class PaymentProcessor(
             ?? throw new InvalidOperationException($"Attempt {attempt.Id} has no payment.");
         if (attempt.Operation == PaymentOperation.Authorize)
         {
-            await DriveAuthorizationAsync(payment, attempt, resume: true, EventSource.Resolver, null, cancellationToken);
+            await DriveAuthorizationAsync(payment, attempt, AttemptCall.Repeat, EventSource.Resolver, null, cancellationToken);
         }
         else
         {
-            await DriveModificationAsync(payment, attempt, EventSource.Resolver, null, cancellationToken);
+            await DriveModificationAsync(payment, attempt, AttemptCall.Repeat, EventSource.Resolver, null, cancellationToken);
         }
     }
 
     /// <summary>
-    /// Applies an outcome that a PSP reported by webhook to the open attempt it concerns, inside the caller's unit
-    /// of work. An event about an attempt that is already settled (a duplicate, or one that arrives after a newer
-    /// one) matches nothing and changes nothing, so a payment never moves backwards.
+    /// Applies what a PSP reported (a webhook) inside the caller's unit of work. <paramref name="read"/> turns the report into
+    /// the attempt it is about and the outcome it reports, or null when the report is nothing Obol reads. The decision is
+    /// <see cref="PaymentRules.Report"/>'s: an open attempt takes the outcome; a duplicate or a late echo changes nothing;
+    /// a contradiction is applied when it can be, and otherwise recorded in the payment's history for a person and for
+    /// reconciliation (<c>payment.psp_reported_success</c> or <c>payment.psp_reported_failure</c>).
     /// </summary>
-    public async Task<bool> ApplyReportedOutcomeAsync(
-        DbSession session, string paymentId, Func<Payment, IReadOnlyList<PaymentAttempt>, (PaymentAttempt Attempt, PspOutcome Outcome)?> match)
+    internal async Task<ReportResult> ApplyReportAsync(
+        DbSession session, string paymentId, Func<Payment, IReadOnlyList<PaymentAttempt>, PspReport?> read, EventSource source)
     {
         var payment = await store.GetPaymentForUpdateAsync(session, paymentId);
         if (payment is null)
         {
-            return false;
+            return ReportResult.NotRead;
         }
 
-        var open = (await store.GetAttemptsAsync(session, paymentId)).Where(a => OpenStatuses.Contains(a.Status)).ToList();
-        if (match(payment, open) is not { } found || found.Outcome.Kind is PspOutcomeKind.NotProcessed or PspOutcomeKind.Unknown)
+        var attempts = await store.GetAttemptsAsync(session, paymentId);
+        if (read(payment, attempts) is not { } report)
         {
-            return false;
+            return ReportResult.NotRead;
         }
 
-        if (found.Attempt.Operation == PaymentOperation.Authorize)
+        var decision = PaymentDecision.Nothing with { Unapplied = report.Outcome.Kind is not (PspOutcomeKind.Pending or PspOutcomeKind.Unknown or PspOutcomeKind.NotProcessed) };
+        if (report.Attempt is { } attempt)
         {
-            await ApplyAuthorizationAsync(session, payment, found.Attempt, found.Outcome, EventSource.Webhook);
-        }
-        else
-        {
-            await ApplyModificationAsync(session, payment, found.Attempt, found.Outcome, EventSource.Webhook);
-        }
-
-        return true;
-    }
-
-    /// <summary>
-    /// A capture or refund that the PSP acknowledged (Obol counted it done and booked it) is reported failed after all:
-    /// Adyen answers modifications "received" and may send <c>CAPTURE_FAILED</c> or <c>REFUND_FAILED</c> later. The
-    /// booking is reversed and the payment moves back: a failed capture fails the payment, a failed refund is failed and
-    /// its amount is refundable again. Returns false when the report matches no succeeded capture or refund of this amount
-    /// and currency, or when undoing it would strand something else (a capture of a payment with refunds, done or under
-    /// way); the caller then applies the report as an outcome of an open attempt, or records it for a person.
-    /// </summary>
-    /// <param name="pspReference">The PSP's reference for the failed modification.</param>
-    /// <param name="originalReference">The PSP's reference for the payment.</param>
-    public async Task<bool> ApplyLateFailureAsync(
-        DbSession session, Payment payment, PaymentOperation operation, string pspReference, string? originalReference, long amount, string currency,
-        string? reason, EventSource source)
-    {
-        if (currency != payment.Currency)
-        {
-            return false;
+            var refund = attempt.RefundId is null ? null : await store.GetRefundAsync(session, payment.MerchantId, attempt.RefundId);
+            var now = store.Now();
+            decision = PaymentRules.Report(payment, attempt, attempts, refund, report.Outcome, report.Amount, report.Currency, now, RetryAt(attempt, now));
         }
 
-        var attempts = await store.GetAttemptsAsync(session, payment.Id);
-        var now = store.Now();
-        var error = new PaymentError(operation == PaymentOperation.Capture ? "capture_failed" : "refund_failed",
-            reason ?? "The PSP reported the operation as failed after accepting it.");
-        if (operation == PaymentOperation.Capture)
+        if (decision.Unapplied)
         {
-            // A payment is captured once: by its own capture attempt (which holds the capture's reference, or the
-            // payment's when a notification completed it), or for an automatic capture on the authorization.
-            var captured = attempts.LastOrDefault(a => a is { Operation: PaymentOperation.Capture, Status: AttemptStatus.Succeeded }
-                    && (a.PspReference == pspReference || (originalReference is not null && a.PspReference == originalReference)))
-                ?? (payment.CaptureMethod == CaptureMethod.Automatic && originalReference is not null && originalReference == payment.PspReference
-                    ? attempts.LastOrDefault(a => a is { Operation: PaymentOperation.Authorize, Status: AttemptStatus.Succeeded } && a.Psp == payment.Psp)
-                    : null);
-            var refundsUnderWay = attempts.Any(a => a.Operation == PaymentOperation.Refund && OpenStatuses.Contains(a.Status));
-            if (captured is null || payment.Status != PaymentStatus.Captured || payment.AmountRefunding != 0 || refundsUnderWay
-                || amount != payment.AmountCaptured)
-            {
-                return false;
-            }
-
-            postings.Reverse(session, payment, captured, "Capture failed at the PSP");
-            await SaveTransitionAsync(session, payment, payment with
-            {
-                Status = PaymentStatus.Failed, AmountCaptured = 0, AmountCapturable = 0, LastError = error, UpdatedAt = now,
-            }, "payment.capture_reversed", source, new { attemptId = captured.Id, amount, error.Code, error.Message });
-            return true;
+            var reportsMoney = report.Outcome.Kind is PspOutcomeKind.Authorized or PspOutcomeKind.Succeeded;
+            await store.AppendEventAsync(session, payment.Id, reportsMoney ? "payment.psp_reported_success" : "payment.psp_reported_failure", null, null, source, report.Details);
+            LogUnapplied(logger, payment.Id, report.Psp, reportsMoney ? "success" : "failure", report.Attempt?.Id);
+            return ReportResult.Unapplied;
         }
 
-        if (operation != PaymentOperation.Refund
-            || attempts.LastOrDefault(a => a is { Operation: PaymentOperation.Refund, Status: AttemptStatus.Succeeded } && a.PspReference == pspReference)
-                is not { RefundId: { } refundId } refundAttempt
-            || await store.GetRefundAsync(session, payment.MerchantId, refundId) is not { Status: RefundStatus.Succeeded } refund
-            || refund.Amount != amount)
+        if (decision == PaymentDecision.Nothing)
         {
-            return false;
+            return ReportResult.Agreed;
         }
 
-        postings.Reverse(session, payment, refundAttempt, $"Refund {refund.Id} failed at the PSP");
-        await store.UpdateRefundAsync(session, refund with { Status = RefundStatus.Failed, LastError = error, UpdatedAt = now });
-        var refunded = payment.AmountRefunded - refund.Amount;
-        await SaveTransitionAsync(session, payment, payment with
-        {
-            Status = refunded == 0 ? PaymentStatus.Captured : PaymentStatus.PartiallyRefunded, AmountRefunded = refunded, UpdatedAt = now,
-        }, "refund.reversed", source, new { refundId = refund.Id, amount = refund.Amount, error.Code, error.Message });
-        return true;
+        await ApplyAsync(session, payment, report.Attempt!, decision, source);
+        return ReportResult.Applied;
     }
 
     private async Task<Payment> DriveAuthorizationAsync(
-        Payment payment, PaymentAttempt attempt, bool resume, EventSource source, CompleteRequest<Payment>? complete, CancellationToken cancellationToken)
+        Payment payment, PaymentAttempt attempt, AttemptCall call, EventSource source, CompleteRequest<Payment>? complete, CancellationToken cancellationToken)
     {
         while (true)
         {
             var request = new AuthorizeRequest(attempt.Id, payment.Id, payment.Amount, payment.Currency, payment.PaymentMethod,
                 payment.CaptureMethod == CaptureMethod.Manual, payment.Description, payment.Metadata);
+            var sent = call;
             var outcome = await router.CallAsync(
                 attempt.Psp,
-                (connector, token) => resume ? connector.ResolveAuthorizeAsync(request, token) : connector.AuthorizeAsync(request, token),
+                (connector, token) => sent == AttemptCall.First ? connector.AuthorizeAsync(request, token) : connector.ResolveAuthorizeAsync(request, token),
                 CancellationToken.None);
             LogOutcome(logger, payment.Id, attempt.Id, attempt.Psp, "authorize", outcome.Kind);
 
@@ -336,7 +339,7 @@ public sealed partial class PaymentProcessor(
             {
                 var current = await LockAsync(session, payment.MerchantId, payment.Id);
                 var currentAttempt = (await store.GetAttemptAsync(session, attempt.Id))!;
-                if (!OpenStatuses.Contains(currentAttempt.Status))
+                if (!currentAttempt.IsOpen)
                 {
                     // Someone else (webhook, resolver, a retried request) already recorded the outcome.
                     if (complete is not null)
@@ -347,13 +350,24 @@ public sealed partial class PaymentProcessor(
                     return (current, (PaymentAttempt?)null);
                 }
 
-                var (after, followUp) = await ApplyAuthorizationAsync(session, current, currentAttempt, outcome, source);
-                if (followUp is null && complete is not null)
+                var tried = (await store.GetAttemptsAsync(session, current.Id)).Select(a => a.Psp).ToHashSet(StringComparer.Ordinal);
+                var untried = router.Route(current.MerchantId, current.Amount, current.Currency, current.PaymentMethod).Where(psp => !tried.Contains(psp)).ToList();
+                var now = store.Now();
+                var decision = PaymentRules.Authorization(current, currentAttempt, outcome, Evidence(sent, currentAttempt), untried, now, RetryAt(currentAttempt, now));
+                var after = await ApplyAsync(session, current, currentAttempt, decision, source);
+                if (decision.FailoverTo is { } nextPsp)
+                {
+                    var failover = NewAttempt(after, PaymentOperation.Authorize, nextPsp, after.Amount, null);
+                    await store.InsertAttemptAsync(session, failover);
+                    return (after, failover);
+                }
+
+                if (complete is not null)
                 {
                     await complete(session, after);
                 }
 
-                return (after, followUp);
+                return (after, null);
             }, cancellationToken);
 
             if (next is null)
@@ -363,82 +377,15 @@ public sealed partial class PaymentProcessor(
 
             payment = updated;
             attempt = next;
-            resume = false;
-        }
-    }
-
-    private async Task<(Payment Payment, PaymentAttempt? FailoverAttempt)> ApplyAuthorizationAsync(
-        DbSession session, Payment current, PaymentAttempt attempt, PspOutcome outcome, EventSource source)
-    {
-        var now = store.Now();
-        var saved = current;
-        var reference = outcome.PspReference ?? attempt.PspReference;
-        var withPsp = current with { Psp = attempt.Psp, PspReference = reference ?? current.PspReference, UpdatedAt = now };
-
-        switch (outcome.Kind)
-        {
-            case PspOutcomeKind.Authorized:
-                await CloseAttemptAsync(session, attempt, AttemptStatus.Succeeded, outcome, now);
-                var hold = await postings.HoldAuthorizationAsync(session, current, attempt);
-                saved = await SaveTransitionAsync(session, current, withPsp with
-                {
-                    Status = PaymentStatus.Authorized, AmountCapturable = current.Amount, LastError = null, LedgerHoldTransferId = hold,
-                }, "payment.authorized", source);
-                return (saved, null);
-
-            case PspOutcomeKind.Succeeded:
-                await CloseAttemptAsync(session, attempt, AttemptStatus.Succeeded, outcome, now);
-                postings.Capture(session, current, attempt, current.Amount);
-                saved = await SaveTransitionAsync(session, current, withPsp with { Status = PaymentStatus.Captured, AmountCapturable = 0, AmountCaptured = current.Amount, LastError = null }, "payment.captured", source);
-                return (saved, null);
-
-            case PspOutcomeKind.Declined:
-                await CloseAttemptAsync(session, attempt, AttemptStatus.Declined, outcome, now);
-                saved = await SaveTransitionAsync(session, current, withPsp with { Status = PaymentStatus.Declined, LastError = Error(outcome, "card_declined") }, "payment.declined", source);
-                return (saved, null);
-
-            case PspOutcomeKind.Failed:
-                await CloseAttemptAsync(session, attempt, AttemptStatus.Failed, outcome, now);
-                saved = await SaveTransitionAsync(session, current, withPsp with { Status = PaymentStatus.Failed, LastError = Error(outcome, "psp_error") }, "payment.failed", source);
-                return (saved, null);
-
-            case PspOutcomeKind.Pending:
-            case PspOutcomeKind.Unknown:
-                await KeepOpenAsync(session, attempt, outcome, now);
-                if (current.Status != PaymentStatus.Processing)
-                {
-                    saved = await SaveTransitionAsync(session, current, withPsp with { Status = PaymentStatus.Processing }, "payment.processing", source);
-                }
-
-                return (saved, null);
-
-            case PspOutcomeKind.NotProcessed:
-                await CloseAttemptAsync(session, attempt, AttemptStatus.NotProcessed, outcome, now);
-                var tried = (await store.GetAttemptsAsync(session, current.Id)).Select(a => a.Psp).ToHashSet(StringComparer.Ordinal);
-                var nextPsp = router.Route(current.MerchantId, current.Amount, current.Currency, current.PaymentMethod)
-                    .FirstOrDefault(psp => !tried.Contains(psp));
-                if (nextPsp is null)
-                {
-                    saved = await SaveTransitionAsync(session, current, current with { Status = PaymentStatus.Failed, LastError = Error(outcome, "psp_unavailable"), UpdatedAt = now }, "payment.failed", source);
-                    return (saved, null);
-                }
-
-                var failover = NewAttempt(current, PaymentOperation.Authorize, nextPsp, current.Amount, null);
-                await store.InsertAttemptAsync(session, failover);
-                await store.AppendEventAsync(session, current.Id, "payment.failed_over", null, null, source,
-                    new { from = attempt.Psp, to = nextPsp, reason = outcome.ErrorCode });
-                return (current, failover);
-
-            default:
-                throw new InvalidOperationException($"Unhandled outcome {outcome.Kind}.");
+            call = AttemptCall.First;
         }
     }
 
     /// <summary>Sends a capture, cancel or refund; resolving one re-sends it with the same idempotency key.</summary>
     private async Task<Payment> DriveModificationAsync(
-        Payment payment, PaymentAttempt attempt, EventSource source, CompleteRequest<Payment>? complete, CancellationToken cancellationToken)
+        Payment payment, PaymentAttempt attempt, AttemptCall call, EventSource source, CompleteRequest<Payment>? complete, CancellationToken cancellationToken)
     {
-        var request = new ModifyRequest(attempt.Id, payment.Id, payment.PspReference!, attempt.Amount, payment.Currency);
+        var request = new ModifyRequest(attempt.Id, payment.Id, payment.PspReference!, attempt.Amount, payment.Currency, attempt.RefundId ?? attempt.Id);
         var outcome = await router.CallAsync(
             attempt.Psp,
             (connector, token) => attempt.Operation switch
@@ -455,9 +402,12 @@ public sealed partial class PaymentProcessor(
         {
             var current = await LockAsync(session, payment.MerchantId, payment.Id);
             var currentAttempt = (await store.GetAttemptAsync(session, attempt.Id))!;
-            if (OpenStatuses.Contains(currentAttempt.Status))
+            if (currentAttempt.IsOpen)
             {
-                current = await ApplyModificationAsync(session, current, currentAttempt, outcome, source);
+                var refund = currentAttempt.RefundId is null ? null : await store.GetRefundAsync(session, current.MerchantId, currentAttempt.RefundId);
+                var now = store.Now();
+                var decision = PaymentRules.Modification(current, currentAttempt, refund, outcome, Evidence(call, currentAttempt), now, RetryAt(currentAttempt, now));
+                current = await ApplyAsync(session, current, currentAttempt, decision, source);
             }
 
             if (complete is not null)
@@ -469,113 +419,74 @@ public sealed partial class PaymentProcessor(
         }, cancellationToken);
     }
 
-    private async Task<Payment> ApplyModificationAsync(DbSession session, Payment current, PaymentAttempt attempt, PspOutcome outcome, EventSource source)
+    /// <summary>
+    /// A first send proves what it proves only if nobody re-sent the request meanwhile: every re-send marks a started attempt
+    /// unknown first (<see cref="PaymentStore.ClaimForResolutionAsync"/>, <see cref="MarkResentAsync"/>).
+    /// </summary>
+    private static AttemptCall Evidence(AttemptCall call, PaymentAttempt recorded) =>
+        call == AttemptCall.First && recorded.Status == AttemptStatus.Started ? AttemptCall.First : AttemptCall.Repeat;
+
+    /// <summary>Before a request is sent again: its attempt, if still started, is unknown from now on.</summary>
+    private async Task<PaymentAttempt> MarkResentAsync(DbSession session, PaymentAttempt attempt)
     {
-        var now = store.Now();
-        var saved = current;
-        var refund = attempt.RefundId is null ? null : await store.GetRefundAsync(session, current.MerchantId, attempt.RefundId);
-        switch (outcome.Kind)
+        if (attempt.Status != AttemptStatus.Started)
         {
-            case PspOutcomeKind.Succeeded:
-                await CloseAttemptAsync(session, attempt, AttemptStatus.Succeeded, outcome, now);
-                switch (attempt.Operation)
-                {
-                    case PaymentOperation.Capture:
-                        postings.Capture(session, current, attempt, attempt.Amount);
-                        saved = await SaveTransitionAsync(session, current, current with
-                        {
-                            Status = PaymentStatus.Captured, AmountCaptured = attempt.Amount, AmountCapturable = 0, OperationInFlight = null, LastError = null, UpdatedAt = now,
-                        }, "payment.captured", source, new { amount = attempt.Amount, released = current.AmountCapturable - attempt.Amount });
-                        break;
-                    case PaymentOperation.Cancel:
-                        postings.Release(session, current, attempt);
-                        saved = await SaveTransitionAsync(session, current, current with
-                        {
-                            Status = PaymentStatus.Cancelled, AmountCapturable = 0, OperationInFlight = null, LastError = null, UpdatedAt = now,
-                        }, "payment.cancelled", source);
-                        break;
-                    case PaymentOperation.Refund:
-                        var refunded = current.AmountRefunded + attempt.Amount;
-                        postings.Refund(session, current, attempt);
-                        await store.UpdateRefundAsync(session, refund! with { Status = RefundStatus.Succeeded, PspReference = outcome.PspReference, UpdatedAt = now });
-                        saved = await SaveTransitionAsync(session, current, current with
-                        {
-                            Status = refunded == current.AmountCaptured ? PaymentStatus.Refunded : PaymentStatus.PartiallyRefunded,
-                            AmountRefunded = refunded, AmountRefunding = current.AmountRefunding - attempt.Amount, UpdatedAt = now,
-                        }, "refund.succeeded", source, new { refundId = refund.Id, amount = attempt.Amount });
-                        break;
-                }
+            return attempt;
+        }
 
+        var unknown = attempt with { Status = AttemptStatus.Unknown };
+        await store.UpdateAttemptAsync(session, unknown);
+        return unknown;
+    }
+
+    private DateTimeOffset RetryAt(PaymentAttempt attempt, DateTimeOffset now) =>
+        now + Backoff.Next(attempt.ResolveCount, options.Resolver.InitialBackoff, options.Resolver.MaxBackoff);
+
+    /// <summary>Stores a decision: the attempt, the refund, the ledger posting, the payment and its history row, in the caller's unit of work.</summary>
+    private async Task<Payment> ApplyAsync(DbSession session, Payment before, PaymentAttempt attempt, PaymentDecision decision, EventSource source)
+    {
+        if (decision.Attempt is { } decidedAttempt)
+        {
+            await store.UpdateAttemptAsync(session, decidedAttempt);
+        }
+
+        if (decision.Refund is { } refund)
+        {
+            await store.UpdateRefundAsync(session, refund);
+        }
+
+        var payment = decision.Payment ?? before;
+        switch (decision.Posting)
+        {
+            case Posting.HoldAuthorization:
+                payment = payment with { LedgerHoldTransferId = await postings.HoldAuthorizationAsync(session, payment, attempt) };
                 break;
-
-            case PspOutcomeKind.Pending:
-            case PspOutcomeKind.Unknown:
-                await KeepOpenAsync(session, attempt, outcome, now);
-                if (refund is not null)
-                {
-                    await store.UpdateRefundAsync(session, refund with { Status = RefundStatus.Processing, PspReference = outcome.PspReference ?? refund.PspReference, UpdatedAt = now });
-                }
-                else if (current.Status == PaymentStatus.Authorized)
-                {
-                    saved = await SaveTransitionAsync(session, current, current with { Status = PaymentStatus.Processing, UpdatedAt = now }, "payment.processing", source);
-                }
-
+            case Posting.Capture capture:
+                postings.Capture(session, payment, attempt, capture.Amount);
                 break;
-
-            default:
-                // Declined, failed or certainly not processed: nothing moved, so the payment is as it was.
-                var status = outcome.Kind == PspOutcomeKind.NotProcessed ? AttemptStatus.NotProcessed : AttemptStatus.Failed;
-                await CloseAttemptAsync(session, attempt, status, outcome, now);
-                var error = Error(outcome, "psp_error");
-                if (refund is not null)
-                {
-                    await store.UpdateRefundAsync(session, refund with { Status = RefundStatus.Failed, LastError = error, UpdatedAt = now });
-                    saved = await SaveTransitionAsync(session, current, current with { AmountRefunding = current.AmountRefunding - attempt.Amount, UpdatedAt = now },
-                        "refund.failed", source, new { refundId = refund.Id, error.Code });
-                }
-                else
-                {
-                    var back = current.Status == PaymentStatus.Processing ? PaymentStatus.Authorized : current.Status;
-                    saved = await SaveTransitionAsync(session, current, current with { Status = back, OperationInFlight = null, LastError = error, UpdatedAt = now },
-                        $"payment.{Core.EnumText.ToSnake(attempt.Operation)}_failed", source, new { error.Code });
-                }
-
+            case Posting.Release:
+                postings.Release(session, payment, attempt);
+                break;
+            case Posting.Refund:
+                postings.Refund(session, payment, attempt);
+                break;
+            case Posting.Reverse reverse:
+                postings.Reverse(session, payment, reverse.Of, reverse.Reason);
                 break;
         }
 
-        return saved;
-    }
-
-    /// <summary>Moves the payment through the transition table and appends the change to its history; returns it as stored.</summary>
-    private async Task<Payment> SaveTransitionAsync(DbSession session, Payment before, Payment after, string eventType, EventSource source, object? data = null)
-    {
-        PaymentTransitions.EnsureCanMove(before.Status, after.Status);
-        await store.UpdatePaymentAsync(session, after);
-        await store.AppendEventAsync(session, after.Id, eventType, before.Status, after.Status, source, data ?? (after.LastError is { } e ? new { e.Code, e.Message } : null));
-        return after;
-    }
-
-    private Task CloseAttemptAsync(DbSession session, PaymentAttempt attempt, AttemptStatus status, PspOutcome outcome, DateTimeOffset now) =>
-        store.UpdateAttemptAsync(session, attempt with
+        if (decision.Payment is not null)
         {
-            Status = status,
-            PspReference = outcome.PspReference ?? attempt.PspReference,
-            ErrorCode = outcome.ErrorCode,
-            ErrorMessage = outcome.ErrorMessage,
-            CompletedAt = now,
-            ResolveAfter = null,
-        });
+            await store.UpdatePaymentAsync(session, payment);
+        }
 
-    private Task KeepOpenAsync(DbSession session, PaymentAttempt attempt, PspOutcome outcome, DateTimeOffset now) =>
-        store.UpdateAttemptAsync(session, attempt with
+        if (decision.History is { } history)
         {
-            Status = outcome.Kind == PspOutcomeKind.Pending ? AttemptStatus.Pending : AttemptStatus.Unknown,
-            PspReference = outcome.PspReference ?? attempt.PspReference,
-            ErrorCode = outcome.ErrorCode,
-            ErrorMessage = outcome.ErrorMessage,
-            ResolveAfter = now + Backoff.Next(attempt.ResolveCount, options.Resolver.InitialBackoff, options.Resolver.MaxBackoff),
-            ResolveCount = attempt.ResolveCount + 1,
-        });
+            await store.AppendEventAsync(session, payment.Id, history.Type, history.From, history.To, source, history.Data);
+        }
+
+        return payment;
+    }
 
     private PaymentAttempt NewAttempt(Payment payment, PaymentOperation operation, string psp, long amount, string? refundId)
     {
@@ -606,9 +517,31 @@ public sealed partial class PaymentProcessor(
         }
     }
 
-    private static PaymentError Error(PspOutcome outcome, string fallbackCode) =>
-        new(outcome.ErrorCode ?? fallbackCode, outcome.ErrorMessage ?? fallbackCode);
-
     [LoggerMessage(EventId = 3000, Level = LogLevel.Information, Message = "Payment {PaymentId} attempt {AttemptId} on {Psp}: {Operation} -> {Outcome}")]
     private static partial void LogOutcome(ILogger logger, string paymentId, string attemptId, string psp, string operation, PspOutcomeKind outcome);
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning,
+        Message = "{Psp} reports a {Reported} for payment {PaymentId} (attempt {AttemptId}) that contradicts what Obol recorded and cannot be applied; reconcile it by hand")]
+    private static partial void LogUnapplied(ILogger logger, string paymentId, string psp, string reported, string? attemptId);
+}
+
+/// <summary>
+/// What a PSP reported about one of a payment's attempts (<paramref name="Attempt"/> null when it matches none of them), with
+/// the amount and currency it names and the details kept in the payment's history if it cannot be applied.
+/// </summary>
+internal sealed record PspReport(string Psp, PaymentAttempt? Attempt, PspOutcome Outcome, long Amount, string Currency, object Details);
+
+internal enum ReportResult
+{
+    /// <summary>No such payment, or nothing Obol reads.</summary>
+    NotRead,
+
+    /// <summary>It changed the payment.</summary>
+    Applied,
+
+    /// <summary>It agrees with what Obol recorded (a duplicate, a late echo, or news of something under way).</summary>
+    Agreed,
+
+    /// <summary>It contradicts what Obol recorded and could not be applied: on the payment's history for a person.</summary>
+    Unapplied,
 }

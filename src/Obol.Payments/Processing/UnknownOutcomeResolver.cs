@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Obol.Core.Storage;
+using Obol.Payments.Domain;
 using Obol.Payments.Psp;
 using Obol.Payments.Storage;
 
@@ -36,7 +37,9 @@ public sealed partial class UnknownOutcomeResolver(
             }
 
             worked++;
-            await processor.ResolveAsync(attempt with { ResolveAfter = now + ClaimLease }, cancellationToken);
+            // The claim marks a started attempt unknown: whatever its own request's answer turns out to be, it is no first send any more.
+            var claimedAttempt = attempt with { ResolveAfter = now + ClaimLease, Status = attempt.Status == AttemptStatus.Started ? AttemptStatus.Unknown : attempt.Status };
+            await processor.ResolveAsync(claimedAttempt, cancellationToken);
         }
 
         return worked;

@@ -40,7 +40,11 @@ public sealed record AuthorizeRequest(
     string? Description,
     IReadOnlyDictionary<string, string> Metadata);
 
-public sealed record ModifyRequest(string AttemptId, string PaymentId, string PspReference, long Amount, string Currency);
+/// <summary>
+/// A capture, cancel or refund of a payment the PSP knows as <paramref name="PspReference"/>. <paramref name="Reference"/> is
+/// the modification's own reference, which the PSP reports back with its outcome: the refund id for a refund, else the attempt id.
+/// </summary>
+public sealed record ModifyRequest(string AttemptId, string PaymentId, string PspReference, long Amount, string Currency, string Reference);
 
 /// <summary>A PSP's wire protocol. Implementations never throw for PSP or network errors: they classify them.</summary>
 public interface IPspConnector

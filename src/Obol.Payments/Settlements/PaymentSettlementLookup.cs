@@ -33,6 +33,13 @@ public enum RecordedMovementKind
 public sealed record RecordedMovement(string PaymentId, string MerchantId, RecordedMovementKind Kind, string? RefundId, string Currency, DateTimeOffset RecordedAt);
 
 /// <summary>
+/// A PSP's report (webhook) that contradicted what Obol recorded and could not be applied, kept on the payment's history:
+/// the PSP said it moved money (<paramref name="ReportsMoney"/>) where Obol has none, or reported a failure of something Obol
+/// has as done. <paramref name="Details"/> is the report as recorded (JSON).
+/// </summary>
+public sealed record UnappliedPspReport(string PaymentId, string MerchantId, string Currency, bool ReportsMoney, string Details, DateTimeOffset RecordedAt);
+
+/// <summary>
 /// What the payments module tells reconciliation, in the caller's unit of work. Reconciliation matches a report's
 /// rows to these and never reads the payments tables itself.
 /// </summary>
@@ -43,6 +50,9 @@ public interface IPaymentSettlementLookup
 
     /// <summary>Captures and refunds Obol recorded through <paramref name="psp"/> in [from, to).</summary>
     Task<IReadOnlyList<RecordedMovement>> RecordedBetweenAsync(DbSession session, string psp, DateTimeOffset from, DateTimeOffset to);
+
+    /// <summary>Reports from <paramref name="psp"/> recorded in [from, to) that contradicted Obol and could not be applied.</summary>
+    Task<IReadOnlyList<UnappliedPspReport>> UnappliedReportsBetweenAsync(DbSession session, string psp, DateTimeOffset from, DateTimeOffset to);
 }
 
 internal sealed class PaymentSettlementLookup : IPaymentSettlementLookup
@@ -122,6 +132,29 @@ internal sealed class PaymentSettlementLookup : IPaymentSettlementLookup
         }
 
         return undone.Count == 0 ? movements : movements.Where(m => !undone.Contains((m.Kind, m.PaymentId, m.RefundId))).ToList();
+    }
+
+    public async Task<IReadOnlyList<UnappliedPspReport>> UnappliedReportsBetweenAsync(DbSession session, string psp, DateTimeOffset from, DateTimeOffset to)
+    {
+        var rows = await session.QueryAsync<MovementRow>(
+            """
+            SELECT e.payment_id AS PaymentId, p.merchant_id AS MerchantId, e.type AS Type, e.data AS Data, p.currency AS Currency,
+                e.created_at AS RecordedAt
+            FROM payment_events e JOIN payments p ON p.id = e.payment_id
+            WHERE e.type IN ('payment.psp_reported_success', 'payment.psp_reported_failure') AND e.created_at >= @from AND e.created_at < @to
+            ORDER BY e.created_at, e.id
+            """,
+            new { from, to });
+        return rows
+            .Where(r => r.Data is not null && ReportingPsp(r.Data) == psp)
+            .Select(r => new UnappliedPspReport(r.PaymentId, r.MerchantId, r.Currency, r.Type == "payment.psp_reported_success", r.Data!, r.RecordedAt))
+            .ToList();
+    }
+
+    private static string? ReportingPsp(string data)
+    {
+        using var json = JsonDocument.Parse(data);
+        return json.RootElement.TryGetProperty("psp", out var psp) ? psp.GetString() : null;
     }
 
     private static string? RefundId(string? data)

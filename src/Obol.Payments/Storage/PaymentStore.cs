@@ -21,8 +21,8 @@ public sealed class PaymentStore(IdGenerator ids, TimeProvider clock)
 
     private const string AttemptColumns = """
         id AS Id, payment_id AS PaymentId, merchant_id AS MerchantId, operation AS Operation, psp AS Psp, amount AS Amount,
-        refund_id AS RefundId, status AS Status, psp_reference AS PspReference, error_code AS ErrorCode, error_message AS ErrorMessage,
-        started_at AS StartedAt, completed_at AS CompletedAt, resolve_after AS ResolveAfter, resolve_count AS ResolveCount
+        refund_id AS RefundId, idempotency_key AS IdempotencyKey, status AS Status, psp_reference AS PspReference, error_code AS ErrorCode,
+        error_message AS ErrorMessage, started_at AS StartedAt, completed_at AS CompletedAt, resolve_after AS ResolveAfter, resolve_count AS ResolveCount
         """;
 
     private const string RefundColumns = """
@@ -110,9 +110,9 @@ public sealed class PaymentStore(IdGenerator ids, TimeProvider clock)
     public Task InsertAttemptAsync(DbSession session, PaymentAttempt attempt) =>
         session.ExecuteAsync(
             """
-            INSERT INTO payment_attempts (id, payment_id, merchant_id, operation, psp, amount, refund_id, status, psp_reference,
+            INSERT INTO payment_attempts (id, payment_id, merchant_id, operation, psp, amount, refund_id, idempotency_key, status, psp_reference,
                 error_code, error_message, started_at, completed_at, resolve_after, resolve_count)
-            VALUES (@Id, @PaymentId, @MerchantId, @Operation, @Psp, @Amount, @RefundId, @Status, @PspReference,
+            VALUES (@Id, @PaymentId, @MerchantId, @Operation, @Psp, @Amount, @RefundId, @IdempotencyKey, @Status, @PspReference,
                 @ErrorCode, @ErrorMessage, @StartedAt, @CompletedAt, @ResolveAfter, @ResolveCount)
             """,
             AttemptRow.From(attempt));
@@ -143,10 +143,17 @@ public sealed class PaymentStore(IdGenerator ids, TimeProvider clock)
             """,
             new { now, limit })).Select(r => r.ToDomain()).ToList();
 
-    /// <summary>Takes an attempt for resolution until <paramref name="until"/>; false when another node took it first.</summary>
+    /// <summary>
+    /// Takes an attempt for resolution until <paramref name="until"/>; false when another node took it first. A started attempt
+    /// becomes unknown: its request is about to be sent again, so the answer to its first send can no longer prove that the
+    /// PSP never saw it.
+    /// </summary>
     public async Task<bool> ClaimForResolutionAsync(DbSession session, PaymentAttempt attempt, DateTimeOffset until) =>
         await session.ExecuteAsync(
-            "UPDATE payment_attempts SET resolve_after = @until WHERE id = @Id AND resolve_after = @ResolveAfter AND status = @Status",
+            """
+            UPDATE payment_attempts SET resolve_after = @until, status = CASE WHEN status = 'started' THEN 'unknown' ELSE status END
+            WHERE id = @Id AND resolve_after = @ResolveAfter AND status = @Status
+            """,
             new { until, attempt.Id, attempt.ResolveAfter, Status = EnumText.ToSnake(attempt.Status) }) == 1;
 
     /// <summary>Inserts a refund, with the Idempotency-Key it was asked for under (if any) for <see cref="FindRefundIdByIdempotencyKeyAsync"/>.</summary>
@@ -159,6 +166,24 @@ public sealed class PaymentStore(IdGenerator ids, TimeProvider clock)
                     @IdempotencyKey)
             """,
             RefundRow.From(refund, idempotencyKey));
+
+    /// <summary>
+    /// The payment a PSP's reference of ours belongs to: our payment id itself, or the refund id or attempt id we sent as a
+    /// modification's reference (Adyen reports the modification's reference back as the notification's merchant reference).
+    /// </summary>
+    public Task<string?> FindPaymentIdByOurReferenceAsync(DbSession session, string reference) =>
+        session.QuerySingleOrDefaultAsync<string?>(
+            """
+            SELECT id FROM payments WHERE id = @reference
+            UNION ALL SELECT payment_id FROM refunds WHERE id = @reference
+            UNION ALL SELECT payment_id FROM payment_attempts WHERE id = @reference
+            LIMIT 1
+            """,
+            new { reference });
+
+    /// <summary>The payment a PSP knows by <paramref name="pspReference"/>, for a notification that names it only by that.</summary>
+    public Task<string?> FindPaymentIdByPspReferenceAsync(DbSession session, string psp, string pspReference) =>
+        session.QuerySingleOrDefaultAsync<string?>("SELECT id FROM payments WHERE psp = @psp AND psp_reference = @pspReference LIMIT 1", new { psp, pspReference });
 
     public Task<string?> FindRefundIdByIdempotencyKeyAsync(DbSession session, string merchantId, string idempotencyKey) =>
         session.QuerySingleOrDefaultAsync<string?>("SELECT id FROM refunds WHERE merchant_id = @merchantId AND idempotency_key = @idempotencyKey",
@@ -259,16 +284,16 @@ public sealed class PaymentStore(IdGenerator ids, TimeProvider clock)
             OperationInFlight = Snake(p.OperationInFlight), LedgerHoldTransferId = p.LedgerHoldTransferId, CreatedAt = p.CreatedAt, UpdatedAt = p.UpdatedAt,
         };
 
-        public Payment ToDomain() => new()
+        public Payment ToDomain() => Payment.Restored(new()
         {
             Id = Id, MerchantId = MerchantId, IdempotencyKey = IdempotencyKey, Amount = Amount, Currency = Currency,
             CaptureMethod = EnumText.Parse<CaptureMethod>(CaptureMethod), PaymentMethod = PaymentMethod, Description = Description,
-            Metadata = JsonSerializer.Deserialize<Dictionary<string, string>>(Metadata) ?? [], Status = EnumText.Parse<PaymentStatus>(Status),
+            Metadata = JsonSerializer.Deserialize<Dictionary<string, string>>(Metadata) ?? [],
             AmountCapturable = AmountCapturable, AmountCaptured = AmountCaptured, AmountRefunded = AmountRefunded, AmountRefunding = AmountRefunding,
             Psp = Psp, PspReference = PspReference, LastError = LastErrorCode is null ? null : new PaymentError(LastErrorCode, LastErrorMessage ?? ""),
             OperationInFlight = OperationInFlight is null ? null : EnumText.Parse<PaymentOperation>(OperationInFlight),
             LedgerHoldTransferId = LedgerHoldTransferId, CreatedAt = CreatedAt, UpdatedAt = UpdatedAt,
-        };
+        }, EnumText.Parse<PaymentStatus>(Status));
     }
 
     private sealed class AttemptRow
@@ -280,6 +305,7 @@ public sealed class PaymentStore(IdGenerator ids, TimeProvider clock)
         public string Psp { get; init; } = "";
         public long Amount { get; init; }
         public string? RefundId { get; init; }
+        public string? IdempotencyKey { get; init; }
         public string Status { get; init; } = "";
         public string? PspReference { get; init; }
         public string? ErrorCode { get; init; }
@@ -292,7 +318,7 @@ public sealed class PaymentStore(IdGenerator ids, TimeProvider clock)
         public static AttemptRow From(PaymentAttempt a) => new()
         {
             Id = a.Id, PaymentId = a.PaymentId, MerchantId = a.MerchantId, Operation = EnumText.ToSnake(a.Operation), Psp = a.Psp,
-            Amount = a.Amount, RefundId = a.RefundId, Status = EnumText.ToSnake(a.Status), PspReference = a.PspReference,
+            Amount = a.Amount, RefundId = a.RefundId, IdempotencyKey = a.IdempotencyKey, Status = EnumText.ToSnake(a.Status), PspReference = a.PspReference,
             ErrorCode = a.ErrorCode, ErrorMessage = a.ErrorMessage, StartedAt = a.StartedAt, CompletedAt = a.CompletedAt,
             ResolveAfter = a.ResolveAfter, ResolveCount = a.ResolveCount,
         };
@@ -300,7 +326,7 @@ public sealed class PaymentStore(IdGenerator ids, TimeProvider clock)
         public PaymentAttempt ToDomain() => new()
         {
             Id = Id, PaymentId = PaymentId, MerchantId = MerchantId, Operation = EnumText.Parse<PaymentOperation>(Operation), Psp = Psp,
-            Amount = Amount, RefundId = RefundId, Status = EnumText.Parse<AttemptStatus>(Status), PspReference = PspReference,
+            Amount = Amount, RefundId = RefundId, IdempotencyKey = IdempotencyKey, Status = EnumText.Parse<AttemptStatus>(Status), PspReference = PspReference,
             ErrorCode = ErrorCode, ErrorMessage = ErrorMessage, StartedAt = StartedAt, CompletedAt = CompletedAt,
             ResolveAfter = ResolveAfter, ResolveCount = (int)ResolveCount,
         };

@@ -4,7 +4,6 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Logging;
 using Obol.Core.CardNumbers;
 using Obol.Core.Errors;
 using Obol.Core.Http;
@@ -24,7 +23,7 @@ namespace Obol.Payments.Webhooks;
 /// by the PSP's event id, and applied to the open attempt they concern in the same transaction. A bad signature
 /// is a 400 and records nothing; a duplicate is a fast 200.
 /// </summary>
-public static partial class PspWebhookEndpoints
+public static class PspWebhookEndpoints
 {
     private const long StripeToleranceSeconds = 300;
 
@@ -52,18 +51,21 @@ public static partial class PspWebhookEndpoints
             throw InvalidSignature("The Stripe-Signature header does not match the payload (or is too old).");
         }
 
-        var intent = stripeEvent.Data.Object as PaymentIntent;
-        var paymentId = intent?.Metadata?.GetValueOrDefault("obol_payment_id");
+        var paymentId = stripeEvent.Data.Object switch
+        {
+            PaymentIntent intent => intent.Metadata?.GetValueOrDefault("obol_payment_id"),
+            Stripe.Refund refund => refund.Metadata?.GetValueOrDefault("obol_payment_id"),
+            _ => null,
+        };
         await database.WriteAsync(async session =>
         {
-            if (!await store.RecordWebhookAsync(session, StripeConnector.PspName, stripeEvent.Id, stripeEvent.Type, paymentId, payload)
-                || paymentId is null || intent is null)
+            if (!await store.RecordWebhookAsync(session, StripeConnector.PspName, stripeEvent.Id, stripeEvent.Type, paymentId, payload) || paymentId is null)
             {
                 return;
             }
 
-            var applied = await processor.ApplyReportedOutcomeAsync(session, paymentId, (payment, open) => MatchStripe(stripeEvent.Type, intent, payment, open));
-            if (applied)
+            var result = await processor.ApplyReportAsync(session, paymentId, (payment, attempts) => ReadStripe(stripeEvent, payment, attempts), EventSource.Webhook);
+            if (result == ReportResult.Applied)
             {
                 await store.MarkWebhookAppliedAsync(session, StripeConnector.PspName, stripeEvent.Id);
             }
@@ -71,25 +73,52 @@ public static partial class PspWebhookEndpoints
         return TypedResults.Ok(new { received = true });
     }
 
-    private static (PaymentAttempt, PspOutcome)? MatchStripe(string type, PaymentIntent intent, Payment payment, IReadOnlyList<PaymentAttempt> open)
+    /// <summary>
+    /// What a Stripe event reports, about which attempt: a payment intent's events concern the authorization that created the
+    /// intent (named in its metadata), or for a payment captured by hand its capture; a refund's events concern the attempt
+    /// named in the refund's metadata.
+    /// </summary>
+    private static PspReport? ReadStripe(Event stripeEvent, Payment payment, IReadOnlyList<PaymentAttempt> attempts)
     {
-        PaymentAttempt? Open(PaymentOperation operation) => open.LastOrDefault(a => a.Operation == operation && a.Psp == StripeConnector.PspName);
-        var authorize = Open(PaymentOperation.Authorize);
-        return type switch
+        var onStripe = attempts.Where(a => a.Psp == StripeConnector.PspName).ToList();
+        PaymentAttempt? Last(PaymentOperation operation) => onStripe.LastOrDefault(a => a.Operation == operation);
+        PaymentAttempt? Named(Dictionary<string, string>? metadata) =>
+            metadata is not null && metadata.TryGetValue("obol_attempt_id", out var id) ? onStripe.FirstOrDefault(a => a.Id == id) : null;
+        var details = new { psp = StripeConnector.PspName, eventType = stripeEvent.Type, eventId = stripeEvent.Id };
+        switch (stripeEvent.Data.Object)
         {
-            "payment_intent.amount_capturable_updated" when authorize is not null => (authorize, new PspOutcome(PspOutcomeKind.Authorized, intent.Id)),
-            "payment_intent.succeeded" when authorize is not null => (authorize, new PspOutcome(PspOutcomeKind.Succeeded, intent.Id)),
-            "payment_intent.succeeded" when Open(PaymentOperation.Capture) is { } capture => (capture, new PspOutcome(PspOutcomeKind.Succeeded, intent.Id)),
-            "payment_intent.processing" when authorize is not null => (authorize, new PspOutcome(PspOutcomeKind.Pending, intent.Id)),
-            "payment_intent.payment_failed" when authorize is not null => (authorize, new PspOutcome(PspOutcomeKind.Declined, intent.Id,
-                intent.LastPaymentError?.DeclineCode == "insufficient_funds" ? "insufficient_funds" : "card_declined", intent.LastPaymentError?.Message ?? "Declined")),
-            "payment_intent.canceled" when Open(PaymentOperation.Cancel) is { } cancel => (cancel, new PspOutcome(PspOutcomeKind.Succeeded, intent.Id)),
-            _ => null,
-        };
+            case PaymentIntent intent:
+                var authorize = Named(intent.Metadata) ?? Last(PaymentOperation.Authorize);
+                PspReport Report(PaymentAttempt? attempt, PspOutcome outcome) =>
+                    new(StripeConnector.PspName, attempt, outcome, intent.Amount, intent.Currency.ToUpperInvariant(), details);
+                return stripeEvent.Type switch
+                {
+                    "payment_intent.amount_capturable_updated" => Report(authorize, new PspOutcome(PspOutcomeKind.Authorized, intent.Id)),
+                    "payment_intent.succeeded" when payment.CaptureMethod == CaptureMethod.Automatic => Report(authorize, new PspOutcome(PspOutcomeKind.Succeeded, intent.Id)),
+                    "payment_intent.succeeded" => Report(Last(PaymentOperation.Capture), new PspOutcome(PspOutcomeKind.Succeeded, intent.Id)),
+                    "payment_intent.processing" => Report(authorize, new PspOutcome(PspOutcomeKind.Pending, intent.Id)),
+                    "payment_intent.payment_failed" => Report(authorize, new PspOutcome(PspOutcomeKind.Declined, intent.Id,
+                        intent.LastPaymentError?.DeclineCode == "insufficient_funds" ? "insufficient_funds" : "card_declined", intent.LastPaymentError?.Message ?? "Declined")),
+                    "payment_intent.canceled" => Report(Last(PaymentOperation.Cancel), new PspOutcome(PspOutcomeKind.Succeeded, intent.Id)),
+                    _ => null,
+                };
+
+            case Stripe.Refund refund when stripeEvent.Type is "refund.created" or "refund.updated" or "refund.failed":
+                var outcome = refund.Status switch
+                {
+                    "succeeded" => new PspOutcome(PspOutcomeKind.Succeeded, refund.Id),
+                    "pending" or "requires_action" => new PspOutcome(PspOutcomeKind.Pending, refund.Id),
+                    _ => new PspOutcome(PspOutcomeKind.Failed, refund.Id, "refund_failed", refund.FailureReason ?? $"Stripe reports the refund {refund.Status}."),
+                };
+                return new PspReport(StripeConnector.PspName, Named(refund.Metadata), outcome, refund.Amount, refund.Currency.ToUpperInvariant(), details);
+
+            default:
+                return null;
+        }
     }
 
     private static async Task<IResult> AdyenAsync(
-        HttpContext http, Database database, PaymentStore store, PaymentProcessor processor, PaymentsOptions options, ILoggerFactory loggers)
+        HttpContext http, Database database, PaymentStore store, PaymentProcessor processor, PaymentsOptions options)
     {
         var payload = Body(http);
         List<JsonElement> items;
@@ -121,27 +150,17 @@ public static partial class PspWebhookEndpoints
             for (var i = 0; i < notifications.Count; i++)
             {
                 var n = notifications[i];
-                if (!await store.RecordWebhookAsync(session, AdyenConnector.PspName, n.EventId, n.EventCode, n.MerchantReference, items[i].GetRawText()))
+                var paymentId = await store.FindPaymentIdByOurReferenceAsync(session, n.MerchantReference)
+                    ?? await store.FindPaymentIdByPspReferenceAsync(session, AdyenConnector.PspName, n.OriginalReference ?? n.PspReference);
+                if (!await store.RecordWebhookAsync(session, AdyenConnector.PspName, n.EventId, n.EventCode, paymentId, items[i].GetRawText()) || paymentId is null)
                 {
                     continue;
                 }
 
-                // A failure of a modification Obol counted done is undone first; otherwise the report is the outcome of
-                // an open attempt, and if it is neither, a person is told.
-                if (n.FailedOperation is { } operation && await store.GetPaymentForUpdateAsync(session, n.MerchantReference) is { } failedPayment
-                    && await processor.ApplyLateFailureAsync(session, failedPayment, operation, n.PspReference, n.OriginalReference, n.Value, n.Currency, n.Reason, EventSource.Webhook))
+                var result = await processor.ApplyReportAsync(session, paymentId, (payment, attempts) => ReadAdyen(n, payment, attempts), EventSource.Webhook);
+                if (result == ReportResult.Applied)
                 {
                     await store.MarkWebhookAppliedAsync(session, AdyenConnector.PspName, n.EventId);
-                }
-                else if (await processor.ApplyReportedOutcomeAsync(session, n.MerchantReference, (payment, open) => MatchAdyen(n, payment, open)))
-                {
-                    await store.MarkWebhookAppliedAsync(session, AdyenConnector.PspName, n.EventId);
-                }
-                else if (n.FailedOperation is not null && await store.GetPaymentForUpdateAsync(session, n.MerchantReference) is { } payment)
-                {
-                    await store.AppendEventAsync(session, payment.Id, "payment.psp_reported_failure", null, null, EventSource.Webhook,
-                        new { psp = AdyenConnector.PspName, n.EventCode, n.PspReference, n.OriginalReference, n.Reason });
-                    LogUnappliedFailure(loggers.CreateLogger(typeof(PspWebhookEndpoints)), payment.Id, n.EventCode, n.PspReference);
                 }
             }
         }, http.RequestAborted);
@@ -165,30 +184,53 @@ public static partial class PspWebhookEndpoints
         _ => false,
     };
 
-    private static (PaymentAttempt, PspOutcome)? MatchAdyen(AdyenNotification n, Payment payment, IReadOnlyList<PaymentAttempt> open)
+    /// <summary>
+    /// What an Adyen notification reports, about which attempt. A modification is found by the reference Obol sent with it
+    /// (the refund id, or the attempt id of a capture or cancel, which Adyen reports as the merchant reference), else by
+    /// Adyen's reference for it, else — for a notification that names only the payment — by the one open attempt it can be:
+    /// the open capture or cancel, or the one open refund of that amount whose Adyen reference is not known yet. A reference
+    /// that belongs to another attempt is never overruled by an amount.
+    /// </summary>
+    private static PspReport? ReadAdyen(AdyenNotification n, Payment payment, IReadOnlyList<PaymentAttempt> attempts)
     {
-        PaymentAttempt? Open(PaymentOperation operation) => open.LastOrDefault(a => a.Operation == operation && a.Psp == AdyenConnector.PspName);
+        var onAdyen = attempts.Where(a => a.Psp == AdyenConnector.PspName).ToList();
+        PaymentAttempt? Modification(PaymentOperation operation)
+        {
+            var ofKind = onAdyen.Where(a => a.Operation == operation).ToList();
+            var byReference = ofKind.FirstOrDefault(a => a.Id == n.MerchantReference || a.RefundId == n.MerchantReference)
+                ?? ofKind.FirstOrDefault(a => a.PspReference == n.PspReference);
+            if (byReference is not null || attempts.Any(a => a.PspReference == n.PspReference))
+            {
+                return byReference;
+            }
 
-        // A payment can have several refunds open: the one with this reference, or else one whose reference is not known
-        // yet (its call timed out) for the same amount.
-        PaymentAttempt? OpenRefund() =>
-            open.LastOrDefault(a => a.Operation == PaymentOperation.Refund && a.Psp == AdyenConnector.PspName && a.PspReference == n.PspReference)
-            ?? open.LastOrDefault(a => a.Operation == PaymentOperation.Refund && a.Psp == AdyenConnector.PspName && a.PspReference is null && a.Amount == n.Value);
-        var reference = n.OriginalReference ?? n.PspReference;
+            var open = ofKind.Where(a => a.IsOpen && (operation != PaymentOperation.Refund || (a.PspReference is null && a.Amount == n.Value))).ToList();
+            return open.Count == 1 ? open[0] : null;
+        }
+
+        // An automatic capture is the authorization itself: a failure reported for it concerns the authorize attempt.
+        PaymentAttempt? Captured() => Modification(PaymentOperation.Capture)
+            ?? (payment.CaptureMethod == CaptureMethod.Automatic && n.OriginalReference is not null && n.OriginalReference == payment.PspReference
+                ? onAdyen.LastOrDefault(a => a is { Operation: PaymentOperation.Authorize, Status: AttemptStatus.Succeeded })
+                : null);
+        PspReport Report(PaymentAttempt? attempt, PspOutcome outcome) => new(AdyenConnector.PspName, attempt, outcome, n.Value, n.Currency,
+            new { psp = AdyenConnector.PspName, n.EventCode, n.PspReference, n.OriginalReference, n.Reason });
+        var failed = new PspOutcome(PspOutcomeKind.Failed, n.PspReference, "psp_error", n.Reason ?? "Adyen reports the modification failed.");
         return n.EventCode switch
         {
-            "AUTHORISATION" when Open(PaymentOperation.Authorize) is { } authorize => (authorize, n.Success
-                ? new PspOutcome(payment.CaptureMethod == CaptureMethod.Manual ? PspOutcomeKind.Authorized : PspOutcomeKind.Succeeded, n.PspReference)
-                : new PspOutcome(PspOutcomeKind.Declined, n.PspReference, n.Reason == "Not enough balance" ? "insufficient_funds" : "card_declined", n.Reason ?? "Refused")),
-            "CAPTURE" when Open(PaymentOperation.Capture) is { } capture => (capture, Modification(n, reference)),
-            "CANCELLATION" when Open(PaymentOperation.Cancel) is { } cancel => (cancel, Modification(n, reference)),
-            "REFUND" when OpenRefund() is { } refund => (refund, Modification(n, n.PspReference)),
+            "AUTHORISATION" => Report(
+                onAdyen.LastOrDefault(a => a.Operation == PaymentOperation.Authorize && a.PspReference == n.PspReference) ?? onAdyen.LastOrDefault(a => a.Operation == PaymentOperation.Authorize),
+                n.Success
+                    ? new PspOutcome(payment.CaptureMethod == CaptureMethod.Manual ? PspOutcomeKind.Authorized : PspOutcomeKind.Succeeded, n.PspReference)
+                    : new PspOutcome(PspOutcomeKind.Declined, n.PspReference, n.Reason == "Not enough balance" ? "insufficient_funds" : "card_declined", n.Reason ?? "Refused")),
+            "CAPTURE" when n.Success => Report(Modification(PaymentOperation.Capture), new PspOutcome(PspOutcomeKind.Succeeded, n.PspReference)),
+            "CAPTURE" or "CAPTURE_FAILED" => Report(Captured(), failed),
+            "CANCELLATION" => Report(Modification(PaymentOperation.Cancel), n.Success ? new PspOutcome(PspOutcomeKind.Succeeded, n.PspReference) : failed),
+            "REFUND" when n.Success => Report(Modification(PaymentOperation.Refund), new PspOutcome(PspOutcomeKind.Succeeded, n.PspReference)),
+            "REFUND" or "REFUND_FAILED" => Report(Modification(PaymentOperation.Refund), failed),
             _ => null,
         };
     }
-
-    private static PspOutcome Modification(AdyenNotification n, string reference) =>
-        n.Success ? new PspOutcome(PspOutcomeKind.Succeeded, reference) : new PspOutcome(PspOutcomeKind.Failed, reference, "psp_error", n.Reason ?? "Adyen refused the modification.");
 
     /// <summary>The raw body, exactly as signed (read once by the chassis).</summary>
     private static string Body(HttpContext http) => http.Features.Get<BufferedRequestBody>()?.Text ?? "";
@@ -202,18 +244,6 @@ public static partial class PspWebhookEndpoints
         long Value, string Currency, string EventCode, bool Success, string? Reason, string? Signature)
     {
         public string EventId => $"{EventCode}:{PspReference}:{(Success ? "true" : "false")}";
-
-        /// <summary>A capture, cancel or refund that Adyen reports as failed after all.</summary>
-        /// <summary>The modification this notification reports as failed, if it does.</summary>
-        public PaymentOperation? FailedOperation => EventCode switch
-        {
-            "CAPTURE_FAILED" => PaymentOperation.Capture,
-            "REFUND_FAILED" => PaymentOperation.Refund,
-            "CAPTURE" when !Success => PaymentOperation.Capture,
-            "REFUND" when !Success => PaymentOperation.Refund,
-            "CANCELLATION" when !Success => PaymentOperation.Cancel,
-            _ => null,
-        };
 
         public static AdyenNotification From(JsonElement item)
         {
@@ -258,8 +288,4 @@ public static partial class PspWebhookEndpoints
             return CryptographicOperations.FixedTimeEquals(expected, actual);
         }
     }
-
-    [LoggerMessage(EventId = 3100, Level = LogLevel.Warning,
-        Message = "Adyen reports {EventCode} ({PspReference}) failed for payment {PaymentId}, which Obol recorded as done; reconcile it by hand")]
-    private static partial void LogUnappliedFailure(ILogger logger, string paymentId, string eventCode, string pspReference);
 }

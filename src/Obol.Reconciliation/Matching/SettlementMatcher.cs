@@ -32,6 +32,9 @@ public static class LineOutcomes
 
     /// <summary>Not a row: a capture or refund Obol recorded on the report's day that no report has shown.</summary>
     public const string MissingFromReport = "missing_from_report";
+
+    /// <summary>Not a report row: a PSP webhook that contradicted Obol and could not be applied, recorded on the payment.</summary>
+    public const string PspReportUnapplied = "psp_report_unapplied";
 }
 
 /// <summary>The outcome for one row, with the payment (and refund) it is about when known.</summary>

@@ -47,6 +47,7 @@ public sealed class Reconciler(Database database, ILedger ledger, IPaymentSettle
             await database.WriteAsync(async session =>
             {
                 var missing = await MissingAsync(session, psp, runId, reportDate, reportedUntil);
+                missing.AddRange(await UnappliedAsync(session, psp, runId, reportDate));
                 await ReconciliationStore.InsertDiscrepanciesAsync(session, missing);
                 await ReconciliationStore.CompleteRunAsync(session, runId, tally.Matched, tally.AlreadyReconciled, tally.Discrepancies + missing.Count, Now());
             }, cancellationToken);
@@ -230,6 +231,24 @@ public sealed class Reconciler(Database database, ILedger ledger, IPaymentSettle
                 m.Kind == RecordedMovementKind.Capture
                     ? $"Obol recorded the capture of {m.PaymentId} at {m.RecordedAt:O}; no settlement report has shown it."
                     : $"Obol recorded refund {m.RefundId} of {m.PaymentId} at {m.RecordedAt:O}; no settlement report has shown it.",
+                now))
+            .ToList();
+    }
+
+    /// <summary>
+    /// What the PSP reported by webhook on <paramref name="reportDate"/> (UTC) that contradicted Obol and could not be applied:
+    /// a settlement report shows only captures and refunds, so an authorization or cancel the PSP says it made, or a failure of
+    /// something Obol has as done, would otherwise be seen by nobody. Listed by every run of the day until a person resolves it.
+    /// </summary>
+    private async Task<List<DiscrepancyRecord>> UnappliedAsync(DbSession session, string psp, string runId, DateOnly reportDate)
+    {
+        var from = new DateTimeOffset(reportDate.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        var reports = await payments.UnappliedReportsBetweenAsync(session, psp, from, from.AddDays(1));
+        var now = Now();
+        return reports
+            .Select(r => new DiscrepancyRecord(ids.New("rdc"), runId, psp, LineOutcomes.PspReportUnapplied, null, r.PaymentId, r.MerchantId, null, r.Currency,
+                null, null,
+                $"{psp} reported {(r.ReportsMoney ? "a success" : "a failure")} for {r.PaymentId} at {r.RecordedAt:O} that contradicts what Obol recorded and could not be applied: {r.Details}",
                 now))
             .ToList();
     }

@@ -37,7 +37,7 @@ public sealed class AdyenConnector(HttpClient http, AdyenOptions options, Func<U
                 additionalData = new Dictionary<string, string> { ["manualCapture"] = request.ManualCapture ? "true" : "false" },
                 metadata = new Dictionary<string, string>(request.Metadata, StringComparer.Ordinal) { ["obol_attempt_id"] = request.AttemptId },
             }, cancellationToken);
-            if (Failure(response) is { } failure)
+            if (await FailureAsync(response, cancellationToken) is { } failure)
             {
                 return failure;
             }
@@ -63,7 +63,7 @@ public sealed class AdyenConnector(HttpClient http, AdyenOptions options, Func<U
         var found = await CallAsync(async () =>
         {
             using var response = await SendAsync(HttpMethod.Get, $"v71/payments?reference={Uri.EscapeDataString(request.PaymentId)}", null, null, cancellationToken);
-            if (Failure(response) is { } failure)
+            if (await FailureAsync(response, cancellationToken) is { } failure)
             {
                 return failure;
             }
@@ -99,10 +99,10 @@ public sealed class AdyenConnector(HttpClient http, AdyenOptions options, Func<U
         CallAsync(async () =>
         {
             object body = modification == "cancels"
-                ? new { merchantAccount = options.MerchantAccount, reference = request.AttemptId }
-                : new { merchantAccount = options.MerchantAccount, reference = request.AttemptId, amount = new { currency = request.Currency, value = request.Amount } };
+                ? new { merchantAccount = options.MerchantAccount, reference = request.Reference }
+                : new { merchantAccount = options.MerchantAccount, reference = request.Reference, amount = new { currency = request.Currency, value = request.Amount } };
             using var response = await SendAsync(HttpMethod.Post, $"v71/payments/{Uri.EscapeDataString(request.PspReference)}/{modification}", request.AttemptId, body, cancellationToken);
-            if (Failure(response) is { } failure)
+            if (await FailureAsync(response, cancellationToken) is { } failure)
             {
                 return failure;
             }
@@ -130,15 +130,33 @@ public sealed class AdyenConnector(HttpClient http, AdyenOptions options, Func<U
         return await http.SendAsync(message, cancellationToken);
     }
 
-    /// <summary>Adyen's documented meanings: 5xx may or may not have been processed; auth errors and 429 were not.</summary>
-    private static PspOutcome? Failure(HttpResponseMessage response) => (int)response.StatusCode switch
+    /// <summary>
+    /// Adyen's documented meanings: 5xx may or may not have been processed; auth errors and 429 were not. Error code 704 is
+    /// about the idempotency key (a request under it is still in progress, or it was used with another body), not about
+    /// the request, so what Adyen did under the key is still to be found out.
+    /// </summary>
+    private static async Task<PspOutcome?> FailureAsync(HttpResponseMessage response, CancellationToken cancellationToken) => (int)response.StatusCode switch
     {
         < 300 => null,
         401 or 403 => PspOutcome.NotProcessed("psp_authentication_failed", "Adyen refused Obol's credentials."),
         429 => PspOutcome.NotProcessed("psp_rate_limited", "Adyen is rate limiting requests."),
         >= 500 => PspOutcome.Unknown($"Adyen answered {(int)response.StatusCode}; the request may or may not have been processed."),
+        _ when await ErrorCodeAsync(response, cancellationToken) == "704" =>
+            PspOutcome.Unknown("Adyen answered about the idempotency key (704); the first request's outcome is still to be found out."),
         _ => new PspOutcome(PspOutcomeKind.Failed, null, "psp_invalid_request", $"Adyen refused the request ({(int)response.StatusCode})."),
     };
+
+    private static async Task<string?> ErrorCodeAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await response.Content.ReadFromJsonAsync<ErrorResponse>(Json, cancellationToken))?.ErrorCode;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     private static string DeclineCode(string? refusalReason) => refusalReason switch
     {
@@ -165,6 +183,8 @@ public sealed class AdyenConnector(HttpClient http, AdyenOptions options, Func<U
     private sealed record PaymentResponse(string PspReference, string ResultCode, string? RefusalReason);
 
     private sealed record ModificationResponse(string PspReference, string Status);
+
+    private sealed record ErrorResponse(string? ErrorCode);
 
     private sealed record PaymentStatus(string PspReference, string Status, DateTimeOffset CreationDate, string? RefusalReason);
 

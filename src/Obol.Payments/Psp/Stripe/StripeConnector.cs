@@ -78,7 +78,12 @@ public sealed class StripeConnector(Func<StripeClient> clientFactory) : IPspConn
                 {
                     PaymentIntent = request.PspReference,
                     Amount = request.Amount,
-                    Metadata = new Dictionary<string, string> { ["obol_payment_id"] = request.PaymentId, ["obol_attempt_id"] = request.AttemptId },
+                    Metadata = new Dictionary<string, string>
+                    {
+                        ["obol_payment_id"] = request.PaymentId,
+                        ["obol_attempt_id"] = request.AttemptId,
+                        ["obol_refund_id"] = request.Reference,
+                    },
                 },
                 new RequestOptions { IdempotencyKey = request.AttemptId },
                 cancellationToken);
@@ -116,6 +121,12 @@ public sealed class StripeConnector(Func<StripeClient> clientFactory) : IPspConn
         {
             // Stripe documents 429 as "not processed".
             return PspOutcome.NotProcessed("psp_rate_limited", "Stripe is rate limiting requests.");
+        }
+        catch (StripeException e) when (e.HttpStatusCode == HttpStatusCode.Conflict || e.StripeError?.Type == "idempotency_error")
+        {
+            // An answer about the idempotency key, not about the request: the first request under it is still running,
+            // or the key was used with other parameters. Either way what the PSP did under this key is still to be found out.
+            return PspOutcome.Unknown($"Stripe answered {(int)e.HttpStatusCode} about the idempotency key; the first request's outcome is still to be found out.");
         }
         catch (StripeException e) when ((int)e.HttpStatusCode >= 500)
         {
