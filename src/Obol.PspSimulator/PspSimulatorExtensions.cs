@@ -32,6 +32,7 @@ public static class PspSimulatorExtensions
         services.AddSingleton<ChargeStore>();
         services.AddSingleton<IdempotencyStore>();
         services.AddSingleton<FaultInjector>();
+        services.AddSingleton<FaultCounts>();
         services.AddSingleton<PspPipeline>();
         services.AddSingleton<DeferredWork>();
         services.AddHostedService(sp => sp.GetRequiredService<DeferredWork>());

@@ -45,6 +45,7 @@ public static class ControlEndpoints
         sim.MapGet("/webhooks", ListWebhooks);
         sim.MapGet("/faults", (FaultInjector faults) => TypedResults.Ok(faults.Current));
         sim.MapPost("/faults", SetFaults);
+        sim.MapGet("/faults/counts", (FaultCounts counts) => TypedResults.Ok(counts.Snapshot()));
         sim.MapGet("/config", GetConfig);
         sim.MapPost("/config", SetConfig);
         sim.MapPost("/reset", Reset);
@@ -193,14 +194,16 @@ public static class ControlEndpoints
 
     private static Ok<SimulatorConfigView> GetConfigResult(WebhookTargets targets) => GetConfig(targets);
 
-    /// <summary>Clears charges, idempotency keys, webhook history and pending deferred work; faults go back to none.</summary>
-    private static NoContent Reset(ChargeStore charges, IdempotencyStore idempotency, WebhookLog log, DeferredWork deferred, FaultInjector faults)
+    /// <summary>Clears charges, idempotency keys, webhook history, fault counts and pending deferred work; faults go back to none.</summary>
+    private static NoContent Reset(
+        ChargeStore charges, IdempotencyStore idempotency, WebhookLog log, DeferredWork deferred, FaultInjector faults, FaultCounts counts)
     {
         deferred.CancelAll();
         charges.Clear();
         idempotency.Clear();
         log.Clear();
         faults.Apply(new FaultSettings());
+        counts.Clear();
         return TypedResults.NoContent();
     }
 

@@ -20,6 +20,7 @@ public interface IPspErrorFormat
 
 public sealed partial class PspPipeline(
     FaultInjector faults,
+    FaultCounts counts,
     IdempotencyStore idempotency,
     TimeProvider time,
     IOptions<PspSimulatorOptions> options,
@@ -33,17 +34,20 @@ public sealed partial class PspPipeline(
         var drawn = faults.ForRequest(call.Psp, call.Endpoint);
         if (drawn.Outage)
         {
+            counts.Add(call.Psp, CountedFault.Outage);
             return Respond(errors.Unavailable(), fault: "outage");
         }
 
         if (drawn.LatencyMs > 0)
         {
+            counts.Add(call.Psp, CountedFault.Latency);
             await Task.Delay(TimeSpan.FromMilliseconds(drawn.LatencyMs), time, cancellationToken);
         }
 
         var latency = drawn.LatencyMs > 0 ? "latency" : null;
         if (drawn.ErrorBeforeCharge)
         {
+            counts.Add(call.Psp, CountedFault.ErrorBeforeCharge);
             LogFault(logger, call.Psp, "error_before_charge");
             return Respond(errors.ServerError(), fault: "error_before_charge");
         }
@@ -92,6 +96,7 @@ public sealed partial class PspPipeline(
 
         if (drawn.ErrorAfterCharge)
         {
+            counts.Add(call.Psp, CountedFault.ErrorAfterCharge);
             LogFault(logger, call.Psp, "error_after_charge");
             return Respond(errors.ServerError(), fault: "error_after_charge");
         }
@@ -100,6 +105,7 @@ public sealed partial class PspPipeline(
         {
             if (drawn.TimeoutAfterCharge)
             {
+                counts.Add(call.Psp, CountedFault.TimeoutAfterCharge);
                 LogFault(logger, call.Psp, "timeout_after_charge");
             }
 

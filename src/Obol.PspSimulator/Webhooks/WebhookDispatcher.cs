@@ -15,6 +15,7 @@ public sealed partial class WebhookDispatcher(
     IHttpClientFactory httpClientFactory,
     WebhookTargets targets,
     FaultInjector faults,
+    FaultCounts counts,
     DeferredWork deferred,
     WebhookLog log,
     TimeProvider time,
@@ -34,18 +35,21 @@ public sealed partial class WebhookDispatcher(
         }
 
         var decision = faults.ForWebhook(message.Psp);
+        counts.Add(message.Psp, CountedFault.WebhookDelivery);
         if (decision.Drop)
         {
+            counts.Add(message.Psp, CountedFault.WebhookDropped);
             log.Add(new DeliveryRecord(message.Psp, message.EventId, message.EventType, DeliveryState.Dropped, 0, null, now));
             LogDropped(logger, message.EventId);
             return;
         }
 
+        Count(message.Psp, decision);
         var copies = decision.Duplicate ? 2 : 1;
         for (var i = 0; i < copies; i++)
         {
             var index = log.Add(new DeliveryRecord(message.Psp, message.EventId, message.EventType, DeliveryState.Pending, 0, null, now));
-            deferred.Schedule(decision.Delay, ct => AttemptAsync(message, index, 1, ct));
+            deferred.Schedule(decision.Delay + decision.ReorderDelay, ct => AttemptAsync(message, index, 1, ct));
         }
     }
 
@@ -89,6 +93,12 @@ public sealed partial class WebhookDispatcher(
             }
         }
 
+        counts.Add(message.Psp, CountedFault.WebhookAttempt);
+        if (!delivered)
+        {
+            counts.Add(message.Psp, CountedFault.WebhookFailedAttempt);
+        }
+
         var final = delivered || attempt >= retry.MaxAttempts;
         var state = delivered ? DeliveryState.Delivered : final ? DeliveryState.Failed : DeliveryState.Pending;
         log.Update(index, r => r with { State = state, Attempts = attempt, LastStatusCode = statusCode });
@@ -103,6 +113,24 @@ public sealed partial class WebhookDispatcher(
         else
         {
             LogGaveUp(logger, message.EventId, attempt);
+        }
+    }
+
+    private void Count(Psp psp, WebhookFaultDecision decision)
+    {
+        if (decision.Duplicate)
+        {
+            counts.Add(psp, CountedFault.WebhookDuplicated);
+        }
+
+        if (decision.Delay > TimeSpan.Zero)
+        {
+            counts.Add(psp, CountedFault.WebhookDelayed);
+        }
+
+        if (decision.ReorderDelay > TimeSpan.Zero)
+        {
+            counts.Add(psp, CountedFault.WebhookReordered);
         }
     }
 
