@@ -38,10 +38,24 @@ public sealed partial class PspPipeline(
             return Respond(errors.Unavailable(), fault: "outage");
         }
 
+        // The key is claimed on arrival, so a retry while this request is still in flight (its latency included)
+        // is told so, as the PSPs do. A request that will fail before charging claims nothing.
+        var decision = !drawn.ErrorBeforeCharge && call.IdempotencyKey is { } key
+            ? idempotency.Begin(call.Psp, call.Scope, key, call.Fingerprint)
+            : null;
         if (drawn.LatencyMs > 0)
         {
             counts.Add(call.Psp, CountedFault.Latency);
-            await Task.Delay(TimeSpan.FromMilliseconds(drawn.LatencyMs), time, cancellationToken);
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(drawn.LatencyMs), time, cancellationToken);
+            }
+            catch (OperationCanceledException) when (decision?.Outcome == IdempotencyOutcome.Proceed)
+            {
+                // The client left before anything happened: nothing was charged, so the key is free again.
+                idempotency.Release(call.Psp, call.Scope, call.IdempotencyKey!);
+                throw;
+            }
         }
 
         var latency = drawn.LatencyMs > 0 ? "latency" : null;
@@ -52,18 +66,14 @@ public sealed partial class PspPipeline(
             return Respond(errors.ServerError(), fault: "error_before_charge");
         }
 
-        if (call.IdempotencyKey is { } key)
+        switch (decision?.Outcome)
         {
-            var decision = idempotency.Begin(call.Psp, call.Scope, key, call.Fingerprint);
-            switch (decision.Outcome)
-            {
-                case IdempotencyOutcome.Replay:
-                    return Respond(decision.Stored!, replayed: true, fault: latency);
-                case IdempotencyOutcome.ParametersMismatch:
-                    return Respond(errors.IdempotencyMismatch(), fault: latency);
-                case IdempotencyOutcome.InProgress:
-                    return Respond(errors.IdempotencyInProgress(), fault: latency);
-            }
+            case IdempotencyOutcome.Replay:
+                return Respond(decision.Stored!, replayed: true, fault: latency);
+            case IdempotencyOutcome.ParametersMismatch:
+                return Respond(errors.IdempotencyMismatch(), fault: latency);
+            case IdempotencyOutcome.InProgress:
+                return Respond(errors.IdempotencyInProgress(), fault: latency);
         }
 
         PspResponse response;
