@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
@@ -13,7 +14,10 @@ using Obol.PspSimulator.Webhooks;
 
 namespace Obol.PspSimulator.Control;
 
-/// <summary>One charge as <c>GET /sim/charges</c> shows it, in minor units.</summary>
+/// <summary>
+/// One charge as <c>GET /sim/charges</c> shows it, in minor units: the PSP's ground truth for a checker, every
+/// capture and refund included with the reference, metadata and idempotency key of the request that made it.
+/// </summary>
 public sealed record ChargeView(
     string Psp,
     string Id,
@@ -23,7 +27,26 @@ public sealed record ChargeView(
     string Status,
     long AmountCaptured,
     long AmountRefunded,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    string CaptureMethod,
+    string PaymentMethod,
+    string? MerchantAccount,
+    IReadOnlyDictionary<string, string> Metadata,
+    string? IdempotencyKey,
+    string? DeclineCode,
+    string? DeclineReason,
+    DateTimeOffset? CanceledAt,
+    IReadOnlyList<MovementView> Movements);
+
+/// <summary>A capture or refund: Stripe <c>ch_…</c> / <c>re_…</c>, Adyen the modification's pspReference (the payment's for an immediate capture).</summary>
+public sealed record MovementView(
+    string Id,
+    string Kind,
+    long Amount,
+    string? Reference,
+    IReadOnlyDictionary<string, string> Metadata,
+    string? IdempotencyKey,
+    DateTimeOffset At);
 
 /// <summary>One webhook endpoint in <c>POST /sim/config</c>; no secret: the PSP's default signing secret.</summary>
 public sealed record WebhookEndpointConfig(Uri? Url, string? Secret);
@@ -79,20 +102,36 @@ public static class ControlEndpoints
             filter = parsed;
         }
 
-        var views = charges.List(filter, reference)
-            .Select(c => new ChargeView(
-                c.Psp.Name(),
-                c.Id,
-                c.Reference,
-                c.Amount,
-                c.Currency,
-                c.Status.ToString().ToLowerInvariant(),
-                c.AmountCaptured,
-                c.AmountRefunded,
-                c.CreatedAt))
-            .ToList();
+        var views = charges.List(filter, reference).Select(View).ToList();
         return TypedResults.Ok(views);
     }
+
+    private static ChargeView View(Charge c) => new(
+        c.Psp.Name(),
+        c.Id,
+        c.Reference,
+        c.Amount,
+        c.Currency,
+        c.Status.ToString().ToLowerInvariant(),
+        c.AmountCaptured,
+        c.AmountRefunded,
+        c.CreatedAt,
+        c.ManualCapture ? "manual" : "automatic",
+        c.PaymentMethod,
+        c.MerchantAccount,
+        c.Metadata,
+        c.IdempotencyKey,
+        c.Decline?.Code,
+        c.Decline?.Message,
+        c.CanceledAt,
+        [.. c.Movements.Select(m => new MovementView(
+            m.Id,
+            m.Kind == MovementKind.Capture ? "capture" : "refund",
+            m.Amount,
+            m.Reference,
+            m.Metadata ?? ImmutableSortedDictionary<string, string>.Empty,
+            m.IdempotencyKey,
+            m.At))]);
 
     private static Results<Ok<List<WebhookView>>, BadRequest<SimulatorError>> ListWebhooks(string? psp, WebhookLog log)
     {
