@@ -92,6 +92,25 @@ public sealed class WebhookTests
     }
 
     [Fact]
+    public async Task Adyen_modification_notifications_report_the_modifications_own_reference()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var sim = await SimulatorHost.StartAsync();
+        await sim.SetWebhookUrlsAsync(adyen: receiver.Url);
+
+        var (_, payment) = await AdyenDialectTests.PostAsync(sim, "payments", AdyenDialectTests.Payment("pm_card_visa", reference: "order-7"));
+        var psp = payment.GetProperty("pspReference").GetString()!;
+        await AdyenDialectTests.PostAsync(sim, $"payments/{psp}/refunds", new { merchantAccount = "ObolMerchant", reference = "refund-1", amount = new { value = 100, currency = "EUR" } });
+        await AdyenDialectTests.PostAsync(sim, $"payments/{psp}/refunds", new { merchantAccount = "ObolMerchant", reference = "refund-2", amount = new { value = 100, currency = "EUR" } });
+
+        var refunds = (await receiver.WaitForAsync(h => IsEventCode(h, "REFUND"), count: 2)).Select(Item).ToList();
+
+        Assert.Equal(["refund-1", "refund-2"], refunds.Select(r => r.GetProperty("merchantReference").GetString()).Order(StringComparer.Ordinal));
+        Assert.All(refunds, r => Assert.Equal(psp, r.GetProperty("originalReference").GetString()));
+        Assert.All(refunds, r => Assert.Equal(ExpectedAdyenSignature(r, SimulatorHost.AdyenHmacKey), r.GetProperty("additionalData").GetProperty("hmacSignature").GetString()));
+    }
+
+    [Fact]
     public void Adyen_signing_matches_an_independently_computed_vector()
     {
         // Computed outside .NET with Python's hmac module from the documented algorithm.

@@ -131,21 +131,21 @@ public sealed partial class AdyenApi(
         ModifyAsync(context, paymentPspReference, FaultEndpoint.Capture, "captures", amountRequired: true, (payment, modification) =>
         {
             var result = charges.Capture(Psp.Adyen, payment.Id, modification.Amount, value => modification.Movement(MovementKind.Capture, value));
-            notifications.Publish(payment, "CAPTURE", result.Succeeded, modification.PspReference, payment.Id, modification.Amount ?? payment.Amount, FailureReason(result));
+            notifications.Publish(payment, "CAPTURE", result.Succeeded, modification.PspReference, payment.Id, modification.Amount ?? payment.Amount, FailureReason(result), modification.Reference);
         });
 
     public Task<IResult> CancelAsync(HttpContext context, string paymentPspReference) =>
         ModifyAsync(context, paymentPspReference, FaultEndpoint.Cancel, "cancels", amountRequired: false, (payment, modification) =>
         {
             var result = charges.Cancel(Psp.Adyen, payment.Id, null, modification.At);
-            notifications.Publish(payment, "CANCELLATION", result.Succeeded, modification.PspReference, payment.Id, payment.Amount, FailureReason(result));
+            notifications.Publish(payment, "CANCELLATION", result.Succeeded, modification.PspReference, payment.Id, payment.Amount, FailureReason(result), modification.Reference);
         });
 
     public Task<IResult> RefundAsync(HttpContext context, string paymentPspReference) =>
         ModifyAsync(context, paymentPspReference, FaultEndpoint.Refund, "refunds", amountRequired: true, (payment, modification) =>
         {
             var result = charges.Refund(Psp.Adyen, payment.Id, modification.Amount, value => modification.Movement(MovementKind.Refund, value));
-            notifications.Publish(payment, "REFUND", result.Succeeded, modification.PspReference, payment.Id, modification.Amount ?? payment.AmountRefundable, FailureReason(result));
+            notifications.Publish(payment, "REFUND", result.Succeeded, modification.PspReference, payment.Id, modification.Amount ?? payment.AmountRefundable, FailureReason(result), modification.Reference);
         });
 
     /// <summary>Simulator extension: <c>GET /v71/payments?reference=</c> lists payments with that merchant reference.</summary>

@@ -7,10 +7,15 @@ namespace Obol.PspSimulator.Adyen;
 /// <summary>Builds Adyen standard notifications, each item carrying its <c>additionalData.hmacSignature</c>.</summary>
 public sealed class AdyenNotifications(WebhookDispatcher dispatcher, TimeProvider time)
 {
-    public void Publish(Charge payment, string eventCode, bool success, string pspReference, string? originalReference, long value, string? reason)
+    /// <param name="modificationReference">
+    /// The <c>reference</c> a capture, cancel or refund request carried: its notification reports that as the merchant
+    /// reference (a notification about the payment itself reports the payment's reference).
+    /// </param>
+    public void Publish(
+        Charge payment, string eventCode, bool success, string pspReference, string? originalReference, long value, string? reason, string? modificationReference = null)
     {
         var merchantAccount = payment.MerchantAccount ?? string.Empty;
-        var merchantReference = payment.Reference ?? string.Empty;
+        var merchantReference = modificationReference is { Length: > 0 } ? modificationReference : payment.Reference ?? string.Empty;
         var signing = AdyenHmac.SigningString(pspReference, originalReference, merchantAccount, merchantReference, value, payment.Currency, eventCode, success);
         var item = new AdyenNotificationRequestItem(
             AdditionalData: new Dictionary<string, string>(StringComparer.Ordinal),
