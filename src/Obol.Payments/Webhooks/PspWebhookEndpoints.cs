@@ -189,11 +189,12 @@ public static class PspWebhookEndpoints
     /// (the refund id, or the attempt id of a capture or cancel, which Adyen reports as the merchant reference), else by
     /// Adyen's reference for it, else — for a notification that names only the payment — by the one open attempt it can be:
     /// the open capture or cancel, or the one open refund of that amount whose Adyen reference is not known yet. A reference
-    /// that belongs to another attempt is never overruled by an amount.
+    /// that belongs to another attempt is never overruled by an amount, and of several open attempts it could be, none is picked.
     /// </summary>
     private static PspReport? ReadAdyen(AdyenNotification n, Payment payment, IReadOnlyList<PaymentAttempt> attempts)
     {
         var onAdyen = attempts.Where(a => a.Psp == AdyenConnector.PspName).ToList();
+        var ambiguous = false;
         PaymentAttempt? Modification(PaymentOperation operation)
         {
             var ofKind = onAdyen.Where(a => a.Operation == operation).ToList();
@@ -205,6 +206,7 @@ public static class PspWebhookEndpoints
             }
 
             var open = ofKind.Where(a => a.IsOpen && (operation != PaymentOperation.Refund || (a.PspReference is null && a.Amount == n.Value))).ToList();
+            ambiguous |= open.Count > 1;
             return open.Count == 1 ? open[0] : null;
         }
 
@@ -216,7 +218,7 @@ public static class PspWebhookEndpoints
         PspReport Report(PaymentAttempt? attempt, PspOutcome outcome) => new(AdyenConnector.PspName, attempt, outcome, n.Value, n.Currency,
             new { psp = AdyenConnector.PspName, n.EventCode, n.PspReference, n.OriginalReference, n.Reason });
         var failed = new PspOutcome(PspOutcomeKind.Failed, n.PspReference, "psp_error", n.Reason ?? "Adyen reports the modification failed.");
-        return n.EventCode switch
+        var report = n.EventCode switch
         {
             "AUTHORISATION" => Report(
                 onAdyen.LastOrDefault(a => a.Operation == PaymentOperation.Authorize && a.PspReference == n.PspReference) ?? onAdyen.LastOrDefault(a => a.Operation == PaymentOperation.Authorize),
@@ -230,6 +232,10 @@ public static class PspWebhookEndpoints
             "REFUND" or "REFUND_FAILED" => Report(Modification(PaymentOperation.Refund), failed),
             _ => null,
         };
+
+        // Several open attempts it could be (two refunds of one amount, neither answered): none is picked, and the resolver
+        // settles each by its own request.
+        return ambiguous ? null : report;
     }
 
     /// <summary>The raw body, exactly as signed (read once by the chassis).</summary>
