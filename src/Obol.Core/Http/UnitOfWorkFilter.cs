@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -84,7 +85,16 @@ public sealed class UnitOfWorkFilter(IdempotencyKeyRule rule) : IEndpointFilter
         {
             // Nothing committed: free the key so that a corrected or repeated request can use it. (After a COMMIT without
             // an answer the claim stays: a repeat waits for its lease to run out and then finds the response or takes over.)
-            await store.ReleaseAsync(merchantId, key, lockToken, CancellationToken.None);
+            // If the database is what failed, freeing may fail too; the original failure is the answer, and the claim runs
+            // out by itself.
+            try
+            {
+                await store.ReleaseAsync(merchantId, key, lockToken, CancellationToken.None);
+            }
+            catch (DbException)
+            {
+            }
+
             throw;
         }
     }

@@ -4,7 +4,7 @@ using Npgsql;
 namespace Obol.Core.Storage;
 
 /// <summary>PostgreSQL through one pooled <see cref="NpgsqlDataSource"/>; writers lock rows themselves.</summary>
-public sealed class PostgresDatabase(string connectionString) : Database
+public sealed class PostgresDatabase(string connectionString, TimeSpan unavailableRetryWindow) : Database(unavailableRetryWindow)
 {
     private readonly NpgsqlDataSource _dataSource = NpgsqlDataSource.Create(WithStatementCache(connectionString));
 
@@ -29,6 +29,12 @@ public sealed class PostgresDatabase(string connectionString) : Database
             throw;
         }
     }
+
+    /// <summary>
+    /// Idle pooled connections opened before the server went away are dead too. Npgsql drops those whose socket the
+    /// server closed when it hands them out, but not those of a server that vanished without a word: drop them all.
+    /// </summary>
+    protected override void OnServerGone() => _dataSource.Clear();
 
     public override ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 
