@@ -27,6 +27,8 @@ public static class CoreServiceCollectionExtensions
         var idempotency = new IdempotencyOptions();
         configuration.GetSection("Obol:Idempotency").Bind(idempotency);
         services.AddSingleton(idempotency);
+        services.AddSingleton<NodeLiveness>();
+        services.AddHostedService(sp => sp.GetRequiredService<NodeLiveness>());
         services.AddSingleton<IdempotencyStore>();
         services.AddHostedService<IdempotencyCleanupService>();
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Obol.Core.Errors;
+using Obol.Core.Idempotency;
 using Obol.Core.Storage;
 
 namespace Obol.Core.Http;
@@ -49,6 +50,12 @@ public sealed partial class ErrorHandlingMiddleware(RequestDelegate next, Databa
             context.Response.Clear();
             context.Response.Headers.RetryAfter = RetryAfterSeconds(database.RetryAfter);
             await ProblemResponses.WriteAsync(context, unavailable is DatabaseUnavailableException known ? known.Problem : new DatabaseUnavailableException(unavailable).Problem);
+            return;
+        }
+        catch (IdempotencyClaimLostException lost) when (!context.Response.HasStarted)
+        {
+            context.Response.Clear();
+            await ProblemResponses.WriteAsync(context, lost.Problem);
             return;
         }
         catch (BadHttpRequestException bad) when (!context.Response.HasStarted)

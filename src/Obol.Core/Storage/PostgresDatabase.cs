@@ -31,6 +31,20 @@ public sealed class PostgresDatabase(string connectionString, TimeSpan unavailab
     }
 
     /// <summary>
+    /// A connection of its own, outside the pool, for a session that lives as long as the process (see
+    /// <see cref="Idempotency.NodeLiveness"/>): it neither takes a pool slot for good nor is closed by a pool clear.
+    /// TCP keepalives make a server that vanished without closing the connection show up as an error within a minute.
+    /// </summary>
+    internal NpgsqlConnection CreateDedicatedConnection() =>
+        new(new NpgsqlConnectionStringBuilder(connectionString)
+        {
+            Pooling = false,
+            TcpKeepAlive = true,
+            TcpKeepAliveTime = 10,
+            TcpKeepAliveInterval = 5,
+        }.ConnectionString);
+
+    /// <summary>
     /// Idle pooled connections opened before the server went away are dead too. Npgsql drops those whose socket the
     /// server closed when it hands them out, but not those of a server that vanished without a word: drop them all.
     /// </summary>
