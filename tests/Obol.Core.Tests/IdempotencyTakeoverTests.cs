@@ -8,7 +8,7 @@ namespace Obol.Core.Tests;
 
 /// <summary>
 /// A started idempotency claim is taken over before its lease runs out when its holder node is certainly dead (on
-/// PostgreSQL its liveness session is gone; on SQLite it is not this process).
+/// PostgreSQL its liveness session is gone; on SQLite it is not this process) or when its holder ended the lease itself.
 /// The clock never moves here: the lease never runs out.
 /// </summary>
 public class IdempotencyTakeoverTests
@@ -85,6 +85,37 @@ public class IdempotencyTakeoverTests
         }
     }
 
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task A_claim_whose_holder_ended_its_lease_is_taken_over_at_once_though_the_holder_lives(DatabaseProvider provider)
+    {
+        var options = await MigratedAsync(provider);
+        await using var a = await Node.StartAsync(options);
+        var gaveUp = Assert.IsType<IdempotencyClaim.Begun>(await a.Store.ClaimAsync(Merchant, "k", Fingerprint, CancellationToken.None));
+
+        await a.Store.EndLeaseAsync(Merchant, "k", gaveUp.LockToken);
+
+        Assert.IsType<IdempotencyClaim.Begun>(await a.Store.ClaimAsync(Merchant, "k", Fingerprint, CancellationToken.None));
+    }
+
+    /// <summary>The COMMIT whose answer was lost had in fact stored the response: ending the lease afterwards changes nothing.</summary>
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.Postgres)]
+    public async Task Ending_the_lease_of_a_claim_that_completed_changes_nothing_and_a_retry_replays(DatabaseProvider provider)
+    {
+        var options = await MigratedAsync(provider);
+        await using var a = await Node.StartAsync(options);
+        var claim = Assert.IsType<IdempotencyClaim.Begun>(await a.Store.ClaimAsync(Merchant, "k", Fingerprint, CancellationToken.None));
+        await a.Database.WriteAsync(s => a.Store.CompleteAsync(s, Merchant, "k", claim.LockToken, Response), CancellationToken.None);
+
+        await a.Store.EndLeaseAsync(Merchant, "k", claim.LockToken);
+
+        var replay = Assert.IsType<IdempotencyClaim.Replay>(await a.Store.ClaimAsync(Merchant, "k", Fingerprint, CancellationToken.None));
+        Assert.Equal(Response.Body, replay.Response.Body);
+    }
+
     /// <summary>
     /// A node whose liveness session broke (the server restarted) draws a new id: the claims it made under the old one
     /// are then certainly orphaned (their requests failed with the server), and are taken over at once.
@@ -124,7 +155,8 @@ public class IdempotencyTakeoverTests
             Options = options;
             Database = database;
             Liveness = liveness;
-            Store = new IdempotencyStore(database, new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddYears(56)), new IdempotencyOptions(), liveness);
+            Store = new IdempotencyStore(database, new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddYears(56)), new IdempotencyOptions(), liveness,
+                NullLogger<IdempotencyStore>.Instance);
         }
 
         public DatabaseOptions Options { get; }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.Extensions.Configuration;
 using Obol.Core.Storage;
@@ -45,6 +46,70 @@ public class DatabaseOutageTests
         Assert.Equal(2, await TestCounters.CountAsync(server));
     }
 
+    /// <summary>
+    /// Clients create counters, each under its own key and sent again with that key until it is created, while the
+    /// server is restarted immediately twice. Every answer is a success, a 503 that says when to come back (or that a
+    /// COMMIT went unanswered), or a 409 for a key whose earlier try is being taken over; never a 500. Every counter is
+    /// stored once, and writes after the restarts succeed.
+    /// </summary>
+    [Fact]
+    public async Task Requests_across_immediate_restarts_never_get_a_500_and_every_write_lands_exactly_once()
+    {
+        await using var cluster = await PrivatePostgresCluster.StartAsync();
+        await using var server = await StartServerAsync(cluster, new() { ["Obol:Database:UnavailableRetryWindow"] = "00:00:30" });
+        using var client = server.CreateClient();
+        var unexpected = new ConcurrentQueue<string>();
+        var created = new ConcurrentDictionary<string, string>();
+        using var stop = new CancellationTokenSource();
+
+        async Task ClientAsync(int worker)
+        {
+            for (var n = 0; !stop.IsCancellationRequested; n++)
+            {
+                var key = $"w{worker}-{n}";
+                while (true)
+                {
+                    var response = await client.PostJsonAsync(Path, $$"""{"name":"{{key}}"}""", key);
+                    if (response.StatusCode == HttpStatusCode.Created)
+                    {
+                        created[key] = response.Headers.Location!.ToString();
+                        break;
+                    }
+
+                    var body = await response.Content.ReadAsStringAsync();
+                    var expected = response.StatusCode switch
+                    {
+                        HttpStatusCode.ServiceUnavailable => body.Contains("\"commit_outcome_unknown\"", StringComparison.Ordinal)
+                            || (body.Contains("\"database_unavailable\"", StringComparison.Ordinal) && response.Headers.RetryAfter is not null),
+                        HttpStatusCode.Conflict => body.Contains("\"idempotency_key_in_use\"", StringComparison.Ordinal),
+                        _ => false,
+                    };
+                    if (!expected)
+                    {
+                        unexpected.Enqueue($"{(int)response.StatusCode} {body}");
+                    }
+
+                    await Task.Delay(50, TestContext.Current.CancellationToken);
+                }
+            }
+        }
+
+        var clients = Enumerable.Range(0, 4).Select(worker => Task.Run(() => ClientAsync(worker), TestContext.Current.CancellationToken)).ToArray();
+        await WaitForAsync(() => created.Count >= 20);
+        await cluster.RestartImmediateAsync();
+        var afterFirst = created.Count;
+        await WaitForAsync(() => created.Count >= afterFirst + 20);
+        await cluster.RestartImmediateAsync();
+        var afterSecond = created.Count;
+        await WaitForAsync(() => created.Count >= afterSecond + 20);
+        await stop.CancelAsync();
+        await Task.WhenAll(clients);
+
+        Assert.Empty(unexpected);
+        var names = await server.GetRequiredService<Database>().ReadAsync(s => s.QueryAsync<string>("SELECT name FROM test_counters"), CancellationToken.None);
+        Assert.Equal(created.Keys.Order(StringComparer.Ordinal), names.Order(StringComparer.Ordinal));
+    }
+
     [Fact]
     public async Task Start_up_waits_for_a_database_that_is_not_up_yet()
     {
@@ -67,4 +132,13 @@ public class DatabaseOutageTests
             DatabaseProvider.Postgres,
             builder => builder.Configuration.AddInMemoryCollection(settings),
             new DatabaseOptions(DatabaseProvider.Postgres, cluster.ConnectionString));
+
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        for (var tries = 0; !condition(); tries++)
+        {
+            Assert.True(tries < 1200, "The clients made no progress.");
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+    }
 }
