@@ -19,7 +19,7 @@ public static class CoreServiceCollectionExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IdGenerator>();
-        services.AddSingleton(ReadDatabaseOptions(configuration));
+        services.AddSingleton(sp => ReadDatabaseOptions(sp.GetRequiredService<IConfiguration>()));
         services.AddSingleton(sp => Database.Create(sp.GetRequiredService<DatabaseOptions>()));
         services.AddSingleton<MigrationRunner>();
         services.AddSingleton(new MigrationSource("core", typeof(CoreServiceCollectionExtensions).Assembly));
@@ -27,6 +27,8 @@ public static class CoreServiceCollectionExtensions
         var idempotency = new IdempotencyOptions();
         configuration.GetSection("Obol:Idempotency").Bind(idempotency);
         services.AddSingleton(idempotency);
+        services.AddSingleton<NodeLiveness>();
+        services.AddHostedService(sp => sp.GetRequiredService<NodeLiveness>());
         services.AddSingleton<IdempotencyStore>();
         services.AddHostedService<IdempotencyCleanupService>();
 
@@ -57,6 +59,20 @@ public static class CoreServiceCollectionExtensions
                 : throw new InvalidOperationException("ConnectionStrings__Obol is required with the postgres provider.");
         }
 
-        return new DatabaseOptions(provider, connectionString);
+        var defaults = new DatabaseOptions(provider, connectionString);
+        return defaults with
+        {
+            UnavailableRetryWindow = NonNegative(configuration, "Obol:Database:UnavailableRetryWindow") ?? defaults.UnavailableRetryWindow,
+            StartupWait = NonNegative(configuration, "Obol:Database:StartupWait") ?? defaults.StartupWait,
+            RetryAfter = NonNegative(configuration, "Obol:Database:RetryAfter") ?? defaults.RetryAfter,
+        };
+    }
+
+    private static TimeSpan? NonNegative(IConfiguration configuration, string key)
+    {
+        var value = configuration.GetValue<TimeSpan?>(key);
+        return value < TimeSpan.Zero
+            ? throw new InvalidOperationException($"{key.Replace(":", "__", StringComparison.Ordinal)} must not be negative.")
+            : value;
     }
 }

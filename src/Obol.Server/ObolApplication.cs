@@ -1,3 +1,5 @@
+using System.Data.Common;
+using System.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Obol.Core;
 using Obol.Core.Http;
@@ -20,9 +22,12 @@ using Scalar.AspNetCore;
 namespace Obol.Server;
 
 /// <summary>The composition root: which modules run, in which pipeline. Program.cs and the tests both use it.</summary>
-public static class ObolApplication
+public static partial class ObolApplication
 {
     public const string DefaultUrl = "http://localhost:5080";
+
+    /// <summary>How long <c>/readyz</c> waits for the database before it answers 503.</summary>
+    public static readonly TimeSpan ReadinessTimeout = TimeSpan.FromSeconds(2);
 
     public static WebApplicationBuilder CreateBuilder(string[] args)
     {
@@ -118,8 +123,36 @@ public static class ObolApplication
         }
     }
 
-    /// <summary>Migrates the database and makes the configured keys valid, before the server takes traffic.</summary>
+    /// <summary>
+    /// Migrates the database and makes the configured keys valid, before the server takes traffic. A database that is
+    /// not available yet (starting up, in recovery, not listening) is waited for, up to <c>Obol:Database:StartupWait</c>:
+    /// every step is safe to run again (a COMMIT without an answer included), so the whole preparation is retried.
+    /// </summary>
     public static async Task PrepareAsync(WebApplication app, CancellationToken cancellationToken = default)
+    {
+        var wait = app.Services.GetRequiredService<DatabaseOptions>().StartupWait;
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ObolApplication));
+        var started = Stopwatch.GetTimestamp();
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await PrepareOnceAsync(app, cancellationToken);
+                return;
+            }
+            catch (DbException exception) when ((Database.IsUnavailable(exception) || exception is CommitOutcomeUnknownException)
+                && Stopwatch.GetElapsedTime(started) < wait)
+            {
+                LogWaitingForDatabase(logger, exception);
+            }
+
+            // Real waiting for a real server: the system clock, not the application's.
+            var delay = TimeSpan.FromMilliseconds(Math.Min(2000, 100 << Math.Min(attempt, 5)));
+            await Task.Delay(delay, TimeProvider.System, cancellationToken);
+        }
+    }
+
+    private static async Task PrepareOnceAsync(WebApplication app, CancellationToken cancellationToken)
     {
         var services = app.Services;
         await services.GetRequiredService<MigrationRunner>().ApplyAsync(cancellationToken);
@@ -144,14 +177,20 @@ public static class ObolApplication
         }
     }
 
+    /// <summary>
+    /// Ready when the database answers and every migration is applied. A probe wants an answer now, so the database
+    /// gets <see cref="ReadinessTimeout"/> to answer rather than the whole retry window requests get.
+    /// </summary>
     private static async Task<Results<Ok<ReadyResponse>, JsonHttpResult<ReadyResponse>>> ReadyAsync(MigrationRunner migrations, HttpContext http)
     {
         bool upToDate;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+        timeout.CancelAfter(ReadinessTimeout);
         try
         {
-            upToDate = await migrations.IsUpToDateAsync(http.RequestAborted);
+            upToDate = await migrations.IsUpToDateAsync(timeout.Token);
         }
-        catch (System.Data.Common.DbException)
+        catch (Exception exception) when (exception is DbException || (exception is OperationCanceledException && !http.RequestAborted.IsCancellationRequested))
         {
             return TypedResults.Json(new ReadyResponse("unavailable", false, false), statusCode: StatusCodes.Status503ServiceUnavailable);
         }
@@ -160,6 +199,9 @@ public static class ObolApplication
             ? TypedResults.Ok(new ReadyResponse("ready", true, true))
             : TypedResults.Json(new ReadyResponse("migrations_pending", true, false), statusCode: StatusCodes.Status503ServiceUnavailable);
     }
+
+    [LoggerMessage(EventId = 1300, Level = LogLevel.Warning, Message = "The database is not available yet; start-up waits for it")]
+    private static partial void LogWaitingForDatabase(ILogger logger, Exception exception);
 
     private sealed record ReadyResponse(string Status, bool Database, bool Migrations);
 }

@@ -44,7 +44,7 @@ public class CommitOutcomeTests
         Assert.Equal(2, database.Commits);
     }
 
-    private sealed class FailingCommitDatabase(Func<int, Exception?> afterCommit) : Database
+    private sealed class FailingCommitDatabase(Func<int, Exception?> afterCommit) : Database(unavailableRetryWindow: TimeSpan.FromSeconds(1))
     {
         public int Commits { get; private set; }
 

@@ -120,15 +120,18 @@ public sealed class ErrorFormatTests : IAsyncLifetime
     }
 
     /// <summary>
-    /// A COMMIT without an answer is a 503 with its own code, and the request's Idempotency-Key stays claimed: a repeat
-    /// waits for the claim's lease instead of running the work a second time next to one that may have committed.
+    /// A COMMIT without an answer is a 503 with its own code, and the request's Idempotency-Key stays claimed (a repeat
+    /// must find the response if that COMMIT was applied) with its lease ended: a repeat does not wait for the lease but
+    /// takes the key over at once, and here, where nothing was applied, runs again.
     /// </summary>
     [Fact]
-    public async Task A_commit_without_an_answer_is_a_503_and_keeps_the_idempotency_key_claimed()
+    public async Task A_commit_without_an_answer_is_a_503_keeps_the_claim_and_a_repeat_takes_it_over_at_once()
     {
         await (await _client.PostJsonAsync("/v1/test/counters", """{"name":"commit-unknown"}""", "unknown-1")).ReadProblemAsync(503, "commit_outcome_unknown");
+        Assert.Equal("started", await _server.GetRequiredService<Obol.Core.Storage.Database>().ReadAsync(
+            s => s.QuerySingleAsync<string>("SELECT state FROM idempotency_keys WHERE idempotency_key = 'unknown-1'"), CancellationToken.None));
 
-        await (await _client.PostJsonAsync("/v1/test/counters", """{"name":"commit-unknown"}""", "unknown-1")).ReadProblemAsync(409, "idempotency_key_in_use");
+        await (await _client.PostJsonAsync("/v1/test/counters", """{"name":"commit-unknown"}""", "unknown-1")).ReadProblemAsync(503, "commit_outcome_unknown");
     }
 
     [Theory]

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Obol.Core.Idempotency;
@@ -206,5 +208,61 @@ public class IdempotencyTests
         await database.WriteAsync(s => store.CompleteAsync(s, ApiKeys.DefaultMerchantId, "k", takeover.LockToken, response), CancellationToken.None);
         var replay = Assert.IsType<IdempotencyClaim.Replay>(await store.ClaimAsync(ApiKeys.DefaultMerchantId, "k", fingerprint, CancellationToken.None));
         Assert.Equal(response.Body, replay.Response.Body);
+    }
+
+    /// <summary>
+    /// Two nodes on one database: a claim made on a node that is alive is in use on the other; once that node's process
+    /// is gone (its liveness session with it), the other node takes the key over at once, long before the lease ends.
+    /// </summary>
+    [Fact]
+    public async Task A_claim_of_a_node_that_died_is_taken_over_by_another_node_at_once()
+    {
+        var database = await TestDatabases.CreateAsync(DatabaseProvider.Postgres);
+        var first = await TestCounters.StartServerAsync(DatabaseProvider.Postgres, database: database);
+        await using var second = await TestCounters.StartServerAsync(DatabaseProvider.Postgres, database: database);
+        using var client = second.CreateClient();
+        const string body = """{"name":"orphan"}""";
+        var fingerprint = new RequestFingerprint("POST", Path, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(body))));
+        var firstNode = first.GetRequiredService<NodeLiveness>().NodeId!.Value;
+        Assert.IsType<IdempotencyClaim.Begun>(await first.GetRequiredService<IdempotencyStore>().ClaimAsync(ApiKeys.DefaultMerchantId, "orphan-key", fingerprint, CancellationToken.None));
+
+        await (await client.PostJsonAsync(Path, body, "orphan-key")).ReadProblemAsync(409, "idempotency_key_in_use");
+        await first.DisposeAsync();
+        for (var tries = 0; await second.GetRequiredService<Database>().ReadAsync(s => s.ExecuteScalarAsync<long>(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = @firstNode AND objsubid = 2", new { firstNode }), CancellationToken.None) > 0; tries++)
+        {
+            Assert.True(tries < 500, "The first node's liveness session did not end.");
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+
+        var takenOver = await client.PostJsonAsync(Path, body, "orphan-key");
+        Assert.Equal(HttpStatusCode.Created, takenOver.StatusCode);
+        Assert.False(takenOver.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal(1, await TestCounters.CountAsync(second));
+    }
+
+    /// <summary>
+    /// A request whose claim is taken over while it runs (here its lease ran out) cannot complete: it rolls back and is
+    /// told the key is in use, and the request that took the key over is the one that counts.
+    /// </summary>
+    [Fact]
+    public async Task A_request_whose_claim_was_taken_over_while_it_ran_is_409_and_leaves_nothing()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-25T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        await using var server = await TestCounters.StartServerAsync(DatabaseProvider.Postgres, b => b.Services.AddSingleton<TimeProvider>(clock));
+        var gate = server.GetRequiredService<CounterGate>();
+        gate.Enabled = true;
+        using var client = server.CreateClient();
+        const string body = """{"name":"slow"}""";
+
+        var slow = client.PostJsonAsync(Path, body, "slow-key");
+        await gate.FirstEntered.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        clock.Advance(new IdempotencyOptions().Lease + TimeSpan.FromSeconds(1));
+        var fingerprint = new RequestFingerprint("POST", Path, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(body))));
+        Assert.IsType<IdempotencyClaim.Begun>(await server.GetRequiredService<IdempotencyStore>().ClaimAsync(ApiKeys.DefaultMerchantId, "slow-key", fingerprint, CancellationToken.None));
+        gate.Release.SetResult();
+
+        await (await slow).ReadProblemAsync(409, "idempotency_key_in_use");
+        Assert.Equal(0, await TestCounters.CountAsync(server));
     }
 }

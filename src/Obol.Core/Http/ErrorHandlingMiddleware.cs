@@ -1,17 +1,20 @@
+using System.Data.Common;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Obol.Core.Errors;
+using Obol.Core.Idempotency;
 using Obol.Core.Storage;
 
 namespace Obol.Core.Http;
 
 /// <summary>
 /// Turns every failure into problem+json with a stable code: thrown problems, bad request bodies (malformed
-/// JSON, unknown or mistyped fields, too large, wrong content type), bare error statuses from routing, and
-/// unhandled exceptions (500 with the request id, never internals or a stack trace).
+/// JSON, unknown or mistyped fields, too large, wrong content type), bare error statuses from routing, a database that
+/// is unavailable (503 with <c>Retry-After</c>), and unhandled exceptions (500 with the request id, never internals or a
+/// stack trace).
 /// </summary>
-public sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILogger<ErrorHandlingMiddleware> logger)
+public sealed partial class ErrorHandlingMiddleware(RequestDelegate next, DatabaseOptions database, ILogger<ErrorHandlingMiddleware> logger)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -37,6 +40,22 @@ public sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILogge
             LogCommitOutcomeUnknown(logger, unknown.InnerException, context.Request.Method, context.Request.Path, context.TraceIdentifier);
             context.Response.Clear();
             await ProblemResponses.WriteAsync(context, unknown.Problem);
+            return;
+        }
+        catch (DbException unavailable) when (Database.IsUnavailable(unavailable) && !context.Response.HasStarted)
+        {
+            // Retried inside Database for its window first; what arrives here outlasted it (or came from a connection
+            // Database does not manage). Nothing of the failed step was applied.
+            LogDatabaseUnavailable(logger, unavailable, context.Request.Method, context.Request.Path, context.TraceIdentifier);
+            context.Response.Clear();
+            context.Response.Headers.RetryAfter = RetryAfterSeconds(database.RetryAfter);
+            await ProblemResponses.WriteAsync(context, unavailable is DatabaseUnavailableException known ? known.Problem : new DatabaseUnavailableException(unavailable).Problem);
+            return;
+        }
+        catch (IdempotencyClaimLostException lost) when (!context.Response.HasStarted)
+        {
+            context.Response.Clear();
+            await ProblemResponses.WriteAsync(context, lost.Problem);
             return;
         }
         catch (BadHttpRequestException bad) when (!context.Response.HasStarted)
@@ -73,6 +92,10 @@ public sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILogge
             await ProblemResponses.WriteAsync(context, context.Response.StatusCode, code, title, detail);
         }
     }
+
+    /// <summary>Whole seconds, rounded up, at least one (RFC 9110 delay-seconds).</summary>
+    internal static string RetryAfterSeconds(TimeSpan retryAfter) =>
+        Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     // Kestrel refuses a path holding U+0000 itself; the query string it passes on decoded.
     private static bool HasNulCharacter(HttpRequest request) =>
@@ -129,6 +152,9 @@ public sealed partial class ErrorHandlingMiddleware(RequestDelegate next, ILogge
 
     [LoggerMessage(EventId = 1100, Level = LogLevel.Error, Message = "Unhandled exception for {Method} {Path} (request {RequestId})")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path, string requestId);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "Database unavailable for {Method} {Path} (request {RequestId}); answered 503")]
+    private static partial void LogDatabaseUnavailable(ILogger logger, Exception exception, string method, string path, string requestId);
 
     [LoggerMessage(EventId = 1101, Level = LogLevel.Error, Message = "COMMIT got no answer for {Method} {Path} (request {RequestId}); whether it was applied is unknown")]
     private static partial void LogCommitOutcomeUnknown(ILogger logger, Exception? exception, string method, string path, string requestId);

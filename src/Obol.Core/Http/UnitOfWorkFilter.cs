@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -21,7 +22,8 @@ public enum IdempotencyKeyRule
 /// Runs a mutating endpoint in one database transaction and implements <c>Idempotency-Key</c> for it:
 /// replay of the stored response, 422 for a key reused on another request, 409 while the first still runs.
 /// The response is stored in the same transaction as the effects; a request rejected with a problem before
-/// any effect rolls back and leaves no record, so it can be retried with the same key.
+/// any effect rolls back and leaves no record, so it can be retried with the same key. A request whose COMMIT got no
+/// answer keeps its claim with the lease ended, so the next try with the key replays or runs at once.
 /// </summary>
 public sealed class UnitOfWorkFilter(IdempotencyKeyRule rule) : IEndpointFilter
 {
@@ -80,11 +82,26 @@ public sealed class UnitOfWorkFilter(IdempotencyKeyRule rule) : IEndpointFilter
             }, http.RequestAborted);
             return new StoredResponseResult(stored, Replayed: false);
         }
-        catch (Exception exception) when (exception is not CommitOutcomeUnknownException)
+        catch (CommitOutcomeUnknownException)
         {
-            // Nothing committed: free the key so that a corrected or repeated request can use it. (After a COMMIT without
-            // an answer the claim stays: a repeat waits for its lease to run out and then finds the response or takes over.)
-            await store.ReleaseAsync(merchantId, key, lockToken, CancellationToken.None);
+            // The response may or may not be stored: keep the claim (a repeat must find that response if it exists) but
+            // end its lease, so that a repeat takes over at once instead of waiting for the lease to run out.
+            await store.EndLeaseAsync(merchantId, key, lockToken);
+            throw;
+        }
+        catch (Exception)
+        {
+            // Nothing committed: free the key so that a corrected or repeated request can use it. If the database is
+            // what failed, freeing may fail too; the original failure is the answer, and the claim runs out by itself
+            // (or is taken over once this node's liveness session is gone).
+            try
+            {
+                await store.ReleaseAsync(merchantId, key, lockToken, CancellationToken.None);
+            }
+            catch (DbException)
+            {
+            }
+
             throw;
         }
     }

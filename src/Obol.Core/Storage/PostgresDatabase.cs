@@ -4,7 +4,7 @@ using Npgsql;
 namespace Obol.Core.Storage;
 
 /// <summary>PostgreSQL through one pooled <see cref="NpgsqlDataSource"/>; writers lock rows themselves.</summary>
-public sealed class PostgresDatabase(string connectionString) : Database
+public sealed class PostgresDatabase(string connectionString, TimeSpan unavailableRetryWindow) : Database(unavailableRetryWindow)
 {
     private readonly NpgsqlDataSource _dataSource = NpgsqlDataSource.Create(WithStatementCache(connectionString));
 
@@ -29,6 +29,26 @@ public sealed class PostgresDatabase(string connectionString) : Database
             throw;
         }
     }
+
+    /// <summary>
+    /// A connection of its own, outside the pool, for a session that lives as long as the process (see
+    /// <see cref="Idempotency.NodeLiveness"/>): it neither takes a pool slot for good nor is closed by a pool clear.
+    /// TCP keepalives make a server that vanished without closing the connection show up as an error within a minute.
+    /// </summary>
+    internal NpgsqlConnection CreateDedicatedConnection() =>
+        new(new NpgsqlConnectionStringBuilder(connectionString)
+        {
+            Pooling = false,
+            TcpKeepAlive = true,
+            TcpKeepAliveTime = 10,
+            TcpKeepAliveInterval = 5,
+        }.ConnectionString);
+
+    /// <summary>
+    /// Idle pooled connections opened before the server went away are dead too. Npgsql drops those whose socket the
+    /// server closed when it hands them out, but not those of a server that vanished without a word: drop them all.
+    /// </summary>
+    protected override void OnServerGone() => _dataSource.Clear();
 
     public override ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 

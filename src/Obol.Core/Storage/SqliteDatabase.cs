@@ -12,7 +12,9 @@ public sealed class SqliteDatabase : Database
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writerGate = new(1, 1);
 
+    /// <remarks>A file is never unavailable the way a server is, so there is no window for waiting on one.</remarks>
     public SqliteDatabase(string connectionString)
+        : base(unavailableRetryWindow: TimeSpan.Zero)
     {
         var builder = new SqliteConnectionStringBuilder(connectionString) { Pooling = true };
         var directory = Path.GetDirectoryName(Path.GetFullPath(builder.DataSource));

@@ -138,7 +138,8 @@ public static class PaymentsEndpoints
 
     /// <summary>
     /// Runs a multi-phase operation under the request's Idempotency-Key (if any): the final phase stores the
-    /// response in the same transaction as the outcome. A problem thrown before anything committed frees the key.
+    /// response in the same transaction as the outcome. A problem thrown before anything committed frees the key; any
+    /// other failure ends the claim's lease.
     /// </summary>
     private static async Task<IResult> IdempotentAsync<T>(
         HttpContext http, IdempotencyStore idempotency, string? key, Func<CompleteRequest<T>?, Task<T>> run, Func<T, IResult> respond)
@@ -167,6 +168,14 @@ public static class PaymentsEndpoints
         catch (ProblemException) when (stored is null)
         {
             await idempotency.ReleaseAsync(merchantId, key, begun!.LockToken, CancellationToken.None);
+            throw;
+        }
+        catch (Exception)
+        {
+            // Ended without a stored response, or not knowing whether the last phase stored it (a COMMIT without an
+            // answer): end the claim's lease so that a retry takes over at once. It replays the stored response, or
+            // continues the operation by its key.
+            await idempotency.EndLeaseAsync(merchantId, key, begun!.LockToken);
             throw;
         }
 
