@@ -39,7 +39,16 @@ public sealed partial class UnknownOutcomeResolver(
             worked++;
             // The claim marks a started attempt unknown: whatever its own request's answer turns out to be, it is no first send any more.
             var claimedAttempt = attempt with { ResolveAfter = now + ClaimLease, Status = attempt.Status == AttemptStatus.Started ? AttemptStatus.Unknown : attempt.Status };
-            await processor.ResolveAsync(claimedAttempt, cancellationToken);
+            try
+            {
+                await processor.ResolveAsync(claimedAttempt, cancellationToken);
+            }
+            catch (Exception exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                // One attempt that cannot be resolved now (the database went away, or a fault of ours) holds up no other:
+                // its claim runs out and it is tried again.
+                LogAttemptFailed(logger, exception, attempt.Id, attempt.PaymentId);
+            }
         }
 
         return worked;
@@ -63,7 +72,7 @@ public sealed partial class UnknownOutcomeResolver(
             {
                 return;
             }
-            catch (Exception exception) when (exception is System.Data.Common.DbException or InvalidOperationException or HttpRequestException)
+            catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
             {
                 LogFailed(logger, exception);
                 await Task.Delay(options.Resolver.PollInterval, clock, stoppingToken);
@@ -73,4 +82,7 @@ public sealed partial class UnknownOutcomeResolver(
 
     [LoggerMessage(EventId = 3100, Level = LogLevel.Warning, Message = "Resolving unknown PSP outcomes failed; will retry")]
     private static partial void LogFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Resolving attempt {AttemptId} of payment {PaymentId} failed; it is tried again once its claim runs out")]
+    private static partial void LogAttemptFailed(ILogger logger, Exception exception, string attemptId, string paymentId);
 }
