@@ -19,6 +19,7 @@ public static class CoreServiceCollectionExtensions
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IdGenerator>();
+        services.AddSingleton<Http.ServerAddress>();
         services.AddSingleton(sp => ReadDatabaseOptions(sp.GetRequiredService<IConfiguration>()));
         services.AddSingleton(sp => Database.Create(sp.GetRequiredService<DatabaseOptions>()));
         services.AddSingleton<MigrationRunner>();

@@ -48,7 +48,10 @@ public static class PaymentsServiceCollectionExtensions
         services.AddSingleton<PaymentStore>();
         services.AddSingleton<PaymentPostings>();
         services.AddSingleton<PaymentProcessor>();
+        services.AddSingleton<IPayments, PaymentsCore>();
         services.AddSingleton<IPaymentSettlementLookup, PaymentSettlementLookup>();
+        services.AddHttpClient(PspSettlementReports.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(60));
+        services.AddSingleton<IPspSettlementReports, PspSettlementReports>();
         services.AddSingleton<UnknownOutcomeResolver>();
         services.AddHostedService(sp => sp.GetRequiredService<UnknownOutcomeResolver>());
         return services;

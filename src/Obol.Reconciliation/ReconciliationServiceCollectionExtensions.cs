@@ -18,7 +18,6 @@ public static class ReconciliationServiceCollectionExtensions
         });
         services.AddSingleton(new MigrationSource("reconciliation", typeof(ReconciliationServiceCollectionExtensions).Assembly));
         services.AddSingleton<Reconciler>();
-        services.AddHttpClient(SettlementReportSource.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(60));
         services.AddSingleton<SettlementReportSource>();
         services.AddSingleton<ScheduledReconciliation>();
         services.AddHostedService(sp => sp.GetRequiredService<ScheduledReconciliation>());

@@ -110,7 +110,7 @@ public static partial class ObolApplication
     private static void SendSimulatorWebhooksHere(IServiceProvider services)
     {
         var targets = services.GetRequiredService<WebhookTargets>();
-        var self = services.GetRequiredService<PspBaseAddresses>().Self();
+        var self = services.GetRequiredService<ServerAddress>().Self();
         var payments = services.GetRequiredService<PaymentsOptions>();
         if (targets.For(Psp.Stripe).Count == 0)
         {

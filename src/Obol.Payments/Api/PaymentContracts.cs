@@ -33,7 +33,7 @@ public sealed record PaymentResponse(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt)
 {
-    public static PaymentResponse From(Payment p) => new(
+    internal static PaymentResponse From(Payment p) => new(
         p.Id, p.Status, p.Amount, p.Currency, p.CaptureMethod, p.AmountCapturable, p.AmountCaptured, p.AmountRefunded,
         p.Psp, p.PspReference, p.LastError is { } e ? new ErrorResponse(e.Code, e.Message) : null, p.Description, p.Metadata,
         p.CreatedAt, p.UpdatedAt);
@@ -49,7 +49,7 @@ public sealed record RefundResponse(
     ErrorResponse? LastError,
     DateTimeOffset CreatedAt)
 {
-    public static RefundResponse From(Refund r) => new(
+    internal static RefundResponse From(Refund r) => new(
         r.Id, r.PaymentId, r.Amount, r.Currency, r.Status, r.Reason, r.LastError is { } e ? new ErrorResponse(e.Code, e.Message) : null, r.CreatedAt);
 }
 
@@ -63,7 +63,7 @@ public sealed record PaymentEventResponse(
     System.Text.Json.JsonElement? Data,
     DateTimeOffset CreatedAt)
 {
-    public static PaymentEventResponse From(PaymentEvent e) => new(
+    internal static PaymentEventResponse From(PaymentEvent e) => new(
         e.Id, e.Sequence, e.Type, e.FromStatus, e.ToStatus, e.Source,
         e.Data is null ? null : System.Text.Json.JsonDocument.Parse(e.Data).RootElement.Clone(), e.CreatedAt);
 }

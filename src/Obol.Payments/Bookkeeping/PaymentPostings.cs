@@ -16,7 +16,7 @@ namespace Obol.Payments.Bookkeeping;
 /// every payment of a merchant books against the same two accounts, so their row locks are taken last and held
 /// only through the booking and the commit. The authorization hold is booked inline: its transfer id goes on the payment.
 /// </summary>
-public sealed class PaymentPostings(ILedger ledger, TimeProvider clock)
+internal sealed class PaymentPostings(ILedger ledger, TimeProvider clock)
 {
     /// <summary>Holds for a card authorization last as long as the networks keep them (7 days is typical).</summary>
     private static readonly TimeSpan AuthorizationHold = TimeSpan.FromDays(7);

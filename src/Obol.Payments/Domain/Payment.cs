@@ -1,6 +1,6 @@
 namespace Obol.Payments.Domain;
 
-public sealed record Payment
+internal sealed record Payment
 {
     public required string Id { get; init; }
     public required string MerchantId { get; init; }
@@ -53,7 +53,7 @@ public sealed record Payment
 
 public sealed record PaymentError(string Code, string Message);
 
-public sealed record PaymentAttempt
+internal sealed record PaymentAttempt
 {
     public required string Id { get; init; }
     public required string PaymentId { get; init; }
@@ -78,7 +78,7 @@ public sealed record PaymentAttempt
     public bool IsOpen => Status is AttemptStatus.Started or AttemptStatus.Unknown or AttemptStatus.Pending;
 }
 
-public sealed record Refund
+internal sealed record Refund
 {
     public required string Id { get; init; }
     public required string PaymentId { get; init; }
@@ -93,7 +93,7 @@ public sealed record Refund
     public required DateTimeOffset UpdatedAt { get; init; }
 }
 
-public sealed record PaymentEvent
+internal sealed record PaymentEvent
 {
     public required string Id { get; init; }
     public required string PaymentId { get; init; }

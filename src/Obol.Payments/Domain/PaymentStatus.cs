@@ -21,7 +21,7 @@ public enum CaptureMethod
     Manual,
 }
 
-public enum PaymentOperation
+internal enum PaymentOperation
 {
     Authorize,
     Capture,
@@ -29,7 +29,7 @@ public enum PaymentOperation
     Refund,
 }
 
-public enum AttemptStatus
+internal enum AttemptStatus
 {
     /// <summary>Recorded before the PSP call; still here after a crash means the outcome is unknown.</summary>
     Started,
@@ -65,7 +65,7 @@ public enum EventSource
     Reconciliation,
 }
 
-public static class PaymentTransitions
+internal static class PaymentTransitions
 {
     private static readonly Dictionary<PaymentStatus, PaymentStatus[]> Allowed = new()
     {

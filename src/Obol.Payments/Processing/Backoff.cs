@@ -1,7 +1,7 @@
 namespace Obol.Payments.Processing;
 
 /// <summary>Exponential backoff with equal jitter: half the delay fixed, half random, capped.</summary>
-public static class Backoff
+internal static class Backoff
 {
     public static TimeSpan Next(int attempt, TimeSpan initial, TimeSpan max)
     {

@@ -14,4 +14,4 @@ public sealed record CreatePaymentCommand(
     IReadOnlyDictionary<string, string> Metadata);
 
 /// <summary>Runs inside the unit of work that records a request's final outcome (stores the idempotent response).</summary>
-public delegate Task CompleteRequest<in T>(Core.Storage.DbSession session, T result);
+internal delegate Task CompleteRequest<in T>(Core.Storage.DbSession session, T result);

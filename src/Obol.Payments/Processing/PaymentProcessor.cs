@@ -14,7 +14,7 @@ namespace Obol.Payments.Processing;
 /// and the caller's idempotent response in one transaction. A crash between phases leaves an attempt that the
 /// resolver finishes with the same PSP idempotency key, so nothing is ever charged twice.
 /// </summary>
-public sealed partial class PaymentProcessor(
+internal sealed partial class PaymentProcessor(
     Database database,
     PaymentStore store,
     PspRouter router,

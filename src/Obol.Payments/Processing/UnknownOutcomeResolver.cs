@@ -12,7 +12,7 @@ namespace Obol.Payments.Processing;
 /// request that died — and resolves them with the same PSP idempotency key, with backoff between tries. Each
 /// attempt is claimed with a lease first, so several nodes can run this side by side.
 /// </summary>
-public sealed partial class UnknownOutcomeResolver(
+internal sealed partial class UnknownOutcomeResolver(
     Database database,
     PaymentStore store,
     PaymentProcessor processor,

@@ -1,6 +1,6 @@
 namespace Obol.Payments.Psp;
 
-public enum PspOutcomeKind
+internal enum PspOutcomeKind
 {
     /// <summary>Authorized, funds held (manual capture).</summary>
     Authorized,
@@ -22,7 +22,7 @@ public enum PspOutcomeKind
     Unknown,
 }
 
-public sealed record PspOutcome(PspOutcomeKind Kind, string? PspReference = null, string? ErrorCode = null, string? ErrorMessage = null)
+internal sealed record PspOutcome(PspOutcomeKind Kind, string? PspReference = null, string? ErrorCode = null, string? ErrorMessage = null)
 {
     public static PspOutcome Unknown(string message) => new(PspOutcomeKind.Unknown, ErrorCode: "psp_outcome_unknown", ErrorMessage: message);
 
@@ -30,7 +30,7 @@ public sealed record PspOutcome(PspOutcomeKind Kind, string? PspReference = null
 }
 
 /// <summary>One call to a PSP: the attempt id is sent as the PSP's idempotency key, our payment id as its reference.</summary>
-public sealed record AuthorizeRequest(
+internal sealed record AuthorizeRequest(
     string AttemptId,
     string PaymentId,
     long Amount,
@@ -44,10 +44,10 @@ public sealed record AuthorizeRequest(
 /// A capture, cancel or refund of a payment the PSP knows as <paramref name="PspReference"/>. <paramref name="Reference"/> is
 /// the modification's own reference, which the PSP reports back with its outcome: the refund id for a refund, else the attempt id.
 /// </summary>
-public sealed record ModifyRequest(string AttemptId, string PaymentId, string PspReference, long Amount, string Currency, string Reference);
+internal sealed record ModifyRequest(string AttemptId, string PaymentId, string PspReference, long Amount, string Currency, string Reference);
 
 /// <summary>A PSP's wire protocol. Implementations never throw for PSP or network errors: they classify them.</summary>
-public interface IPspConnector
+internal interface IPspConnector
 {
     string Name { get; }
 

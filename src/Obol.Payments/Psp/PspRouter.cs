@@ -8,7 +8,7 @@ namespace Obol.Payments.Psp;
 /// through that PSP's circuit breaker: a PSP that keeps failing is skipped for a while, and an open circuit is
 /// an answer of "certainly not processed", so the payment may fail over to the next PSP.
 /// </summary>
-public sealed class PspRouter
+internal sealed class PspRouter
 {
     private readonly Dictionary<string, IPspConnector> _connectors;
     private readonly Dictionary<string, ResiliencePipeline<PspOutcome>> _breakers;

@@ -8,7 +8,7 @@ using Obol.Payments.Domain;
 namespace Obol.Payments.Storage;
 
 /// <summary>The payments module's SQL. Every write happens inside the caller's unit of work.</summary>
-public sealed class PaymentStore(IdGenerator ids, TimeProvider clock)
+internal sealed class PaymentStore(IdGenerator ids, TimeProvider clock)
 {
     private const string PaymentColumns = """
         id AS Id, merchant_id AS MerchantId, idempotency_key AS IdempotencyKey, amount AS Amount, currency AS Currency,

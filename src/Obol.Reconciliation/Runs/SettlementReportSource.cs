@@ -1,42 +1,26 @@
 using System.Globalization;
 using Obol.Core.Errors;
-using Obol.Payments.Psp;
+using Obol.Payments.Settlements;
 
 namespace Obol.Reconciliation.Runs;
 
 /// <summary>
 /// Fetches a day's settlement report from where the PSP serves it: the configured URL, or else the PSP simulator
-/// this server hosts under <c>/sim</c>. The request carries the PSP's API key the way that PSP expects it.
+/// this server hosts under <c>/sim</c>. The payments module downloads it with its credentials for that PSP.
 /// </summary>
-public sealed class SettlementReportSource(IHttpClientFactory httpClients, ReconciliationOptions options, PaymentsOptions payments, PspBaseAddresses addresses)
+public sealed class SettlementReportSource(IPspSettlementReports reports, ReconciliationOptions options)
 {
-    public const string HttpClientName = "obol-settlement-reports";
-
     public async Task<string> FetchAsync(string psp, DateOnly date, CancellationToken cancellationToken)
     {
         var day = date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        var url = options.For(psp).ReportUrl is { Length: > 0 } template
-            ? new Uri(template.Replace("{date}", day, StringComparison.Ordinal))
-            : new Uri(addresses.Self(), $"sim/{psp}/settlements?date={day}");
-        using var request = new HttpRequestMessage(HttpMethod.Get, url);
-        if (psp == "stripe")
-        {
-            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", payments.Stripe.ApiKey);
-        }
-        else
-        {
-            request.Headers.Add("X-API-Key", payments.Adyen.ApiKey);
-        }
-
+        var url = options.For(psp).ReportUrl is { Length: > 0 } template ? new Uri(template.Replace("{date}", day, StringComparison.Ordinal)) : null;
         try
         {
-            using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
-            if (!response.IsSuccessStatusCode)
-            {
-                throw Unavailable(psp, day, $"it answered {(int)response.StatusCode}");
-            }
-
-            return await response.Content.ReadAsStringAsync(cancellationToken);
+            return await reports.DownloadAsync(psp, date, url, cancellationToken);
+        }
+        catch (HttpRequestException e) when (e.StatusCode is { } status)
+        {
+            throw Unavailable(psp, day, $"it answered {(int)status}");
         }
         catch (HttpRequestException e)
         {

@@ -1,8 +1,7 @@
 using Obol.Core;
-using Obol.Core.Storage;
+using Obol.Payments;
 using Obol.Payments.Domain;
 using Obol.Payments.Processing;
-using Obol.Payments.Storage;
 
 namespace Obol.Scheduling.Execution;
 
@@ -12,7 +11,7 @@ namespace Obol.Scheduling.Execution;
 /// A payment that failed because no PSP processed it (every attempt certainly not charged) is final under its
 /// key; only then does the next try use a fresh key (<c>…:retry:N</c>), so a retry never charges twice.
 /// </summary>
-public sealed class PaymentsCoreExecutor(PaymentProcessor payments, PaymentStore store, Database database) : IScheduledPaymentExecutor
+public sealed class PaymentsCoreExecutor(IPayments payments) : IScheduledPaymentExecutor
 {
     public async Task<PaymentExecutionResult> ExecuteAsync(ScheduledPaymentExecution execution, CancellationToken cancellationToken)
     {
@@ -25,7 +24,6 @@ public sealed class PaymentsCoreExecutor(PaymentProcessor payments, PaymentStore
         var payment = await payments.CreateAsync(
             new CreatePaymentCommand(execution.MerchantId, key, execution.Amount, execution.Currency, captureMethod, execution.PaymentMethod,
                 execution.Description, execution.Metadata ?? new Dictionary<string, string>()),
-            complete: null,
             cancellationToken);
 
         return payment.Status switch
@@ -33,7 +31,7 @@ public sealed class PaymentsCoreExecutor(PaymentProcessor payments, PaymentStore
             PaymentStatus.Authorized or PaymentStatus.Captured or PaymentStatus.PartiallyRefunded or PaymentStatus.Refunded =>
                 new PaymentExecutionResult.Succeeded(payment.Id, EnumText.ToSnake(payment.Status)),
             PaymentStatus.Pending or PaymentStatus.Processing => new PaymentExecutionResult.Retryable("payment_processing", payment.Id),
-            PaymentStatus.Failed when await NeverChargedAsync(payment.Id, cancellationToken) =>
+            PaymentStatus.Failed when payment.CertainlyNotCharged =>
                 new PaymentExecutionResult.Retryable(payment.LastError?.Code ?? "psp_unavailable", payment.Id),
             _ => new PaymentExecutionResult.Declined(payment.Id, payment.LastError?.Code ?? EnumText.ToSnake(payment.Status), payment.LastError?.Message),
         };
@@ -45,17 +43,10 @@ public sealed class PaymentsCoreExecutor(PaymentProcessor payments, PaymentStore
         for (var retry = 0; ; retry++)
         {
             var key = retry == 0 ? execution.IdempotencyKey : $"{execution.IdempotencyKey}:retry:{retry}";
-            var existing = await database.ReadAsync(s => store.FindByIdempotencyKeyAsync(s, execution.MerchantId, key), cancellationToken);
-            if (existing is null || existing.Status != PaymentStatus.Failed || !await NeverChargedAsync(existing.Id, cancellationToken))
+            if (await payments.FindByIdempotencyKeyAsync(execution.MerchantId, key, cancellationToken) is not { CertainlyNotCharged: true })
             {
                 return key;
             }
         }
-    }
-
-    private async Task<bool> NeverChargedAsync(string paymentId, CancellationToken cancellationToken)
-    {
-        var attempts = await database.ReadAsync(s => store.GetAttemptsAsync(s, paymentId), cancellationToken);
-        return attempts.Count > 0 && attempts.All(a => a.Status == AttemptStatus.NotProcessed);
     }
 }

@@ -12,7 +12,7 @@ namespace Obol.Payments.Psp.Adyen;
 /// failure later by webhook; Obol treats <c>received</c> as done (a later failure notification is the webhook
 /// handler's to apply).
 /// </summary>
-public sealed class AdyenConnector(HttpClient http, AdyenOptions options, Func<Uri> baseAddress) : IPspConnector
+internal sealed class AdyenConnector(HttpClient http, AdyenOptions options, Func<Uri> baseAddress) : IPspConnector
 {
     public const string PspName = "adyen";
 

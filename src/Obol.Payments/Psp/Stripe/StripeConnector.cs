@@ -9,7 +9,7 @@ namespace Obol.Payments.Psp.Stripe;
 /// Stripe's idempotency key and our payment id in metadata. The SDK's own retries are off: an ambiguous failure
 /// is an unknown outcome for the resolver, never a blind second call.
 /// </summary>
-public sealed class StripeConnector(Func<StripeClient> clientFactory) : IPspConnector
+internal sealed class StripeConnector(Func<StripeClient> clientFactory) : IPspConnector
 {
     public const string PspName = "stripe";
 
