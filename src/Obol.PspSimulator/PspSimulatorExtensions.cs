@@ -22,7 +22,14 @@ public static class PspSimulatorExtensions
     {
         services.AddOptions<PspSimulatorOptions>()
             .Bind(configuration.GetSection(PspSimulatorOptions.SectionName))
-            .Validate(o => o.Adyen.HmacKey.Length % 2 == 0 && o.Adyen.HmacKey.All(char.IsAsciiHexDigit), "PspSimulator:Adyen:HmacKey must be hex-encoded.")
+            .Validate(o => AdyenHmac.IsHexKey(o.Adyen.HmacKey), "PspSimulator:Adyen:HmacKey must be hex-encoded.")
+            .Validate(
+                o => o.Adyen.WebhookEndpoints.All(e => string.IsNullOrEmpty(e.Secret) || AdyenHmac.IsHexKey(e.Secret)),
+                "PspSimulator:Adyen:WebhookEndpoints:n:Secret must be a hex-encoded HMAC key.")
+            .Validate(
+                o => new[] { o.Stripe.WebhookUrl, o.Adyen.WebhookUrl }.All(u => u is null || WebhookEndpoint.IsDeliverable(u))
+                    && o.Stripe.WebhookEndpoints.Concat(o.Adyen.WebhookEndpoints).All(e => WebhookEndpoint.IsDeliverable(e.Url)),
+                "PspSimulator webhook URLs (Stripe/Adyen WebhookUrl, WebhookEndpoints:n:Url) must be absolute http(s) URLs.")
             .Validate(o => o.WebhookRetry.MaxAttempts >= 1 && o.WebhookRetry.BackoffFactor >= 1, "PspSimulator:WebhookRetry needs MaxAttempts >= 1 and BackoffFactor >= 1.")
             .Validate(o => o.Fees.PercentBasisPoints >= 0 && o.Fees.FixedMinorUnits >= 0, "PspSimulator:Fees must not be negative.")
             .ValidateOnStart();
@@ -32,6 +39,7 @@ public static class PspSimulatorExtensions
         services.AddSingleton<ChargeStore>();
         services.AddSingleton<IdempotencyStore>();
         services.AddSingleton<FaultInjector>();
+        services.AddSingleton<FaultCounts>();
         services.AddSingleton<PspPipeline>();
         services.AddSingleton<DeferredWork>();
         services.AddHostedService(sp => sp.GetRequiredService<DeferredWork>());

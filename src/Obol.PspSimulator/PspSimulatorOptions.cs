@@ -27,8 +27,13 @@ public sealed record StripeDialectOptions
 {
     /// <summary>Secret keys accepted as Bearer tokens. Empty: any key starting with <c>sk_test_</c>.</summary>
     public IReadOnlyList<string> ApiKeys { get; init; } = [];
+
+    /// <summary>An endpoint signed with <see cref="WebhookSecret"/>, delivered to before <see cref="WebhookEndpoints"/>.</summary>
     public Uri? WebhookUrl { get; init; }
+
+    /// <summary>The signing secret of <see cref="WebhookUrl"/> and of endpoints that name none.</summary>
     public string WebhookSecret { get; init; } = "whsec_obol_simulator";
+    public IReadOnlyList<WebhookEndpointOptions> WebhookEndpoints { get; init; } = [];
 
     /// <summary>Emitted as <c>api_version</c> in events; matches Stripe.net 53.1.0's pinned version.</summary>
     public string ApiVersion { get; init; } = "2026-10-28.endive";
@@ -38,14 +43,29 @@ public sealed record AdyenDialectOptions
 {
     /// <summary>Values accepted in <c>X-API-Key</c>. Empty: any non-empty key.</summary>
     public IReadOnlyList<string> ApiKeys { get; init; } = [];
+
+    /// <summary>An endpoint signed with <see cref="HmacKey"/>, delivered to before <see cref="WebhookEndpoints"/>.</summary>
     public Uri? WebhookUrl { get; init; }
 
-    /// <summary>Hex-encoded HMAC key used to sign notifications (as generated in Adyen's Customer Area).</summary>
+    /// <summary>
+    /// Hex-encoded HMAC key (as generated in Adyen's Customer Area) of <see cref="WebhookUrl"/> and of endpoints that
+    /// name none.
+    /// </summary>
     public string HmacKey { get; init; } = "44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056";
+    public IReadOnlyList<WebhookEndpointOptions> WebhookEndpoints { get; init; } = [];
     public string CompanyAccount { get; init; } = "ObolCompany";
 
     /// <summary>Whether payments without <c>additionalData.manualCapture</c> are captured immediately.</summary>
     public bool AutoCaptureByDefault { get; init; } = true;
+}
+
+/// <summary>One more webhook endpoint of a PSP, like a Stripe webhook endpoint or an Adyen webhook configuration.</summary>
+public sealed record WebhookEndpointOptions
+{
+    public Uri? Url { get; init; }
+
+    /// <summary>Stripe <c>whsec_…</c> or Adyen hex HMAC key; empty: the PSP's <c>WebhookSecret</c> / <c>HmacKey</c>.</summary>
+    public string? Secret { get; init; }
 }
 
 public sealed record WebhookRetryOptions

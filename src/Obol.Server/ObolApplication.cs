@@ -107,14 +107,14 @@ public static class ObolApplication
         var targets = services.GetRequiredService<WebhookTargets>();
         var self = services.GetRequiredService<PspBaseAddresses>().Self();
         var payments = services.GetRequiredService<PaymentsOptions>();
-        if (targets.For(Psp.Stripe).Url is null)
+        if (targets.For(Psp.Stripe).Count == 0)
         {
-            targets.Set(Psp.Stripe, new WebhookTarget(new Uri(self, "webhooks/psp/stripe"), payments.Stripe.WebhookSecret));
+            targets.Set(Psp.Stripe, [new WebhookEndpoint(new Uri(self, "webhooks/psp/stripe"), payments.Stripe.WebhookSecret)]);
         }
 
-        if (targets.For(Psp.Adyen).Url is null)
+        if (targets.For(Psp.Adyen).Count == 0)
         {
-            targets.Set(Psp.Adyen, new WebhookTarget(new Uri(self, "webhooks/psp/adyen"), payments.Adyen.HmacKey));
+            targets.Set(Psp.Adyen, [new WebhookEndpoint(new Uri(self, "webhooks/psp/adyen"), payments.Adyen.HmacKey)]);
         }
     }
 

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Obol.PspSimulator.Control;
+using Obol.PspSimulator.Faults;
 using Stripe;
 
 namespace Obol.PspSimulator.Tests;
@@ -105,6 +106,9 @@ public sealed class SimulatorHost : IAsyncDisposable
 
     public async Task<List<WebhookView>> WebhooksAsync(string psp) =>
         (await Http.GetFromJsonAsync<List<WebhookView>>("sim/webhooks?psp=" + psp, TestContext.Current.CancellationToken))!;
+
+    public async Task<FaultCountsView> FaultCountsAsync() =>
+        (await Http.GetFromJsonAsync<FaultCountsView>("sim/faults/counts", TestContext.Current.CancellationToken))!;
 
     public async Task SetFaultsAsync(object faults)
     {

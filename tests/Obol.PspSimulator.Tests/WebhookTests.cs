@@ -224,7 +224,7 @@ public sealed class WebhookTests
         Assert.Equal(TimeSpan.FromMinutes(1), retry.DelayBeforeAttempt(30));
     }
 
-    private static string ExpectedAdyenSignature(JsonElement item, string hexKey)
+    internal static string ExpectedAdyenSignature(JsonElement item, string hexKey)
     {
         static string Escape(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace(":", "\\:", StringComparison.Ordinal);
         string Field(string name) => item.TryGetProperty(name, out var v) ? v.GetString() ?? string.Empty : string.Empty;

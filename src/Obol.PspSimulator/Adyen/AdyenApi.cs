@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text;
 using Microsoft.AspNetCore.Http;
@@ -67,6 +68,7 @@ public sealed partial class AdyenApi(
             manualCapture = string.Equals(manual, "true", StringComparison.OrdinalIgnoreCase);
         }
 
+        var metadata = ReadMetadata(root);
         var key = IdempotencyKey(context.Request);
         var call = new PspCall(Psp.Adyen, FaultEndpoint.Create, scope!, key, Fingerprint("POST /v71/payments", body!));
         return await pipeline.RunAsync(call, AdyenErrors.Instance, () =>
@@ -85,6 +87,8 @@ public sealed partial class AdyenApi(
                 ManualCapture = manualCapture,
                 PaymentMethod = token,
                 MerchantAccount = merchantAccount,
+                Metadata = metadata,
+                IdempotencyKey = key,
                 CreatedAt = now,
             };
             charge = behavior switch
@@ -96,7 +100,7 @@ public sealed partial class AdyenApi(
                 _ => charge with
                 {
                     Status = ChargeStatus.Captured,
-                    Movements = [new Movement(pspReference, MovementKind.Capture, amount.Value, now, reference)],
+                    Movements = [new Movement(pspReference, MovementKind.Capture, amount.Value, now, reference, null, metadata, key)],
                 },
             };
 
@@ -124,24 +128,24 @@ public sealed partial class AdyenApi(
     }
 
     public Task<IResult> CaptureAsync(HttpContext context, string paymentPspReference) =>
-        ModifyAsync(context, paymentPspReference, FaultEndpoint.Capture, "captures", amountRequired: true, (payment, modification, amount, reference, now) =>
+        ModifyAsync(context, paymentPspReference, FaultEndpoint.Capture, "captures", amountRequired: true, (payment, modification) =>
         {
-            var result = charges.Capture(Psp.Adyen, payment.Id, amount, modification, reference, now);
-            notifications.Publish(payment, "CAPTURE", result.Succeeded, modification, payment.Id, amount ?? payment.Amount, FailureReason(result));
+            var result = charges.Capture(Psp.Adyen, payment.Id, modification.Amount, value => modification.Movement(MovementKind.Capture, value));
+            notifications.Publish(payment, "CAPTURE", result.Succeeded, modification.PspReference, payment.Id, modification.Amount ?? payment.Amount, FailureReason(result));
         });
 
     public Task<IResult> CancelAsync(HttpContext context, string paymentPspReference) =>
-        ModifyAsync(context, paymentPspReference, FaultEndpoint.Cancel, "cancels", amountRequired: false, (payment, modification, _, _, now) =>
+        ModifyAsync(context, paymentPspReference, FaultEndpoint.Cancel, "cancels", amountRequired: false, (payment, modification) =>
         {
-            var result = charges.Cancel(Psp.Adyen, payment.Id, null, now);
-            notifications.Publish(payment, "CANCELLATION", result.Succeeded, modification, payment.Id, payment.Amount, FailureReason(result));
+            var result = charges.Cancel(Psp.Adyen, payment.Id, null, modification.At);
+            notifications.Publish(payment, "CANCELLATION", result.Succeeded, modification.PspReference, payment.Id, payment.Amount, FailureReason(result));
         });
 
     public Task<IResult> RefundAsync(HttpContext context, string paymentPspReference) =>
-        ModifyAsync(context, paymentPspReference, FaultEndpoint.Refund, "refunds", amountRequired: true, (payment, modification, amount, reference, now) =>
+        ModifyAsync(context, paymentPspReference, FaultEndpoint.Refund, "refunds", amountRequired: true, (payment, modification) =>
         {
-            var result = charges.Refund(Psp.Adyen, payment.Id, amount, value => new Movement(modification, MovementKind.Refund, value, now, reference));
-            notifications.Publish(payment, "REFUND", result.Succeeded, modification, payment.Id, amount ?? payment.AmountRefundable, FailureReason(result));
+            var result = charges.Refund(Psp.Adyen, payment.Id, modification.Amount, value => modification.Movement(MovementKind.Refund, value));
+            notifications.Publish(payment, "REFUND", result.Succeeded, modification.PspReference, payment.Id, modification.Amount ?? payment.AmountRefundable, FailureReason(result));
         });
 
     /// <summary>Simulator extension: <c>GET /v71/payments?reference=</c> lists payments with that merchant reference.</summary>
@@ -188,7 +192,7 @@ public sealed partial class AdyenApi(
         FaultEndpoint endpoint,
         string kind,
         bool amountRequired,
-        Action<Charge, string, long?, string?, DateTimeOffset> apply)
+        Action<Charge, Modification> apply)
     {
         var (scope, body, root, error) = await ReadAsync(context);
         if (error is not null)
@@ -223,10 +227,10 @@ public sealed partial class AdyenApi(
                 return AdyenErrors.Validation("138", "Unsupported currency specified: it must match the payment's currency.");
             }
 
-            var modification = Ids.AdyenPspReference();
-            apply(payment, modification, amount?.Value, reference, time.GetUtcNow());
-            LogModification(logger, kind, payment.Id, modification);
-            var response = new AdyenModificationResponse(merchantAccount, payment.Id, modification, reference, "received", amount);
+            var modification = new Modification(Ids.AdyenPspReference(), amount?.Value, reference, key, time.GetUtcNow());
+            apply(payment, modification);
+            LogModification(logger, kind, payment.Id, modification.PspReference);
+            var response = new AdyenModificationResponse(merchantAccount, payment.Id, modification.PspReference, reference, "received", amount);
             return new PspResponse(201, AdyenJson.Serialize(response));
         }, context.RequestAborted);
     }
@@ -316,6 +320,23 @@ public sealed partial class AdyenApi(
         return (new AdyenAmount(currency, minor), null);
     }
 
+    /// <summary>The payment's <c>metadata</c>: its string entries (Adyen allows nothing else).</summary>
+    private static ImmutableSortedDictionary<string, string> ReadMetadata(JsonElement root)
+    {
+        var metadata = ImmutableSortedDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal);
+        if (!root.TryGetProperty("metadata", out var entries) || entries.ValueKind != JsonValueKind.Object)
+        {
+            return metadata;
+        }
+
+        foreach (var entry in entries.EnumerateObject().Where(e => e.Value.ValueKind == JsonValueKind.String))
+        {
+            metadata = metadata.SetItem(entry.Name, entry.Value.GetString()!);
+        }
+
+        return metadata;
+    }
+
     private static string? ReadString(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
@@ -336,6 +357,12 @@ public sealed partial class AdyenApi(
 
     private static string? IdempotencyKey(HttpRequest request) =>
         request.Headers.TryGetValue("Idempotency-Key", out var value) && value.Count > 0 && !string.IsNullOrEmpty(value[0]) ? value[0] : null;
+
+    /// <summary>One capture, cancel or refund request: its own pspReference and what the request carried.</summary>
+    private sealed record Modification(string PspReference, long? Amount, string? Reference, string? IdempotencyKey, DateTimeOffset At)
+    {
+        public Movement Movement(MovementKind kind, long value) => new(PspReference, kind, value, At, Reference, IdempotencyKey: IdempotencyKey);
+    }
 
     [LoggerMessage(EventId = 5500, Level = LogLevel.Information, Message = "Adyen payment {PspReference} created: {ResultCode} {Amount} {Currency}")]
     private static partial void LogCreated(ILogger logger, string pspReference, string resultCode, long amount, string currency);

@@ -5,16 +5,15 @@ using Obol.PspSimulator.Webhooks;
 namespace Obol.PspSimulator.Adyen;
 
 /// <summary>Builds Adyen standard notifications, each item carrying its <c>additionalData.hmacSignature</c>.</summary>
-public sealed class AdyenNotifications(WebhookDispatcher dispatcher, WebhookTargets targets, TimeProvider time)
+public sealed class AdyenNotifications(WebhookDispatcher dispatcher, TimeProvider time)
 {
     public void Publish(Charge payment, string eventCode, bool success, string pspReference, string? originalReference, long value, string? reason)
     {
-        var hmacKey = targets.For(Psp.Adyen).Secret;
         var merchantAccount = payment.MerchantAccount ?? string.Empty;
         var merchantReference = payment.Reference ?? string.Empty;
         var signing = AdyenHmac.SigningString(pspReference, originalReference, merchantAccount, merchantReference, value, payment.Currency, eventCode, success);
         var item = new AdyenNotificationRequestItem(
-            AdditionalData: new Dictionary<string, string>(StringComparer.Ordinal) { ["hmacSignature"] = AdyenHmac.Sign(signing, hmacKey) },
+            AdditionalData: new Dictionary<string, string>(StringComparer.Ordinal),
             Amount: new AdyenAmount(payment.Currency, value),
             EventCode: eventCode,
             EventDate: time.GetUtcNow().ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture),
@@ -25,9 +24,14 @@ public sealed class AdyenNotifications(WebhookDispatcher dispatcher, WebhookTarg
             PspReference: pspReference,
             Reason: reason,
             Success: success ? "true" : "false");
-        var body = AdyenJson.Serialize(new AdyenNotification("false", [new AdyenNotificationItem(item)]));
         var eventId = eventCode + ":" + pspReference + ":" + (success ? "true" : "false");
-        dispatcher.Publish(new WebhookMessage(Psp.Adyen, eventId, eventCode, body, static (_, _, _) => []));
+
+        // Each webhook endpoint has its own HMAC key, so each gets the item signed with its key.
+        string Body(string hmacKey) => AdyenJson.Serialize(new AdyenNotification("false", [new AdyenNotificationItem(item with
+        {
+            AdditionalData = new Dictionary<string, string>(StringComparer.Ordinal) { ["hmacSignature"] = AdyenHmac.Sign(signing, hmacKey) },
+        })]));
+        dispatcher.Publish(new WebhookMessage(Psp.Adyen, eventId, eventCode, Body, static (_, _, _) => []));
     }
 
     public void PublishAuthorisation(Charge payment) => Publish(

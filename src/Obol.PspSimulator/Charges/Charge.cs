@@ -20,7 +20,11 @@ public enum MovementKind
     Refund,
 }
 
-/// <summary>Money that moved: a capture or a refund, each with its own PSP id.</summary>
+/// <summary>
+/// Money that moved: a capture or a refund, each with its own PSP id, and the merchant reference, metadata and
+/// idempotency key of the request that moved it (for a capture at creation or a settling bank transfer: those of
+/// the payment request).
+/// </summary>
 public sealed record Movement(
     string Id,
     MovementKind Kind,
@@ -28,7 +32,8 @@ public sealed record Movement(
     DateTimeOffset At,
     string? Reference,
     string? Reason = null,
-    IReadOnlyDictionary<string, string>? Metadata = null);
+    IReadOnlyDictionary<string, string>? Metadata = null,
+    string? IdempotencyKey = null);
 
 public sealed record Decline(string Code, string Message);
 
@@ -55,6 +60,9 @@ public sealed record Charge
     public string? MerchantAccount { get; init; }
     public string? Description { get; init; }
     public ImmutableSortedDictionary<string, string> Metadata { get; init; } = ImmutableSortedDictionary<string, string>.Empty.WithComparers(StringComparer.Ordinal);
+
+    /// <summary>The payment request's <c>Idempotency-Key</c>, if it had one.</summary>
+    public string? IdempotencyKey { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset? CanceledAt { get; init; }
     public string? CancellationReason { get; init; }

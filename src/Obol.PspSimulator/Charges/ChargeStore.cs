@@ -81,7 +81,8 @@ public sealed class ChargeStore
         }
     }
 
-    public OperationResult Capture(Psp psp, string id, long? amount, string movementId, string? reference, DateTimeOffset now) =>
+    /// <summary>Captures <paramref name="amount"/> (all when null) of an authorization, as the movement <paramref name="capture"/> makes for the amount.</summary>
+    public OperationResult Capture(Psp psp, string id, long? amount, Func<long, Movement> capture) =>
         Update(psp, id, charge =>
         {
             if (charge.Status != ChargeStatus.Authorized)
@@ -100,7 +101,7 @@ public sealed class ChargeStore
                 return new OperationResult(OperationError.AmountTooLarge, charge);
             }
 
-            var movement = new Movement(movementId, MovementKind.Capture, toCapture, now, reference);
+            var movement = capture(toCapture);
             return new OperationResult(OperationError.None, charge with
             {
                 Status = ChargeStatus.Captured,
@@ -159,7 +160,7 @@ public sealed class ChargeStore
                 return new OperationResult(OperationError.InvalidState, charge);
             }
 
-            var movement = new Movement(movementId, MovementKind.Capture, charge.Amount, now, charge.Reference);
+            var movement = new Movement(movementId, MovementKind.Capture, charge.Amount, now, charge.Reference, null, charge.Metadata, charge.IdempotencyKey);
             return new OperationResult(OperationError.None, charge with
             {
                 Status = ChargeStatus.Captured,

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
@@ -13,7 +14,10 @@ using Obol.PspSimulator.Webhooks;
 
 namespace Obol.PspSimulator.Control;
 
-/// <summary>One charge as <c>GET /sim/charges</c> shows it, in minor units.</summary>
+/// <summary>
+/// One charge as <c>GET /sim/charges</c> shows it, in minor units: the PSP's ground truth for a checker, every
+/// capture and refund included with the reference, metadata and idempotency key of the request that made it.
+/// </summary>
 public sealed record ChargeView(
     string Psp,
     string Id,
@@ -23,16 +27,48 @@ public sealed record ChargeView(
     string Status,
     long AmountCaptured,
     long AmountRefunded,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    string CaptureMethod,
+    string PaymentMethod,
+    string? MerchantAccount,
+    IReadOnlyDictionary<string, string> Metadata,
+    string? IdempotencyKey,
+    string? DeclineCode,
+    string? DeclineReason,
+    DateTimeOffset? CanceledAt,
+    IReadOnlyList<MovementView> Movements);
 
-public sealed record PspWebhookConfig(Uri? WebhookUrl, string? Secret);
+/// <summary>A capture or refund: Stripe <c>ch_…</c> / <c>re_…</c>, Adyen the modification's pspReference (the payment's for an immediate capture).</summary>
+public sealed record MovementView(
+    string Id,
+    string Kind,
+    long Amount,
+    string? Reference,
+    IReadOnlyDictionary<string, string> Metadata,
+    string? IdempotencyKey,
+    DateTimeOffset At);
 
-/// <summary>Body of <c>POST /sim/config</c>: replace a PSP's webhook URL and signing secret (Stripe whsec_…, Adyen hex HMAC key).</summary>
+/// <summary>One webhook endpoint in <c>POST /sim/config</c>; no secret: the PSP's default signing secret.</summary>
+public sealed record WebhookEndpointConfig(Uri? Url, string? Secret);
+
+/// <summary>
+/// A PSP's part of <c>POST /sim/config</c>, either form: <c>{ webhookUrl, secret }</c> (one endpoint, or none without a
+/// URL; a secret also becomes the PSP's default) or <c>{ endpoints: [ { url, secret } ] }</c> (replaces the list).
+/// </summary>
+public sealed record PspWebhookConfig(Uri? WebhookUrl, string? Secret, IReadOnlyList<WebhookEndpointConfig>? Endpoints);
+
+/// <summary>Body of <c>POST /sim/config</c>: replace a PSP's webhook endpoints (Stripe whsec_… secrets, Adyen hex HMAC keys).</summary>
 public sealed record SimulatorConfigRequest(PspWebhookConfig? Stripe, PspWebhookConfig? Adyen);
 
-public sealed record SimulatorConfigView(Uri? StripeWebhookUrl, Uri? AdyenWebhookUrl);
+public sealed record WebhookEndpointView(Uri Url);
 
-public sealed record WebhookView(string Psp, string EventId, string EventType, string State, int Attempts, int? LastStatusCode, DateTimeOffset CreatedAt);
+public sealed record PspWebhookConfigView(IReadOnlyList<WebhookEndpointView> Endpoints);
+
+/// <summary><c>GET /sim/config</c>: each PSP's endpoint URLs, never their secrets; the first URL also in the older flat fields.</summary>
+public sealed record SimulatorConfigView(Uri? StripeWebhookUrl, Uri? AdyenWebhookUrl, PspWebhookConfigView Stripe, PspWebhookConfigView Adyen);
+
+public sealed record WebhookView(
+    string Psp, string EventId, string EventType, Uri? Url, string State, int Attempts, int? LastStatusCode, DateTimeOffset CreatedAt);
 
 public sealed record SimulatorError(string Error);
 
@@ -45,6 +81,7 @@ public static class ControlEndpoints
         sim.MapGet("/webhooks", ListWebhooks);
         sim.MapGet("/faults", (FaultInjector faults) => TypedResults.Ok(faults.Current));
         sim.MapPost("/faults", SetFaults);
+        sim.MapGet("/faults/counts", (FaultCounts counts) => TypedResults.Ok(counts.Snapshot()));
         sim.MapGet("/config", GetConfig);
         sim.MapPost("/config", SetConfig);
         sim.MapPost("/reset", Reset);
@@ -65,20 +102,36 @@ public static class ControlEndpoints
             filter = parsed;
         }
 
-        var views = charges.List(filter, reference)
-            .Select(c => new ChargeView(
-                c.Psp.Name(),
-                c.Id,
-                c.Reference,
-                c.Amount,
-                c.Currency,
-                c.Status.ToString().ToLowerInvariant(),
-                c.AmountCaptured,
-                c.AmountRefunded,
-                c.CreatedAt))
-            .ToList();
+        var views = charges.List(filter, reference).Select(View).ToList();
         return TypedResults.Ok(views);
     }
+
+    private static ChargeView View(Charge c) => new(
+        c.Psp.Name(),
+        c.Id,
+        c.Reference,
+        c.Amount,
+        c.Currency,
+        c.Status.ToString().ToLowerInvariant(),
+        c.AmountCaptured,
+        c.AmountRefunded,
+        c.CreatedAt,
+        c.ManualCapture ? "manual" : "automatic",
+        c.PaymentMethod,
+        c.MerchantAccount,
+        c.Metadata,
+        c.IdempotencyKey,
+        c.Decline?.Code,
+        c.Decline?.Message,
+        c.CanceledAt,
+        [.. c.Movements.Select(m => new MovementView(
+            m.Id,
+            m.Kind == MovementKind.Capture ? "capture" : "refund",
+            m.Amount,
+            m.Reference,
+            m.Metadata ?? ImmutableSortedDictionary<string, string>.Empty,
+            m.IdempotencyKey,
+            m.At))]);
 
     private static Results<Ok<List<WebhookView>>, BadRequest<SimulatorError>> ListWebhooks(string? psp, WebhookLog log)
     {
@@ -94,7 +147,7 @@ public static class ControlEndpoints
         }
 
         var views = log.List(filter)
-            .Select(r => new WebhookView(r.Psp.Name(), r.EventId, r.EventType, r.State.ToString().ToLowerInvariant(), r.Attempts, r.LastStatusCode, r.CreatedAt))
+            .Select(r => new WebhookView(r.Psp.Name(), r.EventId, r.EventType, r.Url, r.State.ToString().ToLowerInvariant(), r.Attempts, r.LastStatusCode, r.CreatedAt))
             .ToList();
         return TypedResults.Ok(views);
     }
@@ -167,16 +220,20 @@ public static class ControlEndpoints
         return null;
     }
 
-    private static Ok<SimulatorConfigView> GetConfig(WebhookTargets targets) =>
-        TypedResults.Ok(new SimulatorConfigView(targets.For(Psp.Stripe).Url, targets.For(Psp.Adyen).Url));
+    private static Ok<SimulatorConfigView> GetConfig(WebhookTargets targets)
+    {
+        var stripe = targets.For(Psp.Stripe);
+        var adyen = targets.For(Psp.Adyen);
+        return TypedResults.Ok(new SimulatorConfigView(
+            stripe.Count > 0 ? stripe[0].Url : null,
+            adyen.Count > 0 ? adyen[0].Url : null,
+            new PspWebhookConfigView([.. stripe.Select(e => new WebhookEndpointView(e.Url))]),
+            new PspWebhookConfigView([.. adyen.Select(e => new WebhookEndpointView(e.Url))])));
+    }
 
     private static Results<Ok<SimulatorConfigView>, BadRequest<SimulatorError>> SetConfig(SimulatorConfigRequest body, WebhookTargets targets)
     {
-        if (body.Adyen?.Secret is { } hex && (hex.Length % 2 != 0 || !hex.All(char.IsAsciiHexDigit)))
-        {
-            return TypedResults.BadRequest(new SimulatorError("adyen.secret must be a hex-encoded HMAC key"));
-        }
-
+        var changes = new List<Action>();
         foreach (var (psp, config) in new[] { (Psp.Stripe, body.Stripe), (Psp.Adyen, body.Adyen) })
         {
             if (config is null)
@@ -184,23 +241,75 @@ public static class ControlEndpoints
                 continue;
             }
 
-            var current = targets.For(psp);
-            targets.Set(psp, new WebhookTarget(config.WebhookUrl, config.Secret ?? current.Secret));
+            if (Invalid(psp, config) is { } problem)
+            {
+                return TypedResults.BadRequest(new SimulatorError(problem));
+            }
+
+            changes.Add(config.Endpoints is { } endpoints
+                ? () => targets.Set(psp, [.. endpoints.Select(e => new WebhookEndpoint(e.Url!, string.IsNullOrEmpty(e.Secret) ? targets.DefaultSecret(psp) : e.Secret))])
+                : () =>
+                {
+                    if (config.Secret is { } secret)
+                    {
+                        targets.SetDefaultSecret(psp, secret);
+                    }
+
+                    targets.Set(psp, config.WebhookUrl is { } url ? [new WebhookEndpoint(url, targets.DefaultSecret(psp))] : []);
+                });
         }
 
-        return GetConfigResult(targets);
+        // Nothing changes unless the whole body is valid.
+        changes.ForEach(change => change());
+        return GetConfig(targets);
     }
 
-    private static Ok<SimulatorConfigView> GetConfigResult(WebhookTargets targets) => GetConfig(targets);
+    private static string? Invalid(Psp psp, PspWebhookConfig config)
+    {
+        var name = psp.Name();
+        if (config.Endpoints is { } endpoints)
+        {
+            if (config.WebhookUrl is not null || config.Secret is not null)
+            {
+                return $"{name}: give either webhookUrl/secret or endpoints, not both";
+            }
 
-    /// <summary>Clears charges, idempotency keys, webhook history and pending deferred work; faults go back to none.</summary>
-    private static NoContent Reset(ChargeStore charges, IdempotencyStore idempotency, WebhookLog log, DeferredWork deferred, FaultInjector faults)
+            for (var i = 0; i < endpoints.Count; i++)
+            {
+                if (!WebhookEndpoint.IsDeliverable(endpoints[i].Url))
+                {
+                    return $"{name}.endpoints[{i}].url must be an absolute http(s) URL";
+                }
+
+                if (psp == Psp.Adyen && endpoints[i].Secret is { } key && !AdyenHmac.IsHexKey(key))
+                {
+                    return $"{name}.endpoints[{i}].secret must be a hex-encoded HMAC key";
+                }
+            }
+
+            return null;
+        }
+
+        if (config.WebhookUrl is { } url && !WebhookEndpoint.IsDeliverable(url))
+        {
+            return $"{name}.webhookUrl must be an absolute http(s) URL";
+        }
+
+        return psp == Psp.Adyen && config.Secret is { } hex && !AdyenHmac.IsHexKey(hex)
+            ? $"{name}.secret must be a hex-encoded HMAC key"
+            : null;
+    }
+
+    /// <summary>Clears charges, idempotency keys, webhook history, fault counts and pending deferred work; faults go back to none.</summary>
+    private static NoContent Reset(
+        ChargeStore charges, IdempotencyStore idempotency, WebhookLog log, DeferredWork deferred, FaultInjector faults, FaultCounts counts)
     {
         deferred.CancelAll();
         charges.Clear();
         idempotency.Clear();
         log.Clear();
         faults.Apply(new FaultSettings());
+        counts.Clear();
         return TypedResults.NoContent();
     }
 

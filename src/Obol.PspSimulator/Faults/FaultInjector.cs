@@ -4,7 +4,8 @@ namespace Obol.PspSimulator.Faults;
 
 public sealed record RequestFaults(bool Outage, int LatencyMs, bool ErrorBeforeCharge, bool ErrorAfterCharge, bool TimeoutAfterCharge);
 
-public sealed record WebhookFaultDecision(bool Drop, bool Duplicate, TimeSpan Delay);
+/// <summary>One webhook delivery's faults: <paramref name="ReorderDelay"/> is the hold-back that lets later events overtake it.</summary>
+public sealed record WebhookFaultDecision(bool Drop, bool Duplicate, TimeSpan Delay, TimeSpan ReorderDelay);
 
 /// <summary>
 /// Draws faults from one seeded <see cref="Random"/> in the order requests arrive. Each request draws a fixed
@@ -69,8 +70,11 @@ public sealed class FaultInjector
             var drop = _random.NextDouble() < faults.DropRate;
             var duplicate = _random.NextDouble() < faults.DuplicateRate;
             var reorder = _random.NextDouble() < faults.ReorderRate;
-            var delay = TimeSpan.FromMilliseconds(faults.DelayMs + (reorder ? faults.ReorderDelayMs : 0));
-            return new WebhookFaultDecision(drop, duplicate && !drop, delay);
+            return new WebhookFaultDecision(
+                drop,
+                duplicate && !drop,
+                TimeSpan.FromMilliseconds(faults.DelayMs),
+                TimeSpan.FromMilliseconds(reorder ? faults.ReorderDelayMs : 0));
         }
     }
 

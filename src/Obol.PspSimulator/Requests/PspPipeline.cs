@@ -20,6 +20,7 @@ public interface IPspErrorFormat
 
 public sealed partial class PspPipeline(
     FaultInjector faults,
+    FaultCounts counts,
     IdempotencyStore idempotency,
     TimeProvider time,
     IOptions<PspSimulatorOptions> options,
@@ -33,33 +34,46 @@ public sealed partial class PspPipeline(
         var drawn = faults.ForRequest(call.Psp, call.Endpoint);
         if (drawn.Outage)
         {
+            counts.Add(call.Psp, CountedFault.Outage);
             return Respond(errors.Unavailable(), fault: "outage");
         }
 
+        // The key is claimed on arrival, so a retry while this request is still in flight (its latency included)
+        // is told so, as the PSPs do. A request that will fail before charging claims nothing.
+        var decision = !drawn.ErrorBeforeCharge && call.IdempotencyKey is { } key
+            ? idempotency.Begin(call.Psp, call.Scope, key, call.Fingerprint)
+            : null;
         if (drawn.LatencyMs > 0)
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(drawn.LatencyMs), time, cancellationToken);
+            counts.Add(call.Psp, CountedFault.Latency);
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(drawn.LatencyMs), time, cancellationToken);
+            }
+            catch (OperationCanceledException) when (decision?.Outcome == IdempotencyOutcome.Proceed)
+            {
+                // The client left before anything happened: nothing was charged, so the key is free again.
+                idempotency.Release(call.Psp, call.Scope, call.IdempotencyKey!);
+                throw;
+            }
         }
 
         var latency = drawn.LatencyMs > 0 ? "latency" : null;
         if (drawn.ErrorBeforeCharge)
         {
+            counts.Add(call.Psp, CountedFault.ErrorBeforeCharge);
             LogFault(logger, call.Psp, "error_before_charge");
             return Respond(errors.ServerError(), fault: "error_before_charge");
         }
 
-        if (call.IdempotencyKey is { } key)
+        switch (decision?.Outcome)
         {
-            var decision = idempotency.Begin(call.Psp, call.Scope, key, call.Fingerprint);
-            switch (decision.Outcome)
-            {
-                case IdempotencyOutcome.Replay:
-                    return Respond(decision.Stored!, replayed: true, fault: latency);
-                case IdempotencyOutcome.ParametersMismatch:
-                    return Respond(errors.IdempotencyMismatch(), fault: latency);
-                case IdempotencyOutcome.InProgress:
-                    return Respond(errors.IdempotencyInProgress(), fault: latency);
-            }
+            case IdempotencyOutcome.Replay:
+                return Respond(decision.Stored!, replayed: true, fault: latency);
+            case IdempotencyOutcome.ParametersMismatch:
+                return Respond(errors.IdempotencyMismatch(), fault: latency);
+            case IdempotencyOutcome.InProgress:
+                return Respond(errors.IdempotencyInProgress(), fault: latency);
         }
 
         PspResponse response;
@@ -92,6 +106,7 @@ public sealed partial class PspPipeline(
 
         if (drawn.ErrorAfterCharge)
         {
+            counts.Add(call.Psp, CountedFault.ErrorAfterCharge);
             LogFault(logger, call.Psp, "error_after_charge");
             return Respond(errors.ServerError(), fault: "error_after_charge");
         }
@@ -100,6 +115,7 @@ public sealed partial class PspPipeline(
         {
             if (drawn.TimeoutAfterCharge)
             {
+                counts.Add(call.Psp, CountedFault.TimeoutAfterCharge);
                 LogFault(logger, call.Psp, "timeout_after_charge");
             }
 

@@ -143,6 +143,7 @@ public sealed partial class StripeApi(
             return PspPipeline.Respond(amountError);
         }
 
+        var metadata = form.Hash("metadata");
         var key = IdempotencyKey(context.Request);
         var call = new PspCall(Psp.Stripe, FaultEndpoint.Capture, scope, key, form.Fingerprint("POST", $"/v1/payment_intents/{id}/capture"));
         return await pipeline.RunAsync(call, StripeErrors.Instance, () =>
@@ -153,7 +154,9 @@ public sealed partial class StripeApi(
                 return StripeErrors.Missing("payment_intent", id);
             }
 
-            var result = charges.Capture(Psp.Stripe, id, amount, existing.ChargeId, existing.Reference, time.GetUtcNow());
+            var now = time.GetUtcNow();
+            var result = charges.Capture(Psp.Stripe, id, amount, toCapture => new Movement(
+                existing.ChargeId, MovementKind.Capture, toCapture, now, metadata.GetValueOrDefault(ReferenceMetadataKey), null, metadata, key));
             switch (result.Error)
             {
                 case OperationError.InvalidState:
@@ -254,7 +257,7 @@ public sealed partial class StripeApi(
 
             var now = time.GetUtcNow();
             var result = charges.Refund(Psp.Stripe, target.Id, amount, toRefund =>
-                new Movement(Ids.Stripe("re"), MovementKind.Refund, toRefund, now, target.Reference, reason, metadata));
+                new Movement(Ids.Stripe("re"), MovementKind.Refund, toRefund, now, metadata.GetValueOrDefault(ReferenceMetadataKey), reason, metadata, key));
             switch (result.Error)
             {
                 case OperationError.InvalidState when result.Charge!.Status == ChargeStatus.Captured:
@@ -322,6 +325,7 @@ public sealed partial class StripeApi(
             PaymentMethod = request.PaymentMethod,
             Description = request.Description,
             Metadata = request.Metadata,
+            IdempotencyKey = idempotencyKey,
             CreatedAt = now,
         };
 
@@ -334,7 +338,7 @@ public sealed partial class StripeApi(
             _ => charge with
             {
                 Status = ChargeStatus.Captured,
-                Movements = [new Movement(chargeId, MovementKind.Capture, request.Amount, now, charge.Reference)],
+                Movements = [new Movement(chargeId, MovementKind.Capture, request.Amount, now, charge.Reference, null, request.Metadata, idempotencyKey)],
             },
         };
 

@@ -21,7 +21,7 @@ public sealed class StripeWebhooks(WebhookDispatcher dispatcher, TimeProvider ti
             Request: new StripeEventRequest(null, idempotencyKey),
             Type: type);
         var body = StripeJson.Serialize(stripeEvent);
-        dispatcher.Publish(new WebhookMessage(Psp.Stripe, id, type, body, Sign));
+        dispatcher.Publish(new WebhookMessage(Psp.Stripe, id, type, _ => body, Sign));
     }
 
     /// <summary>The event that follows a PaymentIntent reaching its current status.</summary>

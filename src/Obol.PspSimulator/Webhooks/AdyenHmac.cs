@@ -31,6 +31,9 @@ public static class AdyenHmac
             success ? "true" : "false",
         }.Select(Escape));
 
+    /// <summary>Whether <paramref name="key"/> is hex-encoded, as Adyen's Customer Area generates HMAC keys.</summary>
+    public static bool IsHexKey(string key) => key.Length % 2 == 0 && key.All(char.IsAsciiHexDigit);
+
     public static string Sign(string signingString, string hexKey) =>
         Convert.ToBase64String(HMACSHA256.HashData(Convert.FromHexString(hexKey), Encoding.UTF8.GetBytes(signingString)));
 

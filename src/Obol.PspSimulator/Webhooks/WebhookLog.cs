@@ -1,28 +1,34 @@
-
 namespace Obol.PspSimulator.Webhooks;
 
-/// <summary>What happened to each webhook, for <c>GET /sim/webhooks</c>. Duplicates share the event id and are separate records.</summary>
+/// <summary>
+/// What happened to each delivery, for <c>GET /sim/webhooks</c>: one record per (event, endpoint), and one more per
+/// duplicate copy. Ids are never reused, so an attempt finishing after a reset cannot update a newer record.
+/// </summary>
 public sealed class WebhookLog
 {
     private readonly Lock _gate = new();
     private readonly List<DeliveryRecord> _records = [];
+    private readonly Dictionary<long, int> _positions = [];
+    private long _lastId;
 
-    public int Add(DeliveryRecord record)
+    public long Add(DeliveryRecord record)
     {
         lock (_gate)
         {
+            var id = ++_lastId;
+            _positions[id] = _records.Count;
             _records.Add(record);
-            return _records.Count - 1;
+            return id;
         }
     }
 
-    public void Update(int index, Func<DeliveryRecord, DeliveryRecord> change)
+    public void Update(long id, Func<DeliveryRecord, DeliveryRecord> change)
     {
         lock (_gate)
         {
-            if (index < _records.Count)
+            if (_positions.TryGetValue(id, out var position))
             {
-                _records[index] = change(_records[index]);
+                _records[position] = change(_records[position]);
             }
         }
     }
@@ -40,6 +46,7 @@ public sealed class WebhookLog
         lock (_gate)
         {
             _records.Clear();
+            _positions.Clear();
         }
     }
 }
