@@ -88,6 +88,11 @@ public sealed class ChaosRun(ChaosOptions options, int seed, PostgresServer post
         {
             report = report with { HarnessFailure = e.Message };
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A bug of the harness's own: the run says so instead of taking the table of several runs down with it.
+            report = report with { HarnessFailure = e.ToString() };
+        }
         finally
         {
             if (cluster is not null)

@@ -50,7 +50,7 @@ public static class RunChecker
         found.AddRange(HistoryChecks.CheckEvents(input.Obol));
         found.AddRange(HistoryChecks.CheckObserved(input.Obol, input.Exchanges));
         found.AddRange(StuckCheck.Check(input.Obol, input.OpenAtEnd));
-        found.AddRange(ReconciliationCheck.Check(found, input.Reconciliation.Discrepancies, input.Charges));
+        found.AddRange(ReconciliationCheck.Check(found, input.Reconciliation.Discrepancies, input.Charges).ToList());
         found.AddRange(input.Reconciliation.Failures.Select(f => new Violation(ViolationKinds.ReconciliationFailed, null, f)));
         found.AddRange(input.CrashedNodes.Select(n => new Violation(ViolationKinds.NodeCrashed, null, n)));
         return found;

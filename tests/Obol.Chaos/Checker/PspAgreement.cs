@@ -90,9 +90,10 @@ public static class PspAgreement
 
     /// <summary>
     /// Every succeeded Obol refund is exactly one PSP refund of the same amount and every PSP refund is one succeeded Obol
-    /// refund; a failed Obol refund has none. Tied by the PSP's refund id, else by the reference or metadata Obol sent
-    /// (its refund id, or the attempt id whose refund it is). Needs the simulator's movements; without them only the
-    /// sums are compared (in <see cref="ComparePayment"/>).
+    /// refund; a failed Obol refund has none; and the PSP refund id Obol recorded for a refund is the one the PSP made for
+    /// it. A PSP refund belongs to the Obol refund whose request made it: the reference or metadata Obol sent (its refund
+    /// id, or the attempt id whose refund it is), else the PSP refund id Obol recorded. Needs the simulator's movements;
+    /// without them only the sums are compared (in <see cref="ComparePayment"/>).
     /// </summary>
     private static IEnumerable<Violation> CompareRefunds(DbPayment payment, IReadOnlyList<DbRefund> refunds, IReadOnlyList<DbAttempt> attempts, SimCharge? charge)
     {
@@ -103,6 +104,11 @@ public static class PspAgreement
             yield return Disagree($"Obol's payment says refunded {payment.AmountRefunded}, its succeeded refunds add up to {succeeded.Sum(r => r.Amount)}");
         }
 
+        foreach (var shared in refunds.Where(r => r.PspReference is not null).GroupBy(r => r.PspReference!).Where(g => g.Count() > 1))
+        {
+            yield return Disagree($"Obol refunds {string.Join(" and ", shared.Select(r => $"{r.Id} ({r.Amount}, {r.Status})"))} all record PSP refund {shared.Key}");
+        }
+
         if (charge?.Movements is not { } movements)
         {
             yield break;
@@ -110,16 +116,16 @@ public static class PspAgreement
 
         var refundOfAttempt = attempts.Where(a => a.RefundId is not null).ToDictionary(a => a.Id, a => a.RefundId!, StringComparer.Ordinal);
         var byId = refunds.ToDictionary(r => r.Id, StringComparer.Ordinal);
-        DbRefund? Owner(SimMovement movement) =>
-            refunds.FirstOrDefault(r => r.PspReference == movement.Id)
-            ?? Find(movement.Reference)
-            ?? Find(movement.Metadata?.GetValueOrDefault("obol_refund_id"))
-            ?? Find(movement.Metadata?.GetValueOrDefault("obol_attempt_id"));
         DbRefund? Find(string? reference) =>
             reference is null ? null
             : byId.TryGetValue(reference, out var refund) ? refund
             : refundOfAttempt.TryGetValue(reference, out var refundId) ? byId.GetValueOrDefault(refundId)
             : null;
+        DbRefund? Owner(SimMovement movement) =>
+            Find(movement.Reference)
+            ?? Find(movement.Metadata?.GetValueOrDefault("obol_refund_id"))
+            ?? Find(movement.Metadata?.GetValueOrDefault("obol_attempt_id"))
+            ?? refunds.FirstOrDefault(r => r.PspReference == movement.Id);
 
         var claimed = new Dictionary<string, List<SimMovement>>(StringComparer.Ordinal);
         foreach (var movement in movements.Where(m => m.Kind == "refund"))
@@ -140,6 +146,10 @@ public static class PspAgreement
             else if (owner.Amount != movement.Amount)
             {
                 yield return Disagree($"Obol refund {owner.Id} is {owner.Amount}; {charge.Psp} refunded {movement.Amount} for it ({movement.Id})");
+            }
+            else if (owner.PspReference is { } recorded && recorded != movement.Id)
+            {
+                yield return Disagree($"Obol refund {owner.Id} records PSP refund {recorded}; the PSP refund its request made is {movement.Id}");
             }
         }
 

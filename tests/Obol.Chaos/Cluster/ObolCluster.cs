@@ -73,8 +73,8 @@ public sealed class ObolCluster : IAsyncDisposable
     }
 
     /// <summary>
-    /// Holds unanswered PSP calls 2 s (Obol gives up after 1 s anyway); settles bank transfers after 2 s; retries
-    /// webhooks from 200 ms doubling to 2 s, 60 times, so deliveries outlast a killed node and a PostgreSQL restart.
+    /// Holds unanswered PSP calls 2 s (Obol gives up after 1 s anyway); settles bank transfers after 2 s; retries each
+    /// endpoint's webhooks from 200 ms doubling to 2 s, 60 times, so deliveries outlast a killed node and a PostgreSQL restart.
     /// </summary>
     private static Dictionary<string, string> SimulatorEnvironment(IReadOnlyList<Uri> nodes)
     {
@@ -95,11 +95,18 @@ public sealed class ObolCluster : IAsyncDisposable
         return environment;
     }
 
-    /// <summary>The simulator sends each PSP's webhooks to the first node (one endpoint per PSP is what it supports).</summary>
+    /// <summary>
+    /// Every node is a webhook endpoint of each PSP (as a merchant registers each of its servers, or one load balancer),
+    /// signed with the secrets Obol verifies by default: a killed node misses its copies, the others get theirs.
+    /// </summary>
     private static IEnumerable<KeyValuePair<string, string>> WebhookEndpoints(IReadOnlyList<Uri> nodes)
     {
-        yield return new("PspSimulator__Stripe__WebhookUrl", new Uri(nodes[0], "webhooks/psp/stripe").ToString());
-        yield return new("PspSimulator__Adyen__WebhookUrl", new Uri(nodes[0], "webhooks/psp/adyen").ToString());
+        for (var i = 0; i < nodes.Count; i++)
+        {
+            var index = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            yield return new($"PspSimulator__Stripe__WebhookEndpoints__{index}__Url", new Uri(nodes[i], "webhooks/psp/stripe").ToString());
+            yield return new($"PspSimulator__Adyen__WebhookEndpoints__{index}__Url", new Uri(nodes[i], "webhooks/psp/adyen").ToString());
+        }
     }
 
     /// <summary>
