@@ -77,6 +77,7 @@ public sealed class ChaosRun(ChaosOptions options, int seed, PostgresServer post
                 Ambiguous = history.Operations.Count(o => o.Resolution == Resolution.Ambiguous),
                 Replayed = replays.Count,
                 CircuitOpen = input.Obol.Attempts.SelectMany(a => a).Count(a => a.ErrorCode == "psp_circuit_open"),
+                Answers = Answers(history.Exchanges),
                 Nemesis = nemesis.Counts,
                 SimulatorFaults = await simulator.FaultCountsAsync(cancellationToken),
                 Violations = violations,
@@ -147,6 +148,19 @@ public sealed class ChaosRun(ChaosOptions options, int seed, PostgresServer post
             }
         }
     }
+
+    /// <summary>2xx together; everything else by status and problem code, or by what happened instead of an answer.</summary>
+    private static List<KeyValuePair<string, int>> Answers(IEnumerable<Exchange> exchanges) =>
+        exchanges.Where(e => e.Kind != OperationKind.Replay)
+            .GroupBy(e => e.Status switch
+            {
+                null => "no answer (" + (e.Error!.StartsWith("http:", StringComparison.Ordinal) || e.Error.StartsWith("socket:", StringComparison.Ordinal) ? e.Error : e.Error.Split(':')[0]) + ")",
+                >= 200 and < 300 => "2xx",
+                var status => $"{status} {RetryingClient.ProblemCode(e.ResponseBody)}",
+            })
+            .OrderByDescending(g => g.Count())
+            .Select(g => new KeyValuePair<string, int>(g.Key, g.Count()))
+            .ToList();
 
     private async Task<T> PhaseAsync<T>(string name, Func<Task<T>> phase)
     {

@@ -18,6 +18,9 @@ public sealed record RunReport
     public int Ambiguous { get; init; }
     public int Replayed { get; init; }
 
+    /// <summary>How the nodes answered the clients: counts per status and problem code, and per kind of no answer.</summary>
+    public IReadOnlyList<KeyValuePair<string, int>> Answers { get; init; } = [];
+
     /// <summary>PSP calls Obol did not make because its circuit breaker was open: whether incident 2 did what it is for.</summary>
     public int CircuitOpen { get; init; }
     public IReadOnlyDictionary<NemesisKind, int> Nemesis { get; init; } = new Dictionary<NemesisKind, int>();
@@ -44,6 +47,7 @@ public sealed record RunReport
         }
 
         Line(Invariant($"  payments planned {Payments}, in Obol {PaymentsInObol}; requests {Requests}, retries {Retries}, ambiguous operations {Ambiguous}, replayed after heal {Replayed}"));
+        Line("  answers: " + string.Join(", ", Answers.Select(a => $"{a.Key} {a.Value}")));
         Line("  nemesis: " + (Nemesis.Count == 0 ? "none" : string.Join(", ", Nemesis.OrderBy(n => n.Key).Select(n => $"{n.Key} {n.Value}")))
             + Invariant($"; Obol's breaker refused {CircuitOpen} PSP calls"));
         Line("  simulator faults: " + (SimulatorFaults is null
@@ -64,12 +68,12 @@ public sealed record RunReport
     public static string Table(IReadOnlyList<RunReport> reports)
     {
         var text = new StringBuilder();
-        text.AppendLine("seed        result      payments  requests  retries  kills  pg restarts  violations (payments)  double charges  seconds");
+        text.AppendLine("seed        result      payments  requests  retries  kills  pg restarts  breaker refused  violations (payments)  double charges  seconds");
         foreach (var r in reports)
         {
             var result = r.Passed ? "passed" : r.HarnessFailure is null ? "violations" : "harness";
             text.AppendLine(Invariant(
-                $"{r.Seed,-11} {result,-11} {r.Payments,8}  {r.Requests,8}  {r.Retries,7}  {r.Nemesis.GetValueOrDefault(NemesisKind.KillNode),5}  {r.Nemesis.GetValueOrDefault(NemesisKind.RestartPostgres),11}  {$"{r.Violations.Count} ({r.ViolatingPayments})",21}  {r.Violations.Count(v => v.Kind == ViolationKinds.DoubleCharge),14}  {r.Total.TotalSeconds,7:0}"));
+                $"{r.Seed,-11} {result,-11} {r.Payments,8}  {r.Requests,8}  {r.Retries,7}  {r.Nemesis.GetValueOrDefault(NemesisKind.KillNode),5}  {r.Nemesis.GetValueOrDefault(NemesisKind.RestartPostgres),11}  {r.CircuitOpen,15}  {$"{r.Violations.Count} ({r.ViolatingPayments})",21}  {r.Violations.Count(v => v.Kind == ViolationKinds.DoubleCharge),14}  {r.Total.TotalSeconds,7:0}"));
         }
 
         return text.ToString();

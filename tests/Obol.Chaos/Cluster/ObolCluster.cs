@@ -110,9 +110,9 @@ public sealed class ObolCluster : IAsyncDisposable
     }
 
     /// <summary>
-    /// PSP calls time out after 1 s (so kills and held responses make unknown outcomes); the resolver polls every 500 ms,
-    /// takes over a started attempt after 4 s and backs off from 500 ms to 4 s; an idempotency claim of a dead request is
-    /// taken over after 10 s. EUR goes to Adyen first, everything else to Stripe first, so both PSPs get traffic.
+    /// PSP calls time out after 1 s (so kills and held responses make unknown outcomes); the resolver polls every second,
+    /// takes over a started attempt after 4 s and backs off from 2 s to 5 s (an unknown outcome lives a few seconds, as
+    /// with Obol's defaults, and can meet an incident); an idempotency claim of a dead request is taken over after 10 s. EUR goes to Adyen first, everything else to Stripe first, so both PSPs get traffic.
     /// Reconciliation runs only when the harness asks, against the simulator's reports.
     /// </summary>
     private static Dictionary<string, string> NodeEnvironment(Uri self, Uri simulator, string connectionString)
@@ -127,10 +127,10 @@ public sealed class ObolCluster : IAsyncDisposable
         environment["Obol__Payments__Stripe__BaseUrl"] = new Uri(simulator, "sim/stripe").ToString();
         environment["Obol__Payments__Adyen__BaseUrl"] = new Uri(simulator, "sim/adyen/").ToString();
         environment["Obol__Payments__PspTimeout"] = "00:00:01";
-        environment["Obol__Payments__Resolver__PollInterval"] = "00:00:00.500";
+        environment["Obol__Payments__Resolver__PollInterval"] = "00:00:01";
         environment["Obol__Payments__Resolver__StartedLease"] = "00:00:04";
-        environment["Obol__Payments__Resolver__InitialBackoff"] = "00:00:00.500";
-        environment["Obol__Payments__Resolver__MaxBackoff"] = "00:00:04";
+        environment["Obol__Payments__Resolver__InitialBackoff"] = "00:00:02";
+        environment["Obol__Payments__Resolver__MaxBackoff"] = "00:00:05";
         environment["Obol__Idempotency__Lease"] = "00:00:10";
         environment["Obol__Payments__Routing__0__Currencies__0"] = "EUR";
         environment["Obol__Payments__Routing__0__Psps__0"] = "adyen";

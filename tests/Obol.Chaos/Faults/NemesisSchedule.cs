@@ -63,7 +63,7 @@ public static class NemesisSchedule
             new(isShort ? 0.45 : 0.55 + random.NextDouble() * 0.05, NemesisKind.PspOutage)
             {
                 Psp = Psps[random.Next(2)],
-                Prelude = TimeSpan.FromSeconds(isShort ? 4 : 5),
+                Prelude = TimeSpan.FromSeconds(isShort ? 6 : 8),
 
                 // The breaker opens when half the calls of the last 30 s failed: with steady traffic before it, an outage
                 // shorter than about 15 s never gets there.
@@ -120,10 +120,15 @@ public static class NemesisSchedule
         Webhooks = background.Webhooks with { DelayMs = 3000, ReorderRate = 0.3, ReorderDelayMs = 2000 },
     };
 
-    /// <summary>The run-up to incident 2: calls the PSP acts on and never answers, so Obol has unknown outcomes to resolve.</summary>
+    /// <summary>
+    /// The run-up to incident 2: half the calls the PSP acts on go unanswered and some answer 500 after acting, and its
+    /// webhooks fall 20 s behind, so Obol still has unknown outcomes to resolve when the outage begins (a webhook would
+    /// otherwise settle them within a second).
+    /// </summary>
     public static PspFaults Flaky(PspFaults background) => background with
     {
-        Default = background.Default with { TimeoutAfterCharge = 0.3, ErrorAfterCharge = 0.15 },
+        Default = background.Default with { TimeoutAfterCharge = 0.5, ErrorAfterCharge = 0.1, ErrorBeforeCharge = 0.3 },
+        Webhooks = background.Webhooks with { DelayMs = 20_000, ReorderRate = 0.3, ReorderDelayMs = 5_000 },
     };
 
     public static PspFaults Down(PspFaults background) => Flaky(background) with { Outage = true };
