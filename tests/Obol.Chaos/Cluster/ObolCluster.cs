@@ -27,7 +27,7 @@ public sealed class ObolCluster : IAsyncDisposable
     public IReadOnlyList<ManagedProcess> Nodes { get; }
     public PostgresServer Postgres { get; }
 
-    /// <summary>For the harness's own reads (quiescence, the checker): a small pool of its own.</summary>
+    /// <summary>For the harness's own reads (quiescence, the checker): unpooled, so that none outlives a PostgreSQL restart.</summary>
     public string DatabaseConnection { get; }
 
     public static async Task<ObolCluster> StartAsync(ChaosOptions options, int seed, string runDirectory, PostgresServer postgres, CancellationToken cancellationToken)
@@ -41,7 +41,7 @@ public sealed class ObolCluster : IAsyncDisposable
             SimulatorEnvironment(nodeAddresses), Path.Combine(runDirectory, "simulator"), simulatorAddress, "sim/faults");
         var nodes = nodeAddresses.Select((address, i) => new ManagedProcess($"node{i + 1}", options.ServerDll, [],
             NodeEnvironment(address, simulatorAddress, nodeConnection), Path.Combine(runDirectory, $"node{i + 1}"), address, "healthz")).ToList();
-        var cluster = new ObolCluster(simulator, nodes, postgres, postgres.ConnectionString(database, poolSize: 8));
+        var cluster = new ObolCluster(simulator, nodes, postgres, postgres.ConnectionString(database, poolSize: 0));
         try
         {
             await simulator.StartAsync(StartWithin, cancellationToken);

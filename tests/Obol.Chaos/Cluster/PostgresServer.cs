@@ -13,7 +13,8 @@ public sealed class PostgresServer(PostgresSettings settings)
 
     public async Task<string> CreateDatabaseAsync(string name, CancellationToken cancellationToken)
     {
-        await using var admin = new NpgsqlConnection(settings.AdminConnection);
+        // Not pooled: a pooled connection from before the last restart is dead, and this one is used once per run.
+        await using var admin = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(settings.AdminConnection) { Pooling = false }.ConnectionString);
         await admin.OpenAsync(cancellationToken);
         await using (var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {name} WITH (FORCE)", admin))
         {
@@ -28,11 +29,13 @@ public sealed class PostgresServer(PostgresSettings settings)
         return ConnectionString(name, poolSize: 30);
     }
 
+    /// <summary>A connection string for the run's database; a pool size of 0 means no pool.</summary>
     public string ConnectionString(string database, int poolSize) =>
         new NpgsqlConnectionStringBuilder(settings.AdminConnection)
         {
             Database = database,
-            MaxPoolSize = poolSize,
+            Pooling = poolSize > 0,
+            MaxPoolSize = Math.Max(poolSize, 1),
             Timeout = 5,
             CommandTimeout = 30,
         }.ConnectionString;
