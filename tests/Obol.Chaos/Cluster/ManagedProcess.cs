@@ -110,7 +110,7 @@ public sealed class ManagedProcess(string name, string dll, IReadOnlyList<string
         await process.WaitForExitAsync();
     }
 
-    public async Task WaitReadyAsync(TimeSpan within, CancellationToken cancellationToken)
+    private async Task WaitReadyAsync(TimeSpan within, CancellationToken cancellationToken)
     {
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < within)
