@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every Obol test on SQLite and on a real PostgreSQL 15 that this script starts and throws away.
+# Runs every Obol test on SQLite and on a real PostgreSQL 15 that this script starts and throws away, then the short
+# fault test (scripts/chaos.sh --short) on the Debug build the tests just made.
 # Usage: ./test.sh [extra dotnet test arguments]
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -14,4 +15,9 @@ results="$(mktemp -d)"
 status=0
 dotnet test Obol.slnx --logger "trx" --results-directory "$results" "$@" || status=$?
 python3 scripts/summarize_trx.py "$results" || status=1
+pg_stop_throwaway_cluster
+
+# A few hundred payments on two nodes under kills, PostgreSQL restarts and PSP incidents, with a fixed seed
+# (tests/Obol.Chaos/README.md); it starts its own PostgreSQL.
+scripts/chaos.sh --short --seed 18 --no-build || status=1
 exit $status
