@@ -20,8 +20,6 @@ internal sealed partial class UnknownOutcomeResolver(
     TimeProvider clock,
     ILogger<UnknownOutcomeResolver> logger) : BackgroundService
 {
-    private static readonly TimeSpan ClaimLease = TimeSpan.FromMinutes(1);
-
     /// <summary>Resolves what is due now; returns how many attempts it worked on.</summary>
     public async Task<int> ResolveDueAsync(CancellationToken cancellationToken)
     {
@@ -30,7 +28,7 @@ internal sealed partial class UnknownOutcomeResolver(
         var worked = 0;
         foreach (var attempt in due)
         {
-            var claimed = await database.WriteAsync(s => store.ClaimForResolutionAsync(s, attempt, now + ClaimLease), cancellationToken);
+            var claimed = await database.WriteAsync(s => store.ClaimForResolutionAsync(s, attempt, now + options.Resolver.ClaimLease), cancellationToken);
             if (!claimed)
             {
                 continue;
@@ -38,7 +36,7 @@ internal sealed partial class UnknownOutcomeResolver(
 
             worked++;
             // The claim marks a started attempt unknown: whatever its own request's answer turns out to be, it is no first send any more.
-            var claimedAttempt = attempt with { ResolveAfter = now + ClaimLease, Status = attempt.Status == AttemptStatus.Started ? AttemptStatus.Unknown : attempt.Status };
+            var claimedAttempt = attempt with { ResolveAfter = now + options.Resolver.ClaimLease, Status = attempt.Status == AttemptStatus.Started ? AttemptStatus.Unknown : attempt.Status };
             try
             {
                 await processor.ResolveAsync(claimedAttempt, cancellationToken);

@@ -16,6 +16,8 @@ public sealed class PaymentsOptions
     public List<RoutingRule> Routing { get; set; } = [];
 
     public ResolverOptions Resolver { get; set; } = new();
+
+    public CircuitBreakerOptions CircuitBreaker { get; set; } = new();
 }
 
 public sealed class StripeOptions
@@ -56,4 +58,20 @@ public sealed class ResolverOptions
 
     public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromSeconds(1);
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long one node works on an attempt before another may take it (a node that died while resolving).</summary>
+    public TimeSpan ClaimLease { get; set; } = TimeSpan.FromMinutes(1);
+}
+
+/// <summary>
+/// Each PSP's circuit breaker (per node): opened when at least <see cref="MinimumThroughput"/> calls in
+/// <see cref="SamplingDuration"/> fail at <see cref="FailureRatio"/> or more (not processed, or unknown), open for
+/// <see cref="BreakDuration"/>, then one trial call.
+/// </summary>
+public sealed class CircuitBreakerOptions
+{
+    public double FailureRatio { get; set; } = 0.5;
+    public int MinimumThroughput { get; set; } = 10;
+    public TimeSpan SamplingDuration { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(15);
 }

@@ -1,33 +1,46 @@
 using Polly;
+using Microsoft.Extensions.Logging;
 using Polly.CircuitBreaker;
 
 namespace Obol.Payments.Psp;
 
 /// <summary>
 /// Picks the ordered PSPs for a payment from the routing rules (first match wins) and runs every PSP call
-/// through that PSP's circuit breaker: a PSP that keeps failing is skipped for a while, and an open circuit is
-/// an answer of "certainly not processed", so the payment may fail over to the next PSP.
+/// through that PSP's circuit breaker: a PSP that keeps failing is not called for a while. An open circuit answers
+/// "not processed": for a first send that means the PSP never saw the request (the payment may fail over); for a
+/// request that may have reached the PSP before, it proves nothing (<see cref="Processing.PaymentRules.AsEvidence"/>).
 /// </summary>
-internal sealed class PspRouter
+internal sealed partial class PspRouter
 {
     private readonly Dictionary<string, IPspConnector> _connectors;
     private readonly Dictionary<string, ResiliencePipeline<PspOutcome>> _breakers;
     private static readonly string[] DefaultOrder = ["stripe", "adyen"];
     private readonly IReadOnlyList<RoutingRule> _rules;
 
-    public PspRouter(IEnumerable<IPspConnector> connectors, PaymentsOptions options, TimeProvider clock)
+    public PspRouter(IEnumerable<IPspConnector> connectors, PaymentsOptions options, TimeProvider clock, ILogger<PspRouter> logger)
     {
         _connectors = connectors.ToDictionary(c => c.Name, StringComparer.Ordinal);
         _rules = options.Routing;
-        _breakers = _connectors.Keys.ToDictionary(name => name, _ => new ResiliencePipelineBuilder<PspOutcome> { TimeProvider = clock }
+        var breaker = options.CircuitBreaker;
+        _breakers = _connectors.Keys.ToDictionary(name => name, psp => new ResiliencePipelineBuilder<PspOutcome> { TimeProvider = clock }
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions<PspOutcome>
             {
-                FailureRatio = 0.5,
-                MinimumThroughput = 10,
-                SamplingDuration = TimeSpan.FromSeconds(30),
-                BreakDuration = TimeSpan.FromSeconds(15),
+                FailureRatio = breaker.FailureRatio,
+                MinimumThroughput = breaker.MinimumThroughput,
+                SamplingDuration = breaker.SamplingDuration,
+                BreakDuration = breaker.BreakDuration,
                 ShouldHandle = args => ValueTask.FromResult(
                     args.Outcome.Result?.Kind is PspOutcomeKind.NotProcessed or PspOutcomeKind.Unknown),
+                OnOpened = args =>
+                {
+                    LogOpened(logger, psp, args.BreakDuration);
+                    return ValueTask.CompletedTask;
+                },
+                OnClosed = _ =>
+                {
+                    LogClosed(logger, psp);
+                    return ValueTask.CompletedTask;
+                },
             })
             .Build(), StringComparer.Ordinal);
     }
@@ -65,4 +78,10 @@ internal sealed class PspRouter
             return PspOutcome.NotProcessed("psp_circuit_open", $"{psp} is failing; Obol is not sending it requests for a while.");
         }
     }
+
+    [LoggerMessage(EventId = 3010, Level = LogLevel.Warning, Message = "Circuit to {Psp} opened for {BreakDuration}: its calls keep failing")]
+    private static partial void LogOpened(ILogger logger, string psp, TimeSpan breakDuration);
+
+    [LoggerMessage(EventId = 3011, Level = LogLevel.Information, Message = "Circuit to {Psp} closed")]
+    private static partial void LogClosed(ILogger logger, string psp);
 }
