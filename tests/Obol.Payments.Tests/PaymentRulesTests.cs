@@ -315,4 +315,34 @@ public class PaymentRulesTests
         Assert.Equal(RefundStatus.Failed, undone.Refund!.Status);
         Assert.IsType<Posting.Reverse>(undone.Posting);
     }
+
+    [Fact]
+    public void A_refund_takes_at_most_what_is_refundable_and_a_capture_at_most_what_is_capturable()
+    {
+        Gen.Select(Gen.Long[1, 1_000_000], Gen.Long[0, 100], Gen.Long[0, 100], Gen.Long[-10, 2_000_000].Nullable())
+            .Sample((captured, refundedShare, refundingShare, requested) =>
+            {
+                var refunded = captured * refundedShare / 200;
+                var refunding = (captured - refunded) * refundingShare / 200;
+                var payment = PaymentIn(PaymentStatus.PartiallyRefunded, captured) with { AmountCaptured = captured, AmountRefunded = refunded, AmountRefunding = refunding };
+                try
+                {
+                    var amount = PaymentRules.RefundAmount(payment, requested);
+                    Assert.InRange(amount, 1, payment.AmountRefundable);
+                    Assert.Equal(requested ?? payment.AmountRefundable, amount);
+                }
+                catch (ProblemException problem)
+                {
+                    Assert.True(requested is <= 0 || requested > payment.AmountRefundable || payment.AmountRefundable == 0, problem.Detail);
+                }
+            });
+
+        var authorized = PaymentIn(PaymentStatus.Authorized, captureMethod: CaptureMethod.Manual) with { AmountCapturable = 5_000 };
+        Assert.Equal(5_000, PaymentRules.CaptureAmount(authorized, null));
+        Assert.Equal(1, PaymentRules.CaptureAmount(authorized, 1));
+        Assert.Equal("amount_exceeds_capturable", Assert.Throws<ProblemException>(() => PaymentRules.CaptureAmount(authorized, 5_001)).Code);
+        Assert.Equal("invalid_state_transition",
+            Assert.Throws<ProblemException>(() => PaymentRules.CaptureAmount(authorized with { OperationInFlight = PaymentOperation.Cancel }, null)).Code);
+        Assert.Equal("invalid_state_transition", Assert.Throws<ProblemException>(() => PaymentRules.RefundAmount(authorized, 100)).Code);
+    }
 }

@@ -97,24 +97,7 @@ internal sealed partial class PaymentProcessor(
                 return begun;
             }
 
-            EnsureNoOperationInFlight(current);
-            if (current.Status != PaymentStatus.Authorized)
-            {
-                throw Problems.InvalidStateTransition($"Only an authorized payment can be captured; this one is {PaymentTransitions.Snake(current.Status)}.");
-            }
-
-            var toCapture = amount ?? current.AmountCapturable;
-            if (toCapture <= 0)
-            {
-                throw Problems.Validation("amount", "Must be a positive integer in minor units.");
-            }
-
-            if (toCapture > current.AmountCapturable)
-            {
-                throw new ProblemException(400, "amount_exceeds_capturable", "Amount exceeds capturable",
-                    $"At most {current.AmountCapturable} can be captured.");
-            }
-
+            var toCapture = PaymentRules.CaptureAmount(current, amount);
             var next = NewAttempt(current, PaymentOperation.Capture, current.Psp!, toCapture, null) with { IdempotencyKey = idempotencyKey };
             await store.InsertAttemptAsync(session, next);
             var marked = current with { OperationInFlight = PaymentOperation.Capture, UpdatedAt = store.Now() };
@@ -137,12 +120,7 @@ internal sealed partial class PaymentProcessor(
                 return begun;
             }
 
-            EnsureNoOperationInFlight(current);
-            if (current.Status != PaymentStatus.Authorized)
-            {
-                throw Problems.InvalidStateTransition($"Only an authorized payment can be cancelled; this one is {PaymentTransitions.Snake(current.Status)}.");
-            }
-
+            PaymentRules.EnsureCanCancel(current);
             var next = NewAttempt(current, PaymentOperation.Cancel, current.Psp!, current.AmountCapturable, null) with { IdempotencyKey = idempotencyKey };
             await store.InsertAttemptAsync(session, next);
             var marked = current with { OperationInFlight = PaymentOperation.Cancel, UpdatedAt = store.Now() };
@@ -171,28 +149,7 @@ internal sealed partial class PaymentProcessor(
                 return (current, begun, begunAttempt.IsOpen ? await MarkResentAsync(session, begunAttempt) : null, AttemptCall.Repeat);
             }
 
-            if (current.Status is not (PaymentStatus.Captured or PaymentStatus.PartiallyRefunded))
-            {
-                throw Problems.InvalidStateTransition($"Only a captured payment can be refunded; this one is {PaymentTransitions.Snake(current.Status)}.");
-            }
-
-            var toRefund = amount ?? current.AmountRefundable;
-            if (toRefund <= 0 && amount is null)
-            {
-                throw new ProblemException(400, "amount_exceeds_refundable", "Amount exceeds refundable", "Nothing is left to refund.");
-            }
-
-            if (toRefund <= 0)
-            {
-                throw Problems.Validation("amount", "Must be a positive integer in minor units.");
-            }
-
-            if (toRefund > current.AmountRefundable)
-            {
-                throw new ProblemException(400, "amount_exceeds_refundable", "Amount exceeds refundable",
-                    $"At most {current.AmountRefundable} can be refunded (captured {current.AmountCaptured}, refunded or refunding {current.AmountRefunded + current.AmountRefunding}).");
-            }
-
+            var toRefund = PaymentRules.RefundAmount(current, amount);
             var now = store.Now();
             var created = new Refund
             {
@@ -508,14 +465,6 @@ internal sealed partial class PaymentProcessor(
 
     private async Task<Payment> LockAsync(DbSession session, string merchantId, string paymentId) =>
         await store.GetPaymentAsync(session, merchantId, paymentId, forUpdate: true) ?? throw Problems.NotFound("payment", paymentId);
-
-    private static void EnsureNoOperationInFlight(Payment payment)
-    {
-        if (payment.OperationInFlight is { } operation)
-        {
-            throw Problems.InvalidStateTransition($"A {Core.EnumText.ToSnake(operation)} of this payment is still in progress.");
-        }
-    }
 
     [LoggerMessage(EventId = 3000, Level = LogLevel.Information, Message = "Payment {PaymentId} attempt {AttemptId} on {Psp}: {Operation} -> {Outcome}")]
     private static partial void LogOutcome(ILogger logger, string paymentId, string attemptId, string psp, string operation, PspOutcomeKind outcome);

@@ -1,15 +1,73 @@
+using Obol.Core.Errors;
 using Obol.Payments.Domain;
 using Obol.Payments.Psp;
 
 namespace Obol.Payments.Processing;
 
 /// <summary>
-/// Every payment decision as a pure function of values: this PSP outcome for this attempt of this payment → the attempt's,
+/// Every payment decision as a pure function of values: what a capture or refund may take, and this PSP outcome for this attempt of this payment → the attempt's,
 /// the payment's and the refund's next state, the history row, the ledger posting, and whether to fail over. Nothing here
 /// reads a clock, a database or a PSP; <see cref="PaymentProcessor"/> gathers the values and applies the decision.
 /// </summary>
 internal static class PaymentRules
 {
+    /// <summary>How much a capture of <paramref name="requested"/> takes (all that is capturable when null), or the problem that refuses it.</summary>
+    public static long CaptureAmount(Payment payment, long? requested)
+    {
+        EnsureNoOperationInFlight(payment);
+        if (payment.Status != PaymentStatus.Authorized)
+        {
+            throw Problems.InvalidStateTransition($"Only an authorized payment can be captured; this one is {PaymentTransitions.Snake(payment.Status)}.");
+        }
+
+        var amount = requested ?? payment.AmountCapturable;
+        if (amount <= 0)
+        {
+            throw Problems.Validation("amount", "Must be a positive integer in minor units.");
+        }
+
+        return amount <= payment.AmountCapturable
+            ? amount
+            : throw new ProblemException(400, "amount_exceeds_capturable", "Amount exceeds capturable", $"At most {payment.AmountCapturable} can be captured.");
+    }
+
+    public static void EnsureCanCancel(Payment payment)
+    {
+        EnsureNoOperationInFlight(payment);
+        if (payment.Status != PaymentStatus.Authorized)
+        {
+            throw Problems.InvalidStateTransition($"Only an authorized payment can be cancelled; this one is {PaymentTransitions.Snake(payment.Status)}.");
+        }
+    }
+
+    /// <summary>
+    /// How much a refund of <paramref name="requested"/> takes (all that is refundable when null), or the problem that refuses it.
+    /// Refunds under way count against what is refundable, so concurrent refunds never exceed the capture.
+    /// </summary>
+    public static long RefundAmount(Payment payment, long? requested)
+    {
+        if (payment.Status is not (PaymentStatus.Captured or PaymentStatus.PartiallyRefunded))
+        {
+            throw Problems.InvalidStateTransition($"Only a captured payment can be refunded; this one is {PaymentTransitions.Snake(payment.Status)}.");
+        }
+
+        var amount = requested ?? payment.AmountRefundable;
+        if (amount <= 0 && requested is null)
+        {
+            throw new ProblemException(400, "amount_exceeds_refundable", "Amount exceeds refundable", "Nothing is left to refund.");
+        }
+
+        if (amount <= 0)
+        {
+            throw Problems.Validation("amount", "Must be a positive integer in minor units.");
+        }
+
+        return amount <= payment.AmountRefundable
+            ? amount
+            : throw new ProblemException(400, "amount_exceeds_refundable", "Amount exceeds refundable",
+                $"At most {payment.AmountRefundable} can be refunded (captured {payment.AmountCaptured}, refunded or refunding {payment.AmountRefunded + payment.AmountRefunding}).");
+    }
+
     /// <summary>
     /// What an answer proves about the attempt's request. "Certainly not processed" (a refused connection, an open circuit,
     /// a documented 401/403/429) is about the call that got it; for a request that may have reached the PSP before, it says
@@ -301,6 +359,14 @@ internal static class PaymentRules
         ResolveAfter = retryAt,
         ResolveCount = attempt.ResolveCount + 1,
     };
+
+    private static void EnsureNoOperationInFlight(Payment payment)
+    {
+        if (payment.OperationInFlight is { } operation)
+        {
+            throw Problems.InvalidStateTransition($"A {Core.EnumText.ToSnake(operation)} of this payment is still in progress.");
+        }
+    }
 
     private static PaymentError Error(PspOutcome outcome, string fallbackCode) =>
         new(outcome.ErrorCode ?? fallbackCode, outcome.ErrorMessage ?? fallbackCode);
