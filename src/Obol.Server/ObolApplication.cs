@@ -200,7 +200,7 @@ public static partial class ObolApplication
             : TypedResults.Json(new ReadyResponse("migrations_pending", true, false), statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 
-    [LoggerMessage(EventId = 1300, Level = LogLevel.Warning, Message = "The database is not available yet; start-up waits for it")]
+    [LoggerMessage(EventId = ServerLogEvents.WaitingForDatabase, Level = LogLevel.Warning, Message = "The database is not available yet; start-up waits for it")]
     private static partial void LogWaitingForDatabase(ILogger logger, Exception exception);
 
     private sealed record ReadyResponse(string Status, bool Database, bool Migrations);

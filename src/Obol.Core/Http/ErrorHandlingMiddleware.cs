@@ -150,12 +150,12 @@ public sealed partial class ErrorHandlingMiddleware(RequestDelegate next, Databa
         return trimmed;
     }
 
-    [LoggerMessage(EventId = 1100, Level = LogLevel.Error, Message = "Unhandled exception for {Method} {Path} (request {RequestId})")]
+    [LoggerMessage(EventId = CoreLogEvents.UnhandledException, Level = LogLevel.Error, Message = "Unhandled exception for {Method} {Path} (request {RequestId})")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path, string requestId);
 
-    [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "Database unavailable for {Method} {Path} (request {RequestId}); answered 503")]
+    [LoggerMessage(EventId = CoreLogEvents.DatabaseUnavailable, Level = LogLevel.Warning, Message = "Database unavailable for {Method} {Path} (request {RequestId}); answered 503")]
     private static partial void LogDatabaseUnavailable(ILogger logger, Exception exception, string method, string path, string requestId);
 
-    [LoggerMessage(EventId = 1101, Level = LogLevel.Error, Message = "COMMIT got no answer for {Method} {Path} (request {RequestId}); whether it was applied is unknown")]
+    [LoggerMessage(EventId = CoreLogEvents.CommitOutcomeUnknown, Level = LogLevel.Error, Message = "COMMIT got no answer for {Method} {Path} (request {RequestId}); whether it was applied is unknown")]
     private static partial void LogCommitOutcomeUnknown(ILogger logger, Exception? exception, string method, string path, string requestId);
 }

@@ -40,6 +40,6 @@ public sealed partial class RequestIdMiddleware(RequestDelegate next, IdGenerato
     private static bool IsAcceptable(string value) =>
         value.Length is > 0 and <= 64 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_');
 
-    [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "{Method} {Path} -> {StatusCode} in {ElapsedMs:0.0} ms")]
+    [LoggerMessage(EventId = CoreLogEvents.RequestCompleted, Level = LogLevel.Information, Message = "{Method} {Path} -> {StatusCode} in {ElapsedMs:0.0} ms")]
     private static partial void LogRequest(ILogger logger, string method, string path, int statusCode, double elapsedMs);
 }

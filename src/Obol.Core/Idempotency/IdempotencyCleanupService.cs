@@ -30,9 +30,9 @@ public sealed partial class IdempotencyCleanupService(IdempotencyStore store, Ti
         }
     }
 
-    [LoggerMessage(EventId = 1200, Level = LogLevel.Debug, Message = "Deleted {Count} expired idempotency records")]
+    [LoggerMessage(EventId = CoreLogEvents.IdempotencyRecordsDeleted, Level = LogLevel.Debug, Message = "Deleted {Count} expired idempotency records")]
     private static partial void LogDeleted(ILogger logger, int count);
 
-    [LoggerMessage(EventId = 1201, Level = LogLevel.Warning, Message = "Idempotency cleanup failed; will retry")]
+    [LoggerMessage(EventId = CoreLogEvents.IdempotencyCleanupFailed, Level = LogLevel.Warning, Message = "Idempotency cleanup failed; will retry")]
     private static partial void LogFailed(ILogger logger, Exception exception);
 }

@@ -171,7 +171,7 @@ public sealed partial class IdempotencyStore(
             "DELETE FROM idempotency_keys WHERE created_at < @cutoff",
             new { cutoff = clock.GetUtcNow() - options.Retention }), cancellationToken);
 
-    [LoggerMessage(EventId = 1202, Level = LogLevel.Warning, Message = "Could not end an idempotency claim's lease; it runs out by itself")]
+    [LoggerMessage(EventId = CoreLogEvents.IdempotencyLeaseNotEnded, Level = LogLevel.Warning, Message = "Could not end an idempotency claim's lease; it runs out by itself")]
     private static partial void LogEndLeaseFailed(ILogger logger, Exception exception);
 
     private sealed class IdempotencyRow

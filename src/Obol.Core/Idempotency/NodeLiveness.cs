@@ -181,9 +181,9 @@ public sealed partial class NodeLiveness : BackgroundService
 
     private static int NewId() => RandomNumberGenerator.GetInt32(1, int.MaxValue);
 
-    [LoggerMessage(EventId = 1210, Level = LogLevel.Information, Message = "Node {NodeId} is alive (liveness session established)")]
+    [LoggerMessage(EventId = CoreLogEvents.NodeAlive, Level = LogLevel.Information, Message = "Node {NodeId} is alive (liveness session established)")]
     private static partial void LogEstablished(ILogger logger, int nodeId);
 
-    [LoggerMessage(EventId = 1211, Level = LogLevel.Warning, Message = "Liveness session lost or not established; taking a new node id once the database answers")]
+    [LoggerMessage(EventId = CoreLogEvents.NodeLivenessLost, Level = LogLevel.Warning, Message = "Liveness session lost or not established; taking a new node id once the database answers")]
     private static partial void LogLost(ILogger logger, Exception exception);
 }

@@ -161,6 +161,6 @@ public sealed partial class MigrationRunner(Database database, IEnumerable<Migra
         public string Checksum { get; init; } = "";
     }
 
-    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Applied migration {Module}/{Version} {Name}")]
+    [LoggerMessage(EventId = CoreLogEvents.MigrationApplied, Level = LogLevel.Information, Message = "Applied migration {Module}/{Version} {Name}")]
     private static partial void LogApplied(ILogger logger, string module, int version, string name);
 }

@@ -71,9 +71,9 @@ public sealed partial class PendingTransferExpiryService(
         return total;
     }
 
-    [LoggerMessage(EventId = 4101, Level = LogLevel.Information, Message = "Expired {Count} pending ledger transfers")]
+    [LoggerMessage(EventId = LedgerLogEvents.PendingTransfersExpired, Level = LogLevel.Information, Message = "Expired {Count} pending ledger transfers")]
     private static partial void LogExpired(ILogger logger, int count);
 
-    [LoggerMessage(EventId = 4102, Level = LogLevel.Error, Message = "Sweeping expired pending ledger transfers failed; will retry")]
+    [LoggerMessage(EventId = LedgerLogEvents.PendingTransferSweepFailed, Level = LogLevel.Error, Message = "Sweeping expired pending ledger transfers failed; will retry")]
     private static partial void LogSweepFailed(ILogger logger, Exception exception);
 }

@@ -466,10 +466,10 @@ internal sealed partial class PaymentProcessor(
     private async Task<Payment> LockAsync(DbSession session, string merchantId, string paymentId) =>
         await store.GetPaymentAsync(session, merchantId, paymentId, forUpdate: true) ?? throw Problems.NotFound("payment", paymentId);
 
-    [LoggerMessage(EventId = 3000, Level = LogLevel.Information, Message = "Payment {PaymentId} attempt {AttemptId} on {Psp}: {Operation} -> {Outcome}")]
+    [LoggerMessage(EventId = PaymentsLogEvents.PspOutcome, Level = LogLevel.Information, Message = "Payment {PaymentId} attempt {AttemptId} on {Psp}: {Operation} -> {Outcome}")]
     private static partial void LogOutcome(ILogger logger, string paymentId, string attemptId, string psp, string operation, PspOutcomeKind outcome);
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning,
+    [LoggerMessage(EventId = PaymentsLogEvents.PspReportUnapplied, Level = LogLevel.Warning,
         Message = "{Psp} reports a {Reported} for payment {PaymentId} (attempt {AttemptId}) that contradicts what Obol recorded and cannot be applied; reconcile it by hand")]
     private static partial void LogUnapplied(ILogger logger, string paymentId, string psp, string reported, string? attemptId);
 }

@@ -78,9 +78,9 @@ internal sealed partial class UnknownOutcomeResolver(
         }
     }
 
-    [LoggerMessage(EventId = 3100, Level = LogLevel.Warning, Message = "Resolving unknown PSP outcomes failed; will retry")]
+    [LoggerMessage(EventId = PaymentsLogEvents.ResolverRoundFailed, Level = LogLevel.Warning, Message = "Resolving unknown PSP outcomes failed; will retry")]
     private static partial void LogFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Resolving attempt {AttemptId} of payment {PaymentId} failed; it is tried again once its claim runs out")]
+    [LoggerMessage(EventId = PaymentsLogEvents.ResolverAttemptFailed, Level = LogLevel.Warning, Message = "Resolving attempt {AttemptId} of payment {PaymentId} failed; it is tried again once its claim runs out")]
     private static partial void LogAttemptFailed(ILogger logger, Exception exception, string attemptId, string paymentId);
 }

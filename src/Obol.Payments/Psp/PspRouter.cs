@@ -79,9 +79,9 @@ internal sealed partial class PspRouter
         }
     }
 
-    [LoggerMessage(EventId = 3010, Level = LogLevel.Warning, Message = "Circuit to {Psp} opened for {BreakDuration}: its calls keep failing")]
+    [LoggerMessage(EventId = PaymentsLogEvents.CircuitOpened, Level = LogLevel.Warning, Message = "Circuit to {Psp} opened for {BreakDuration}: its calls keep failing")]
     private static partial void LogOpened(ILogger logger, string psp, TimeSpan breakDuration);
 
-    [LoggerMessage(EventId = 3011, Level = LogLevel.Information, Message = "Circuit to {Psp} closed")]
+    [LoggerMessage(EventId = PaymentsLogEvents.CircuitClosed, Level = LogLevel.Information, Message = "Circuit to {Psp} closed")]
     private static partial void LogClosed(ILogger logger, string psp);
 }

@@ -85,10 +85,10 @@ public sealed partial class PayoutsSweeper(Database database, ILedger ledger, Id
         }
     }
 
-    [LoggerMessage(EventId = 7001, Level = LogLevel.Information, Message = "Closed pay period {PeriodId}")]
+    [LoggerMessage(EventId = PayoutsLogEvents.PayPeriodClosed, Level = LogLevel.Information, Message = "Closed pay period {PeriodId}")]
     private static partial void LogClosed(ILogger logger, string periodId);
 
-    [LoggerMessage(EventId = 7002, Level = LogLevel.Error, Message = "Courier earnings sweep failed; it runs again at the next interval")]
+    [LoggerMessage(EventId = PayoutsLogEvents.SweepFailed, Level = LogLevel.Error, Message = "Courier earnings sweep failed; it runs again at the next interval")]
     private static partial void LogSweepFailed(ILogger logger, Exception exception);
 
     private sealed class DueRow

@@ -364,9 +364,9 @@ public sealed partial class AdyenApi(
         public Movement Movement(MovementKind kind, long value) => new(PspReference, kind, value, At, Reference, IdempotencyKey: IdempotencyKey);
     }
 
-    [LoggerMessage(EventId = 5500, Level = LogLevel.Information, Message = "Adyen payment {PspReference} created: {ResultCode} {Amount} {Currency}")]
+    [LoggerMessage(EventId = PspSimulatorLogEvents.AdyenPaymentCreated, Level = LogLevel.Information, Message = "Adyen payment {PspReference} created: {ResultCode} {Amount} {Currency}")]
     private static partial void LogCreated(ILogger logger, string pspReference, string resultCode, long amount, string currency);
 
-    [LoggerMessage(EventId = 5501, Level = LogLevel.Information, Message = "Adyen {Kind} on {PaymentPspReference} received as {PspReference}")]
+    [LoggerMessage(EventId = PspSimulatorLogEvents.AdyenModificationReceived, Level = LogLevel.Information, Message = "Adyen {Kind} on {PaymentPspReference} received as {PspReference}")]
     private static partial void LogModification(ILogger logger, string kind, string paymentPspReference, string pspReference);
 }

@@ -129,7 +129,7 @@ public sealed partial class PspPipeline(
     public static IResult Respond(PspResponse response, bool replayed = false, string? fault = null) =>
         new WrittenResponse(response, replayed, fault);
 
-    [LoggerMessage(EventId = 5300, Level = LogLevel.Information, Message = "Injected fault {Fault} on {Psp}")]
+    [LoggerMessage(EventId = PspSimulatorLogEvents.FaultInjected, Level = LogLevel.Information, Message = "Injected fault {Fault} on {Psp}")]
     private static partial void LogFault(ILogger logger, Psp psp, string fault);
 
     private sealed class WrittenResponse(PspResponse response, bool replayed, string? fault) : IResult

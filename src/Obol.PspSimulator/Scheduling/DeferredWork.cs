@@ -78,6 +78,6 @@ public sealed partial class DeferredWork(TimeProvider time, ILogger<DeferredWork
         }
     }
 
-    [LoggerMessage(EventId = 5100, Level = LogLevel.Error, Message = "Deferred simulator work failed")]
+    [LoggerMessage(EventId = PspSimulatorLogEvents.DeferredWorkFailed, Level = LogLevel.Error, Message = "Deferred simulator work failed")]
     private static partial void LogWorkFailed(ILogger logger, Exception exception);
 }

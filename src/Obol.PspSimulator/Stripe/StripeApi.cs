@@ -496,10 +496,10 @@ public sealed partial class StripeApi(
     [GeneratedRegex(@"^(?:(?<field>metadata)\['(?<key>[^']+)'\]|(?<field>status)):'(?<value>[^']*)'$", RegexOptions.CultureInvariant)]
     private static partial Regex SearchClause();
 
-    [LoggerMessage(EventId = 5400, Level = LogLevel.Information, Message = "Stripe PaymentIntent {Id} created: {Status} {Amount} {Currency}")]
+    [LoggerMessage(EventId = PspSimulatorLogEvents.StripePaymentIntentCreated, Level = LogLevel.Information, Message = "Stripe PaymentIntent {Id} created: {Status} {Amount} {Currency}")]
     private static partial void LogCreated(ILogger logger, string id, string status, long amount, string currency);
 
-    [LoggerMessage(EventId = 5401, Level = LogLevel.Information, Message = "Stripe PaymentIntent {Id} is now {State}")]
+    [LoggerMessage(EventId = PspSimulatorLogEvents.StripePaymentIntentChanged, Level = LogLevel.Information, Message = "Stripe PaymentIntent {Id} is now {State}")]
     private static partial void LogStateChange(ILogger logger, string id, string state);
 
     private sealed record CreateRequest(

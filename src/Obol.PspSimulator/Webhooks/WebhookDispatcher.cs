@@ -139,18 +139,18 @@ public sealed partial class WebhookDispatcher(
     /// <summary>An event bound to one endpoint, with the body rendered for that endpoint's secret.</summary>
     private sealed record Delivery(WebhookMessage Message, WebhookEndpoint Endpoint, string Body);
 
-    [LoggerMessage(EventId = 5200, Level = LogLevel.Debug, Message = "Webhook {EventId} ({EventType}) delivered to {Url} on attempt {Attempt}")]
+    [LoggerMessage(EventId = PspSimulatorLogEvents.WebhookDelivered, Level = LogLevel.Debug, Message = "Webhook {EventId} ({EventType}) delivered to {Url} on attempt {Attempt}")]
     private static partial void LogDelivered(ILogger logger, string eventId, string eventType, Uri url, int attempt);
 
-    [LoggerMessage(EventId = 5201, Level = LogLevel.Information, Message = "Webhook {EventId} to {Url} attempt {Attempt} failed: {Reason}")]
+    [LoggerMessage(EventId = PspSimulatorLogEvents.WebhookAttemptFailed, Level = LogLevel.Information, Message = "Webhook {EventId} to {Url} attempt {Attempt} failed: {Reason}")]
     private static partial void LogAttemptFailed(ILogger logger, string eventId, Uri url, int attempt, string reason);
 
-    [LoggerMessage(EventId = 5204, Level = LogLevel.Information, Message = "Webhook {EventId} to {Url} attempt {Attempt} answered {StatusCode}")]
+    [LoggerMessage(EventId = PspSimulatorLogEvents.WebhookAttemptRejected, Level = LogLevel.Information, Message = "Webhook {EventId} to {Url} attempt {Attempt} answered {StatusCode}")]
     private static partial void LogAttemptRejected(ILogger logger, string eventId, Uri url, int attempt, int statusCode);
 
-    [LoggerMessage(EventId = 5202, Level = LogLevel.Warning, Message = "Webhook {EventId} not delivered to {Url} after {Attempts} attempts")]
+    [LoggerMessage(EventId = PspSimulatorLogEvents.WebhookGaveUp, Level = LogLevel.Warning, Message = "Webhook {EventId} not delivered to {Url} after {Attempts} attempts")]
     private static partial void LogGaveUp(ILogger logger, string eventId, Uri url, int attempts);
 
-    [LoggerMessage(EventId = 5203, Level = LogLevel.Information, Message = "Webhook {EventId} to {Url} dropped by fault injection")]
+    [LoggerMessage(EventId = PspSimulatorLogEvents.WebhookDropped, Level = LogLevel.Information, Message = "Webhook {EventId} to {Url} dropped by fault injection")]
     private static partial void LogDropped(ILogger logger, string eventId, Uri url);
 }

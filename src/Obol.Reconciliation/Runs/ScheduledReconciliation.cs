@@ -116,9 +116,9 @@ public sealed partial class ScheduledReconciliation(
         }
     }
 
-    [LoggerMessage(EventId = 4100, Level = LogLevel.Warning, Message = "Scheduled reconciliation of {Psp} for {Day} failed; will retry: {Reason}")]
+    [LoggerMessage(EventId = ReconciliationLogEvents.ScheduledRunFailed, Level = LogLevel.Warning, Message = "Scheduled reconciliation of {Psp} for {Day} failed; will retry: {Reason}")]
     private static partial void LogFailed(ILogger logger, string psp, string day, string reason);
 
-    [LoggerMessage(EventId = 4101, Level = LogLevel.Warning, Message = "Scheduled reconciliation failed; will retry")]
+    [LoggerMessage(EventId = ReconciliationLogEvents.ScheduleRoundFailed, Level = LogLevel.Warning, Message = "Scheduled reconciliation failed; will retry")]
     private static partial void LogError(ILogger logger, Exception exception);
 }

@@ -307,15 +307,15 @@ public sealed partial class ScheduledPaymentRunner(
     private sealed record ExecutionJson(
         string ScheduleId, long Occurrence, string IdempotencyKey, string? PaymentId, string? PaymentStatus, string Outcome, string? DeclineCode, string ExecutedAt);
 
-    [LoggerMessage(EventId = 8001, Level = LogLevel.Warning, Message = "Executor call for {IdempotencyKey} timed out after {Timeout}; it will be retried with the same key")]
+    [LoggerMessage(EventId = SchedulingLogEvents.ExecutionTimedOut, Level = LogLevel.Warning, Message = "Executor call for {IdempotencyKey} timed out after {Timeout}; it will be retried with the same key")]
     private static partial void LogExecutionTimedOut(ILogger logger, string idempotencyKey, TimeSpan timeout);
 
-    [LoggerMessage(EventId = 8002, Level = LogLevel.Warning, Message = "Executor failed for {IdempotencyKey}; it will be retried with the same key")]
+    [LoggerMessage(EventId = SchedulingLogEvents.ExecutorFailed, Level = LogLevel.Warning, Message = "Executor failed for {IdempotencyKey}; it will be retried with the same key")]
     private static partial void LogExecutorFailed(ILogger logger, Exception exception, string idempotencyKey);
 
-    [LoggerMessage(EventId = 8003, Level = LogLevel.Warning, Message = "{Count} outcomes of lease {LeaseToken} were dropped: the lease expired and another runner took the rows")]
+    [LoggerMessage(EventId = SchedulingLogEvents.LeasesLost, Level = LogLevel.Warning, Message = "{Count} outcomes of lease {LeaseToken} were dropped: the lease expired and another runner took the rows")]
     private static partial void LogLeasesLost(ILogger logger, int count, string leaseToken);
 
-    [LoggerMessage(EventId = 8004, Level = LogLevel.Warning, Message = "Scheduled payment {ScheduleId} occurrence {Occurrence} dead-lettered after its last attempt ({ErrorCode})")]
+    [LoggerMessage(EventId = SchedulingLogEvents.DeadLettered, Level = LogLevel.Warning, Message = "Scheduled payment {ScheduleId} occurrence {Occurrence} dead-lettered after its last attempt ({ErrorCode})")]
     private static partial void LogDeadLettered(ILogger logger, string scheduleId, long occurrence, string? errorCode);
 }

@@ -65,12 +65,12 @@ public sealed partial class ScheduledPaymentWorker(
         }
     }
 
-    [LoggerMessage(EventId = 8101, Level = LogLevel.Warning, Message = "Scheduled payments runner not started: no IScheduledPaymentExecutor is registered (the payments core provides it)")]
+    [LoggerMessage(EventId = SchedulingLogEvents.NoExecutor, Level = LogLevel.Warning, Message = "Scheduled payments runner not started: no IScheduledPaymentExecutor is registered (the payments core provides it)")]
     private static partial void LogNoExecutor(ILogger logger);
 
-    [LoggerMessage(EventId = 8102, Level = LogLevel.Information, Message = "Scheduled payments runner disabled by configuration")]
+    [LoggerMessage(EventId = SchedulingLogEvents.RunnerDisabled, Level = LogLevel.Information, Message = "Scheduled payments runner disabled by configuration")]
     private static partial void LogDisabled(ILogger logger);
 
-    [LoggerMessage(EventId = 8103, Level = LogLevel.Error, Message = "Scheduled payments runner round failed; trying again after the poll interval")]
+    [LoggerMessage(EventId = SchedulingLogEvents.RoundFailed, Level = LogLevel.Error, Message = "Scheduled payments runner round failed; trying again after the poll interval")]
     private static partial void LogRoundFailed(ILogger logger, Exception exception);
 }
