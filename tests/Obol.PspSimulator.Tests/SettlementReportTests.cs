@@ -15,7 +15,7 @@ public sealed class SettlementReportTests
     }
 
     [Fact]
-    public async Task Stripe_report_lists_charges_and_refunds_in_minor_units_with_fees()
+    public async Task Stripe_report_is_the_itemized_balance_change_report_with_charges_and_refunds_in_major_units_with_fees()
     {
         var clock = new FakeTimeProvider(Day);
         await using var sim = await SimulatorHost.StartAsync(time: clock);
@@ -31,15 +31,45 @@ public sealed class SettlementReportTests
 
         var rows = await ReportAsync(sim, "stripe");
 
-        Assert.Equal(["id", "type", "source", "amount", "fee", "net", "currency", "created", "payment_intent", "description", "payment_metadata[reference]"], rows[0]);
-        var charge = rows.Single(r => r[1] == "charge");
-        var refund = rows.Single(r => r[1] == "refund");
-        Assert.Equal(["10000", "320", "9680", "usd", "2026-11-25 09:30:00"], charge[3..8]);
-        Assert.Equal("ord-s", charge[10]);
-        Assert.Equal(["-2500", "0", "-2500"], refund[3..6]);
-        Assert.StartsWith("re_", refund[2], StringComparison.Ordinal);
-        Assert.Equal(intent.Id, refund[8]);
+        // balance_change_from_activity.itemized.3, run with the columns that tie a row to its payment, in Stripe's order.
+        Assert.Equal(
+            ["balance_transaction_id", "created_utc", "created", "available_on_utc", "available_on", "currency", "gross", "fee", "net",
+             "reporting_category", "source_id", "description", "customer_facing_amount", "customer_facing_currency", "charge_id",
+             "payment_intent_id", "charge_created_utc", "payment_method_type", "card_brand", "payment_metadata[reference]"],
+            rows[0]);
+        string Column(string[] row, string name) => row[Array.IndexOf(rows[0], name)];
+        var charge = rows.Single(r => Column(r, "reporting_category") == "charge");
+        var refund = rows.Single(r => Column(r, "reporting_category") == "refund");
+        Assert.StartsWith("txn_", Column(charge, "balance_transaction_id"), StringComparison.Ordinal);
+        Assert.Equal(["usd", "100.00", "3.20", "96.80"], [Column(charge, "currency"), Column(charge, "gross"), Column(charge, "fee"), Column(charge, "net")]);
+        Assert.Equal(["2026-11-25 09:30:00", "2026-11-27 00:00:00"], [Column(charge, "created_utc"), Column(charge, "available_on_utc")]);
+        Assert.Equal(("ord-s", intent.Id, intent.LatestChargeId), (Column(charge, "payment_metadata[reference]"), Column(charge, "payment_intent_id"), Column(charge, "source_id")));
+        Assert.Equal(["-25.00", "0.00", "-25.00", "-25.00"], [Column(refund, "gross"), Column(refund, "fee"), Column(refund, "net"), Column(refund, "customer_facing_amount")]);
+        Assert.StartsWith("re_", Column(refund, "source_id"), StringComparison.Ordinal);
+        Assert.Equal(intent.Id, Column(refund, "payment_intent_id"));
         Assert.Single(await ReportAsync(sim, "stripe", "2026-11-24"));
+    }
+
+    [Fact]
+    public async Task Adyen_report_has_the_standard_settlement_details_columns_in_adyens_order()
+    {
+        await using var sim = await SimulatorHost.StartAsync(time: new FakeTimeProvider(Day));
+        await AdyenDialectTests.PostAsync(sim, "payments", AdyenDialectTests.Payment("pm_card_visa", value: 1000, reference: "ord-a"));
+
+        var rows = await ReportAsync(sim, "adyen");
+
+        Assert.Equal(
+            ["Company Account", "Merchant Account", "Psp Reference", "Merchant Reference", "Payment Method", "Creation Date", "TimeZone",
+             "Type", "Modification Reference", "Gross Currency", "Gross Debit (GC)", "Gross Credit (GC)", "Exchange Rate", "Net Currency",
+             "Net Debit (NC)", "Net Credit (NC)", "Commission (NC)", "Markup (NC)", "Scheme Fees (NC)", "Interchange (NC)",
+             "Payment Method Variant", "Modification Merchant Reference", "Batch Number",
+             "Reserved4", "Reserved5", "Reserved6", "Reserved7", "Reserved8", "Reserved9", "Reserved10"],
+            rows[0]);
+        var row = rows[1];
+        Assert.Equal(30, row.Length);
+        Assert.Equal(["visa", "2026-11-25 09:30:00", "UTC", "Settled"], row[4..8]);
+        Assert.Equal(["EUR", "", "10.00", "1", "EUR", "", "9.41", "0.59", "", "", "", "visaclassic", ""], row[9..22]);
+        Assert.Equal(DateOnly.FromDateTime(Day.UtcDateTime).DayNumber.ToString(System.Globalization.CultureInfo.InvariantCulture), row[22]);
     }
 
     [Theory]
@@ -67,12 +97,12 @@ public sealed class SettlementReportTests
     }
 
     [Fact]
-    public async Task Adyen_refund_row_is_a_debit()
+    public async Task Adyen_refund_row_is_a_debit_with_the_refund_requests_reference()
     {
         await using var sim = await SimulatorHost.StartAsync(time: new FakeTimeProvider(Day));
         var (_, payment) = await AdyenDialectTests.PostAsync(sim, "payments", AdyenDialectTests.Payment("pm_card_visa", value: 1000));
         await AdyenDialectTests.PostAsync(sim, $"payments/{payment.GetProperty("pspReference").GetString()}/refunds",
-            new { merchantAccount = "ObolMerchant", amount = new { value = 400, currency = "EUR" } });
+            new { merchantAccount = "ObolMerchant", amount = new { value = 400, currency = "EUR" }, reference = "refund-1" });
 
         var rows = await ReportAsync(sim, "adyen");
 
@@ -80,6 +110,24 @@ public sealed class SettlementReportTests
         var refund = rows.Single(r => r[Array.IndexOf(header, "Type")] == "Refunded");
         Assert.Equal("4.00", refund[Array.IndexOf(header, "Gross Debit (GC)")]);
         Assert.Equal("4.00", refund[Array.IndexOf(header, "Net Debit (NC)")]);
+        Assert.Equal("refund-1", refund[Array.IndexOf(header, "Modification Merchant Reference")]);
+    }
+
+    [Fact]
+    public async Task A_capture_smaller_than_its_fee_nets_as_a_debit_at_adyen_and_negative_at_stripe()
+    {
+        await using var sim = await SimulatorHost.StartAsync(time: new FakeTimeProvider(Day));
+        await AdyenDialectTests.PostAsync(sim, "payments", AdyenDialectTests.Payment("pm_card_visa", value: 17));
+        await new PaymentIntentService(sim.StripeClient()).CreateAsync(
+            new PaymentIntentCreateOptions { Amount = 17, Currency = "usd", PaymentMethod = "pm_card_visa", Confirm = true }, cancellationToken: Ct);
+
+        var adyen = await ReportAsync(sim, "adyen");
+        var stripe = await ReportAsync(sim, "stripe");
+
+        string Column(string[][] report, string name) => report[1][Array.IndexOf(report[0], name)];
+        Assert.Equal(["0.17", "", "0.13", "0.30"],
+            [Column(adyen, "Gross Credit (GC)"), Column(adyen, "Net Credit (NC)"), Column(adyen, "Net Debit (NC)"), Column(adyen, "Commission (NC)")]);
+        Assert.Equal(["0.17", "0.30", "-0.13"], [Column(stripe, "gross"), Column(stripe, "fee"), Column(stripe, "net")]);
     }
 
     [Fact]

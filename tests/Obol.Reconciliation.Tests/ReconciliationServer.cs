@@ -127,3 +127,18 @@ internal static class RunJson
             : (usd.GetProperty("captured").GetInt64(), usd.GetProperty("refunded").GetInt64(), usd.GetProperty("fees").GetInt64(), usd.GetProperty("net").GetInt64());
     }
 }
+
+/// <summary>Rows of a CSV report edited by column name (the reports' fields hold no commas or quotes here).</summary>
+internal static class ReportRows
+{
+    /// <summary>A row of the header's columns: the given values, the rest empty.</summary>
+    public static string Row(string header, IReadOnlyDictionary<string, string> values) =>
+        string.Join(',', header.Split(',').Select(name => values.GetValueOrDefault(name, "")));
+
+    /// <summary>The row with the named columns changed.</summary>
+    public static string With(string header, string row, IReadOnlyDictionary<string, string> values)
+    {
+        var names = header.Split(',');
+        return string.Join(',', row.Split(',').Select((value, i) => values.GetValueOrDefault(names[i], value)));
+    }
+}

@@ -46,6 +46,24 @@ public class ReconciliationTests
 
     [Theory]
     [MemberData(nameof(Providers))]
+    public async Task A_capture_smaller_than_its_fee_is_settled_at_a_loss_as_the_psp_reports_it(DatabaseProvider provider, string psp)
+    {
+        // 17 cents less a 30-cent fee: Adyen reports a net debit of 0.13, Stripe a net of -0.13.
+        await using var server = await ReconciliationServer.StartAsync(provider, psp);
+        await server.CapturedAsync(17);
+        await server.CapturedAsync(1_000);
+        var fees = Fee(17) + Fee(1_000);
+
+        var run = await server.ReconcileAsync(psp);
+
+        Assert.Equal((2, 2, 0), (run.Int("lines"), run.Int("matched"), run.Int("discrepancyCount")));
+        Assert.Equal((1_017L, 0L, fees, 1_017 - fees), run.Settled());
+        Assert.Equal((0L, 1_017 - fees, fees, 1_017L), await server.BooksAsync());
+        await server.AssertLedgerBalancedAsync();
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
     public async Task Reconciling_a_day_again_recognises_every_row_and_books_nothing_more(DatabaseProvider provider, string psp)
     {
         await using var server = await ReconciliationServer.StartAsync(provider, psp);
@@ -241,23 +259,24 @@ public class ReconciliationTests
         var id = await server.CapturedAsync(5_000);
         await server.RefundAsync(id, 1_000);
         var report = (await server.ReportAsync("stripe")).TrimEnd('\n').Split('\n');
-        var (header, capture, refund) = (report[0], report[1].Split(','), report[2].Split(','));
+        var (header, capture, refund) = (report[0], report[1], report[2]);
 
         // The capture twice under two row ids, and the refund with 50 of fees given back.
-        var twice = capture.ToArray();
-        twice[0] = "txn_second";
-        var feeBack = refund.ToArray();
-        (feeBack[4], feeBack[5]) = ("-50", "-950");
+        var twice = ReportRows.With(header, capture, new Dictionary<string, string> { ["balance_transaction_id"] = "txn_second" });
+        var feeBack = ReportRows.With(header, refund, new Dictionary<string, string> { ["fee"] = "-0.50", ["net"] = "-9.50" });
         var first = await (await Upload(server.Client, "stripe", ReconciliationServer.Day,
-            string.Join('\n', header, string.Join(',', capture), string.Join(',', twice), string.Join(',', feeBack)) + "\n")).ReadJsonAsync();
+            string.Join('\n', header, capture, twice, feeBack) + "\n")).ReadJsonAsync();
 
         Assert.Equal((3, 2), (first.Int("lines"), first.Int("matched")));
         Assert.Equal(["already_settled"], first.Codes());
         Assert.Equal((0L, 4_000 - Fee(5_000) + 50, Fee(5_000) - 50, 4_000L), await server.BooksAsync());
 
-        var changed = capture.ToArray();
-        (changed[3], changed[5]) = ("5001", (5_001 - Fee(5_000)).ToString(System.Globalization.CultureInfo.InvariantCulture));
-        var second = await (await Upload(server.Client, "stripe", ReconciliationServer.Day, header + "\n" + string.Join(',', changed) + "\n")).ReadJsonAsync();
+        var changed = ReportRows.With(header, capture, new Dictionary<string, string>
+        {
+            ["gross"] = "50.01",
+            ["net"] = Dollars(5_001 - Fee(5_000)),
+        });
+        var second = await (await Upload(server.Client, "stripe", ReconciliationServer.Day, header + "\n" + changed + "\n")).ReadJsonAsync();
 
         Assert.Equal(["line_changed"], second.Codes());
         Assert.Equal((0L, 4_000 - Fee(5_000) + 50, Fee(5_000) - 50, 4_000L), await server.BooksAsync());
@@ -279,9 +298,10 @@ public class ReconciliationTests
         // Over the 1 MiB that other requests may send: the day's row and 3,000 payouts with long descriptions.
         var padding = new string('x', 400);
         var large = new StringBuilder(report);
+        var header = report[..report.IndexOf('\n', StringComparison.Ordinal)];
         for (var i = 0; i < 3_000; i++)
         {
-            large.Append(System.Globalization.CultureInfo.InvariantCulture, $"txn_payout{i},payout,po_{i},-1,0,-1,usd,2026-11-25 18:00:00,,{padding},\n");
+            large.Append(ReportRows.Row(header, Payout($"txn_payout{i}", $"po_{i}", padding))).Append('\n');
         }
 
         Assert.True(large.Length > 1024 * 1024);
@@ -373,7 +393,8 @@ public class ReconciliationTests
         await using var server = await ReconciliationServer.StartAsync(provider, "stripe");
         await server.CapturedAsync(2_000);
         var report = await server.ReportAsync("stripe");
-        var withCard = report.TrimEnd('\n') + "\ntxn_x,payout,po_1,-1,0,-1,usd,2026-11-25 18:00:00,,card 4242424242424242,\n";
+        var header = report[..report.IndexOf('\n', StringComparison.Ordinal)];
+        var withCard = report + ReportRows.Row(header, Payout("txn_x", "po_1", "card 4242424242424242")) + "\n";
 
         await (await Upload(server.Client, "stripe", ReconciliationServer.Day, withCard)).ReadProblemAsync(400, "card_number_not_allowed");
 
@@ -437,6 +458,23 @@ public class ReconciliationTests
             "SELECT line_id || '|' || payment_reference || '|' || movement_reference FROM settlement_lines"), CancellationToken.None);
         Assert.DoesNotContain("8815131751004939", Assert.Single(stored), StringComparison.Ordinal);
     }
+
+    /// <summary>A positive amount of cents in dollars, as Stripe's reports write it.</summary>
+    private static string Dollars(long cents) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{cents / 100}.{cents % 100:00}");
+
+    /// <summary>A payout of one cent in a Stripe itemized report: a row Obol does not book.</summary>
+    private static Dictionary<string, string> Payout(string id, string payout, string description) => new()
+    {
+        ["balance_transaction_id"] = id,
+        ["created_utc"] = "2026-11-25 18:00:00",
+        ["currency"] = "usd",
+        ["gross"] = "-0.01",
+        ["fee"] = "0.00",
+        ["net"] = "-0.01",
+        ["reporting_category"] = "payout",
+        ["source_id"] = payout,
+        ["description"] = description,
+    };
 
     private static Task<HttpResponseMessage> Upload(HttpClient client, string psp, string? date, string csv)
     {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Obol.Core.Errors;
 using Obol.Reconciliation.Reports;
 
@@ -5,18 +6,30 @@ namespace Obol.Reconciliation.Tests;
 
 public class SettlementReportParsingTests
 {
-    private const string StripeHeader = "id,type,source,amount,fee,net,currency,created,payment_intent,description,payment_metadata[reference]\n";
+    /// <summary>An itemized Stripe report run with a few of its documented columns, in Stripe's order.</summary>
+    private const string StripeHeader =
+        "balance_transaction_id,created_utc,currency,gross,fee,net,reporting_category,source_id,description,payment_intent_id,payment_metadata[reference]\n";
 
+    /// <summary>Adyen's Settlement details report: its 30 standard columns, in Adyen's order.</summary>
     private const string AdyenHeader =
         "Company Account,Merchant Account,Psp Reference,Merchant Reference,Payment Method,Creation Date,TimeZone,Type,Modification Reference," +
-        "Gross Currency,Gross Debit (GC),Gross Credit (GC),Exchange Rate,Net Currency,Net Debit (NC),Net Credit (NC),Commission (NC),Markup (NC),Batch Number\n";
+        "Gross Currency,Gross Debit (GC),Gross Credit (GC),Exchange Rate,Net Currency,Net Debit (NC),Net Credit (NC),Commission (NC),Markup (NC)," +
+        "Scheme Fees (NC),Interchange (NC),Payment Method Variant,Modification Merchant Reference,Batch Number," +
+        "Reserved4,Reserved5,Reserved6,Reserved7,Reserved8,Reserved9,Reserved10\n";
+
+    /// <summary>The seven reserved columns that end every row of Adyen's report.</summary>
+    private const string Reserved = ",,,,,,,";
+
+    private static string Sample(string path) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Samples", path));
+
+    private static DateTimeOffset Utc(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture);
 
     [Fact]
     public void A_stripe_report_gives_captures_and_refunds_in_minor_units_with_positive_gross()
     {
         var lines = StripeSettlementReport.Parse(StripeHeader +
-            "txn_1,charge,ch_1,10000,320,9680,usd,2026-11-25 12:00:00,pi_1,\"Order 1, blue\",pay_1\n" +
-            "txn_2,refund,re_1,-2500,0,-2500,usd,2026-11-25 13:30:05,pi_1,REFUND FOR CHARGE,pay_1\n");
+            "txn_1,2026-11-25 12:00:00,usd,100.00,3.20,96.80,charge,ch_1,\"Order 1, blue\",pi_1,pay_1\n" +
+            "txn_2,2026-11-25 13:30:05,usd,-25.00,0.00,-25.00,refund,re_1,REFUND FOR CHARGE,pi_1,pay_1\n");
 
         Assert.Collection(lines,
             capture =>
@@ -24,7 +37,7 @@ public class SettlementReportParsingTests
                 Assert.Equal(SettlementLineKind.Capture, capture.Kind);
                 Assert.Equal(("txn_1", "pi_1", "ch_1", "pay_1"), (capture.LineId, capture.PaymentReference, capture.MovementReference, capture.MerchantReference));
                 Assert.Equal((10_000L, 320L, "USD"), (capture.Gross, capture.Fee, capture.Currency));
-                Assert.Equal(DateTimeOffset.Parse("2026-11-25T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture), capture.OccurredAt);
+                Assert.Equal(Utc("2026-11-25T12:00:00Z"), capture.OccurredAt);
             },
             refund =>
             {
@@ -36,7 +49,7 @@ public class SettlementReportParsingTests
     [Fact]
     public void Stripe_rows_obol_does_not_book_are_kept_as_other_with_the_reason()
     {
-        var lines = StripeSettlementReport.Parse(StripeHeader + "txn_9,payout,po_1,-50000,0,-50000,usd,2026-11-25 18:00:00,,STRIPE PAYOUT,\n");
+        var lines = StripeSettlementReport.Parse(StripeHeader + "txn_9,2026-11-25 18:00:00,usd,-500.00,0.00,-500.00,payout,po_1,STRIPE PAYOUT,,\n");
 
         var payout = Assert.Single(lines);
         Assert.Equal(SettlementLineKind.Other, payout.Kind);
@@ -45,12 +58,52 @@ public class SettlementReportParsingTests
     }
 
     [Fact]
+    public void Stripes_itemized_balance_change_report_with_every_documented_column_is_read()
+    {
+        var lines = StripeSettlementReport.Parse(Sample("stripe/balance_change_from_activity.itemized.3.csv"));
+
+        Assert.Equal(6, lines.Count);
+        Assert.Equal((SettlementLineKind.Capture, 10_000L, 320L, "USD"), (lines[0].Kind, lines[0].Gross, lines[0].Fee, lines[0].Currency));
+        Assert.Equal(("txn_3SampleA1", "pi_3SampleA1", "ch_3SampleA1", "pay_sample1"),
+            (lines[0].LineId, lines[0].PaymentReference, lines[0].MovementReference, lines[0].MerchantReference));
+        Assert.Equal(Utc("2026-11-25T10:22:31Z"), lines[0].OccurredAt);
+        Assert.Equal((SettlementLineKind.Refund, 2_500L, 0L, "re_3SampleA2", "pi_3SampleA1"),
+            (lines[1].Kind, lines[1].Gross, lines[1].Fee, lines[1].MovementReference, lines[1].PaymentReference));
+        Assert.Equal((SettlementLineKind.Capture, 5_000L, 175L, "JPY"), (lines[2].Kind, lines[2].Gross, lines[2].Fee, lines[2].Currency));
+        // A charge smaller than its fee: a negative net.
+        Assert.Equal((SettlementLineKind.Capture, 17L, 30L), (lines[3].Kind, lines[3].Gross, lines[3].Fee));
+        Assert.Equal((SettlementLineKind.Other, "dispute"), (lines[4].Kind, lines[4].Note?.Split('\'')[1]));
+        Assert.Equal((SettlementLineKind.Other, "fee"), (lines[5].Kind, lines[5].Note?.Split('\'')[1]));
+    }
+
+    [Fact]
+    public void Stripes_itemized_payout_reconciliation_report_is_read_by_its_utc_times()
+    {
+        var lines = StripeSettlementReport.Parse(Sample("stripe/payout_reconciliation.itemized.5.csv"));
+
+        Assert.Equal(["txn_3SampleA1", "txn_3SampleA2", "txn_3SampleA4", "txn_3SampleA5"], lines.Select(l => l.LineId));
+        Assert.Equal([SettlementLineKind.Capture, SettlementLineKind.Refund, SettlementLineKind.Capture, SettlementLineKind.Other], lines.Select(l => l.Kind));
+        // Run with a time zone: `created` is local, `created_utc` is what Obol reads.
+        Assert.Equal(Utc("2026-11-25T10:22:31Z"), lines[0].OccurredAt);
+        Assert.Equal((10_000L, 320L, "pay_sample1"), (lines[0].Gross, lines[0].Fee, lines[0].MerchantReference));
+    }
+
+    [Fact]
+    public void Stripes_default_columns_do_not_tie_a_row_to_a_payment_and_are_refused_naming_the_columns_to_add()
+    {
+        var problem = Assert.Throws<ProblemException>(() => StripeSettlementReport.Parse(Sample("stripe/balance_change_from_activity.itemized.3.default_columns.csv")));
+
+        Assert.Equal((400, "invalid_settlement_report"), (problem.Status, problem.Code));
+        Assert.Contains("'source_id', 'payment_intent_id'", problem.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_adyen_report_reads_major_units_debit_and_credit_columns_and_commission()
     {
         var lines = AdyenSettlementReport.Parse(AdyenHeader +
-            "Obol,ObolMerchantAccount,ABCDEF0123456789,pay_1,visa,2026-11-25 12:00:00,UTC,Settled,MODREF000000001,USD,,100.00,1,USD,,96.80,3.20,0.00,1\n" +
-            "Obol,ObolMerchantAccount,ABCDEF0123456789,pay_1,visa,2026-11-25 14:00:00,UTC,Refunded,MODREF000000002,USD,25.00,,1,USD,25.00,,0.00,0.00,1\n" +
-            "Obol,ObolMerchantAccount,JPYREF0123456789,pay_2,visa,2026-11-25 15:00:00,UTC,Settled,MODREF000000003,JPY,,5000,1,JPY,,4825,175,0,1\n");
+            "Obol,ObolMerchantAccount,ABCDEF0123456789,pay_1,visa,2026-11-25 12:00:00,UTC,Settled,MODREF000000001,USD,,100.00,1,USD,,96.80,3.20,,,,visaclassic,,1" + Reserved + "\n" +
+            "Obol,ObolMerchantAccount,ABCDEF0123456789,pay_1,visa,2026-11-25 14:00:00,UTC,Refunded,MODREF000000002,USD,25.00,,1,USD,25.00,,,,,,visaclassic,rfd_1,1" + Reserved + "\n" +
+            "Obol,ObolMerchantAccount,JPYREF0123456789,pay_2,visa,2026-11-25 15:00:00,UTC,Settled,MODREF000000003,JPY,,5000,1,JPY,,4825,175,,,,visaclassic,,1" + Reserved + "\n");
 
         Assert.Equal((SettlementLineKind.Capture, 10_000L, 320L, "MODREF000000001:Settled"), (lines[0].Kind, lines[0].Gross, lines[0].Fee, lines[0].LineId));
         Assert.Equal((SettlementLineKind.Refund, 2_500L, 0L, "MODREF000000002"), (lines[1].Kind, lines[1].Gross, lines[1].Fee, lines[1].MovementReference));
@@ -62,7 +115,7 @@ public class SettlementReportParsingTests
     public void An_adyen_row_settled_in_another_currency_is_not_booked_automatically()
     {
         var lines = AdyenSettlementReport.Parse(AdyenHeader +
-            "Obol,ObolMerchantAccount,ABCDEF0123456789,pay_1,visa,2026-11-25 12:00:00,UTC,Settled,MODREF000000001,USD,,100.00,0.9,EUR,,87.00,3.00,0.00,1\n");
+            "Obol,ObolMerchantAccount,ABCDEF0123456789,pay_1,visa,2026-11-25 12:00:00,UTC,Settled,MODREF000000001,USD,,100.00,0.9,EUR,,87.00,3.00,,,,visaclassic,,1" + Reserved + "\n");
 
         Assert.Equal(SettlementLineKind.Other, Assert.Single(lines).Kind);
     }
@@ -84,21 +137,38 @@ public class SettlementReportParsingTests
     [Fact]
     public void A_real_adyen_batch_with_fee_and_payout_rows_costs_in_four_columns_and_a_summer_time_zone_is_read()
     {
-        const string header =
-            "Company Account,Merchant Account,Psp Reference,Merchant Reference,Payment Method,Creation Date,TimeZone,Type,Modification Reference," +
-            "Gross Currency,Gross Debit (GC),Gross Credit (GC),Exchange Rate,Net Currency,Net Debit (NC),Net Credit (NC),Commission (NC),Markup (NC)," +
-            "Scheme Fees (NC),Interchange (NC),Payment Method Variant,Modification Merchant Reference,Batch Number\n";
-        var lines = AdyenSettlementReport.Parse(header +
-            "Obol,ObolEU,QWERTY0123456789,pay_1,mc,2026-07-01 14:00:00,CEST,Settled,QWERTY0123456789,EUR,,5.00,1,EUR,,4.88,0.04,0.00,0.01,0.07,mccredit,,42\n" +
-            "Obol,ObolEU,,,,2026-07-01 23:00:00,CEST,Fee,Transaction Fees July,,,,,EUR,1.20,,,,,,,,42\n" +
-            "Obol,ObolEU,,,,2026-07-02 08:00:00,CEST,MerchantPayout,,,,,,EUR,3.68,,,,,,,,42\n");
+        var lines = AdyenSettlementReport.Parse(AdyenHeader +
+            "Obol,ObolEU,QWERTY0123456789,pay_1,mc,2026-07-01 14:00:00,CEST,Settled,QWERTY0123456789,EUR,,5.00,1,EUR,,4.88,0.04,0.00,0.01,0.07,mccredit,,42" + Reserved + "\n" +
+            "Obol,ObolEU,,,,2026-07-01 23:00:00,CEST,Fee,Transaction Fees July,,,,,EUR,1.20,,,,,,,,42" + Reserved + "\n" +
+            "Obol,ObolEU,,,,2026-07-02 08:00:00,CEST,MerchantPayout,,,,,,EUR,3.68,,,,,,,,42" + Reserved + "\n");
 
         Assert.Equal(3, lines.Count);
         Assert.Equal((SettlementLineKind.Capture, 500L, 12L), (lines[0].Kind, lines[0].Gross, lines[0].Fee));
-        Assert.Equal(DateTimeOffset.Parse("2026-07-01T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture), lines[0].OccurredAt);
+        Assert.Equal(Utc("2026-07-01T12:00:00Z"), lines[0].OccurredAt);
         Assert.All(lines.Skip(1), l => Assert.Equal(SettlementLineKind.Other, l.Kind));
         Assert.Equal(("EUR", 368L), (lines[2].Currency, lines[2].Gross));
         Assert.NotEqual(lines[1].LineId, lines[2].LineId);
+    }
+
+    [Fact]
+    public void Adyens_settlement_details_report_with_blended_and_interchange_pricing_a_loss_a_chargeback_and_the_payout_is_read()
+    {
+        var lines = AdyenSettlementReport.Parse(Sample("adyen/settlement_detail_report_batch_42.csv"));
+
+        Assert.Equal(7, lines.Count);
+        Assert.All(lines, l => Assert.Equal("EUR", l.Currency));
+        // Blended pricing: the costs in Commission (NC); Creation Date in CET.
+        Assert.Equal((SettlementLineKind.Capture, 10_000L, 320L, "NC6HT9CRT65ZGN82", "pay_sample1"),
+            (lines[0].Kind, lines[0].Gross, lines[0].Fee, lines[0].PaymentReference, lines[0].MerchantReference));
+        Assert.Equal(Utc("2026-11-25T10:22:31Z"), lines[0].OccurredAt);
+        // Interchange++: markup, scheme fees and interchange.
+        Assert.Equal((SettlementLineKind.Capture, 500L, 12L, "ZXCVBN9876543210"), (lines[1].Kind, lines[1].Gross, lines[1].Fee, lines[1].MovementReference));
+        Assert.Equal((SettlementLineKind.Refund, 2_500L, 0L, "RFND4567ABCD8901:Refunded"), (lines[2].Kind, lines[2].Gross, lines[2].Fee, lines[2].LineId));
+        // A capture smaller than its costs: the net is a debit.
+        Assert.Equal((SettlementLineKind.Capture, 17L, 30L), (lines[3].Kind, lines[3].Gross, lines[3].Fee));
+        Assert.Equal([SettlementLineKind.Other, SettlementLineKind.Other, SettlementLineKind.Other], lines.Skip(4).Select(l => l.Kind));
+        Assert.Equal([2_750L, 120L, 4_785L], lines.Skip(4).Select(l => l.Gross));
+        Assert.Contains("'Chargeback'", lines[4].Note, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -106,7 +176,7 @@ public class SettlementReportParsingTests
     {
         // Adyen's PSP references are 16 digits; this one passes the Luhn check, as one in ten does.
         const string reference = "8815131751004939";
-        var row = $"Obol,ObolMerchantAccount,{reference},pay_1,visa,2026-11-25 12:00:00,UTC,Settled,{reference},USD,,100.00,1,USD,,96.80,3.20,0.00,1\n";
+        var row = $"Obol,ObolMerchantAccount,{reference},pay_1,visa,2026-11-25 12:00:00,UTC,Settled,{reference},USD,,100.00,1,USD,,96.80,3.20,,,,visaclassic,,1{Reserved}\n";
 
         Assert.Equal(reference, Assert.Single(AdyenSettlementReport.Parse(AdyenHeader + row)).PaymentReference);
 
@@ -118,15 +188,15 @@ public class SettlementReportParsingTests
         // Only a bare 16-character reference is let through in the identifier columns; a card number written any other way is not.
         var spaced = Assert.Throws<ProblemException>(() => AdyenSettlementReport.Parse(AdyenHeader + row.Replace($",{reference},pay_1", ",4242 4242 4242 4242,pay_1", StringComparison.Ordinal)));
         Assert.Equal("card_number_not_allowed", spaced.Code);
-        Assert.Throws<ProblemException>(() => StripeSettlementReport.Parse(StripeHeader + "4242424242424242,charge,ch_1,100,0,100,usd,2026-11-25 12:00:00,pi_1,,pay_1\n"));
-        Assert.Throws<ProblemException>(() => StripeSettlementReport.Parse("id,type,4242424242424242\ntxn_1,charge,x\n"));
+        Assert.Throws<ProblemException>(() => StripeSettlementReport.Parse(StripeHeader + "4242424242424242,2026-11-25 12:00:00,usd,1.00,0.00,1.00,charge,ch_1,,pi_1,pay_1\n"));
+        Assert.Throws<ProblemException>(() => StripeSettlementReport.Parse("balance_transaction_id,4242424242424242\ntxn_1,x\n"));
     }
 
     [Fact]
     public void A_psp_reference_shaped_like_a_card_number_goes_into_the_row_id_hashed_and_a_malformed_row_is_not_quoted_back()
     {
         const string reference = "8815131751004939";
-        var row = $"Obol,ObolMerchantAccount,{reference},pay_1,visa,2026-11-25 12:00:00,UTC,Settled,{reference},USD,,100.00,1,USD,,96.80,3.20,0.00,1\n";
+        var row = $"Obol,ObolMerchantAccount,{reference},pay_1,visa,2026-11-25 12:00:00,UTC,Settled,{reference},USD,,100.00,1,USD,,96.80,3.20,,,,visaclassic,,1{Reserved}\n";
 
         var line = Assert.Single(AdyenSettlementReport.Parse(AdyenHeader + row));
         Assert.DoesNotContain(reference, line.LineId, StringComparison.Ordinal);
@@ -138,17 +208,19 @@ public class SettlementReportParsingTests
     }
 
     [Theory]
-    [InlineData("stripe", "id,id,type\ntxn_1,txn_1,charge\n", "header")]
-    [InlineData("stripe", StripeHeader + "txn_1,charge,ch_1,9223372036854775807,-9223372036854775807,0,usd,2026-11-25 12:00:00,pi_1,,pay_1\n", "beyond")]
-    [InlineData("stripe", "id,type\ntxn_1,charge\n", "lacks the column")]
+    [InlineData("stripe", "balance_transaction_id,balance_transaction_id,gross\ntxn_1,txn_1,1.00\n", "header")]
+    [InlineData("stripe", StripeHeader + "txn_1,2026-11-25 12:00:00,usd,92233720368547758.07,-92233720368547758.07,0.00,charge,ch_1,,pi_1,pay_1\n", "beyond")]
+    [InlineData("stripe", "balance_transaction_id,reporting_category\ntxn_1,charge\n", "lacks the column")]
     [InlineData("stripe", "", "empty")]
-    [InlineData("stripe", StripeHeader + "txn_1,charge,ch_1,10000,320,9000,usd,2026-11-25 12:00:00,pi_1,,pay_1\n", "Row 1: net 9000")]
-    [InlineData("stripe", StripeHeader + "txn_1,charge,ch_1,100.50,0,100.50,usd,2026-11-25 12:00:00,pi_1,,pay_1\n", "whole number")]
-    [InlineData("stripe", StripeHeader + "txn_1,charge,ch_1,100,0,100,xyz,2026-11-25 12:00:00,pi_1,,pay_1\n", "ISO 4217")]
-    [InlineData("stripe", StripeHeader + "txn_1,charge,ch_1,100,0,100,usd,25/11/2026,pi_1,,pay_1\n", "created")]
-    [InlineData("adyen", AdyenHeader + "Obol,M,REF,pay_1,visa,2026-11-25 12:00:00,UTC,Settled,MOD,USD,,100.001,1,USD,,100.001,0,0,1\n", "major units")]
-    [InlineData("adyen", AdyenHeader + "Obol,M,REF,pay_1,visa,2026-11-25 12:00:00,UTC,Settled,MOD,USD,1.00,100.00,1,USD,,100.00,0,0,1\n", "both a debit and a credit")]
-    [InlineData("adyen", AdyenHeader + "Obol,M,REF,pay_1,visa,2026-11-25 12:00:00,Mars/Olympus,Settled,MOD,USD,,100.00,1,USD,,100.00,0,0,1\n", "time zone")]
+    [InlineData("stripe", StripeHeader + "txn_1,2026-11-25 12:00:00,usd,100.00,3.20,90.00,charge,ch_1,,pi_1,pay_1\n", "Row 1: net 9000")]
+    [InlineData("stripe", StripeHeader + "txn_1,2026-11-25 12:00:00,usd,100.005,0.00,100.005,charge,ch_1,,pi_1,pay_1\n", "major units")]
+    [InlineData("stripe", StripeHeader + "txn_1,2026-11-25 12:00:00,xyz,100.00,0.00,100.00,charge,ch_1,,pi_1,pay_1\n", "ISO 4217")]
+    [InlineData("stripe", StripeHeader + "txn_1,25/11/2026,usd,100.00,0.00,100.00,charge,ch_1,,pi_1,pay_1\n", "created_utc")]
+    [InlineData("adyen", AdyenHeader + "Obol,M,REF,pay_1,visa,2026-11-25 12:00:00,UTC,Settled,MOD,USD,,100.001,1,USD,,100.001,,,,,visa,,1" + Reserved + "\n", "major units")]
+    [InlineData("adyen", AdyenHeader + "Obol,M,REF,pay_1,visa,2026-11-25 12:00:00,UTC,Settled,MOD,USD,1.00,100.00,1,USD,,100.00,,,,,visa,,1" + Reserved + "\n", "both a debit and a credit")]
+    [InlineData("adyen", AdyenHeader + "Obol,M,REF,pay_1,visa,2026-11-25 12:00:00,Mars/Olympus,Settled,MOD,USD,,100.00,1,USD,,100.00,,,,,visa,,1" + Reserved + "\n", "time zone")]
+    [InlineData("adyen", AdyenHeader + "Obol,M,REF,pay_1,visa,2026-11-25 12:00:00,UTC,Settled,MOD,USD,,0.17,1,USD,,-0.13,0.30,,,,visa,,1" + Reserved + "\n", "Net Credit '-0.13' is negative")]
+    [InlineData("adyen", AdyenHeader + "Obol,M,REF,pay_1,visa,2026-11-25 12:00:00,UTC,Settled,MOD,USD,,5.00,1,USD,,4.88,,0.04,0.01,0.06,visa,,1" + Reserved + "\n", "Row 1: net 488 is not gross 500 less costs 11")]
     public void A_report_that_cannot_be_read_is_refused_as_a_whole(string psp, string csv, string why)
     {
         var problem = Assert.Throws<ProblemException>(() => SettlementReports.Parse(psp, csv));

@@ -8,18 +8,47 @@ using Obol.PspSimulator.Stripe;
 namespace Obol.PspSimulator.Settlements;
 
 /// <summary>
-/// Daily settlement reports built from captures and refunds on a UTC date. Stripe: balance-transaction style,
-/// amounts in minor units. Adyen: settlement-details style, amounts in major units formatted from integers.
+/// Daily settlement reports built from captures and refunds on a UTC date, in each PSP's documented report format.
 /// Fees follow <see cref="FeeRule"/> on captures; refunds carry no fee.
+/// <list type="bullet">
+/// <item>Stripe: the itemized balance change from activity report (<c>balance_change_from_activity.itemized.3</c>),
+/// run with the columns in <see cref="StripeColumns"/>: amounts signed, in major units.</item>
+/// <item>Adyen: the Settlement details report with its 30 standard columns, one batch a day: amounts in major units in
+/// debit and credit columns, the fee as <c>Commission (NC)</c> (blended pricing).</item>
+/// </list>
+/// Amounts are formatted from integers with the currency's decimals.
 /// </summary>
 public sealed class SettlementReports(ChargeStore charges, FaultInjector faults, IOptions<PspSimulatorOptions> options)
 {
+    /// <summary>
+    /// The columns a merchant asks the Reporting API for (its <c>columns</c> parameter) to reconcile payments: Stripe's
+    /// default ones, the local times, and the objects and metadata that tie a row to its payment, in Stripe's order.
+    /// </summary>
+    public static readonly IReadOnlyList<string> StripeColumns =
+    [
+        "balance_transaction_id", "created_utc", "created", "available_on_utc", "available_on", "currency", "gross", "fee", "net",
+        "reporting_category", "source_id", "description", "customer_facing_amount", "customer_facing_currency", "charge_id",
+        "payment_intent_id", "charge_created_utc", "payment_method_type", "card_brand", "payment_metadata[reference]",
+    ];
+
+    /// <summary>The Settlement details report's standard columns, in Adyen's order.</summary>
+    public static readonly IReadOnlyList<string> AdyenColumns =
+    [
+        "Company Account", "Merchant Account", "Psp Reference", "Merchant Reference", "Payment Method", "Creation Date", "TimeZone",
+        "Type", "Modification Reference", "Gross Currency", "Gross Debit (GC)", "Gross Credit (GC)", "Exchange Rate", "Net Currency",
+        "Net Debit (NC)", "Net Credit (NC)", "Commission (NC)", "Markup (NC)", "Scheme Fees (NC)", "Interchange (NC)",
+        "Payment Method Variant", "Modification Merchant Reference", "Batch Number",
+        "Reserved4", "Reserved5", "Reserved6", "Reserved7", "Reserved8", "Reserved9", "Reserved10",
+    ];
+
+    private const string Timestamp = "yyyy-MM-dd HH:mm:ss";
+
     private sealed record Row(Charge Charge, Movement Movement, long Gross, long Fee, bool Unknown);
 
     public string Build(Psp psp, DateOnly date)
     {
         var rows = Rows(psp, date);
-        return psp == Psp.Stripe ? StripeCsv(rows) : AdyenCsv(rows);
+        return psp == Psp.Stripe ? StripeCsv(rows) : AdyenCsv(rows, date);
     }
 
     private List<Row> Rows(Psp psp, DateOnly date)
@@ -74,65 +103,103 @@ public sealed class SettlementReports(ChargeStore charges, FaultInjector faults,
     private static string StripeCsv(List<Row> rows)
     {
         var csv = new StringBuilder();
-        csv.Append("id,type,source,amount,fee,net,currency,created,payment_intent,description,payment_metadata[reference]\n");
+        Line(csv, [.. StripeColumns]);
         foreach (var row in rows)
         {
             var refund = row.Movement.Kind == MovementKind.Refund;
-            var amount = refund ? -row.Gross : row.Gross;
+            var currency = row.Charge.Currency;
+            var gross = refund ? -row.Gross : row.Gross;
+            var created = row.Movement.At.UtcDateTime;
+            // Card funds become available two days after the charge; a refund is taken from the balance at once.
+            var available = refund ? created : created.Date.AddDays(2);
+            var card = row.Charge.PaymentMethod.StartsWith("pm_card_", StringComparison.Ordinal);
             Line(csv,
                 "txn_" + row.Movement.Id[(row.Movement.Id.IndexOf('_', StringComparison.Ordinal) + 1)..],
+                Time(created),
+                Time(created),
+                Time(available),
+                Time(available),
+                currency.ToLowerInvariant(),
+                Currencies.FormatMajor(gross, currency),
+                Currencies.FormatMajor(row.Fee, currency),
+                Currencies.FormatMajor(checked(gross - row.Fee), currency),
                 refund ? "refund" : "charge",
                 row.Movement.Id,
-                Integer(amount),
-                Integer(row.Fee),
-                Integer(checked(amount - row.Fee)),
-                row.Charge.Currency.ToLowerInvariant(),
-                row.Movement.At.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
-                row.Charge.Id,
                 refund ? "REFUND FOR CHARGE" : row.Charge.Description ?? string.Empty,
+                Currencies.FormatMajor(gross, currency),
+                currency.ToLowerInvariant(),
+                row.Charge.ChargeId,
+                row.Charge.Id,
+                Time(row.Charge.CreatedAt.UtcDateTime),
+                card ? "card" : "customer_balance",
+                card ? (row.Charge.PaymentMethod == "pm_card_mastercard" ? "mastercard" : "visa") : string.Empty,
                 row.Charge.Metadata.GetValueOrDefault(StripeApi.ReferenceMetadataKey) ?? row.Charge.Reference ?? string.Empty);
         }
 
         return csv.ToString();
     }
 
-    private string AdyenCsv(List<Row> rows)
+    private string AdyenCsv(List<Row> rows, DateOnly date)
     {
         var company = options.Value.Adyen.CompanyAccount;
+        // A payout a day: the batch is numbered by the day.
+        var batch = date.DayNumber.ToString(CultureInfo.InvariantCulture);
         var csv = new StringBuilder();
-        csv.Append("Company Account,Merchant Account,Psp Reference,Merchant Reference,Payment Method,Creation Date,TimeZone,Type,Modification Reference,")
-           .Append("Gross Currency,Gross Debit (GC),Gross Credit (GC),Exchange Rate,Net Currency,Net Debit (NC),Net Credit (NC),Commission (NC),Markup (NC),Batch Number\n");
+        Line(csv, [.. AdyenColumns]);
         foreach (var row in rows)
         {
             var refund = row.Movement.Kind == MovementKind.Refund;
             var currency = row.Charge.Currency;
-            var net = checked(row.Gross - row.Fee);
+            var gross = refund ? -row.Gross : row.Gross;
+            var net = checked(gross - row.Fee);
+            var method = Adyen.AdyenJson.PaymentMethodVariant(row.Charge.PaymentMethod);
             Line(csv,
+            [
                 company,
                 row.Charge.MerchantAccount ?? string.Empty,
                 row.Charge.Id,
                 row.Charge.Reference ?? string.Empty,
-                Adyen.AdyenJson.PaymentMethodVariant(row.Charge.PaymentMethod),
-                row.Movement.At.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+                method,
+                Time(row.Movement.At.UtcDateTime),
                 "UTC",
                 refund ? "Refunded" : "Settled",
                 row.Movement.Id,
                 currency,
-                refund ? Currencies.FormatMajor(row.Gross, currency) : string.Empty,
-                refund ? string.Empty : Currencies.FormatMajor(row.Gross, currency),
+                Debit(gross, currency),
+                Credit(gross, currency),
                 "1",
                 currency,
-                refund ? Currencies.FormatMajor(net, currency) : string.Empty,
-                refund ? string.Empty : Currencies.FormatMajor(net, currency),
-                Currencies.FormatMajor(row.Fee, currency),
-                Currencies.FormatMajor(0, currency),
-                "1");
+                // A capture smaller than its fee nets out as a debit: Adyen never writes a negative amount.
+                Debit(net, currency),
+                Credit(net, currency),
+                row.Fee == 0 ? string.Empty : Currencies.FormatMajor(row.Fee, currency),
+                string.Empty,
+                string.Empty,
+                string.Empty,
+                Variant(method),
+                // A modification asked for separately (a capture or refund request) has its own merchant reference.
+                row.Movement.Id == row.Charge.Id ? string.Empty : row.Movement.Reference ?? string.Empty,
+                batch,
+                .. Enumerable.Repeat(string.Empty, 7),
+            ]);
         }
 
         return csv.ToString();
     }
 
-    private static string Integer(long value) => value.ToString(CultureInfo.InvariantCulture);
+    private static string Debit(long amount, string currency) => amount < 0 ? Currencies.FormatMajor(-amount, currency) : string.Empty;
+
+    private static string Credit(long amount, string currency) => amount > 0 ? Currencies.FormatMajor(amount, currency) : string.Empty;
+
+    /// <summary>Adyen's finer payment method, as its reports name it.</summary>
+    private static string Variant(string method) => method switch
+    {
+        "visa" => "visaclassic",
+        "mc" => "mccredit",
+        _ => method,
+    };
+
+    private static string Time(DateTime utc) => utc.ToString(Timestamp, CultureInfo.InvariantCulture);
 
     private static void Line(StringBuilder csv, params string[] fields)
     {

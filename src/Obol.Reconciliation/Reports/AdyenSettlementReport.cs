@@ -4,10 +4,15 @@ using Obol.Core;
 namespace Obol.Reconciliation.Reports;
 
 /// <summary>
-/// Adyen's settlement details report: one row per booking in a settlement batch, amounts in major units in separate
-/// debit and credit columns, the costs Adyen kept (commission, markup, scheme fees, interchange: whichever columns the
-/// report has) in the net currency, and the creation date in the report's time zone. Rows other than <c>Settled</c>
-/// and <c>Refunded</c> (fees, payouts, chargebacks, balance transfers) are read only as far as needed to show them.
+/// Adyen's Settlement details report: one row per booking in a settlement batch. Columns are read by name, in any
+/// order and among any others (the standard 30, from <c>Company Account</c> to <c>Reserved10</c>, plus whatever the
+/// account added). Amounts are in major units in separate debit and credit columns, so a row's gross or net is a
+/// credit or a debit, never a negative number (a capture smaller than its costs has its net in <c>Net Debit (NC)</c>).
+/// The costs Adyen kept are in the net currency: <c>Commission (NC)</c> under blended pricing, <c>Markup (NC)</c>,
+/// <c>Scheme Fees (NC)</c> and <c>Interchange (NC)</c> under Interchange++; whichever of the four the report has, and
+/// <c>net = gross − costs</c> is checked. <c>Creation Date</c> is in the report's <c>TimeZone</c>. Rows other than
+/// <c>Settled</c> and <c>Refunded</c> (fees, payouts, chargebacks, balance transfers) are read only as far as needed to
+/// show them.
 /// </summary>
 public static class AdyenSettlementReport
 {
@@ -65,7 +70,7 @@ public static class AdyenSettlementReport
             var fee = 0L;
             for (var i = 0; i < Costs.Length; i++)
             {
-                fee = checked(fee + Amount(number, Costs[i], v[Required.Length + i], netCurrency));
+                fee = checked(fee + Cost(number, Costs[i], v[Required.Length + i], netCurrency));
             }
 
             if (checked(gross - fee) != net)
@@ -152,17 +157,20 @@ public static class AdyenSettlementReport
         _ => throw SettlementReportProblems.Invalid(number, $"{what} has both a debit and a credit."),
     };
 
+    /// <summary>A debit or credit: an amount of zero or more.</summary>
     private static long Amount(int number, string column, string text, Currency currency)
     {
-        if (text.Length == 0)
-        {
-            return 0;
-        }
-
-        return Money.TryParse(text, currency, out var money) && money.MinorUnits >= 0
-            ? money.MinorUnits
-            : throw SettlementReportProblems.Invalid(number, $"{column} '{text}' is not a non-negative amount in {currency.Code} major units.");
+        var amount = Cost(number, column, text, currency);
+        return amount >= 0
+            ? amount
+            : throw SettlementReportProblems.Invalid(number, $"{column} '{text}' is negative; Adyen reports money going the other way as a positive amount in the opposite column.");
     }
+
+    /// <summary>A cost column: signed, since a cost can be given back (on a refund, say); empty is zero.</summary>
+    private static long Cost(int number, string column, string text, Currency currency) =>
+        text.Length == 0 ? 0
+        : Money.TryParse(text, currency, out var money) ? money.MinorUnits
+        : throw SettlementReportProblems.Invalid(number, $"{column} '{text}' is not an amount in {currency.Code} major units.");
 
     private static DateTimeOffset Instant(int number, string created, string zone)
     {
