@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Obol.PspSimulator.Hosting;
+using Stripe;
 
 namespace Obol.PspSimulator.Tests;
 
@@ -54,6 +55,19 @@ public sealed class StandaloneTests
         var error = (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("error");
         Assert.Equal("resource_missing", error.GetProperty("code").GetString());
         Assert.False(error.TryGetProperty("decline_code", out _), "Stripe omits an error field that does not apply");
+    }
+
+    [Fact]
+    public async Task Stripe_net_needs_only_the_root_as_its_api_base()
+    {
+        await using var app = await StartAsync();
+        using var http = Client(app);
+        var client = new StripeClient("sk_test_standalone", apiBase: http.BaseAddress!.ToString().TrimEnd('/'));
+
+        var intent = await new PaymentIntentService(client).CreateAsync(
+            new PaymentIntentCreateOptions { Amount = 900, Currency = "eur", PaymentMethod = "pm_card_visa", Confirm = true }, cancellationToken: Ct);
+
+        Assert.Equal("succeeded", intent.Status);
     }
 
     [Theory]
