@@ -24,7 +24,7 @@ public sealed record StripePaymentIntent(
     string Currency,
     string? Description,
     StripeErrorBody? LastPaymentError,
-    string? LatestCharge,
+    object? LatestCharge,
     bool Livemode,
     IReadOnlyDictionary<string, string> Metadata,
     object? NextAction,
@@ -185,7 +185,8 @@ public static class StripeJson
         _ => "requires_payment_method",
     };
 
-    public static StripePaymentIntent PaymentIntent(Charge charge, bool includeError = true) => new(
+    /// <param name="expandLatestCharge"><c>expand[]=latest_charge</c>: the charge object instead of its id.</param>
+    public static StripePaymentIntent PaymentIntent(Charge charge, bool includeError = true, bool expandLatestCharge = false) => new(
         Id: charge.Id,
         Object: "payment_intent",
         Amount: charge.Amount,
@@ -200,7 +201,7 @@ public static class StripeJson
         Currency: charge.Currency.ToLowerInvariant(),
         Description: charge.Description,
         LastPaymentError: includeError && charge.Decline is { } decline ? DeclineError(charge, decline, null) : null,
-        LatestCharge: charge.ChargeId,
+        LatestCharge: expandLatestCharge ? Charge(charge) : charge.ChargeId,
         Livemode: false,
         Metadata: charge.Metadata,
         NextAction: null,

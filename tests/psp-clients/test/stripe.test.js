@@ -70,6 +70,23 @@ describe('stripe library', () => {
     assert.deepEqual(found.data.map((p) => p.id), [intent.id]);
   });
 
+  it('expands latest_charge into the charge object, and refuses expansions it cannot make', async () => {
+    const intent = await pay('pm_card_visa', { capture_method: 'manual', expand: ['latest_charge'] });
+    assert.equal(typeof intent.latest_charge, 'object');
+    assertRequired(intent.latest_charge, 'Charges.d.ts', 'Charge', 'expanded latest_charge');
+    assert.equal(intent.latest_charge.captured, false);
+    const captured = await stripe.paymentIntents.capture(intent.id, { expand: ['latest_charge'] });
+    assert.equal(captured.latest_charge.captured, true);
+    assert.equal(typeof (await stripe.paymentIntents.retrieve(intent.id)).latest_charge, 'string');
+    assert.equal((await stripe.paymentIntents.retrieve(intent.id, { expand: ['latest_charge'] })).latest_charge.id, intent.latest_charge.id);
+
+    await assert.rejects(stripe.paymentIntents.retrieve(intent.id, { expand: ['customer'] }), (error) => {
+      assert.ok(error instanceof Stripe.errors.StripeInvalidRequestError, error.type);
+      assert.equal(error.param, 'expand');
+      return true;
+    });
+  });
+
   it('cancels an authorization', async () => {
     const intent = await pay('pm_card_visa', { capture_method: 'manual' });
     const canceled = await stripe.paymentIntents.cancel(intent.id, { cancellation_reason: 'requested_by_customer' });
