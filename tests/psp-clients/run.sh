@@ -14,6 +14,8 @@ if [ "${1:-}" = "--configuration" ]; then configuration="$2"; fi
 for tool in node npm openssl dotnet; do
   command -v "$tool" >/dev/null 2>&1 || { echo "psp-clients: $tool is required" >&2; exit 2; }
 done
+node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' \
+  || { echo "psp-clients: node >= 20 is required (the stripe library's engines), found $(node --version)" >&2; exit 2; }
 
 dll="$root/src/Obol.PspSimulator/bin/$configuration/net10.0/Obol.PspSimulator.dll"
 if [ ! -f "$dll" ]; then
