@@ -17,6 +17,10 @@ dotnet test Obol.slnx --logger "trx" --results-directory "$results" "$@" || stat
 python3 scripts/summarize_trx.py "$results" || status=1
 pg_stop_throwaway_cluster
 
+# PSP wire fidelity: the official stripe and @adyen/api-library node clients against the standalone PSP simulator the
+# tests just built (tests/psp-clients/run.sh; needs node, npm and openssl).
+tests/psp-clients/run.sh || status=1
+
 # A few hundred payments on two nodes under kills, PostgreSQL restarts and PSP incidents, with a fixed seed
 # (tests/Obol.Chaos/README.md); it starts its own PostgreSQL.
 scripts/chaos.sh --short --seed 18 --no-build || status=1

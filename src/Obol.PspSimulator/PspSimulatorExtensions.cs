@@ -31,6 +31,9 @@ public static class PspSimulatorExtensions
                     && o.Stripe.WebhookEndpoints.Concat(o.Adyen.WebhookEndpoints).All(e => WebhookEndpoint.IsDeliverable(e.Url)),
                 "PspSimulator webhook URLs (Stripe/Adyen WebhookUrl, WebhookEndpoints:n:Url) must be absolute http(s) URLs.")
             .Validate(o => o.WebhookRetry.MaxAttempts >= 1 && o.WebhookRetry.BackoffFactor >= 1, "PspSimulator:WebhookRetry needs MaxAttempts >= 1 and BackoffFactor >= 1.")
+            .Validate(
+                o => o.ProxyUrl is null || (o.ProxyUrl.IsAbsoluteUri && o.ProxyUrl.Scheme == Uri.UriSchemeHttp && o.ProxyUrl.AbsolutePath == "/"),
+                "PspSimulator:ProxyUrl must be an http URL with a host and port only, such as http://127.0.0.1:5091.")
             .Validate(o => o.Fees.PercentBasisPoints >= 0 && o.Fees.FixedMinorUnits >= 0, "PspSimulator:Fees must not be negative.")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
@@ -56,14 +59,31 @@ public static class PspSimulatorExtensions
         return services;
     }
 
-    /// <summary>Maps every simulator endpoint under <c>/sim</c>: <c>/sim/stripe/v1/…</c>, <c>/sim/adyen/v71/…</c> and the control endpoints.</summary>
+    /// <summary>
+    /// Maps every simulator endpoint under <c>/sim</c>: <c>/sim/stripe/v1/…</c>, <c>/sim/adyen/v71/…</c> (and <c>v72</c>) and
+    /// the control endpoints.
+    /// </summary>
     public static IEndpointRouteBuilder MapPspSimulator(this IEndpointRouteBuilder endpoints)
     {
         // Test infrastructure, not part of the host's public API description.
         var sim = endpoints.MapGroup("/sim").ExcludeFromDescription();
-        sim.MapStripeDialect();
-        sim.MapAdyenDialect();
+        sim.MapStripeDialect("/stripe");
+        sim.MapAdyenDialect("/adyen");
         sim.MapSimulatorControl();
+        return endpoints;
+    }
+
+    /// <summary>
+    /// The same PSP endpoints where the PSPs' client libraries send them, so a client is pointed at the simulator by
+    /// configuration alone: Stripe's <c>/v1/…</c> at the root, Adyen's Checkout at <c>/v72/…</c> (the shape of
+    /// <c>https://checkout-test.adyen.com/v72</c>) and <c>/checkout/v72/…</c> (the shape of the live URL). For the
+    /// standalone simulator only: a host with an API of its own under <c>/v1</c> keeps the <c>/sim</c> paths.
+    /// </summary>
+    public static IEndpointRouteBuilder MapPspDialectsAtRoot(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapStripeDialect(string.Empty);
+        endpoints.MapAdyenDialect(string.Empty);
+        endpoints.MapAdyenDialect("/checkout");
         return endpoints;
     }
 }

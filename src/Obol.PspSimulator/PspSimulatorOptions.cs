@@ -19,6 +19,12 @@ public sealed record PspSimulatorOptions
     public WebhookRetryOptions WebhookRetry { get; init; } = new();
     public FeeRule Fees { get; init; } = new();
 
+    /// <summary>
+    /// Standalone only: where an HTTP <c>CONNECT</c> proxy listens (<c>http://127.0.0.1:5091</c>; port 0 picks one) that
+    /// tunnels PSP API hosts to this simulator's HTTPS endpoint, for client libraries that take a proxy but no base URL.
+    /// </summary>
+    public Uri? ProxyUrl { get; init; }
+
     /// <summary>Faults active from start-up until <c>POST /sim/faults</c> replaces them or <c>POST /sim/reset</c> clears them.</summary>
     public FaultSettings Faults { get; init; } = new();
 }

@@ -1,4 +1,6 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Obol.PspSimulator.Hosting;
 
 namespace Obol.PspSimulator;
 
@@ -9,6 +11,16 @@ internal static class PspSimulatorProgram
 
     public static async Task Main(string[] args)
     {
+        await using var app = Build(args);
+        await app.RunAsync();
+    }
+
+    /// <summary>
+    /// The standalone simulator: the <c>/sim</c> paths, the PSP APIs where their client libraries call them, and the
+    /// CONNECT proxy when <c>PspSimulator:ProxyUrl</c> is set. HTTPS is Kestrel's own configuration (see the README).
+    /// </summary>
+    public static WebApplication Build(string[] args)
+    {
         var builder = WebApplication.CreateBuilder(args);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
         {
@@ -16,8 +28,11 @@ internal static class PspSimulatorProgram
         }
 
         builder.Services.AddPspSimulator(builder.Configuration);
+        builder.Services.AddSingleton<ConnectProxy>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ConnectProxy>());
         var app = builder.Build();
         app.MapPspSimulator();
-        await app.RunAsync();
+        app.MapPspDialectsAtRoot();
+        return app;
     }
 }

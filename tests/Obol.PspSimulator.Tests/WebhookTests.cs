@@ -113,11 +113,38 @@ public sealed class WebhookTests
     [Fact]
     public void Adyen_signing_matches_an_independently_computed_vector()
     {
-        // Computed outside .NET with Python's hmac module from the documented algorithm.
+        // Computed outside .NET, with Python's hmac module and with @adyen/api-library 32.1.0's hmacValidator, both
+        // giving this signature. The notification signing string escapes nothing: an earlier version of this vector
+        // escaped ':' and '\' (TestPayment\:1\\x), which is Adyen's other HMAC (hosted pages), not the notification's.
         var signing = AdyenHmac.SigningString("7914073381342284", null, "TestMerchant", "TestPayment:1\\x", 1130, "EUR", "AUTHORISATION", true);
 
-        Assert.Equal("7914073381342284::TestMerchant:TestPayment\\:1\\\\x:1130:EUR:AUTHORISATION:true", signing);
-        Assert.Equal("QOXE9mQSy8sf5/a8SdIxtj6hedXUIOahxi5dsxnb+l8=", AdyenHmac.Sign(signing, SimulatorHost.AdyenHmacKey));
+        Assert.Equal("7914073381342284::TestMerchant:TestPayment:1\\x:1130:EUR:AUTHORISATION:true", signing);
+        Assert.Equal("1FehVlgHa0YkSFNVMPPaEE9G+DXDND5YL/OKK0xW9nc=", AdyenHmac.Sign(signing, SimulatorHost.AdyenHmacKey));
+    }
+
+    [Fact]
+    public void Adyen_signing_reproduces_notifications_signed_by_the_official_library()
+    {
+        // tests/psp-clients/fixtures: items signed by @adyen/api-library (its node tests check the signatures there).
+        using var fixture = JsonDocument.Parse(System.IO.File.ReadAllText(RepositoryFile("tests/psp-clients/fixtures/adyen-notification-signed.json")));
+        var key = fixture.RootElement.GetProperty("hmacKey").GetString()!;
+        var signingStrings = fixture.RootElement.GetProperty("signingStrings").EnumerateArray().Select(e => e.GetString()).ToList();
+        var items = fixture.RootElement.GetProperty("notification").GetProperty("notificationItems").EnumerateArray()
+            .Select(i => i.GetProperty("NotificationRequestItem")).ToList();
+
+        Assert.Equal(2, items.Count);
+        for (var i = 0; i < items.Count; i++)
+        {
+            var item = items[i];
+            string? Field(string name) => item.TryGetProperty(name, out var v) ? v.GetString() : null;
+            var amount = item.GetProperty("amount");
+            var signing = AdyenHmac.SigningString(
+                Field("pspReference")!, Field("originalReference"), Field("merchantAccountCode")!, Field("merchantReference")!,
+                amount.GetProperty("value").GetInt64(), amount.GetProperty("currency").GetString()!, Field("eventCode")!, Field("success") == "true");
+            Assert.Equal(signingStrings[i], signing);
+            Assert.Equal(item.GetProperty("additionalData").GetProperty("hmacSignature").GetString(), AdyenHmac.Sign(signing, key));
+            Assert.Equal(item.GetProperty("additionalData").GetProperty("hmacSignature").GetString(), ExpectedAdyenSignature(item, key));
+        }
     }
 
     [Fact]
@@ -245,7 +272,6 @@ public sealed class WebhookTests
 
     internal static string ExpectedAdyenSignature(JsonElement item, string hexKey)
     {
-        static string Escape(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace(":", "\\:", StringComparison.Ordinal);
         string Field(string name) => item.TryGetProperty(name, out var v) ? v.GetString() ?? string.Empty : string.Empty;
         var amount = item.GetProperty("amount");
         var data = string.Join(':', new[]
@@ -253,8 +279,22 @@ public sealed class WebhookTests
             Field("pspReference"), Field("originalReference"), Field("merchantAccountCode"), Field("merchantReference"),
             amount.GetProperty("value").GetInt64().ToString(System.Globalization.CultureInfo.InvariantCulture),
             amount.GetProperty("currency").GetString()!, Field("eventCode"), Field("success"),
-        }.Select(Escape));
+        });
         var mac = System.Security.Cryptography.HMACSHA256.HashData(Convert.FromHexString(hexKey), System.Text.Encoding.UTF8.GetBytes(data));
         return Convert.ToBase64String(mac);
+    }
+
+    /// <summary>A file of this repository, found from the test's output directory up to <c>Obol.slnx</c>.</summary>
+    internal static string RepositoryFile(string relativePath)
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (System.IO.File.Exists(Path.Combine(directory.FullName, "Obol.slnx")))
+            {
+                return Path.Combine(directory.FullName, relativePath);
+            }
+        }
+
+        throw new InvalidOperationException($"Obol.slnx not found above {AppContext.BaseDirectory}");
     }
 }

@@ -44,10 +44,14 @@ public sealed partial class StripeApi(
     private static readonly string[] MetadataAndExpand = ["metadata", "expand"];
     private static readonly string[] ExpandOnly = ["expand"];
 
+    /// <summary>The one expansion the simulator makes: a payment intent's <c>latest_charge</c> as the charge object.</summary>
+    private const string LatestCharge = "latest_charge";
+    private static readonly string[] PaymentIntentExpansions = [LatestCharge];
+
     public async Task<IResult> CreatePaymentIntentAsync(HttpContext context)
     {
         var ct = context.RequestAborted;
-        var (scope, form, rejection) = await ReadRequestAsync(context);
+        var (scope, form, rejection) = await ReadRequestAsync(context, expandable: PaymentIntentExpansions);
         if (rejection is not null)
         {
             return rejection;
@@ -67,15 +71,16 @@ public sealed partial class StripeApi(
 
     public async Task<IResult> RetrievePaymentIntentAsync(HttpContext context, string id)
     {
-        var (_, form, rejection) = await ReadRequestAsync(context);
+        var (_, form, rejection) = await ReadRequestAsync(context, expandable: PaymentIntentExpansions);
         if (rejection is not null)
         {
             return rejection;
         }
 
+        var expandCharge = form.Expands(LatestCharge);
         var call = new PspCall(Psp.Stripe, null, string.Empty, null, string.Empty);
         return await pipeline.RunAsync(call, StripeErrors.Instance, () => charges.Find(Psp.Stripe, id) is { } charge
-            ? new PspResponse(200, StripeJson.Serialize(StripeJson.PaymentIntent(charge)))
+            ? new PspResponse(200, StripeJson.Serialize(StripeJson.PaymentIntent(charge, expandLatestCharge: expandCharge)))
             : StripeErrors.Missing("payment_intent", id), context.RequestAborted);
     }
 
@@ -85,12 +90,13 @@ public sealed partial class StripeApi(
     /// </summary>
     public async Task<IResult> SearchPaymentIntentsAsync(HttpContext context)
     {
-        var (_, form, rejection) = await ReadRequestAsync(context);
+        var (_, form, rejection) = await ReadRequestAsync(context, expandable: ["data." + LatestCharge]);
         if (rejection is not null)
         {
             return rejection;
         }
 
+        var expandCharge = form.Expands("data." + LatestCharge);
         if (form.Get("query") is not { Length: > 0 } query)
         {
             return PspPipeline.Respond(StripeErrors.InvalidRequest("parameter_missing", "Missing required param: query.", "query"));
@@ -121,7 +127,7 @@ public sealed partial class StripeApi(
             var found = charges.List(Psp.Stripe)
                 .Where(c => clauses.All(clause => clause(c)))
                 .OrderByDescending(c => c.CreatedAt)
-                .Select(c => StripeJson.PaymentIntent(c))
+                .Select(c => StripeJson.PaymentIntent(c, expandLatestCharge: expandCharge))
                 .ToList();
             var result = new StripeSearchResult<StripePaymentIntent>("search_result", found, false, null, "/v1/payment_intents/search");
             return new PspResponse(200, StripeJson.Serialize(result));
@@ -131,7 +137,7 @@ public sealed partial class StripeApi(
     public async Task<IResult> CapturePaymentIntentAsync(HttpContext context, string id)
     {
         var ct = context.RequestAborted;
-        var (scope, form, rejection) = await ReadRequestAsync(context, CaptureParameters, MetadataAndExpand);
+        var (scope, form, rejection) = await ReadRequestAsync(context, CaptureParameters, MetadataAndExpand, PaymentIntentExpansions);
         if (rejection is not null)
         {
             return rejection;
@@ -172,14 +178,14 @@ public sealed partial class StripeApi(
 
             LogStateChange(logger, result.Charge!.Id, "succeeded");
             webhooks.PublishPaymentIntentState(result.Charge, key);
-            return new PspResponse(200, StripeJson.Serialize(StripeJson.PaymentIntent(result.Charge)));
+            return new PspResponse(200, StripeJson.Serialize(StripeJson.PaymentIntent(result.Charge, expandLatestCharge: form.Expands(LatestCharge))));
         }, ct);
     }
 
     public async Task<IResult> CancelPaymentIntentAsync(HttpContext context, string id)
     {
         var ct = context.RequestAborted;
-        var (scope, form, rejection) = await ReadRequestAsync(context, CancelParameters, ExpandOnly);
+        var (scope, form, rejection) = await ReadRequestAsync(context, CancelParameters, ExpandOnly, PaymentIntentExpansions);
         if (rejection is not null)
         {
             return rejection;
@@ -208,7 +214,7 @@ public sealed partial class StripeApi(
 
             LogStateChange(logger, id, "canceled");
             webhooks.PublishPaymentIntentState(result.Charge!, key);
-            return new PspResponse(200, StripeJson.Serialize(StripeJson.PaymentIntent(result.Charge!)));
+            return new PspResponse(200, StripeJson.Serialize(StripeJson.PaymentIntent(result.Charge!, expandLatestCharge: form.Expands(LatestCharge))));
         }, ct);
     }
 
@@ -283,10 +289,10 @@ public sealed partial class StripeApi(
 
     public async Task<IResult> RetrieveRefundAsync(HttpContext context, string id)
     {
-        var (_, authError) = Authenticate(context.Request);
-        if (authError is not null)
+        var (_, _, rejection) = await ReadRequestAsync(context);
+        if (rejection is not null)
         {
-            return PspPipeline.Respond(authError);
+            return rejection;
         }
 
         var call = new PspCall(Psp.Stripe, null, string.Empty, null, string.Empty);
@@ -361,7 +367,7 @@ public sealed partial class StripeApi(
             });
         }
 
-        var paymentIntent = StripeJson.PaymentIntent(charge);
+        var paymentIntent = StripeJson.PaymentIntent(charge, expandLatestCharge: request.ExpandLatestCharge);
         if (charge.Decline is { } decline)
         {
             var error = StripeJson.DeclineError(charge, decline, paymentIntent);
@@ -431,15 +437,17 @@ public sealed partial class StripeApi(
             return (null, StripeErrors.Missing("PaymentMethod", paymentMethod, "payment_method") with { StatusCode = 400 });
         }
 
-        return (new CreateRequest(amount.Value, currency, paymentMethod, captureMethod == "manual", form.Get("description"), form.Hash("metadata")), null);
+        return (new CreateRequest(
+            amount.Value, currency, paymentMethod, captureMethod == "manual", form.Get("description"), form.Hash("metadata"), form.Expands(LatestCharge)), null);
     }
 
     /// <summary>
     /// The checks every Stripe request starts with, in Stripe's order: the Bearer key, then the form, then (when
-    /// <paramref name="allowed"/> is given) parameters the endpoint does not know.
+    /// <paramref name="allowed"/> is given) parameters the endpoint does not know, then <c>expand[]</c> paths other than
+    /// <paramref name="expandable"/>, refused rather than ignored, so a client never gets an id where it asked for an object.
     /// </summary>
     private async Task<(string Scope, StripeForm Form, IResult? Rejection)> ReadRequestAsync(
-        HttpContext context, HashSet<string>? allowed = null, string[]? hashes = null)
+        HttpContext context, HashSet<string>? allowed = null, string[]? hashes = null, string[]? expandable = null)
     {
         var (scope, authError) = Authenticate(context.Request);
         if (authError is not null)
@@ -456,6 +464,12 @@ public sealed partial class StripeApi(
         if (allowed is not null && form.UnknownParameter(allowed, hashes ?? []) is { } unknown)
         {
             return (string.Empty, null!, PspPipeline.Respond(UnknownParameter(unknown)));
+        }
+
+        if (form.Hash("expand").Values.FirstOrDefault(path => !(expandable ?? []).Contains(path, StringComparer.Ordinal)) is { } unexpandable)
+        {
+            return (string.Empty, null!, PspPipeline.Respond(StripeErrors.InvalidRequest(
+                null, $"This property cannot be expanded ({unexpandable}). The simulator expands a payment intent's latest_charge only.", "expand")));
         }
 
         return (scope!, form, null);
@@ -508,5 +522,6 @@ public sealed partial class StripeApi(
         string PaymentMethod,
         bool ManualCapture,
         string? Description,
-        ImmutableSortedDictionary<string, string> Metadata);
+        ImmutableSortedDictionary<string, string> Metadata,
+        bool ExpandLatestCharge);
 }

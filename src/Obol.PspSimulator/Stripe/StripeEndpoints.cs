@@ -7,9 +7,10 @@ namespace Obol.PspSimulator.Stripe;
 
 public static class StripeEndpoints
 {
-    public static RouteGroupBuilder MapStripeDialect(this RouteGroupBuilder sim)
+    /// <summary>Maps Stripe's <c>/v1/…</c> endpoints under <paramref name="prefix"/> (<c>/sim/stripe</c>, or the root when standalone).</summary>
+    public static IEndpointRouteBuilder MapStripeDialect(this IEndpointRouteBuilder endpoints, string prefix)
     {
-        var stripe = sim.MapGroup("/stripe/v1").ExcludeFromDescription();
+        var stripe = endpoints.MapGroup(prefix + "/v1").ExcludeFromDescription();
 
         // Stripe answers every request with a Request-Id, which Stripe.net exposes on StripeResponse.
         stripe.AddEndpointFilter((context, next) =>
@@ -27,6 +28,6 @@ public static class StripeEndpoints
         stripe.MapPost("/refunds", (HttpContext context, StripeApi api) => api.CreateRefundAsync(context));
         stripe.MapGet("/refunds/{id}", (HttpContext context, string id, StripeApi api) => api.RetrieveRefundAsync(context, id));
         stripe.Map("/{**rest}", StripeApi.NotFound);
-        return sim;
+        return endpoints;
     }
 }

@@ -68,6 +68,9 @@ public sealed class StripeForm
             .ToImmutableSortedDictionary(kv => kv.Key[prefix.Length..^1], kv => kv.Value, StringComparer.Ordinal);
     }
 
+    /// <summary>Whether <c>expand[]</c> names <paramref name="path"/>.</summary>
+    public bool Expands(string path) => Hash("expand").Values.Contains(path, StringComparer.Ordinal);
+
     /// <summary>A positive integer parameter; absent gives null.</summary>
     public (long? Value, PspResponse? Error) PositiveInteger(string key)
     {

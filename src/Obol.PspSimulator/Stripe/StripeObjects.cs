@@ -4,7 +4,9 @@ using Obol.PspSimulator.Charges;
 
 namespace Obol.PspSimulator.Stripe;
 
-// Stripe's JSON object shapes (the subset Stripe.net reads for these resources), snake_case on the wire.
+// Stripe's JSON object shapes, snake_case on the wire. Each object carries every field Stripe's OpenAPI spec marks
+// required for it (as the stripe library's declarations show them); what the simulator does not model is null, as Stripe
+// sends a required field that does not apply.
 #pragma warning disable CA1720 // "object" is Stripe's field name.
 
 public sealed record StripePaymentIntent(
@@ -22,13 +24,36 @@ public sealed record StripePaymentIntent(
     string Currency,
     string? Description,
     StripeErrorBody? LastPaymentError,
-    string? LatestCharge,
+    object? LatestCharge,
     bool Livemode,
     IReadOnlyDictionary<string, string> Metadata,
     object? NextAction,
     string? PaymentMethod,
     IReadOnlyList<string> PaymentMethodTypes,
-    string Status);
+    string Status)
+{
+    public object? AllowedPaymentMethodTypes { get; init; }
+    public object? Application { get; init; }
+    public long? ApplicationFeeAmount { get; init; }
+    public object? AutomaticPaymentMethods { get; init; }
+    public string? Customer { get; init; }
+    public string? CustomerAccount { get; init; }
+    public object? ExcludedPaymentMethodTypes { get; init; }
+    public object? ManagedPayments { get; init; }
+    public string? OnBehalfOf { get; init; }
+    public object? PaymentMethodConfigurationDetails { get; init; }
+    public object? PaymentMethodOptions { get; init; }
+    public string? PaymentRecord { get; init; }
+    public object? Processing { get; init; }
+    public string? ReceiptEmail { get; init; }
+    public string? Review { get; init; }
+    public string? SetupFutureUsage { get; init; }
+    public object? Shipping { get; init; }
+    public object? Source { get; init; }
+    public string? StatementDescriptor { get; init; }
+    public string? StatementDescriptorSuffix { get; init; }
+    public string? TransferGroup { get; init; }
+}
 
 public sealed record StripeCharge(
     string Id,
@@ -36,9 +61,12 @@ public sealed record StripeCharge(
     long Amount,
     long AmountCaptured,
     long AmountRefunded,
+    StripeBillingDetails BillingDetails,
     bool Captured,
     long Created,
     string Currency,
+    string? Description,
+    bool Disputed,
     string? FailureCode,
     string? FailureMessage,
     bool Livemode,
@@ -47,7 +75,42 @@ public sealed record StripeCharge(
     string PaymentIntent,
     string? PaymentMethod,
     bool Refunded,
-    string Status);
+    string Status)
+{
+    public string? Application { get; init; }
+    public string? ApplicationFee { get; init; }
+    public long? ApplicationFeeAmount { get; init; }
+    public string? BalanceTransaction { get; init; }
+    public string? CalculatedStatementDescriptor { get; init; }
+    public string? Customer { get; init; }
+    public string? FailureBalanceTransaction { get; init; }
+    public object? FraudDetails { get; init; }
+    public string? OnBehalfOf { get; init; }
+    public object? Outcome { get; init; }
+    public object? PaymentMethodDetails { get; init; }
+    public string? ReceiptEmail { get; init; }
+    public string? ReceiptNumber { get; init; }
+    public string? ReceiptUrl { get; init; }
+    public string? Review { get; init; }
+    public object? Shipping { get; init; }
+    public object? Source { get; init; }
+    public string? SourceTransfer { get; init; }
+    public string? StatementDescriptor { get; init; }
+    public string? StatementDescriptorSuffix { get; init; }
+    public object? TransferData { get; init; }
+    public string? TransferGroup { get; init; }
+}
+
+/// <summary>A charge's <c>billing_details</c>: the simulator's payment method tokens carry none, so every field is null.</summary>
+public sealed record StripeBillingDetails(StripeAddress Address, string? Email, string? Name, string? Phone, string? TaxId)
+{
+    public static readonly StripeBillingDetails None = new(StripeAddress.None, null, null, null, null);
+}
+
+public sealed record StripeAddress(string? City, string? Country, string? Line1, string? Line2, string? PostalCode, string? State)
+{
+    public static readonly StripeAddress None = new(null, null, null, null, null, null);
+}
 
 public sealed record StripeRefund(
     string Id,
@@ -58,18 +121,29 @@ public sealed record StripeRefund(
     string Currency,
     IReadOnlyDictionary<string, string> Metadata,
     string PaymentIntent,
+    string? PaymentMethod,
     string? Reason,
-    string Status);
+    string Status)
+{
+    public string? Application { get; init; }
+    public string? BalanceTransaction { get; init; }
+    public string? Customer { get; init; }
+    public string? CustomerAccount { get; init; }
+    public string? ReceiptNumber { get; init; }
+    public string? SourceTransferReversal { get; init; }
+    public string? TransferReversal { get; init; }
+}
 
+/// <summary>Stripe's error object: <c>type</c> always, every other field only when it applies (Stripe omits it, never null).</summary>
 public sealed record StripeErrorBody(
     string Type,
-    string? Code = null,
-    string? DeclineCode = null,
-    string? Message = null,
-    string? Param = null,
-    string? Charge = null,
-    string? DocUrl = null,
-    StripePaymentIntent? PaymentIntent = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Code = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? DeclineCode = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Message = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Param = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Charge = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? DocUrl = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] StripePaymentIntent? PaymentIntent = null);
 
 public sealed record StripeErrorEnvelope(StripeErrorBody Error);
 
@@ -111,7 +185,8 @@ public static class StripeJson
         _ => "requires_payment_method",
     };
 
-    public static StripePaymentIntent PaymentIntent(Charge charge, bool includeError = true) => new(
+    /// <param name="expandLatestCharge"><c>expand[]=latest_charge</c>: the charge object instead of its id.</param>
+    public static StripePaymentIntent PaymentIntent(Charge charge, bool includeError = true, bool expandLatestCharge = false) => new(
         Id: charge.Id,
         Object: "payment_intent",
         Amount: charge.Amount,
@@ -126,7 +201,7 @@ public static class StripeJson
         Currency: charge.Currency.ToLowerInvariant(),
         Description: charge.Description,
         LastPaymentError: includeError && charge.Decline is { } decline ? DeclineError(charge, decline, null) : null,
-        LatestCharge: charge.ChargeId,
+        LatestCharge: expandLatestCharge ? Charge(charge) : charge.ChargeId,
         Livemode: false,
         Metadata: charge.Metadata,
         NextAction: null,
@@ -149,9 +224,12 @@ public static class StripeJson
         Amount: charge.Amount,
         AmountCaptured: charge.AmountCaptured,
         AmountRefunded: charge.AmountRefunded,
+        BillingDetails: StripeBillingDetails.None,
         Captured: charge.AmountCaptured > 0,
         Created: charge.CreatedAt.ToUnixTimeSeconds(),
         Currency: charge.Currency.ToLowerInvariant(),
+        Description: charge.Description,
+        Disputed: false,
         FailureCode: charge.Decline is null ? null : "card_declined",
         FailureMessage: charge.Decline?.Message,
         Livemode: false,
@@ -176,6 +254,7 @@ public static class StripeJson
         Currency: charge.Currency.ToLowerInvariant(),
         Metadata: metadata,
         PaymentIntent: charge.Id,
+        PaymentMethod: charge.PaymentMethod,
         Reason: reason,
         Status: "succeeded");
 }
