@@ -26,7 +26,7 @@ while [ $# -gt 0 ]; do
 done
 
 if [ "$build" = 1 ]; then
-  dotnet build -c "$configuration" tests/Obol.Chaos >/dev/null
+  dotnet build -c "$configuration" tests/Obol.Chaos -nologo -v quiet
 fi
 
 out() { echo "$PWD/$1/bin/$configuration/net10.0/$2"; }
