@@ -18,8 +18,6 @@ internal static class StorageFixture
 
     public static async Task<Database> CreateMigratedAsync(DatabaseProvider provider)
     {
-        var database = Database.Create(await TestDatabases.CreateAsync(provider));
-        await Runner(database).ApplyAsync(CancellationToken.None);
-        return database;
+        return Database.Create(await TestDatabases.CreateMigratedAsync(provider, Sources));
     }
 }

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Obol.Core;
 using Obol.Core.Identity;
@@ -15,9 +14,12 @@ internal sealed class LedgerFixture : IAsyncDisposable
     public static readonly Currency Usd = Currency.FromCode("USD");
     public static readonly Currency Eur = Currency.FromCode("EUR");
 
-    private LedgerFixture(Database database, FakeTimeProvider clock)
+    private readonly DatabaseOptions _options;
+
+    private LedgerFixture(DatabaseOptions options, FakeTimeProvider clock)
     {
-        Database = database;
+        _options = options;
+        Database = Database.Create(options);
         Clock = clock;
         Bookkeeper = new Bookkeeper(clock);
         Ledger = new Ledger(Bookkeeper, new IdGenerator(clock), clock);
@@ -31,17 +33,12 @@ internal sealed class LedgerFixture : IAsyncDisposable
     /// <param name="migrate">false: an empty database, for a test that applies the ledger's migrations itself.</param>
     public static async Task<LedgerFixture> CreateAsync(DatabaseProvider provider, bool migrate = true)
     {
-        var database = Database.Create(await TestDatabases.CreateAsync(provider));
+        var options = migrate
+            ? await TestDatabases.CreateMigratedAsync(provider,
+                [new MigrationSource("core", typeof(Database).Assembly), new MigrationSource("ledger", typeof(ILedger).Assembly)])
+            : await TestDatabases.CreateAsync(provider);
         var clock = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-25T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
-        if (migrate)
-        {
-            var runner = new MigrationRunner(database,
-                [new MigrationSource("core", typeof(Database).Assembly), new MigrationSource("ledger", typeof(ILedger).Assembly)],
-                clock, NullLogger<MigrationRunner>.Instance);
-            await runner.ApplyAsync(CancellationToken.None);
-        }
-
-        return new LedgerFixture(database, clock);
+        return new LedgerFixture(options, clock);
     }
 
     public Task<T> WriteAsync<T>(Func<DbSession, Task<T>> work) => Database.WriteAsync(work, CancellationToken.None);
@@ -64,5 +61,9 @@ internal sealed class LedgerFixture : IAsyncDisposable
         Assert.True(report.Ok, string.Join("\n", report.Problems.Select(p => $"{p.Code} {p.AccountId}: {p.Detail}")));
     }
 
-    public ValueTask DisposeAsync() => Database.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await Database.DisposeAsync();
+        await TestDatabases.DropAsync(_options);
+    }
 }

@@ -9,7 +9,8 @@ namespace Obol.Testing;
 
 /// <summary>
 /// The real Obol server (same composition as Program.cs) on Kestrel at a free loopback port, on a fresh
-/// database of the given provider, with a bootstrap key for the default merchant.
+/// database of the given provider (copied from a migrated template, dropped when the server is disposed) or on the
+/// one given, with a bootstrap key for the default merchant.
 /// </summary>
 public sealed class ObolTestServer : IAsyncDisposable
 {
@@ -17,11 +18,14 @@ public sealed class ObolTestServer : IAsyncDisposable
 
     private readonly WebApplication _app;
 
-    private ObolTestServer(WebApplication app, Uri baseAddress, DatabaseOptions database)
+    private readonly bool _ownsDatabase;
+
+    private ObolTestServer(WebApplication app, Uri baseAddress, DatabaseOptions database, bool ownsDatabase)
     {
         _app = app;
         BaseAddress = baseAddress;
         Database = database;
+        _ownsDatabase = ownsDatabase;
     }
 
     public Uri BaseAddress { get; }
@@ -34,7 +38,8 @@ public sealed class ObolTestServer : IAsyncDisposable
         Action<WebApplication>? map = null,
         DatabaseOptions? database = null)
     {
-        database ??= await TestDatabases.CreateAsync(provider);
+        var ownsDatabase = database is null;
+        database ??= TestDatabases.Allocate(provider);
         var builder = ObolApplication.CreateBuilder(
         [
             "--urls=http://127.0.0.1:0",
@@ -51,9 +56,14 @@ public sealed class ObolTestServer : IAsyncDisposable
         configure?.Invoke(builder);
         var app = ObolApplication.Build(builder);
         map?.Invoke(app);
+        if (ownsDatabase)
+        {
+            await TestDatabases.CreateMigratedAsync(database, app.Services.GetServices<MigrationSource>());
+        }
+
         await ObolApplication.PrepareAsync(app);
         await app.StartAsync();
-        return new ObolTestServer(app, new Uri(app.Urls.First()), database);
+        return new ObolTestServer(app, new Uri(app.Urls.First()), database, ownsDatabase);
     }
 
     public HttpClient CreateClient(string? apiKey = BootstrapKey)
@@ -74,5 +84,9 @@ public sealed class ObolTestServer : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        if (_ownsDatabase)
+        {
+            await TestDatabases.DropAsync(Database);
+        }
     }
 }
