@@ -18,8 +18,7 @@ public class IdempotencyTakeoverTests
     private static readonly StoredResponse Response = new(201, "application/json", null, [1, 2, 3]);
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_claim_whose_holder_node_died_is_taken_over_at_once_and_the_dead_holder_cannot_complete(DatabaseProvider provider)
     {
         var options = await MigratedAsync(provider);
@@ -37,8 +36,7 @@ public class IdempotencyTakeoverTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_claim_held_by_a_live_node_stays_in_use(DatabaseProvider provider)
     {
         var options = await MigratedAsync(provider);
@@ -58,8 +56,7 @@ public class IdempotencyTakeoverTests
     /// between two requests of the live node.
     /// </summary>
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Of_two_takeovers_of_a_dead_holders_claim_at_once_exactly_one_wins(DatabaseProvider provider)
     {
         var options = await MigratedAsync(provider);
@@ -86,8 +83,7 @@ public class IdempotencyTakeoverTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_claim_whose_holder_ended_its_lease_is_taken_over_at_once_though_the_holder_lives(DatabaseProvider provider)
     {
         var options = await MigratedAsync(provider);
@@ -101,8 +97,7 @@ public class IdempotencyTakeoverTests
 
     /// <summary>The COMMIT whose answer was lost had in fact stored the response: ending the lease afterwards changes nothing.</summary>
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Ending_the_lease_of_a_claim_that_completed_changes_nothing_and_a_retry_replays(DatabaseProvider provider)
     {
         var options = await MigratedAsync(provider);

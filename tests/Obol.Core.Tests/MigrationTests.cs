@@ -6,8 +6,7 @@ namespace Obol.Core.Tests;
 public class MigrationTests
 {
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_fresh_database_gets_every_migration_once_and_a_rerun_is_a_no_op(DatabaseProvider provider)
     {
         await using var database = Database.Create(await TestDatabases.CreateAsync(provider));
@@ -27,8 +26,7 @@ public class MigrationTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_migration_changed_after_it_was_applied_stops_start_up(DatabaseProvider provider)
     {
         await using var database = await StorageFixture.CreateMigratedAsync(provider);

@@ -2,6 +2,7 @@ using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 using Obol.Core.Storage;
+using Obol.Testing;
 
 namespace Obol.Core.Tests;
 
@@ -10,8 +11,7 @@ public class UnitOfWorkTests
     private static readonly DateTimeOffset Now = DateTimeOffset.Parse("2026-11-25T10:00:00.123456Z", System.Globalization.CultureInfo.InvariantCulture);
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_failed_unit_of_work_leaves_nothing_behind(DatabaseProvider provider)
     {
         await using var database = await StorageFixture.CreateMigratedAsync(provider);
@@ -26,8 +26,7 @@ public class UnitOfWorkTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Transient_errors_are_retried_inside_and_the_work_commits_once(DatabaseProvider provider)
     {
         await using var database = await StorageFixture.CreateMigratedAsync(provider);
@@ -58,8 +57,7 @@ public class UnitOfWorkTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Instants_round_trip_to_the_microsecond(DatabaseProvider provider)
     {
         await using var database = await StorageFixture.CreateMigratedAsync(provider);
@@ -71,8 +69,7 @@ public class UnitOfWorkTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Concurrent_read_modify_write_loses_no_update(DatabaseProvider provider)
     {
         await using var database = await StorageFixture.CreateMigratedAsync(provider);

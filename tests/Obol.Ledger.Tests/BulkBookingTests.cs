@@ -2,14 +2,14 @@ using Obol.Core.Http;
 using Obol.Core.Identity;
 using Obol.Core.Storage;
 using Obol.Ledger.Booking;
+using Obol.Testing;
 
 namespace Obol.Ledger.Tests;
 
 public class BulkBookingTests
 {
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_bulk_booking_accepts_and_rejects_each_transaction_on_its_own(DatabaseProvider provider)
     {
         await using var ledger = await LedgerFixture.CreateAsync(provider);
@@ -54,8 +54,7 @@ public class BulkBookingTests
     /// on PostgreSQL) continues from the balances the large one (binary COPY) left.
     /// </summary>
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_large_bulk_booking_keeps_every_limit_and_rejects_each_transaction_on_its_own(DatabaseProvider provider)
     {
         await using var ledger = await LedgerFixture.CreateAsync(provider);
@@ -149,8 +148,7 @@ public class BulkBookingTests
 
     /// <summary>The bulk path (binary COPY on PostgreSQL) stores instants exactly as the single-booking path does.</summary>
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Bulk_and_single_bookings_store_the_same_instants(DatabaseProvider provider)
     {
         await using var ledger = await LedgerFixture.CreateAsync(provider);
@@ -199,8 +197,7 @@ public class BulkBookingTests
 
     /// <summary>A character PostgreSQL text cannot store is refused for that transaction alone, on both databases.</summary>
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_nul_character_rejects_only_its_own_transaction(DatabaseProvider provider)
     {
         await using var ledger = await LedgerFixture.CreateAsync(provider);
@@ -222,8 +219,7 @@ public class BulkBookingTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_page_of_transactions_with_more_transfers_than_SQLite_has_variables_comes_back_whole(DatabaseProvider provider)
     {
         await using var ledger = await LedgerFixture.CreateAsync(provider);
@@ -246,8 +242,7 @@ public class BulkBookingTests
     /// answered against it, so a rejected first (here refused by the wallet's limit) does not take a valid retry with it.
     /// </summary>
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_repeated_external_id_is_booked_by_its_first_occurrence_that_passes(DatabaseProvider provider)
     {
         await using var ledger = await LedgerFixture.CreateAsync(provider);

@@ -4,6 +4,7 @@ using System.Globalization;
 using Obol.Core.Errors;
 using Obol.Core.Storage;
 using Obol.Ledger.GroupCommit;
+using Obol.Testing;
 
 namespace Obol.Ledger.Tests;
 
@@ -20,8 +21,7 @@ public class ConcurrencyTests(ITestOutputHelper output)
         int.TryParse(Environment.GetEnvironmentVariable("OBOL_LEDGER_STRESS_TRANSFERS"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : 600;
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Parallel_writers_on_hot_accounts_only_see_limit_rejections_and_the_books_verify(DatabaseProvider provider)
     {
         await using var ledger = await LedgerFixture.CreateAsync(provider);
@@ -59,8 +59,7 @@ public class ConcurrencyTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Group_commit_books_concurrent_callers_together_and_the_books_verify(DatabaseProvider provider)
     {
         await using var ledger = await LedgerFixture.CreateAsync(provider);
@@ -93,8 +92,7 @@ public class ConcurrencyTests(ITestOutputHelper output)
     /// call waits for the others' account locks, and their commits keep changing what the limits accept.
     /// </summary>
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Parallel_bulk_callers_on_hot_accounts_keep_every_limit_and_the_books_verify(DatabaseProvider provider)
     {
         await using var ledger = await LedgerFixture.CreateAsync(provider);
@@ -121,8 +119,7 @@ public class ConcurrencyTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Concurrent_bookings_of_one_external_id_book_it_once(DatabaseProvider provider)
     {
         await using var ledger = await LedgerFixture.CreateAsync(provider);
@@ -138,8 +135,7 @@ public class ConcurrencyTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Concurrent_reversals_of_one_transaction_book_one(DatabaseProvider provider)
     {
         await using var ledger = await LedgerFixture.CreateAsync(provider);

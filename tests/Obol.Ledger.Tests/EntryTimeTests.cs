@@ -15,8 +15,7 @@ namespace Obol.Ledger.Tests;
 public class EntryTimeTests
 {
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Balances_as_of_and_entry_ranges_match_a_scan_of_the_booking_times(DatabaseProvider provider)
     {
         await using var ledger = await LedgerFixture.CreateAsync(provider);
@@ -61,8 +60,7 @@ public class EntryTimeTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_node_whose_clock_is_behind_books_at_the_accounts_last_entry_time(DatabaseProvider provider)
     {
         await using var ledger = await LedgerFixture.CreateAsync(provider);
@@ -97,8 +95,7 @@ public class EntryTimeTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Verification_reports_entries_booked_out_of_order_and_a_last_entry_time_behind_them(DatabaseProvider provider)
     {
         await using var ledger = await LedgerFixture.CreateAsync(provider);

@@ -11,8 +11,7 @@ namespace Obol.Ledger.Tests;
 public class LedgerHttpTests
 {
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Accounts_transactions_and_entries_over_http(DatabaseProvider provider)
     {
         await using var server = await ObolTestServer.StartAsync(provider);
@@ -67,8 +66,7 @@ public class LedgerHttpTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Each_rejection_has_its_problem_code_and_books_nothing(DatabaseProvider provider)
     {
         await using var server = await ObolTestServer.StartAsync(provider);
@@ -99,8 +97,7 @@ public class LedgerHttpTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Pending_transfers_are_posted_or_voided_once_over_http(DatabaseProvider provider)
     {
         await using var server = await ObolTestServer.StartAsync(provider);
@@ -143,8 +140,7 @@ public class LedgerHttpTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task The_same_idempotency_key_replays_the_same_transaction(DatabaseProvider provider)
     {
         await using var server = await ObolTestServer.StartAsync(provider);
@@ -174,8 +170,7 @@ public class LedgerHttpTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_batch_books_each_transaction_or_rejects_it_in_its_place(DatabaseProvider provider)
     {
         await using var server = await ObolTestServer.StartAsync(provider);
@@ -235,8 +230,7 @@ public class LedgerHttpTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Parallel_identical_batches_with_external_ids_book_each_transaction_once(DatabaseProvider provider)
     {
         await using var server = await ObolTestServer.StartAsync(provider);
@@ -267,8 +261,7 @@ public class LedgerHttpTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Another_merchants_ledger_objects_are_not_found(DatabaseProvider provider)
     {
         await using var server = await ObolTestServer.StartAsync(provider);
@@ -304,8 +297,7 @@ public class LedgerHttpTests
 
     /// <summary>PostgreSQL text cannot hold U+0000: an id or value holding it must never reach a statement and fail the request's transaction.</summary>
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_U0000_in_an_id_or_query_is_refused_or_not_found_and_fails_nothing_else(DatabaseProvider provider)
     {
         await using var server = await ObolTestServer.StartAsync(provider);
@@ -342,8 +334,7 @@ public class LedgerHttpTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task The_codes_and_external_ids_of_obols_own_modules_are_reserved(DatabaseProvider provider)
     {
         await using var server = await ObolTestServer.StartAsync(provider);
@@ -374,8 +365,7 @@ public class LedgerHttpTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_reversal_repeated_under_its_external_id_answers_200_with_the_first(DatabaseProvider provider)
     {
         await using var server = await ObolTestServer.StartAsync(provider);

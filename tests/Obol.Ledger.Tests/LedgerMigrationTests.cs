@@ -35,8 +35,7 @@ public class LedgerMigrationTests
         """;
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Entries_keep_their_amounts_and_balances_and_the_ledger_books_on_from_them(DatabaseProvider provider)
     {
         await using var ledger = await LedgerFixture.CreateAsync(provider, migrate: false);

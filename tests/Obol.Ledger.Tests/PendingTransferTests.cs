@@ -2,14 +2,14 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Obol.Core.Errors;
 using Obol.Core.Storage;
 using Obol.Ledger.Expiry;
+using Obol.Testing;
 
 namespace Obol.Ledger.Tests;
 
 public class PendingTransferTests
 {
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_hold_counts_against_the_limit_until_posted(DatabaseProvider provider)
     {
         await using var ledger = await LedgerFixture.CreateAsync(provider);
@@ -27,8 +27,7 @@ public class PendingTransferTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Posting_less_than_the_hold_releases_the_rest_exactly(DatabaseProvider provider)
     {
         await using var ledger = await LedgerFixture.CreateAsync(provider);
@@ -49,8 +48,7 @@ public class PendingTransferTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_hold_ends_once_and_never_books_twice(DatabaseProvider provider)
     {
         await using var ledger = await LedgerFixture.CreateAsync(provider);
@@ -76,8 +74,7 @@ public class PendingTransferTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Posting_more_than_the_hold_or_nothing_is_refused(DatabaseProvider provider)
     {
         await using var ledger = await LedgerFixture.CreateAsync(provider);
@@ -92,8 +89,7 @@ public class PendingTransferTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task The_sweep_expires_holds_past_their_timeout_on_the_injected_clock(DatabaseProvider provider)
     {
         await using var ledger = await LedgerFixture.CreateAsync(provider);
@@ -122,8 +118,7 @@ public class PendingTransferTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task The_background_service_sweeps_when_the_fake_clock_moves(DatabaseProvider provider)
     {
         await using var ledger = await LedgerFixture.CreateAsync(provider);
@@ -147,8 +142,7 @@ public class PendingTransferTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Concurrent_posts_of_one_hold_book_it_once(DatabaseProvider provider)
     {
         await using var ledger = await LedgerFixture.CreateAsync(provider);

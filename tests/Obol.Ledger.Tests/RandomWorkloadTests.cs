@@ -1,6 +1,7 @@
 using CsCheck;
 using Obol.Core.Errors;
 using Obol.Core.Storage;
+using Obol.Testing;
 
 namespace Obol.Ledger.Tests;
 
@@ -13,8 +14,7 @@ public class RandomWorkloadTests
         .Select((d, c, a, k, p, m) => new Step(d, c, a, k, p, m));
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public Task Random_sequences_keep_the_books_verified(DatabaseProvider provider) =>
         AnyStep.Array[150].SampleAsync(steps => RunAsync(provider, steps), iter: 4, threads: 1);
 

@@ -2,14 +2,14 @@ using System.Globalization;
 using Obol.Core.Errors;
 using Obol.Core.Storage;
 using Obol.Ledger.Booking;
+using Obol.Testing;
 
 namespace Obol.Ledger.Tests;
 
 public class TransactionBookingTests
 {
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_transfer_moves_the_amount_and_keeps_balances_on_the_normal_side(DatabaseProvider provider)
     {
         await using var ledger = await LedgerFixture.CreateAsync(provider);
@@ -32,8 +32,7 @@ public class TransactionBookingTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_transaction_with_one_bad_transfer_books_nothing(DatabaseProvider provider)
     {
         await using var ledger = await LedgerFixture.CreateAsync(provider);
@@ -52,8 +51,7 @@ public class TransactionBookingTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Each_invalid_transfer_has_its_own_problem_code(DatabaseProvider provider)
     {
         await using var ledger = await LedgerFixture.CreateAsync(provider);
@@ -81,8 +79,7 @@ public class TransactionBookingTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Booking_an_external_id_again_returns_the_first_transaction(DatabaseProvider provider)
     {
         await using var ledger = await LedgerFixture.CreateAsync(provider);
@@ -102,8 +99,7 @@ public class TransactionBookingTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Reversal_books_the_opposite_transfers_once_and_links_them(DatabaseProvider provider)
     {
         await using var ledger = await LedgerFixture.CreateAsync(provider);
@@ -126,8 +122,7 @@ public class TransactionBookingTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Entries_are_append_only_in_the_database(DatabaseProvider provider)
     {
         await using var ledger = await LedgerFixture.CreateAsync(provider);
@@ -144,8 +139,7 @@ public class TransactionBookingTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Balance_as_of_an_instant_and_entry_history_come_from_the_entries(DatabaseProvider provider)
     {
         await using var ledger = await LedgerFixture.CreateAsync(provider);
@@ -179,8 +173,7 @@ public class TransactionBookingTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Platform_accounts_are_created_once_per_code_and_currency(DatabaseProvider provider)
     {
         await using var ledger = await LedgerFixture.CreateAsync(provider);
@@ -209,8 +202,7 @@ public class TransactionBookingTests
 
     /// <summary>Both databases keep instants to the microsecond: what a booking returns is what a later read gives.</summary>
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_booking_returns_its_instants_as_they_are_stored(DatabaseProvider provider)
     {
         await using var ledger = await LedgerFixture.CreateAsync(provider);
@@ -234,8 +226,7 @@ public class TransactionBookingTests
 
     /// <summary>A currency's totals may pass 2^63 while every account stays in range: verification adds them up exactly.</summary>
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Verification_adds_up_currency_totals_beyond_64_bits(DatabaseProvider provider)
     {
         await using var ledger = await LedgerFixture.CreateAsync(provider);
@@ -254,8 +245,7 @@ public class TransactionBookingTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_hold_timeout_beyond_366_days_is_refused(DatabaseProvider provider)
     {
         await using var ledger = await LedgerFixture.CreateAsync(provider);
@@ -274,8 +264,7 @@ public class TransactionBookingTests
     /// accounts (and so not reverse, post or void what the modules booked) nor take such an id first.
     /// </summary>
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task The_merchants_api_cannot_book_into_the_accounts_obol_keeps(DatabaseProvider provider)
     {
         await using var ledger = await LedgerFixture.CreateAsync(provider);

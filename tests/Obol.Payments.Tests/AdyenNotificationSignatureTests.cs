@@ -9,8 +9,7 @@ namespace Obol.Payments.Tests;
 public class AdyenNotificationSignatureTests
 {
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_notification_signed_by_the_official_adyen_library_is_accepted(DatabaseProvider provider)
     {
         // Items signed by @adyen/api-library 32.1.0 (tests/psp-clients checks them with it), whose references and merchant

@@ -14,8 +14,7 @@ public class AdyenRouteTests
     };
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Routing_rules_send_euro_payments_to_adyen_through_their_whole_life(DatabaseProvider provider)
     {
         await using var server = await PaymentsServer.StartAsync(provider, EuroToAdyen);
@@ -43,8 +42,7 @@ public class AdyenRouteTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Adyen_declines_and_cancellations_are_recorded(DatabaseProvider provider)
     {
         await using var server = await PaymentsServer.StartAsync(provider, EuroToAdyen);
@@ -61,8 +59,7 @@ public class AdyenRouteTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task An_adyen_failure_that_matches_no_acknowledged_modification_goes_on_the_history_and_changes_nothing(DatabaseProvider provider)
     {
         await using var server = await PaymentsServer.StartAsync(provider, EuroToAdyen);
@@ -87,8 +84,7 @@ public class AdyenRouteTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_refund_and_then_a_capture_adyen_reports_failed_after_acknowledging_them_are_undone_in_the_payment_and_the_ledger(DatabaseProvider provider)
     {
         await using var server = await PaymentsServer.StartAsync(provider, EuroToAdyen);
@@ -123,8 +119,7 @@ public class AdyenRouteTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task An_automatic_capture_adyen_reports_failed_is_undone(DatabaseProvider provider)
     {
         await using var server = await PaymentsServer.StartAsync(provider, EuroToAdyen);
@@ -140,8 +135,7 @@ public class AdyenRouteTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_capture_and_its_failure_in_one_notification_batch_book_and_reverse_in_order(DatabaseProvider provider)
     {
         await using var server = await PaymentsServer.StartAsync(provider, EuroToAdyen);
@@ -161,8 +155,7 @@ public class AdyenRouteTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_capture_failure_is_not_undone_while_a_refund_is_under_way_and_a_failed_refund_report_fails_only_its_refund(DatabaseProvider provider)
     {
         await using var server = await PaymentsServer.StartAsync(provider, EuroToAdyen);
@@ -188,8 +181,7 @@ public class AdyenRouteTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task An_adyen_notification_with_a_card_number_outside_its_references_is_refused_and_recorded_nowhere(DatabaseProvider provider)
     {
         await using var server = await PaymentsServer.StartAsync(provider, EuroToAdyen);

@@ -29,8 +29,7 @@ public class Bug_018_PspIncidentTests
     /// charged a second time. Only Stripe's own answer about those very requests may settle them.
     /// </summary>
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task An_open_circuit_while_unknown_charges_are_resolved_never_fails_them_over(DatabaseProvider provider)
     {
         await using var server = await PaymentsServer.StartAsync(provider);
@@ -61,8 +60,7 @@ public class Bug_018_PspIncidentTests
     /// mark them failed, so Obol showed an uncaptured payment and a failed refund where Stripe had moved the money.
     /// </summary>
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Captures_and_refunds_whose_answers_were_lost_are_not_failed_by_an_open_circuit(DatabaseProvider provider)
     {
         await using var server = await PaymentsServer.StartAsync(provider);
@@ -109,8 +107,7 @@ public class Bug_018_PspIncidentTests
     /// to the first ("an open refund without a reference and the same amount"), so Obol showed two refunds where Adyen made one.
     /// </summary>
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task An_adyen_refund_notification_is_credited_to_its_own_refund_never_to_another_of_the_same_amount(DatabaseProvider provider)
     {
         await using var server = await PaymentsServer.StartAsync(provider, EuroToAdyen);
@@ -146,8 +143,7 @@ public class Bug_018_PspIncidentTests
 
     /// <summary>Obol sends its refund id as Adyen's modification reference; a notification that reports it back settles exactly that refund.</summary>
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task An_adyen_notification_naming_our_refund_id_settles_that_refund_whatever_its_amount_twins(DatabaseProvider provider)
     {
         await using var server = await PaymentsServer.StartAsync(provider, EuroToAdyen);
@@ -182,8 +178,7 @@ public class Bug_018_PspIncidentTests
     /// says it was: the PSP's late word is applied, not dropped because the attempt is closed.
     /// </summary>
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_psps_late_notification_that_it_charged_after_all_is_applied_to_a_payment_obol_had_failed(DatabaseProvider provider)
     {
         await using var server = await PaymentsServer.StartAsync(provider, EuroToAdyen);
@@ -215,8 +210,7 @@ public class Bug_018_PspIncidentTests
     /// attempt's lease ran out) reached the PSP: the first answer proves nothing once the request was re-sent, so no failover.
     /// </summary>
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_started_attempt_claimed_by_the_resolver_is_no_first_send_any_more(DatabaseProvider provider)
     {
         await using var server = await PaymentsServer.StartAsync(provider);

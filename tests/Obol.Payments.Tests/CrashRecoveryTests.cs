@@ -13,8 +13,7 @@ namespace Obol.Payments.Tests;
 public class CrashRecoveryTests
 {
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_server_killed_mid_charge_resolves_the_payment_exactly_once_after_restart(DatabaseProvider provider)
     {
         var database = await TestDatabases.CreateAsync(provider);

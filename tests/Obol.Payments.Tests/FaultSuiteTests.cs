@@ -10,8 +10,7 @@ namespace Obol.Payments.Tests;
 public class FaultSuiteTests
 {
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_thousand_payments_under_psp_faults_end_in_the_psps_true_state_each_charged_at_most_once(DatabaseProvider provider)
     {
         const int count = 1_000;

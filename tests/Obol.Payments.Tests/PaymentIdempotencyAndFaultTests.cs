@@ -8,8 +8,7 @@ namespace Obol.Payments.Tests;
 public class PaymentIdempotencyAndFaultTests
 {
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Fifty_parallel_creates_with_one_key_charge_once(DatabaseProvider provider)
     {
         await using var server = await PaymentsServer.StartAsync(provider);
@@ -30,8 +29,7 @@ public class PaymentIdempotencyAndFaultTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_psp_timeout_leaves_the_payment_processing_until_the_resolver_finds_the_charge(DatabaseProvider provider)
     {
         await using var server = await PaymentsServer.StartAsync(provider);
@@ -55,8 +53,7 @@ public class PaymentIdempotencyAndFaultTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_psp_timeout_can_be_settled_first_by_the_psps_webhook(DatabaseProvider provider)
     {
         await using var server = await PaymentsServer.StartAsync(provider);
@@ -74,8 +71,7 @@ public class PaymentIdempotencyAndFaultTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task An_error_after_the_charge_never_fails_over_and_is_resolved_to_one_charge(DatabaseProvider provider)
     {
         await using var server = await PaymentsServer.StartAsync(provider);
@@ -96,8 +92,7 @@ public class PaymentIdempotencyAndFaultTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task When_stripe_cannot_be_reached_payments_fail_over_to_adyen(DatabaseProvider provider)
     {
         await using var server = await PaymentsServer.StartAsync(provider, new Dictionary<string, string?>
@@ -119,8 +114,7 @@ public class PaymentIdempotencyAndFaultTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_request_that_died_after_recording_its_attempt_is_finished_by_the_resolver_without_a_second_charge(DatabaseProvider provider)
     {
         await using var server = await PaymentsServer.StartAsync(provider);
@@ -152,8 +146,7 @@ public class PaymentIdempotencyAndFaultTests
     /// COMMIT's answer was lost, and the key's claim ran out) continues that refund and its PSP attempt: one refund.
     /// </summary>
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_refund_asked_again_under_its_key_continues_the_first_refund(DatabaseProvider provider)
     {
         await using var server = await PaymentsServer.StartAsync(provider);

@@ -7,8 +7,7 @@ namespace Obol.Payments.Tests;
 public class PaymentLifecycleTests
 {
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task An_automatic_payment_is_captured_once_at_the_psp(DatabaseProvider provider)
     {
         await using var server = await PaymentsServer.StartAsync(provider);
@@ -31,8 +30,7 @@ public class PaymentLifecycleTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_manual_payment_is_authorized_then_partially_captured_and_refunded_in_parts(DatabaseProvider provider)
     {
         await using var server = await PaymentsServer.StartAsync(provider);
@@ -73,8 +71,7 @@ public class PaymentLifecycleTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Declines_are_recorded_with_their_code(DatabaseProvider provider)
     {
         await using var server = await PaymentsServer.StartAsync(provider);
@@ -93,8 +90,7 @@ public class PaymentLifecycleTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Cancelling_an_authorization_releases_it_and_ends_the_payment(DatabaseProvider provider)
     {
         await using var server = await PaymentsServer.StartAsync(provider);
@@ -111,8 +107,7 @@ public class PaymentLifecycleTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Capture_racing_cancel_lets_exactly_one_win(DatabaseProvider provider)
     {
         await using var server = await PaymentsServer.StartAsync(provider);
@@ -133,8 +128,7 @@ public class PaymentLifecycleTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Payments_are_listed_newest_first_and_filtered_by_status(DatabaseProvider provider)
     {
         await using var server = await PaymentsServer.StartAsync(provider);
@@ -157,10 +151,8 @@ public class PaymentLifecycleTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite, true)]
-    [InlineData(DatabaseProvider.Sqlite, false)]
-    [InlineData(DatabaseProvider.Postgres, true)]
-    [InlineData(DatabaseProvider.Postgres, false)]
+    [BothDatabases(true)]
+    [BothDatabases(false)]
     public async Task A_capture_after_the_ledger_hold_expired_books_the_captured_money_directly(DatabaseProvider provider, bool swept)
     {
         await using var server = await PaymentsServer.StartAsync(provider);
@@ -181,8 +173,7 @@ public class PaymentLifecycleTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Cancelling_after_the_ledger_hold_expired_ends_the_payment_with_nothing_left_held(DatabaseProvider provider)
     {
         await using var server = await PaymentsServer.StartAsync(provider);

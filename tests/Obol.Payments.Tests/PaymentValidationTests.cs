@@ -49,8 +49,7 @@ public class PaymentValidationTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Another_merchants_payment_is_not_found(DatabaseProvider provider)
     {
         await using var server = await PaymentsServer.StartAsync(provider);

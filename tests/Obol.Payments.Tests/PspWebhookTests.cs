@@ -8,8 +8,7 @@ namespace Obol.Payments.Tests;
 public class PspWebhookTests
 {
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_bank_transfer_stays_processing_until_the_psp_webhook_settles_it(DatabaseProvider provider)
     {
         await using var server = await PaymentsServer.StartAsync(provider);
@@ -26,8 +25,7 @@ public class PspWebhookTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Adyen_bank_transfers_settle_by_a_verified_notification(DatabaseProvider provider)
     {
         await using var server = await PaymentsServer.StartAsync(provider, new Dictionary<string, string?>
@@ -44,8 +42,7 @@ public class PspWebhookTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Webhooks_with_a_bad_signature_are_refused_and_recorded_nowhere(DatabaseProvider provider)
     {
         await using var server = await PaymentsServer.StartAsync(provider);
@@ -68,8 +65,7 @@ public class PspWebhookTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Duplicated_webhooks_are_stored_once_and_never_move_a_payment_backwards(DatabaseProvider provider)
     {
         await using var server = await PaymentsServer.StartAsync(provider);

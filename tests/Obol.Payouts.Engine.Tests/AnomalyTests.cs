@@ -12,8 +12,7 @@ namespace Obol.Payouts.Engine.Tests;
 public class AnomalyTests
 {
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Fulfilled_without_accepted_is_held_unpaid_until_the_accept_arrives(DatabaseProvider provider)
     {
         await using var engine = await StartAsync(provider);
@@ -34,8 +33,7 @@ public class AnomalyTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Resolving_a_held_delivery_with_its_accept_time_pays_it_and_survives_a_recompute(DatabaseProvider provider)
     {
         await using var engine = await StartAsync(provider);
@@ -57,8 +55,7 @@ public class AnomalyTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Fulfilled_before_accepted_and_cancelled_after_fulfilled_are_recorded(DatabaseProvider provider)
     {
         await using var engine = await StartAsync(provider);
@@ -77,8 +74,7 @@ public class AnomalyTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_sweep_that_meets_a_fulfillment_in_flight_does_not_flag_its_order(DatabaseProvider provider)
     {
         await using var engine = await StartAsync(provider, now: "2027-05-03T09:00:00Z");
@@ -124,8 +120,7 @@ public class AnomalyTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Accepted_and_never_fulfilled_is_flagged_after_the_timeout_and_cleared_when_it_completes(DatabaseProvider provider)
     {
         await using var engine = await StartAsync(provider, now: "2027-05-03T09:00:00Z");

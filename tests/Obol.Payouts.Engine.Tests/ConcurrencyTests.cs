@@ -1,14 +1,14 @@
 using Obol.Core.Storage;
 using Obol.Payouts.Engine.Tests.Support;
 using static Obol.Payouts.Engine.Tests.Support.EngineServer;
+using Obol.Testing;
 
 namespace Obol.Payouts.Engine.Tests;
 
 public class ConcurrencyTests
 {
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Halves_of_the_same_orders_sent_concurrently_pay_as_if_sent_one_after_the_other(DatabaseProvider provider)
     {
         await using var engine = await StartAsync(provider);
@@ -41,8 +41,7 @@ public class ConcurrencyTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task The_same_batch_sent_many_times_at_once_appends_each_event_once(DatabaseProvider provider)
     {
         await using var engine = await StartAsync(provider);

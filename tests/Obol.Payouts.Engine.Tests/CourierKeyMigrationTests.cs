@@ -37,8 +37,7 @@ public class CourierKeyMigrationTests
         """;
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Stored_rows_keep_their_meaning_and_the_engine_carries_on_from_them(DatabaseProvider provider)
     {
         await using var database = Database.Create(await TestDatabases.CreateAsync(provider));

@@ -16,8 +16,7 @@ namespace Obol.Payouts.Engine.Tests;
 public class CourierTermsCacheTests
 {
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Terms_appended_by_another_node_price_this_nodes_next_batch(DatabaseProvider provider)
     {
         await using var engine = await StartAsync(provider, now: "2027-05-03T08:00:00Z");
@@ -41,8 +40,7 @@ public class CourierTermsCacheTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Terms_read_before_a_new_version_committed_are_read_again_under_the_courier_lock(DatabaseProvider provider)
     {
         await using var engine = await StartAsync(provider, now: "2027-05-03T08:00:00Z");
@@ -78,8 +76,7 @@ public class CourierTermsCacheTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_full_cache_starts_over_and_still_answers_for_every_courier(DatabaseProvider provider)
     {
         await using var engine = await StartAsync(provider);

@@ -9,8 +9,7 @@ namespace Obol.Payouts.Engine.Tests;
 public class IngestionTests
 {
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_replayed_batch_counts_as_duplicates_and_changes_nothing(DatabaseProvider provider)
     {
         await using var engine = await StartAsync(provider);
@@ -37,8 +36,7 @@ public class IngestionTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Order_of_arrival_does_not_matter(DatabaseProvider provider)
     {
         await using var engine = await StartAsync(provider);
@@ -52,8 +50,7 @@ public class IngestionTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Same_event_id_with_other_content_is_rejected_and_recorded_while_the_rest_of_the_batch_lands(DatabaseProvider provider)
     {
         await using var engine = await StartAsync(provider);
@@ -81,8 +78,7 @@ public class IngestionTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_bad_event_is_rejected_on_its_own(DatabaseProvider provider)
     {
         await using var engine = await StartAsync(provider);
@@ -99,8 +95,7 @@ public class IngestionTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Batch_level_problems_are_400_and_change_nothing(DatabaseProvider provider)
     {
         await using var engine = await StartAsync(provider);
@@ -115,8 +110,7 @@ public class IngestionTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Events_need_the_api_key_and_are_scoped_to_the_merchant(DatabaseProvider provider)
     {
         await using var engine = await StartAsync(provider);
@@ -136,8 +130,7 @@ public class IngestionTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Raw_events_are_kept_append_only_even_when_they_conflict(DatabaseProvider provider)
     {
         await using var engine = await StartAsync(provider);
@@ -149,8 +142,7 @@ public class IngestionTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_day_that_loses_its_only_delivery_to_an_earlier_fulfillment_is_emptied(DatabaseProvider provider)
     {
         await using var engine = await StartAsync(provider);

@@ -1,5 +1,6 @@
 using Obol.Core.Storage;
 using Obol.Payouts.Engine.Tests.Support;
+using Obol.Testing;
 using static Obol.Payouts.Engine.Tests.Support.EngineServer;
 
 namespace Obol.Payouts.Engine.Tests;
@@ -8,8 +9,7 @@ namespace Obol.Payouts.Engine.Tests;
 public class LocalTimeTests
 {
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task New_York_spring_forward_week_is_167_hours_and_a_delivery_across_the_gap_pays_elapsed_minutes(DatabaseProvider provider)
     {
         await using var engine = await StartAsync(provider);
@@ -35,8 +35,7 @@ public class LocalTimeTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task New_York_fall_back_week_is_169_hours_and_the_repeated_hour_is_not_paid_twice(DatabaseProvider provider)
     {
         await using var engine = await StartAsync(provider);
@@ -55,8 +54,7 @@ public class LocalTimeTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task London_weeks_across_both_changes_are_167_and_169_hours(DatabaseProvider provider)
     {
         await using var engine = await StartAsync(provider);
@@ -78,12 +76,9 @@ public class LocalTimeTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite, "America/New_York", "2027-06-02T03:59:59Z", "2027-06-02T04:00:00Z")]
-    [InlineData(DatabaseProvider.Postgres, "America/New_York", "2027-06-02T03:59:59Z", "2027-06-02T04:00:00Z")]
-    [InlineData(DatabaseProvider.Sqlite, "Asia/Kolkata", "2027-06-01T18:29:59Z", "2027-06-01T18:30:00Z")]
-    [InlineData(DatabaseProvider.Postgres, "Asia/Kolkata", "2027-06-01T18:29:59Z", "2027-06-01T18:30:00Z")]
-    [InlineData(DatabaseProvider.Sqlite, "Pacific/Chatham", "2027-06-01T11:14:59Z", "2027-06-01T11:15:00Z")]
-    [InlineData(DatabaseProvider.Postgres, "Pacific/Chatham", "2027-06-01T11:14:59Z", "2027-06-01T11:15:00Z")]
+    [BothDatabases("America/New_York", "2027-06-02T03:59:59Z", "2027-06-02T04:00:00Z")]
+    [BothDatabases("Asia/Kolkata", "2027-06-01T18:29:59Z", "2027-06-01T18:30:00Z")]
+    [BothDatabases("Pacific/Chatham", "2027-06-01T11:14:59Z", "2027-06-01T11:15:00Z")]
     public async Task A_fulfillment_a_second_before_local_midnight_belongs_to_that_day_and_at_midnight_to_the_next(
         DatabaseProvider provider, string zone, string beforeMidnight, string atMidnight)
     {
@@ -109,8 +104,7 @@ public class LocalTimeTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Chatham_week_across_its_daylight_saving_start_is_167_hours(DatabaseProvider provider)
     {
         await using var engine = await StartAsync(provider);

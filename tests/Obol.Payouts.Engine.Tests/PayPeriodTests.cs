@@ -9,8 +9,7 @@ namespace Obol.Payouts.Engine.Tests;
 public class PayPeriodTests
 {
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Closing_books_earnings_and_payout_once_and_the_ledger_verifies(DatabaseProvider provider)
     {
         await using var engine = await StartAsync(provider, now: "2027-03-01T00:00:00Z");
@@ -46,8 +45,7 @@ public class PayPeriodTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_late_event_for_a_closed_period_becomes_an_adjustment_in_the_next_open_one(DatabaseProvider provider)
     {
         await using var engine = await StartAsync(provider, now: "2027-03-01T00:00:00Z");
@@ -91,8 +89,7 @@ public class PayPeriodTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Periods_close_automatically_after_the_grace_period(DatabaseProvider provider)
     {
         await using var engine = await StartAsync(provider, now: "2027-03-01T00:00:00Z");
@@ -112,8 +109,7 @@ public class PayPeriodTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Backdated_terms_reprice_open_days_and_adjust_closed_ones(DatabaseProvider provider)
     {
         await using var engine = await StartAsync(provider, now: "2027-03-01T00:00:00Z");

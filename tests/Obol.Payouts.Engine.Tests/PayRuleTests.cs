@@ -9,8 +9,7 @@ namespace Obol.Payouts.Engine.Tests;
 public class PayRuleTests
 {
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Seconds_are_floored_to_the_utc_minute_and_both_ends_are_included(DatabaseProvider provider)
     {
         await using var engine = await StartAsync(provider);
@@ -25,8 +24,7 @@ public class PayRuleTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Bonus_is_per_local_day(DatabaseProvider provider)
     {
         await using var engine = await StartAsync(provider);
@@ -48,8 +46,7 @@ public class PayRuleTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Cancelled_after_accept_pays_the_cancellation_pay_and_before_accept_nothing(DatabaseProvider provider)
     {
         await using var engine = await StartAsync(provider);
@@ -67,8 +64,7 @@ public class PayRuleTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_rule_change_applies_to_deliveries_fulfilled_after_it(DatabaseProvider provider)
     {
         await using var engine = await StartAsync(provider, now: "2027-05-03T08:00:00Z");
@@ -94,8 +90,7 @@ public class PayRuleTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Terms_are_validated_and_zone_and_currency_are_fixed(DatabaseProvider provider)
     {
         await using var engine = await StartAsync(provider);
@@ -113,8 +108,7 @@ public class PayRuleTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Recompute_from_raw_events_is_deterministic_and_idempotent(DatabaseProvider provider)
     {
         await using var engine = await StartAsync(provider);
@@ -140,8 +134,7 @@ public class PayRuleTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Days_built_up_batch_by_batch_equal_a_recompute_from_raw_events(DatabaseProvider provider)
     {
         // Small shuffled batches: a day gets deliveries added over many batches (the stored row plus what is new),
@@ -175,8 +168,7 @@ public class PayRuleTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Orders_completed_from_a_single_event_row_equal_a_recompute_anomalies_included(DatabaseProvider provider)
     {
         // One event per order first (an accept, a fulfillment or a cancellation alone: the row stands for it), then the

@@ -130,8 +130,7 @@ public class ReconciliationTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_capture_obol_has_not_resolved_yet_is_booked_only_once_obol_knows(DatabaseProvider provider)
     {
         await using var server = await ReconciliationServer.StartAsync(provider, "stripe");
@@ -155,8 +154,7 @@ public class ReconciliationTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Concurrent_runs_of_one_report_book_each_row_once(DatabaseProvider provider)
     {
         await using var server = await ReconciliationServer.StartAsync(provider, "stripe");
@@ -182,8 +180,7 @@ public class ReconciliationTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task An_uploaded_report_is_reconciled_and_a_bad_one_changes_nothing(DatabaseProvider provider)
     {
         await using var server = await ReconciliationServer.StartAsync(provider, "adyen");
@@ -207,8 +204,7 @@ public class ReconciliationTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Only_the_operator_may_reconcile_and_requests_are_validated(DatabaseProvider provider)
     {
         await using var server = await ReconciliationServer.StartAsync(provider, "stripe");
@@ -228,8 +224,7 @@ public class ReconciliationTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task The_daily_schedule_reconciles_each_published_day_once_across_nodes(DatabaseProvider provider)
     {
         await using var server = await ReconciliationServer.StartAsync(provider, "stripe");
@@ -251,8 +246,7 @@ public class ReconciliationTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_movement_is_settled_once_a_changed_row_is_flagged_and_a_returned_fee_is_booked(DatabaseProvider provider)
     {
         await using var server = await ReconciliationServer.StartAsync(provider, "stripe");
@@ -284,8 +278,7 @@ public class ReconciliationTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_report_whose_rows_are_about_another_day_is_refused_and_a_large_one_is_taken(DatabaseProvider provider)
     {
         await using var server = await ReconciliationServer.StartAsync(provider, "stripe");
@@ -311,8 +304,7 @@ public class ReconciliationTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Concurrent_runs_of_both_psps_over_several_merchants_book_each_merchants_rows_once(DatabaseProvider provider)
     {
         await using var server = await ReconciliationServer.StartAsync(provider, "stripe", new Dictionary<string, string?>
@@ -358,8 +350,7 @@ public class ReconciliationTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_capture_adyen_reported_failed_is_not_expected_in_the_report_and_a_settled_row_for_it_is_flagged(DatabaseProvider provider)
     {
         await using var server = await ReconciliationServer.StartAsync(provider, "adyen");
@@ -386,8 +377,7 @@ public class ReconciliationTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task An_upload_with_a_card_number_outside_the_psps_identifiers_is_refused_and_nothing_is_kept(DatabaseProvider provider)
     {
         await using var server = await ReconciliationServer.StartAsync(provider, "stripe");
@@ -403,8 +393,7 @@ public class ReconciliationTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Discrepancies_are_open_until_a_later_run_matches_them_or_a_person_resolves_them(DatabaseProvider provider)
     {
         await using var server = await ReconciliationServer.StartAsync(provider, "stripe");
@@ -441,8 +430,7 @@ public class ReconciliationTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_psp_reference_shaped_like_a_card_number_that_matches_no_payment_is_stored_and_shown_masked(DatabaseProvider provider)
     {
         await using var server = await ReconciliationServer.StartAsync(provider, "adyen");

@@ -10,8 +10,7 @@ namespace Obol.Reconciliation.Tests;
 public class UnappliedPspReportTests
 {
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_charge_reported_by_a_psp_obol_never_sent_the_payment_to_is_listed_by_reconciliation(DatabaseProvider provider)
     {
         await using var server = await ReconciliationServer.StartAsync(provider, "stripe");

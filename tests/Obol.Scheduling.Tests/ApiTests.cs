@@ -24,8 +24,7 @@ public class ApiTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Creating_returns_the_schedule_and_the_same_key_replays_it(DatabaseProvider provider)
     {
         await using var s = await SchedulingServer.StartAsync(provider);
@@ -68,10 +67,8 @@ public class ApiTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite, "2027-03-14T02:30:00", "2027-03-14T07:30:00Z")]
-    [InlineData(DatabaseProvider.Sqlite, "2027-11-07T01:30", "2027-11-07T05:30:00Z")]
-    [InlineData(DatabaseProvider.Postgres, "2027-03-14T02:30:00", "2027-03-14T07:30:00Z")]
-    [InlineData(DatabaseProvider.Postgres, "2027-11-07T01:30", "2027-11-07T05:30:00Z")]
+    [BothDatabases("2027-03-14T02:30:00", "2027-03-14T07:30:00Z")]
+    [BothDatabases("2027-11-07T01:30", "2027-11-07T05:30:00Z")]
     public async Task A_local_time_is_stored_with_its_zone_and_resolved_leniently(DatabaseProvider provider, string local, string expected)
     {
         await using var s = await SchedulingServer.StartAsync(provider);
@@ -84,8 +81,7 @@ public class ApiTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Every_invalid_request_is_refused_with_its_code_and_changes_nothing(DatabaseProvider provider)
     {
         await using var s = await SchedulingServer.StartAsync(provider);
@@ -142,8 +138,7 @@ public class ApiTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Lists_are_newest_first_in_cursor_pages_and_filter_by_status(DatabaseProvider provider)
     {
         await using var s = await SchedulingServer.StartAsync(provider);
@@ -175,8 +170,7 @@ public class ApiTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Cancel_works_only_while_scheduled_and_retry_only_when_dead_lettered(DatabaseProvider provider)
     {
         await using var s = await SchedulingServer.StartAsync(provider);
@@ -203,8 +197,7 @@ public class ApiTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Another_merchants_schedule_is_not_found(DatabaseProvider provider)
     {
         await using var s = await SchedulingServer.StartAsync(provider);

@@ -13,8 +13,7 @@ namespace Obol.Scheduling.Tests;
 public class PaymentsCoreExecutionTests
 {
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_due_schedule_charges_once_through_the_payments_core_and_a_decline_fails_it(DatabaseProvider provider)
     {
         var clock = new FakeTimeProvider(SchedulingServer.Start);

@@ -23,8 +23,7 @@ public class RunnerTests
             .GetProperty("data").EnumerateArray().Select(h => h.GetProperty("reason").GetString()!).ToList();
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_schedule_is_not_executed_one_tick_before_it_is_due_and_is_executed_once_when_due(DatabaseProvider provider)
     {
         await using var s = await SchedulingServer.StartAsync(provider);
@@ -54,8 +53,7 @@ public class RunnerTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Retryable_failures_back_off_then_dead_letter_and_a_manual_retry_completes_with_the_same_key(DatabaseProvider provider)
     {
         await using var s = await SchedulingServer.StartAsync(provider);
@@ -109,8 +107,7 @@ public class RunnerTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_decline_is_final_with_its_code(DatabaseProvider provider)
     {
         await using var s = await SchedulingServer.StartAsync(provider);
@@ -134,8 +131,7 @@ public class RunnerTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_daily_recurrence_runs_each_occurrence_at_nine_local_across_dst_with_its_own_key(DatabaseProvider provider)
     {
         await using var s = await SchedulingServer.StartAsync(provider);
@@ -169,8 +165,7 @@ public class RunnerTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Cancel_racing_a_claim_has_exactly_one_winner(DatabaseProvider provider)
     {
         await using var s = await SchedulingServer.StartAsync(provider);
@@ -207,8 +202,7 @@ public class RunnerTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_node_that_dies_mid_batch_leaves_work_that_another_node_finishes_after_the_lease_without_charging_twice(DatabaseProvider provider)
     {
         await using var s = await SchedulingServer.StartAsync(provider, o => o.MaxConcurrency = 1);
@@ -249,8 +243,7 @@ public class RunnerTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_slow_node_whose_lease_expired_cannot_overwrite_the_outcome(DatabaseProvider provider)
     {
         await using var s = await SchedulingServer.StartAsync(provider);
@@ -276,8 +269,7 @@ public class RunnerTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task An_executor_that_throws_or_hangs_counts_as_a_retryable_attempt(DatabaseProvider provider)
     {
         await using var s = await SchedulingServer.StartAsync(provider, o => o.ExecutionTimeout = TimeSpan.FromMilliseconds(200));
@@ -308,8 +300,7 @@ public class RunnerTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_row_that_kills_every_node_holding_it_is_dead_lettered_after_its_last_attempt(DatabaseProvider provider)
     {
         await using var s = await SchedulingServer.StartAsync(provider);
@@ -338,8 +329,7 @@ public class RunnerTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Rows_a_slow_batch_cannot_start_inside_its_lease_are_released_not_counted_and_run_next_round(DatabaseProvider provider)
     {
         // Lease 1 min, call timeout 30 s: calls may start during the first 24 s of the lease.

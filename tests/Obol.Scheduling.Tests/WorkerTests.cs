@@ -11,8 +11,7 @@ namespace Obol.Scheduling.Tests;
 public class WorkerTests
 {
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task The_background_runner_executes_a_due_schedule_on_its_own(DatabaseProvider provider)
     {
         var executor = new RecordingExecutor(TimeProvider.System);

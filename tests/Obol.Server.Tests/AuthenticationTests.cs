@@ -9,8 +9,7 @@ namespace Obol.Server.Tests;
 public class AuthenticationTests
 {
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Missing_malformed_wrong_and_revoked_keys_are_401(DatabaseProvider provider)
     {
         await using var server = await TestCounters.StartServerAsync(provider);
@@ -34,8 +33,7 @@ public class AuthenticationTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_merchant_cannot_see_or_touch_another_merchants_objects(DatabaseProvider provider)
     {
         await using var server = await TestCounters.StartServerAsync(provider);
@@ -61,8 +59,7 @@ public class AuthenticationTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Keys_are_stored_only_as_hashes_and_secrets_are_shown_once(DatabaseProvider provider)
     {
         await using var server = await TestCounters.StartServerAsync(provider);

@@ -15,8 +15,7 @@ public class IdempotencyTests
     private const string Path = "/v1/test/counters";
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Same_key_and_request_replays_the_stored_response(DatabaseProvider provider)
     {
         await using var server = await TestCounters.StartServerAsync(provider);
@@ -35,8 +34,7 @@ public class IdempotencyTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Same_key_with_a_different_body_or_path_is_422(DatabaseProvider provider)
     {
         await using var server = await TestCounters.StartServerAsync(provider);
@@ -49,8 +47,7 @@ public class IdempotencyTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Keys_are_scoped_to_the_merchant(DatabaseProvider provider)
     {
         await using var server = await TestCounters.StartServerAsync(provider);
@@ -69,8 +66,7 @@ public class IdempotencyTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Fifty_parallel_requests_with_one_key_commit_exactly_one_effect(DatabaseProvider provider)
     {
         await using var server = await TestCounters.StartServerAsync(provider);
@@ -114,8 +110,7 @@ public class IdempotencyTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_request_that_failed_validation_is_not_stored(DatabaseProvider provider)
     {
         await using var server = await TestCounters.StartServerAsync(provider);
@@ -130,8 +125,7 @@ public class IdempotencyTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_request_rejected_after_writing_leaves_no_effect_and_no_record(DatabaseProvider provider)
     {
         await using var server = await TestCounters.StartServerAsync(provider);
@@ -146,8 +140,7 @@ public class IdempotencyTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Malformed_idempotency_keys_and_missing_required_keys_are_400(DatabaseProvider provider)
     {
         await using var server = await TestCounters.StartServerAsync(provider);
@@ -161,8 +154,7 @@ public class IdempotencyTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Records_are_kept_for_24_hours_then_cleaned_up(DatabaseProvider provider)
     {
         var clock = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-25T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
@@ -186,8 +178,7 @@ public class IdempotencyTests
     }
 
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task A_crashed_request_holds_its_key_until_the_lease_ends_and_cannot_complete_after_takeover(DatabaseProvider provider)
     {
         var clock = new FakeTimeProvider(DateTimeOffset.Parse("2026-11-25T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture));

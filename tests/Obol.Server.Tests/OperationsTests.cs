@@ -7,8 +7,7 @@ namespace Obol.Server.Tests;
 public class OperationsTests
 {
     [Theory]
-    [InlineData(DatabaseProvider.Sqlite)]
-    [InlineData(DatabaseProvider.Postgres)]
+    [BothDatabases]
     public async Task Health_readiness_openapi_and_docs_need_no_key(DatabaseProvider provider)
     {
         await using var server = await ObolTestServer.StartAsync(provider);
