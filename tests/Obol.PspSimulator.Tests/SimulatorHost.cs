@@ -40,7 +40,8 @@ public sealed class SimulatorHost : IAsyncDisposable
 
     public static async Task<SimulatorHost> StartAsync(
         IDictionary<string, string?>? settings = null,
-        TimeProvider? time = null)
+        TimeProvider? time = null,
+        Action<IServiceCollection>? services = null)
     {
         var builder = WebApplication.CreateBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -69,6 +70,7 @@ public sealed class SimulatorHost : IAsyncDisposable
         }
 
         builder.Services.AddPspSimulator(builder.Configuration);
+        services?.Invoke(builder.Services);
         var app = builder.Build();
         app.MapPspSimulator();
         await app.StartAsync(TestContext.Current.CancellationToken);

@@ -1,5 +1,8 @@
 using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Obol.PspSimulator.Webhooks;
 using Stripe;
 
@@ -241,6 +244,31 @@ public sealed class WebhookTests
         await receiver.WaitForAsync(h => IsEventCode(h, "AUTHORISATION"));
         var record = await Eventually.ReturnsAsync(async () => (await sim.WebhooksAsync("adyen")).SingleOrDefault(w => w.State == "delivered"));
         Assert.Equal(3, record.Attempts);
+    }
+
+    [Fact]
+    public async Task A_delivery_whose_connection_breaks_with_a_bare_socket_error_is_retried_until_delivered()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var breaks = new StrongBox<int>(2);
+        await using var sim = await SimulatorHost.StartAsync(services: s =>
+            s.AddHttpClient(WebhookDispatcher.HttpClientName).AddHttpMessageHandler(() => new BreakingConnections(breaks)));
+        await sim.SetWebhookUrlsAsync(adyen: receiver.Url);
+
+        await AdyenDialectTests.PostAsync(sim, "payments", AdyenDialectTests.Payment("pm_card_visa"));
+
+        await receiver.WaitForAsync(h => IsEventCode(h, "AUTHORISATION"));
+        var record = await Eventually.ReturnsAsync(async () => (await sim.WebhooksAsync("adyen")).SingleOrDefault(w => w.State == "delivered"));
+        Assert.Equal(3, record.Attempts);
+    }
+
+    /// <summary>The first calls fail as SocketsHttpHandler fails when the peer resets a connection it is still setting up.</summary>
+    private sealed class BreakingConnections(StrongBox<int> remaining) : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            Interlocked.Decrement(ref remaining.Value) >= 0
+                ? throw new SocketException((int)SocketError.NotConnected)
+                : base.SendAsync(request, cancellationToken);
     }
 
     [Fact]

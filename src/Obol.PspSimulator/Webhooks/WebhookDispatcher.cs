@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -86,8 +87,10 @@ public sealed partial class WebhookDispatcher(
                 LogAttemptRejected(logger, message.EventId, endpoint.Url, attempt, statusCode.Value);
             }
         }
-        catch (HttpRequestException ex)
+        catch (Exception ex) when (ex is HttpRequestException or SocketException or IOException)
         {
+            // SocketHttpHandler lets a few socket errors through unwrapped (a peer that resets the connection while it
+            // is being set up: "Transport endpoint is not connected"); they are failed attempts like any other.
             LogAttemptFailed(logger, message.EventId, endpoint.Url, attempt, ex.Message);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
