@@ -26,10 +26,11 @@ public sealed partial class PendingTransferExpiryService(
     {
         // A wrong setting stops the host at start-up instead of failing every sweep.
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.BatchSize);
-        using var timer = new PeriodicTimer(options.Interval, clock);
         try
         {
-            do
+            // A delay after each sweep, not a PeriodicTimer: a clock that jumps ahead (a test's fake clock moved by
+            // days) owes one sweep, not one per missed interval.
+            while (true)
             {
                 try
                 {
@@ -39,8 +40,9 @@ public sealed partial class PendingTransferExpiryService(
                 {
                     LogSweepFailed(logger, exception);
                 }
+
+                await Task.Delay(options.Interval, clock, stoppingToken);
             }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

@@ -71,17 +71,26 @@ public sealed partial class PayoutsSweeper(Database database, ILedger ledger, Id
             return;
         }
 
-        using var timer = new PeriodicTimer(options.SweepInterval, clock);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        // A delay before each sweep, not a PeriodicTimer: a clock that jumps ahead (a test's fake clock moved by days)
+        // owes one sweep, not one per missed interval.
+        try
         {
-            try
+            while (true)
             {
-                await RunOnceAsync(stoppingToken);
+                await Task.Delay(options.SweepInterval, clock, stoppingToken);
+                try
+                {
+                    await RunOnceAsync(stoppingToken);
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    LogSweepFailed(logger, exception);
+                }
             }
-            catch (Exception exception) when (exception is not OperationCanceledException)
-            {
-                LogSweepFailed(logger, exception);
-            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down.
         }
     }
 
