@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using Obol.Core.Storage;
+using Obol.Payments.Psp;
 using Obol.Testing;
 
 namespace Obol.Payments.Tests;
@@ -63,6 +64,75 @@ public class PspWebhookTests
         var recorded = await server.Service<Database>().ReadAsync(s => s.ExecuteScalarAsync<long>("SELECT count(*) FROM psp_webhook_events"), CancellationToken.None);
         Assert.Equal(0, recorded);
     }
+
+    public static readonly TheoryData<string> MalformedStripeEvents =
+    [
+        "null",
+        "[]",
+        """{"object":"event","type":"payment_intent.succeeded","data":{"object":{}}}""",
+        """{"id":42,"object":"event","type":"payment_intent.succeeded","data":{"object":{}}}""",
+        """{"id":"evt_1","object":"event","type":null,"data":{"object":{}}}""",
+        """{"id":"evt_1","object":"event","type":"payment_intent.succeeded","data":null}""",
+        """{"id":"evt_nul\u0000","object":"event","type":"payment_intent.succeeded","data":{"object":{"object":"payment_intent"}}}""",
+        """{"id":"evt_1","object":"event","type":"payment_intent.succeeded","data":{"object":{"object":"payment_intent","id":"pi_1","amount":100,"currency":"usd","description":"a\u0000b"}}}""",
+        "{\"id\":\"evt_" + new string('x', 10_000) + "\",\"object\":\"event\",\"type\":\"payment_intent.succeeded\",\"data\":{\"object\":{}}}",
+        """{"id":"evt_1","object":"event","type":"payment_intent.succeeded","data":{"object":{"object":"payment_intent","id":"pi_1","amount":"lots","currency":"usd"}}}""",
+        """{"id":"evt_1","object":"event","type":"payment_intent.succeeded","data":{"object":{"object":"payment_intent","id":"pi_1","amount":100}}}""",
+        """{"id":"evt_1","object":"event","type":"refund.updated","data":{"object":{"object":"refund","id":"re_1","amount":100,"currency":7}}}""",
+    ];
+
+    public static readonly TheoryData<string> MalformedAdyenItems =
+    [
+        """{"pspReference":5,"merchantAccountCode":"M","merchantReference":"pay_x","amount":{"value":100,"currency":"EUR"},"eventCode":"AUTHORISATION","success":"true"}""",
+        """{"pspReference":"X1","merchantAccountCode":"M","merchantReference":"pay_x","eventCode":"AUTHORISATION","success":"true"}""",
+        """{"pspReference":"X1","merchantAccountCode":"M","merchantReference":"pay_x","amount":{"value":"100","currency":"EUR"},"eventCode":"AUTHORISATION","success":"true"}""",
+        """{"pspReference":"X1","merchantAccountCode":"M","merchantReference":"pay_x","amount":{"value":1.5,"currency":"EUR"},"eventCode":"AUTHORISATION","success":"true"}""",
+        """{"pspReference":"X1","merchantAccountCode":"M","merchantReference":"pay_x","amount":{"value":100,"currency":"EUR"},"eventCode":"AUTHORISATION","success":"maybe"}""",
+        """{"pspReference":"X1\u0000","merchantAccountCode":"M","merchantReference":"pay_x","amount":{"value":100,"currency":"EUR"},"eventCode":"AUTHORISATION","success":"true"}""",
+        """{"pspReference":"X1","merchantAccountCode":"M","merchantReference":"pay_x","amount":{"value":100,"currency":"EUR"},"eventCode":"AUTHORISATION","success":"true","reason":"a\u0000b"}""",
+        "{\"pspReference\":\"X1\",\"merchantAccountCode\":\"M\",\"merchantReference\":\"" + new string('r', 10_000)
+            + "\",\"amount\":{\"value\":100,\"currency\":\"EUR\"},\"eventCode\":\"AUTHORISATION\",\"success\":\"true\"}",
+        """{"pspReference":"X1","merchantAccountCode":"M","merchantReference":"pay_x","amount":{"value":100,"currency":"EUR"},"eventCode":"AUTHORISATION","success":"true","additionalData":{"hmacSignature":5}}""",
+    ];
+
+    [Theory]
+    [BothDatabases]
+    public async Task Correctly_signed_but_malformed_stripe_events_are_refused_and_recorded_nowhere(DatabaseProvider provider)
+    {
+        await using var server = await PaymentsServer.StartAsync(provider);
+        using var anonymous = server.Server.CreateClient(apiKey: null);
+        var secret = server.Service<PaymentsOptions>().Stripe.WebhookSecret;
+        foreach (var payload in MalformedStripeEvents)
+        {
+            var timestamp = server.Clock.GetUtcNow().ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/psp/stripe")
+            {
+                Content = new StringContent(payload, Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Add("Stripe-Signature", $"t={timestamp},v1={Stripe.EventUtility.ComputeSignature(secret, timestamp, payload)}");
+            await (await anonymous.SendAsync(request)).ReadProblemAsync(400, "malformed_webhook");
+        }
+
+        Assert.Equal(0, await WebhooksRecordedAsync(server));
+    }
+
+    [Theory]
+    [BothDatabases]
+    public async Task Malformed_adyen_notifications_are_refused_before_the_signature_check_and_recorded_nowhere(DatabaseProvider provider)
+    {
+        await using var server = await PaymentsServer.StartAsync(provider);
+        using var anonymous = server.Server.CreateClient(apiKey: null);
+        foreach (var item in MalformedAdyenItems)
+        {
+            var body = """{"live":"false","notificationItems":[{"NotificationRequestItem":""" + item + "}]}";
+            await (await anonymous.PostJsonAsync("/webhooks/psp/adyen", body)).ReadProblemAsync(400, "malformed_webhook");
+        }
+
+        Assert.Equal(0, await WebhooksRecordedAsync(server));
+    }
+
+    private static Task<long> WebhooksRecordedAsync(PaymentsServer server) =>
+        server.Service<Database>().ReadAsync(s => s.ExecuteScalarAsync<long>("SELECT count(*) FROM psp_webhook_events"), CancellationToken.None);
 
     [Theory]
     [BothDatabases]

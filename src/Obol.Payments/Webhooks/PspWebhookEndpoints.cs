@@ -39,24 +39,26 @@ public static class PspWebhookEndpoints
         HttpContext http, Database database, PaymentStore store, PaymentProcessor processor, PaymentsOptions options, TimeProvider clock)
     {
         var payload = Body(http);
-        Event stripeEvent;
         try
         {
-            stripeEvent = EventUtility.ConstructEvent(
+            EventUtility.ValidateSignature(
                 payload, http.Request.Headers["Stripe-Signature"].ToString(), options.Stripe.WebhookSecret,
-                StripeToleranceSeconds, clock.GetUtcNow().ToUnixTimeSeconds(), throwOnApiVersionMismatch: false);
+                StripeToleranceSeconds, clock.GetUtcNow().ToUnixTimeSeconds());
         }
         catch (StripeException)
         {
             throw InvalidSignature("The Stripe-Signature header does not match the payload (or is too old).");
         }
 
-        var paymentId = stripeEvent.Data.Object switch
+        var stripeEvent = ParseStripeEvent(payload);
+        var metadata = stripeEvent.Data.Object switch
         {
-            PaymentIntent intent => intent.Metadata?.GetValueOrDefault("obol_payment_id"),
-            Stripe.Refund refund => refund.Metadata?.GetValueOrDefault("obol_payment_id"),
+            PaymentIntent intent => intent.Metadata,
+            Stripe.Refund refund => refund.Metadata,
             _ => null,
         };
+        // Only an id Obol could have written names a payment; anything else in the metadata is not ours.
+        var paymentId = metadata?.GetValueOrDefault("obol_payment_id") is { } named && PspText.IsStorable(named) ? named : null;
         await database.WriteAsync(async session =>
         {
             if (!await store.RecordWebhookAsync(session, StripeConnector.PspName, stripeEvent.Id, stripeEvent.Type, paymentId, payload) || paymentId is null)
@@ -71,6 +73,50 @@ public static class PspWebhookEndpoints
             }
         }, http.RequestAborted);
         return TypedResults.Ok(new { received = true });
+    }
+
+    /// <summary>
+    /// A signed event is authentic, not necessarily well formed: it must be one strict JSON object (no raw control characters,
+    /// which Stripe.net's parser would let through) with a storable <c>id</c> and <c>type</c> and a <c>data.object</c>, and a
+    /// payment intent or refund in it must name its currency. Anything else is a 400 and records nothing.
+    /// </summary>
+    private static Event ParseStripeEvent(string payload)
+    {
+        Event? parsed;
+        try
+        {
+            using (var document = JsonDocument.Parse(payload))
+            {
+                var root = document.RootElement;
+                if (root.ValueKind != JsonValueKind.Object || PspText.HoldsNul(root)
+                    || !HasStorableText(root, "id") || !HasStorableText(root, "type")
+                    || !root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object
+                    || !data.TryGetProperty("object", out var dataObject) || dataObject.ValueKind != JsonValueKind.Object)
+                {
+                    throw MalformedWebhook("A Stripe event needs a string id and type of at most 255 characters and a data.object.");
+                }
+            }
+
+            parsed = EventUtility.ParseEvent(payload, throwOnApiVersionMismatch: false);
+        }
+        catch (Exception e) when (e is JsonException or Newtonsoft.Json.JsonException or FormatException or InvalidCastException or ArgumentException)
+        {
+            throw MalformedWebhook("The Stripe event is not well formed JSON of Stripe's types.");
+        }
+
+        var currency = parsed?.Data?.Object switch
+        {
+            PaymentIntent intent => intent.Currency,
+            Stripe.Refund refund => refund.Currency,
+            _ => "",
+        };
+        return parsed is { Data.Object: not null } && PspText.IsStorable(currency)
+            ? parsed
+            : throw MalformedWebhook("The Stripe event's object is missing or names no currency.");
+
+        static bool HasStorableText(JsonElement element, string name) =>
+            element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
+            && value.GetString() is { Length: > 0 } text && PspText.IsStorable(text);
     }
 
     /// <summary>
@@ -133,13 +179,26 @@ public static class PspWebhookEndpoints
             throw new ProblemException(400, "malformed_json", "Malformed notification", "Not an Adyen notification.");
         }
 
+        if (items.Any(PspText.HoldsNul))
+        {
+            throw MalformedWebhook("A notification item holds U+0000, which no Adyen field does.");
+        }
+
         if (items.Any(HoldsCardNumber))
         {
             throw Problems.CardNumberNotAllowed("A notification item holds what looks like one; nothing of it was recorded.");
         }
 
         var key = Convert.FromHexString(options.Adyen.HmacKey);
-        var notifications = items.Select(AdyenNotification.From).ToList();
+        List<AdyenNotification> notifications;
+        try
+        {
+            notifications = items.Select(AdyenNotification.From).ToList();
+        }
+        catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            throw MalformedWebhook($"An Adyen notification item is not well formed: {e.Message}");
+        }
         if (notifications.Any(n => !n.HasValidSignature(key)))
         {
             throw InvalidSignature("An Adyen notification item's hmacSignature does not match.");
@@ -244,6 +303,9 @@ public static class PspWebhookEndpoints
     private static ProblemException InvalidSignature(string detail) =>
         new(400, "invalid_signature", "Invalid webhook signature", detail);
 
+    private static ProblemException MalformedWebhook(string detail) =>
+        new(400, "malformed_webhook", "Malformed webhook", detail);
+
     /// <summary>
     /// One Adyen notification item, with Adyen's notification HMAC check: Base64(HMAC-SHA256(key,
     /// <c>pspReference:originalReference:merchantAccountCode:merchantReference:value:currency:eventCode:success</c>)).
@@ -254,21 +316,35 @@ public static class PspWebhookEndpoints
     {
         public string EventId => $"{EventCode}:{PspReference}:{(Success ? "true" : "false")}";
 
+        /// <summary>
+        /// Reads an item strictly: every field of the signing string present with Adyen's type and storable
+        /// (<see cref="PspText"/>); a missing or mistyped one throws <see cref="FormatException"/> (or what
+        /// <see cref="JsonElement"/> throws), before any signature is checked or anything stored.
+        /// </summary>
         public static AdyenNotification From(JsonElement item)
         {
             var amount = item.GetProperty("amount");
+            var success = Text(item, "success");
             return new AdyenNotification(
-                item.GetProperty("pspReference").GetString()!,
-                item.TryGetProperty("originalReference", out var original) ? original.GetString() : null,
-                item.GetProperty("merchantAccountCode").GetString()!,
-                item.GetProperty("merchantReference").GetString()!,
+                Text(item, "pspReference"),
+                OptionalText(item, "originalReference"),
+                Text(item, "merchantAccountCode"),
+                Text(item, "merchantReference"),
                 amount.GetProperty("value").GetInt64(),
-                amount.GetProperty("currency").GetString()!,
-                item.GetProperty("eventCode").GetString()!,
-                string.Equals(item.GetProperty("success").GetString(), "true", StringComparison.Ordinal),
-                item.TryGetProperty("reason", out var reason) ? reason.GetString() : null,
-                item.TryGetProperty("additionalData", out var data) && data.TryGetProperty("hmacSignature", out var signature) ? signature.GetString() : null);
+                Text(amount, "currency"),
+                Text(item, "eventCode"),
+                success is "true" or "false" ? success == "true" : throw new FormatException("success must be \"true\" or \"false\"."),
+                OptionalText(item, "reason"),
+                item.TryGetProperty("additionalData", out var data) && data.ValueKind == JsonValueKind.Object ? OptionalText(data, "hmacSignature") : null);
         }
+
+        private static string Text(JsonElement element, string name) =>
+            OptionalText(element, name) ?? throw new FormatException($"{name} is required.");
+
+        private static string? OptionalText(JsonElement element, string name) =>
+            !element.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null ? null
+            : value.ValueKind == JsonValueKind.String && PspText.IsStorable(value.GetString()) ? value.GetString()
+            : throw new FormatException($"{name} must be a string of at most {PspText.MaxLength} characters without control characters.");
 
         public bool HasValidSignature(byte[] key)
         {
