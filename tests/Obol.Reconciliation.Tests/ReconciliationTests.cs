@@ -181,6 +181,38 @@ public class ReconciliationTests
 
     [Theory]
     [BothDatabases]
+    public async Task A_run_requested_again_or_at_once_with_the_same_idempotency_key_runs_once(DatabaseProvider provider)
+    {
+        await using var server = await ReconciliationServer.StartAsync(provider, "stripe");
+        await server.CapturedAsync(4_200);
+        const string body = """{"psp":"stripe","date":"2026-11-25"}""";
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => server.Client.PostJsonAsync("/v1/reconciliation/runs", body, "run-key-1")));
+        Assert.All(answers, a => Assert.True(a.StatusCode is HttpStatusCode.Created or HttpStatusCode.Conflict, $"answered {(int)a.StatusCode}"));
+        var first = await answers.First(a => a.StatusCode == HttpStatusCode.Created).ReadJsonAsync();
+
+        var again = await server.Client.PostJsonAsync("/v1/reconciliation/runs", body, "run-key-1");
+        Assert.Equal(HttpStatusCode.Created, again.StatusCode);
+        Assert.Equal("true", again.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal(first.GetProperty("id").GetString(), (await again.ReadJsonAsync()).GetProperty("id").GetString());
+        await (await server.Client.PostJsonAsync("/v1/reconciliation/runs", """{"psp":"stripe","date":"2026-11-24"}""", "run-key-1"))
+            .ReadProblemAsync(422, "idempotency_key_reused");
+
+        var runs = await (await server.Client.GetAsync("/v1/reconciliation/runs")).ReadJsonAsync();
+        Assert.Single(runs.GetProperty("data").EnumerateArray());
+
+        var report = await server.ReportAsync("stripe");
+        var uploads = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => Upload(server.Client, "stripe", ReconciliationServer.Day, report, "upload-key-1")));
+        Assert.Contains(uploads, u => u.StatusCode == HttpStatusCode.Created);
+        var uploadedAgain = await Upload(server.Client, "stripe", ReconciliationServer.Day, report, "upload-key-1");
+        Assert.Equal(HttpStatusCode.Created, uploadedAgain.StatusCode);
+        Assert.Equal("true", uploadedAgain.Headers.GetValues("Idempotent-Replayed").Single());
+        runs = await (await server.Client.GetAsync("/v1/reconciliation/runs")).ReadJsonAsync();
+        Assert.Equal(2, runs.GetProperty("data").GetArrayLength());
+    }
+
+    [Theory]
+    [BothDatabases]
     public async Task An_uploaded_report_is_reconciled_and_a_bad_one_changes_nothing(DatabaseProvider provider)
     {
         await using var server = await ReconciliationServer.StartAsync(provider, "adyen");
@@ -464,10 +496,16 @@ public class ReconciliationTests
         ["description"] = description,
     };
 
-    private static Task<HttpResponseMessage> Upload(HttpClient client, string psp, string? date, string csv)
+    private static Task<HttpResponseMessage> Upload(HttpClient client, string psp, string? date, string csv, string? idempotencyKey = null)
     {
         var content = new StringContent(csv, Encoding.UTF8);
         content.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
-        return client.PostAsync($"/v1/reconciliation/reports?psp={psp}" + (date is null ? "" : $"&date={date}"), content);
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/reconciliation/reports?psp={psp}" + (date is null ? "" : $"&date={date}")) { Content = content };
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+
+        return client.SendAsync(request);
     }
 }

@@ -133,6 +133,55 @@ public static class IdempotentRequest
         };
     }
 
+    /// <summary>
+    /// <c>Idempotency-Key</c> for an endpoint whose work commits in transactions of its own (a reconciliation run, chunk by
+    /// chunk): the key is claimed first and a stored response replayed; otherwise the work runs and its response is stored
+    /// in one more transaction. A failure frees the key. Work that committed before a failure stays, and a crash between the
+    /// work and storing its response lets a repeat do the work again, so such work must be safe to repeat.
+    /// </summary>
+    public static async Task<IResult> RunAsync(HttpContext http, Func<Task<IResult>> work)
+    {
+        var key = ReadKey(http, IdempotencyKeyRule.Optional);
+        if (key is null)
+        {
+            return await work();
+        }
+
+        var store = http.RequestServices.GetRequiredService<IdempotencyStore>();
+        var database = http.RequestServices.GetRequiredService<Database>();
+        var merchantId = http.MerchantId();
+        var (replay, begun) = await ClaimAsync(http, store, merchantId, key);
+        if (replay is not null)
+        {
+            return replay;
+        }
+
+        var lockToken = begun!.LockToken;
+        try
+        {
+            var response = await CaptureAsync(http, await work());
+            await database.WriteAsync(session => store.CompleteAsync(session, merchantId, key, lockToken, response), CancellationToken.None);
+            return new StoredResponseResult(response, Replayed: false);
+        }
+        catch (CommitOutcomeUnknownException)
+        {
+            await store.EndLeaseAsync(merchantId, key, lockToken);
+            throw;
+        }
+        catch (Exception)
+        {
+            try
+            {
+                await store.ReleaseAsync(merchantId, key, lockToken, CancellationToken.None);
+            }
+            catch (DbException)
+            {
+            }
+
+            throw;
+        }
+    }
+
     public static string? ReadKey(HttpContext http, IdempotencyKeyRule rule)
     {
         if (!http.Request.Headers.TryGetValue(UnitOfWorkFilter.HeaderName, out var values) || values.Count == 0)

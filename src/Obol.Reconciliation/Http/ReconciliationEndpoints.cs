@@ -24,8 +24,9 @@ public static class ReconciliationEndpoints
     public static IEndpointRouteBuilder MapReconciliationEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/v1/reconciliation").WithTags("Reconciliation").RequireAuthorization();
-        group.MapPost("/reports", UploadAsync).Accepts<string>("text/csv").WithMetadata(new RequestBodyLimit(MaxReportBytes), new ScansCardNumbersItself());
-        group.MapPost("/runs", FetchAndReconcileAsync);
+        group.MapPost("/reports", UploadAsync).Accepts<string>("text/csv").WithMetadata(new RequestBodyLimit(MaxReportBytes), new ScansCardNumbersItself())
+            .Produces<RunResponse>(StatusCodes.Status201Created);
+        group.MapPost("/runs", FetchAndReconcileAsync).Produces<RunResponse>(StatusCodes.Status201Created);
         group.MapGet("/runs", ListAsync);
         group.MapGet("/runs/{id}", GetAsync);
         group.MapGet("/discrepancies", ListDiscrepanciesAsync);
@@ -34,29 +35,38 @@ public static class ReconciliationEndpoints
         return endpoints;
     }
 
-    private static async Task<Created<RunResponse>> UploadAsync(
+    /// <remarks>
+    /// With an <c>Idempotency-Key</c>, a repeat answers the first run (<see cref="IdempotentRequest.RunAsync"/>); a run is safe
+    /// to repeat anyway (each report row is booked once), so a repeat after a crash that lost the answer runs the day again.
+    /// </remarks>
+    private static async Task<IResult> UploadAsync(
         string? psp, string? date, HttpContext http, Reconciler reconciler, Database database, ReconciliationOptions options, TimeProvider clock,
         IHostApplicationLifetime lifetime)
     {
         EnsureOperator(http, options);
         var (pspName, day) = Validate(psp, date, clock);
         var report = http.Features.Get<BufferedRequestBody>()?.Text ?? "";
-
-        // Not the request's token: a client that hangs up must not stop a run part-way.
-        var runId = await reconciler.ReconcileAsync(pspName, day, report, "upload", null, lifetime.ApplicationStopping);
-        return TypedResults.Created($"/v1/reconciliation/runs/{runId}", await RunAsync(database, runId, http.RequestAborted));
+        return await IdempotentRequest.RunAsync(http, async () =>
+        {
+            // Not the request's token: a client that hangs up must not stop a run part-way.
+            var runId = await reconciler.ReconcileAsync(pspName, day, report, "upload", null, lifetime.ApplicationStopping);
+            return TypedResults.Created($"/v1/reconciliation/runs/{runId}", await RunAsync(database, runId, http.RequestAborted));
+        });
     }
 
-    private static async Task<Created<RunResponse>> FetchAndReconcileAsync(
+    private static async Task<IResult> FetchAndReconcileAsync(
         StartRunRequest request, HttpContext http, Reconciler reconciler, SettlementReportSource source, Database database,
         ReconciliationOptions options, TimeProvider clock, IHostApplicationLifetime lifetime)
     {
         EnsureOperator(http, options);
         var (pspName, day) = Validate(request.Psp, request.Date, clock);
-        var asOf = clock.GetUtcNow();
-        var report = await source.FetchAsync(pspName, day, http.RequestAborted);
-        var runId = await reconciler.ReconcileAsync(pspName, day, report, "fetch", asOf, lifetime.ApplicationStopping);
-        return TypedResults.Created($"/v1/reconciliation/runs/{runId}", await RunAsync(database, runId, http.RequestAborted));
+        return await IdempotentRequest.RunAsync(http, async () =>
+        {
+            var asOf = clock.GetUtcNow();
+            var report = await source.FetchAsync(pspName, day, http.RequestAborted);
+            var runId = await reconciler.ReconcileAsync(pspName, day, report, "fetch", asOf, lifetime.ApplicationStopping);
+            return TypedResults.Created($"/v1/reconciliation/runs/{runId}", await RunAsync(database, runId, http.RequestAborted));
+        });
     }
 
     private static async Task<Ok<RunResponse>> GetAsync(string id, HttpContext http, Database database, ReconciliationOptions options)
