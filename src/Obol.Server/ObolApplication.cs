@@ -39,6 +39,13 @@ public static partial class ObolApplication
             o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z' ";
             o.UseUtcTimestamp = true;
         });
+
+        // ASP.NET Core's own request lines ("Request starting … GET /path?query") and its debug logs (routing, Kestrel's bad
+        // requests) show paths and query strings as sent, secrets and card numbers included. Capped here, not only in
+        // appsettings.json, which is found only when Obol starts in its own directory; Obol logs its own line per request
+        // instead (RequestIdMiddleware). Only a setting for a narrower category can lift a cap.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
         {
             builder.WebHost.UseUrls(DefaultUrl);

@@ -37,7 +37,7 @@ public sealed partial class ErrorHandlingMiddleware(RequestDelegate next, Databa
         }
         catch (CommitOutcomeUnknownException unknown) when (!context.Response.HasStarted)
         {
-            LogCommitOutcomeUnknown(logger, unknown.InnerException, context.Request.Method, context.Request.Path, context.TraceIdentifier);
+            LogCommitOutcomeUnknown(logger, unknown.InnerException, context.Request.Method, LoggedPath.Of(context.Request), context.TraceIdentifier);
             context.Response.Clear();
             await ProblemResponses.WriteAsync(context, unknown.Problem);
             return;
@@ -46,7 +46,7 @@ public sealed partial class ErrorHandlingMiddleware(RequestDelegate next, Databa
         {
             // Retried inside Database for its window first; what arrives here outlasted it (or came from a connection
             // Database does not manage). Nothing of the failed step was applied.
-            LogDatabaseUnavailable(logger, unavailable, context.Request.Method, context.Request.Path, context.TraceIdentifier);
+            LogDatabaseUnavailable(logger, unavailable, context.Request.Method, LoggedPath.Of(context.Request), context.TraceIdentifier);
             context.Response.Clear();
             context.Response.Headers.RetryAfter = RetryAfterSeconds(database.RetryAfter);
             await ProblemResponses.WriteAsync(context, unavailable is DatabaseUnavailableException known ? known.Problem : new DatabaseUnavailableException(unavailable).Problem);
@@ -71,7 +71,7 @@ public sealed partial class ErrorHandlingMiddleware(RequestDelegate next, Databa
         }
         catch (Exception exception) when (!context.Response.HasStarted)
         {
-            LogUnhandled(logger, exception, context.Request.Method, context.Request.Path, context.TraceIdentifier);
+            LogUnhandled(logger, exception, context.Request.Method, LoggedPath.Of(context.Request), context.TraceIdentifier);
             context.Response.Clear();
             await ProblemResponses.WriteAsync(context, 500, "internal_error", "Internal error",
                 $"Something went wrong on our side. Quote request id {context.TraceIdentifier} when reporting it.");

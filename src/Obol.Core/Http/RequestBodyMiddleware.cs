@@ -31,7 +31,8 @@ public sealed class RequestBodyMiddleware(RequestDelegate next)
             sizeFeature.MaxRequestBodySize = limit;
         }
 
-        if (CardNumberDetector.ContainsCardNumber(Uri.UnescapeDataString(context.Request.QueryString.Value ?? "")))
+        if (LoggedPath.PathHoldsCardNumber(context.Request)
+            || CardNumberDetector.ContainsCardNumber(Uri.UnescapeDataString(context.Request.QueryString.Value ?? "")))
         {
             throw CardNumberNotAllowed();
         }

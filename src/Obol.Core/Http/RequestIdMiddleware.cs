@@ -32,7 +32,7 @@ public sealed partial class RequestIdMiddleware(RequestDelegate next, IdGenerato
         }
         finally
         {
-            LogRequest(logger, context.Request.Method, context.Request.Path, context.Response.StatusCode,
+            LogRequest(logger, context.Request.Method, LoggedPath.Of(context.Request), context.Response.StatusCode,
                 Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
     }
