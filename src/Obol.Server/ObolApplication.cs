@@ -68,7 +68,7 @@ public static partial class ObolApplication
             builder.Services.AddPspSimulator(builder.Configuration);
         }
 
-        builder.Services.AddOpenApi(o => o.AddDocumentTransformer<BearerSecuritySchemeTransformer>());
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer<BearerSecuritySchemeTransformer>().AddSchemaTransformer<EnumSchemaTransformer>());
         return builder;
     }
 

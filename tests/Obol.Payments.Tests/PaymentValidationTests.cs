@@ -28,6 +28,24 @@ public class PaymentValidationTests
         Assert.Empty(await server.ChargesAsync());
     }
 
+    /// <summary>The API's JSON is read strictly (ObolJson): documented names only, each once, values in their documented spelling.</summary>
+    [Theory]
+    [InlineData("""{"amount":100,"amount":200,"currency":"USD","paymentMethod":"pm_card_visa"}""", "malformed_json", null)]
+    [InlineData("""{"Amount":100,"currency":"USD","paymentMethod":"pm_card_visa"}""", "unknown_field", "Amount")]
+    [InlineData("""{"amount":100,"Currency":"USD","currency":"USD","paymentMethod":"pm_card_visa"}""", "unknown_field", "Currency")]
+    [InlineData("""{"amount":100,"currency":"USD","paymentMethod":"pm_card_visa","captureMethod":"Automatic"}""", "validation_failed", "captureMethod")]
+    [InlineData("""{"amount":100,"currency":"USD","paymentMethod":"pm_card_visa","captureMethod":"automatic,manual"}""", "validation_failed", "captureMethod")]
+    [InlineData("""{"amount":"100","currency":"USD","paymentMethod":"pm_card_visa"}""", "validation_failed", "amount")]
+    public async Task Json_is_read_exactly_as_documented(string body, string code, string? field)
+    {
+        await using var server = await PaymentsServer.StartAsync(DatabaseProvider.Sqlite);
+
+        var problem = await (await server.Client.PostJsonAsync("/v1/payments", body, "k1")).ReadProblemAsync(400, code);
+
+        Assert.True(field is null || problem.GetProperty("errors").TryGetProperty(field, out _), problem.GetRawText());
+        Assert.Empty(await server.ChargesAsync());
+    }
+
     [Fact]
     public async Task Creating_a_payment_requires_an_idempotency_key()
     {

@@ -3,18 +3,59 @@ using System.Text.Json.Serialization;
 
 namespace Obol.Core.Http;
 
-/// <summary>The API's JSON: camelCase, snake_case enum values, nulls left out, and unknown fields refused.</summary>
+/// <summary>
+/// The API's JSON, read strictly: property names exactly as documented (camelCase; another casing is an unknown field),
+/// enum values exactly as documented (snake_case; not another casing, a number or a comma-separated list), a property
+/// given twice refused, unknown fields refused, numbers only as numbers. Written with nulls left out.
+/// </summary>
 public static class ObolJson
 {
     public static void Configure(JsonSerializerOptions options)
     {
         options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+        options.PropertyNameCaseInsensitive = false;
+        options.AllowDuplicateProperties = false;
         options.DictionaryKeyPolicy = null;
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
         options.NumberHandling = JsonNumberHandling.Strict;
-        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
+        options.Converters.Add(new ExactEnumConverterFactory());
         options.Converters.Add(new Rfc3339UtcConverter());
+    }
+
+    /// <summary>The names an enum's values have in the API, in declaration order.</summary>
+    public static IReadOnlyList<string> EnumNames(Type enumType) =>
+        Enum.GetNames(enumType).Select(JsonNamingPolicy.SnakeCaseLower.ConvertName).Distinct(StringComparer.Ordinal).ToList();
+
+    /// <summary>Enum values as their snake_case names, read by exact match only.</summary>
+    private sealed class ExactEnumConverterFactory : JsonConverterFactory
+    {
+        public override bool CanConvert(Type typeToConvert) => typeToConvert.IsEnum;
+
+        public override JsonConverter CreateConverter(Type typeToConvert, JsonSerializerOptions options) =>
+            (JsonConverter)Activator.CreateInstance(typeof(ExactEnumConverter<>).MakeGenericType(typeToConvert))!;
+    }
+
+    private sealed class ExactEnumConverter<T> : JsonConverter<T>
+        where T : struct, Enum
+    {
+        private static readonly Dictionary<T, string> Names = Enum.GetValues<T>().Distinct()
+            .ToDictionary(v => v, v => JsonNamingPolicy.SnakeCaseLower.ConvertName(v.ToString()));
+
+        private static readonly Dictionary<string, T> Values = Names.ToDictionary(p => p.Value, p => p.Key, StringComparer.Ordinal);
+
+        // A JsonException without a message: the serializer adds the property's path and "could not be converted".
+        public override T Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            reader.TokenType == JsonTokenType.String && Values.TryGetValue(reader.GetString()!, out var value) ? value : throw new JsonException();
+
+        public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options) =>
+            writer.WriteStringValue(Names.TryGetValue(value, out var name) ? name : throw new JsonException($"{value} is not a {typeof(T).Name}."));
+
+        public override T ReadAsPropertyName(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            Values.TryGetValue(reader.GetString()!, out var value) ? value : throw new JsonException();
+
+        public override void WriteAsPropertyName(Utf8JsonWriter writer, T value, JsonSerializerOptions options) =>
+            writer.WritePropertyName(Names.TryGetValue(value, out var name) ? name : throw new JsonException($"{value} is not a {typeof(T).Name}."));
     }
 
     /// <summary>Instants go out as RFC 3339 in UTC with up to microseconds (what both databases keep): <c>2026-11-25T14:03:00.123456Z</c>.</summary>
