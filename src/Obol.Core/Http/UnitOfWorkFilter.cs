@@ -82,26 +82,9 @@ public sealed class UnitOfWorkFilter(IdempotencyKeyRule rule) : IEndpointFilter
             }, http.RequestAborted);
             return new StoredResponseResult(stored, Replayed: false);
         }
-        catch (CommitOutcomeUnknownException)
+        catch (Exception failure)
         {
-            // The response may or may not be stored: keep the claim (a repeat must find that response if it exists) but
-            // end its lease, so that a repeat takes over at once instead of waiting for the lease to run out.
-            await store.EndLeaseAsync(merchantId, key, lockToken);
-            throw;
-        }
-        catch (Exception)
-        {
-            // Nothing committed: free the key so that a corrected or repeated request can use it. If the database is
-            // what failed, freeing may fail too; the original failure is the answer, and the claim runs out by itself
-            // (or is taken over once this node's liveness session is gone).
-            try
-            {
-                await store.ReleaseAsync(merchantId, key, lockToken, CancellationToken.None);
-            }
-            catch (DbException)
-            {
-            }
-
+            await IdempotentRequest.AbandonClaimAsync(store, merchantId, key, lockToken, failure);
             throw;
         }
     }
@@ -163,22 +146,34 @@ public static class IdempotentRequest
             await database.WriteAsync(session => store.CompleteAsync(session, merchantId, key, lockToken, response), CancellationToken.None);
             return new StoredResponseResult(response, Replayed: false);
         }
-        catch (CommitOutcomeUnknownException)
+        catch (Exception failure)
         {
-            await store.EndLeaseAsync(merchantId, key, lockToken);
+            await AbandonClaimAsync(store, merchantId, key, lockToken, failure);
             throw;
         }
-        catch (Exception)
-        {
-            try
-            {
-                await store.ReleaseAsync(merchantId, key, lockToken, CancellationToken.None);
-            }
-            catch (DbException)
-            {
-            }
+    }
 
-            throw;
+    /// <summary>
+    /// What a request holding a key's claim does when it fails without storing its response. After a COMMIT without an
+    /// answer the response may or may not be stored: the claim is kept (a repeat must find that response if it exists)
+    /// with its lease ended, so a repeat takes over at once. Otherwise the key is freed for a corrected or repeated
+    /// request; if the database is what failed, freeing may fail too, and the original failure is the answer (the claim
+    /// runs out by itself, or is taken over once this node's liveness session is gone).
+    /// </summary>
+    internal static async Task AbandonClaimAsync(IdempotencyStore store, string merchantId, string key, string lockToken, Exception failure)
+    {
+        if (failure is CommitOutcomeUnknownException)
+        {
+            await store.EndLeaseAsync(merchantId, key, lockToken);
+            return;
+        }
+
+        try
+        {
+            await store.ReleaseAsync(merchantId, key, lockToken, CancellationToken.None);
+        }
+        catch (DbException)
+        {
         }
     }
 
