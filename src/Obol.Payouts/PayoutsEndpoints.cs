@@ -6,6 +6,7 @@ using Obol.Core.Errors;
 using Obol.Core.Http;
 using Obol.Core.Identity;
 using Obol.Core.Storage;
+using Obol.Core.Time;
 using Obol.Payouts.Anomalies;
 using Obol.Payouts.Couriers;
 using Obol.Payouts.Earnings;
@@ -143,7 +144,7 @@ public static class PayoutsEndpoints
 
             if (!DeliveryEventValidation.TryParseInstant(acceptedText, out var acceptedAt))
             {
-                throw Problems.Validation("acceptedAt", "Must be an RFC 3339 timestamp with an offset.");
+                throw Problems.Validation("acceptedAt", $"Must be {ApiTime.InstantRule}.");
             }
 
             // The correction is an event like any other, so a recompute from raw events reproduces it.

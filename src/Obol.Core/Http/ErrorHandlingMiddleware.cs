@@ -116,6 +116,11 @@ public sealed partial class ErrorHandlingMiddleware(RequestDelegate next, Databa
         if (bad.InnerException is JsonException json)
         {
             var field = FieldFromPath(json.Path);
+            if (json is FieldRuleException rule)
+            {
+                return Problems.Validation(field.Length > 0 ? field : "body", rule.Message);
+            }
+
             if (json.Message.Contains("could not be mapped", StringComparison.Ordinal))
             {
                 return new ProblemException(400, "unknown_field", "Unknown field", $"The field '{field}' is not part of this request.",

@@ -6,6 +6,7 @@ using Obol.Core;
 using Obol.Core.Errors;
 using Obol.Core.Http;
 using Obol.Core.Storage;
+using Obol.Core.Time;
 using Obol.Ledger.Booking;
 
 namespace Obol.Ledger;
@@ -59,20 +60,26 @@ public static class LedgerEndpoints
             return TypedResults.Ok(await database.ReadAsync(s => LedgerQueries.ListAccountsAsync(s, http.MerchantId(), page, code, currency), http.RequestAborted));
         });
 
-        ledger.MapGet("/accounts/{id}", async Task<Ok<LedgerAccount>> (string id, HttpContext http, Database database, DateTimeOffset? asOf) =>
+        ledger.MapGet("/accounts/{id}", async Task<Ok<LedgerAccount>> (string id, HttpContext http, Database database, string? asOf) =>
         {
-            var account = await database.ReadAsync(s => LedgerQueries.GetAccountAsync(s, Ledger.OwnBooks(http.MerchantId()), id, asOf), http.RequestAborted);
+            var errors = new ValidationErrors();
+            var at = ApiTime.OptionalInstant(errors, "asOf", asOf);
+            errors.ThrowIfAny();
+            var account = await database.ReadAsync(s => LedgerQueries.GetAccountAsync(s, Ledger.OwnBooks(http.MerchantId()), id, at), http.RequestAborted);
             return TypedResults.Ok(account ?? throw Problems.NotFound("ledger account", id));
         });
 
         ledger.MapGet("/accounts/{id}/entries", async Task<Ok<Page<LedgerEntry>>> (string id, HttpContext http, Database database, int? limit, string? startingAfter,
-            DateTimeOffset? from, DateTimeOffset? to) =>
+            string? from, string? to) =>
         {
             var page = PageRequest.From(limit, startingAfter);
+            var errors = new ValidationErrors();
+            var (since, until) = (ApiTime.OptionalInstant(errors, "from", from), ApiTime.OptionalInstant(errors, "to", to));
+            errors.ThrowIfAny();
             return TypedResults.Ok(await database.ReadAsync(async s =>
             {
                 var account = await LedgerQueries.GetAccountRowAsync(s, Ledger.OwnBooks(http.MerchantId()), id) ?? throw Problems.NotFound("ledger account", id);
-                return await LedgerQueries.ListEntriesAsync(s, account, page, from, to);
+                return await LedgerQueries.ListEntriesAsync(s, account, page, since, until);
             }, http.RequestAborted));
         });
 

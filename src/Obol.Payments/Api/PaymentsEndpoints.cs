@@ -203,14 +203,7 @@ public static class PaymentsEndpoints
             errors.Add("currency", $"'{request.Currency}' is not an ISO 4217 code in upper case.");
         }
 
-        if (string.IsNullOrEmpty(request.PaymentMethod))
-        {
-            errors.Add("paymentMethod", "Required: a payment method token from the PSP (e.g. pm_card_visa).");
-        }
-        else if (request.PaymentMethod.Length > 255 || !request.PaymentMethod.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-'))
-        {
-            errors.Add("paymentMethod", "Must be a payment method token: up to 255 letters, digits, '_' or '-'.");
-        }
+        PaymentMethodToken.Validate(errors, "paymentMethod", request.PaymentMethod);
 
         if (request.Description is { Length: > 1000 })
         {

@@ -1,7 +1,7 @@
 using NodaTime;
-using NodaTime.Text;
 using Obol.Core.Errors;
 using Obol.Core.Storage;
+using Obol.Core.Time;
 using Obol.Payouts.Couriers;
 
 namespace Obol.Payouts.Earnings;
@@ -40,8 +40,8 @@ public static class EarningsQuery
     public static (LocalDate From, LocalDate To) ParseRange(string? from, string? to)
     {
         var errors = new ValidationErrors();
-        var fromDate = ParseDate(errors, "from", from);
-        var toDate = ParseDate(errors, "to", to);
+        var fromDate = ApiTime.RequiredDate(errors, "from", from);
+        var toDate = ApiTime.RequiredDate(errors, "to", to);
         errors.ThrowIfAny();
         if (toDate < fromDate)
         {
@@ -125,23 +125,6 @@ public static class EarningsQuery
             adjustments.Select(a => new EarningsAdjustment(a.Id, a.PeriodId, a.EffectiveDate, a.OriginDate, a.Amount, a.Reason)).ToList());
     }
 
-    private static LocalDate ParseDate(ValidationErrors errors, string field, string? text)
-    {
-        if (string.IsNullOrEmpty(text))
-        {
-            errors.Add(field, "Required: a local date YYYY-MM-DD.");
-            return default;
-        }
-
-        var result = LocalDatePattern.Iso.Parse(text);
-        if (!result.Success || text.Length != 10)
-        {
-            errors.Add(field, "Must be a local date YYYY-MM-DD.");
-            return default;
-        }
-
-        return result.Value;
-    }
 
     private sealed class LineRow
     {

@@ -1,5 +1,7 @@
-using NodaTime.Text;
+using System.Text.Json.Serialization;
+using Obol.Core.Http;
 using Obol.Core.Storage;
+using Obol.Core.Time;
 using Obol.Payouts.Couriers;
 
 namespace Obol.Payouts.Events;
@@ -37,13 +39,25 @@ public sealed record DeliveryEvent(string EventId, string CourierId, string Orde
         && OccurredAt == other.OccurredAt;
 }
 
-/// <summary>One event as sent: every field a string so that one bad event is rejected on its own.</summary>
+/// <summary>
+/// One event as sent: every field a string, read as sent and checked by <see cref="DeliveryEventValidation"/>, so that
+/// one bad event is rejected on its own.
+/// </summary>
 public sealed record DeliveryEventInput
 {
+    [JsonConverter(typeof(RequestText.CheckedByItemValidation))]
     public string? EventId { get; init; }
+
+    [JsonConverter(typeof(RequestText.CheckedByItemValidation))]
     public string? CourierId { get; init; }
+
+    [JsonConverter(typeof(RequestText.CheckedByItemValidation))]
     public string? OrderId { get; init; }
+
+    [JsonConverter(typeof(RequestText.CheckedByItemValidation))]
     public string? Status { get; init; }
+
+    [JsonConverter(typeof(RequestText.CheckedByItemValidation))]
     public string? OccurredAt { get; init; }
 }
 
@@ -84,7 +98,7 @@ public static class DeliveryEventValidation
         }
         else if (!parsed)
         {
-            problem = "occurredAt must be an RFC 3339 timestamp with an offset, such as 2027-03-14T09:30:00-04:00 or 2027-03-14T13:30:00Z.";
+            problem = $"occurredAt must be {ApiTime.InstantRule}.";
         }
 
         if (problem is not null)
@@ -96,22 +110,11 @@ public static class DeliveryEventValidation
         return new DeliveryEvent(input.EventId!, input.CourierId!, input.OrderId!, DeliveryEvent.ParseStatus(input.Status!), occurredAt);
     }
 
-    /// <summary>RFC 3339 with a mandatory offset (<c>Z</c> or <c>±hh:mm</c>), to UTC, truncated to microseconds.</summary>
+    /// <summary>An instant as <see cref="ApiTime"/> accepts it, to UTC, truncated to microseconds.</summary>
     public static bool TryParseInstant(string? text, out DateTimeOffset instant)
     {
-        instant = default;
-        if (string.IsNullOrEmpty(text) || text.Length > 40)
-        {
-            return false;
-        }
-
-        var result = OffsetDateTimePattern.Rfc3339.Parse(text);
-        if (!result.Success)
-        {
-            return false;
-        }
-
-        instant = StoredInstant.Of(result.Value.ToInstant().ToDateTimeOffset());
-        return true;
+        var parsed = ApiTime.TryParseInstant(text, out instant);
+        instant = parsed ? StoredInstant.Of(instant) : default;
+        return parsed;
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -7,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Obol.Core.Errors;
 using Obol.Core.Http;
 using Obol.Core.Storage;
+using Obol.Core.Time;
 using Obol.Reconciliation.Reports;
 using Obol.Reconciliation.Runs;
 
@@ -171,11 +171,11 @@ public static class ReconciliationEndpoints
         }
 
         var day = default(DateOnly);
-        if (date is null || !DateOnly.TryParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out day))
+        if (!ApiTime.TryParseDate(date, out var localDay))
         {
-            errors["date"] = ["Required: the report's settlement day as YYYY-MM-DD (UTC)."];
+            errors["date"] = [$"Required: the report's settlement day (UTC) as {ApiTime.DateRule}."];
         }
-        else if (day > DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime))
+        else if ((day = localDay.ToDateOnly()) > DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime))
         {
             errors["date"] = ["A settlement report covers a day that has begun; this one is in the future."];
         }

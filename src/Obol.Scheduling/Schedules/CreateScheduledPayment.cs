@@ -3,6 +3,8 @@ using NodaTime;
 using NodaTime.Text;
 using Obol.Core;
 using Obol.Core.Errors;
+using Obol.Core.Time;
+using Obol.Payments.Domain;
 
 namespace Obol.Scheduling.Schedules;
 
@@ -33,6 +35,9 @@ public static class CreateScheduledPayment
     public const int MaxOccurrences = 1000;
     public const int MaxInterval = 1000;
 
+    /// <summary>How long after its first execution a recurrence may last: its last occurrence is no later.</summary>
+    public const int MaxRecurrenceYears = 100;
+
     public static ScheduledPaymentRow Decide(CreateScheduledPaymentRequest request, string id, string merchantId, DateTimeOffset now)
     {
         var errors = new ValidationErrors();
@@ -56,6 +61,16 @@ public static class CreateScheduledPayment
         if (recurrence?.Until is { } until && until < executeAt)
         {
             throw Problems.Validation("recurrence.until", "Must not be before the first execution.");
+        }
+
+        if (recurrence?.Until is { } end && end > executeAt.AddYears(MaxRecurrenceYears))
+        {
+            throw Problems.Validation("recurrence.until", $"A recurrence ends at most {MaxRecurrenceYears} years after its first execution.");
+        }
+
+        if (recurrence?.Count is { } count && !LastOccurrenceWithinLimit(recurrence.Frequency, recurrence.Interval, count))
+        {
+            throw Problems.Validation("recurrence.count", $"A recurrence ends at most {MaxRecurrenceYears} years after its first execution; this count and interval go beyond.");
         }
 
         return new ScheduledPaymentRow
@@ -102,14 +117,7 @@ public static class CreateScheduledPayment
             errors.Add("currency", $"'{request.Currency}' is not an ISO 4217 currency code in upper case.");
         }
 
-        if (string.IsNullOrWhiteSpace(request.PaymentMethod))
-        {
-            errors.Add("paymentMethod", "Required: a payment method token such as pm_card_visa.");
-        }
-        else if (request.PaymentMethod.Length > 255)
-        {
-            errors.Add("paymentMethod", "At most 255 characters.");
-        }
+        PaymentMethodToken.Validate(errors, "paymentMethod", request.PaymentMethod);
 
         if (request.CaptureMethod is not (null or "automatic" or "manual"))
         {
@@ -121,8 +129,7 @@ public static class CreateScheduledPayment
             errors.Add("description", "At most 1000 characters.");
         }
 
-        errors.RefuseNulCharacter("description", request.Description).RefuseNulCharacter("paymentMethod", request.PaymentMethod)
-            .RefuseNulCharacter("metadata", request.Metadata);
+        errors.RefuseNulCharacter("description", request.Description).RefuseNulCharacter("metadata", request.Metadata);
 
         if (request.Metadata is { } metadata)
         {
@@ -178,19 +185,30 @@ public static class CreateScheduledPayment
         DateTimeOffset? until = null;
         if (request.Until is not null)
         {
-            var parsed = OffsetDateTimePattern.Rfc3339.Parse(request.Until);
-            if (parsed.Success)
+            if (ApiTime.TryParseInstant(request.Until, out var parsed))
             {
-                until = parsed.Value.ToDateTimeOffset().ToUniversalTime();
+                until = parsed;
             }
             else
             {
-                errors.Add("recurrence.until", "Must be an RFC 3339 timestamp such as 2027-01-31T00:00:00Z.");
+                errors.Add("recurrence.until", $"Must be {ApiTime.InstantRule}.");
                 valid = false;
             }
         }
 
         return valid ? new Recurrence(request.Frequency!, request.Interval ?? 1, request.Count, until) : null;
+    }
+
+    /// <summary>Whether occurrence <paramref name="count"/> comes at most <see cref="MaxRecurrenceYears"/> years (of 365 days) after the first.</summary>
+    public static bool LastOccurrenceWithinLimit(string frequency, int interval, int count)
+    {
+        var periods = (long)(count - 1) * interval;
+        return frequency switch
+        {
+            RecurrenceFrequency.Daily => periods <= 365L * MaxRecurrenceYears,
+            RecurrenceFrequency.Weekly => periods * 7 <= 365L * MaxRecurrenceYears,
+            _ => periods <= 12L * MaxRecurrenceYears,
+        };
     }
 
     private static (DateTimeOffset Instant, LocalDateTime? Local, DateTimeZone? Zone) ResolveTime(CreateScheduledPaymentRequest request)
@@ -207,10 +225,9 @@ public static class CreateScheduledPayment
 
         if (hasInstant)
         {
-            var parsed = OffsetDateTimePattern.Rfc3339.Parse(request.ExecuteAt!);
-            return parsed.Success
-                ? (ScheduleClock.CeilingToMicrosecond(parsed.Value.ToDateTimeOffset()), null, null)
-                : throw Problems.Validation("executeAt", "Must be an RFC 3339 timestamp such as 2027-03-14T07:30:00Z.");
+            return ApiTime.TryParseInstant(request.ExecuteAt, out var parsed)
+                ? (ScheduleClock.CeilingToMicrosecond(parsed), null, null)
+                : throw Problems.Validation("executeAt", $"Must be {ApiTime.InstantRule}.");
         }
 
         if (!hasLocal && !hasZone)
@@ -235,8 +252,9 @@ public static class CreateScheduledPayment
             ?? throw new ProblemException(400, "unknown_time_zone", "Unknown time zone",
                 $"'{request.TimeZone}' is not an IANA time zone name (such as America/New_York).");
 
-        var local = ParseLocal(request.LocalDateTime!)
-            ?? throw Problems.Validation("localDateTime", "Must be a local date-time without offset, such as 2027-03-14T09:00:00.");
+        var local = ParseLocal(request.LocalDateTime!) is { Year: >= 1970 and <= 2998 } accepted
+            ? accepted
+            : throw Problems.Validation("localDateTime", "Must be a local date-time without offset between the years 1970 and 2998, such as 2027-03-14T09:00:00.");
         return (ScheduleClock.Resolve(local, zone), local, zone);
     }
 
@@ -245,6 +263,12 @@ public static class CreateScheduledPayment
     /// <summary><c>2027-03-14T09:00:00</c> (fractions allowed) or <c>2027-03-14T09:00</c>.</summary>
     public static LocalDateTime? ParseLocal(string text)
     {
+        // NodaTime takes U+0000 for the end of its input: a text with anything but printable ASCII is refused first.
+        if (!text.All(c => c is >= '!' and <= '~'))
+        {
+            return null;
+        }
+
         var full = LocalDateTimePattern.ExtendedIso.Parse(text);
         if (full.Success)
         {
