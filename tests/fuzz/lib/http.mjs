@@ -49,7 +49,14 @@ export function send(target, req, timeoutMs) {
     };
     const socket = net.connect({ host: target.host, port: target.port });
     const timer = setTimeout(() => finish(`timeout after ${timeoutMs} ms`), timeoutMs);
-    socket.on('connect', () => socket.write(bytes));
+    // A large body goes after a pause, so a response the server sends on the headers alone (413) is read before the
+    // server closes the connection and the rest of the write fails.
+    const headLength = bytes.length - (body ? body.length : 0);
+    socket.on('connect', () => {
+      if (!body || body.length < 256 * 1024) { socket.write(bytes); return; }
+      socket.write(bytes.subarray(0, headLength));
+      setTimeout(() => { if (!done) socket.write(bytes.subarray(headLength)); }, 300);
+    });
     socket.on('data', (d) => {
       chunks.push(d);
       // Stop as soon as a complete response is in (the server may keep the socket half open).
@@ -58,7 +65,7 @@ export function send(target, req, timeoutMs) {
     });
     socket.on('end', () => finish());
     socket.on('close', () => finish());
-    socket.on('error', (e) => finish(e.code === 'ECONNRESET' && chunks.length ? undefined : String(e.code ?? e.message)));
+    socket.on('error', (e) => finish((e.code === 'ECONNRESET' || e.code === 'EPIPE') && chunks.length ? undefined : String(e.code ?? e.message)));
   });
 }
 
