@@ -1041,13 +1041,15 @@ const redactHeaders = (hs) => hs.map(([k, v]) => {
 });
 
 function curlFor(wire) {
-  const q = (s) => "$'" + s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/[\x00-\x1f\x7f-\xff]/g, (c) => '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0')) + "'";
+  // ANSI-C quoting for bytes; $BASE and $KEY are left to the shell. (bash cannot hold U+0000 in an argument: a NUL in a
+  // header or body is cut there; send those with printf … | nc instead.)
+  const q = (str) => "$'" + str.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/[\x00-\x1f\x7f-\xff]/g, (c) => '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0')) + "'";
+  const withKey = (str) => str.split(KEY).map(q).join('"$KEY"');
   const path = Buffer.isBuffer(wire.path) ? wire.path.toString('latin1') : wire.path;
-  const parts = ['curl', '-sS', '-i', '-X', wire.method, q(`$BASE${path.length > 300 ? path.slice(0, 300) + '…' : path}`).replace('$BASE', "'\"$BASE\"$'")];
+  const parts = ['curl', '-sS', '-i', '-X', wire.method, '"$BASE"' + q(path.length > 300 ? path.slice(0, 300) + '…' : path)];
   for (const [k, v] of wire.headers) {
-    let s = Buffer.isBuffer(v) ? v.toString('latin1') : String(v);
-    s = s.split(KEY).join('\u0001KEY\u0001');
-    parts.push('-H', q(`${k}: ${s.length > 300 ? s.slice(0, 300) + '…' : s}`).replace(/\\x01KEY\\x01/g, "'\"$KEY\"$'"));
+    const str = Buffer.isBuffer(v) ? v.toString('latin1') : String(v);
+    parts.push('-H', withKey(`${k}: ${str.length > 300 ? str.slice(0, 300) + '…' : str}`));
   }
   if (wire.body) {
     const b = wire.body.toString('latin1');
