@@ -12,9 +12,14 @@ export OBOL_TEST_POSTGRES="$PG_ADMIN_CONNECTION"
 echo "PostgreSQL $(pg_server_version) on port $PG_PORT for the tests"
 
 results="$(mktemp -d)"
+# Every test server logs here instead of the console (tests/Obol.Testing/TestRunLog.cs); scanned for secrets below.
+export OBOL_TEST_LOG_DIR="$results/logs"
+mkdir -p "$OBOL_TEST_LOG_DIR"
 status=0
 dotnet test Obol.slnx --logger "trx" --results-directory "$results" "$@" || status=$?
 python3 scripts/summarize_trx.py "$results" || status=1
+# No API key and no card number the tests send may appear in what Obol logged during the whole run.
+python3 scripts/scan_test_logs.py "$OBOL_TEST_LOG_DIR" || status=1
 pg_stop_throwaway_cluster
 
 # PSP wire fidelity: the official stripe and @adyen/api-library node clients against the standalone PSP simulator the

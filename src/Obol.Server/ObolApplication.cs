@@ -40,12 +40,14 @@ public static partial class ObolApplication
             o.UseUtcTimestamp = true;
         });
 
-        // ASP.NET Core's own request lines ("Request starting … GET /path?query") and its debug logs (routing, Kestrel's bad
-        // requests) show paths and query strings as sent, secrets and card numbers included. Capped here, not only in
-        // appsettings.json, which is found only when Obol starts in its own directory; Obol logs its own line per request
-        // instead (RequestIdMiddleware). Only a setting for a narrower category can lift a cap.
+        // ASP.NET Core's own request lines ("Request starting … GET /path?query"), the log scope it opens for each request
+        // (its RequestPath is on every line of the request) and its debug logs (routing, Kestrel's bad requests) show paths
+        // and query strings as sent, secrets and card numbers included. Capped here, not only in appsettings.json, which is
+        // found only when Obol starts in its own directory; Hosting.Diagnostics is off altogether, because it opens that
+        // scope whenever it may log at all. Obol logs its own line per request and its own scope, with the request id
+        // (RequestIdMiddleware). Only a setting for a narrower category can lift a cap.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Information);
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
         if (string.IsNullOrEmpty(builder.Configuration["urls"]))
         {
             builder.WebHost.UseUrls(DefaultUrl);

@@ -79,6 +79,9 @@ public class PspWebhookTests
         """{"id":"evt_1","object":"event","type":"payment_intent.succeeded","data":{"object":{"object":"payment_intent","id":"pi_1","amount":"lots","currency":"usd"}}}""",
         """{"id":"evt_1","object":"event","type":"payment_intent.succeeded","data":{"object":{"object":"payment_intent","id":"pi_1","amount":100}}}""",
         """{"id":"evt_1","object":"event","type":"refund.updated","data":{"object":{"object":"refund","id":"re_1","amount":100,"currency":7}}}""",
+        """{"id":"evt_\ud800x","object":"event","type":"payment_intent.succeeded","data":{"object":{"object":"payment_intent","id":"pi_1","amount":100,"currency":"eur"}}}""",
+        """{"id":"evt_1","object":"event","type":"payment_intent.succeeded","data":{"object":{"object":"payment_intent","id":"pi_1","amount":100,"currency":"eur","description":"\udc00"}}}""",
+        """{"id":"evt_1","id":"evt_2","object":"event","type":"payment_intent.succeeded","data":{"object":{"object":"payment_intent","id":"pi_1","amount":100,"currency":"eur"}}}""",
     ];
 
     public static readonly TheoryData<string> MalformedAdyenItems =
@@ -93,6 +96,8 @@ public class PspWebhookTests
         "{\"pspReference\":\"X1\",\"merchantAccountCode\":\"M\",\"merchantReference\":\"" + new string('r', 10_000)
             + "\",\"amount\":{\"value\":100,\"currency\":\"EUR\"},\"eventCode\":\"AUTHORISATION\",\"success\":\"true\"}",
         """{"pspReference":"X1","merchantAccountCode":"M","merchantReference":"pay_x","amount":{"value":100,"currency":"EUR"},"eventCode":"AUTHORISATION","success":"true","additionalData":{"hmacSignature":5}}""",
+        """{"pspReference":"X1","merchantAccountCode":"M","merchantReference":"pay_x","amount":{"value":100,"currency":"EUR"},"eventCode":"AUTHORISATION","success":"true","reason":"x\udc00"}""",
+        """{"pspReference":"X1\ud800","merchantAccountCode":"M","merchantReference":"pay_x","amount":{"value":100,"currency":"EUR"},"eventCode":"AUTHORISATION","success":"true"}""",
     ];
 
     [Theory]
@@ -127,6 +132,20 @@ public class PspWebhookTests
             var body = """{"live":"false","notificationItems":[{"NotificationRequestItem":""" + item + "}]}";
             await (await anonymous.PostJsonAsync("/webhooks/psp/adyen", body)).ReadProblemAsync(400, "malformed_webhook");
         }
+
+        Assert.Equal(0, await WebhooksRecordedAsync(server));
+    }
+
+    [Theory]
+    [BothDatabases]
+    public async Task An_adyen_notification_with_a_repeated_property_is_refused_before_the_signature_check(DatabaseProvider provider)
+    {
+        await using var server = await PaymentsServer.StartAsync(provider);
+        using var anonymous = server.Server.CreateClient(apiKey: null);
+        var item = """{"pspReference":"X1","merchantAccountCode":"M","merchantReference":"pay_x","amount":{"value":100,"currency":"EUR"},"eventCode":"REPORT_AVAILABLE","eventCode":"REFUND","success":"true"}""";
+
+        var body = """{"live":"false","notificationItems":[{"NotificationRequestItem":""" + item + "}]}";
+        await (await anonymous.PostJsonAsync("/webhooks/psp/adyen", body)).ReadProblemAsync(400, "malformed_json");
 
         Assert.Equal(0, await WebhooksRecordedAsync(server));
     }

@@ -453,8 +453,26 @@ public class ReconciliationTests
         await (await server.Client.PostJsonAsync($"/v1/reconciliation/discrepancies/{unknown}/resolve", """{"note":" "}""")).ReadProblemAsync(400, "validation_failed");
         await (await server.Client.PostJsonAsync("/v1/reconciliation/discrepancies/rdc_nope/resolve", """{"note":"x"}""")).ReadProblemAsync(404, "not_found");
 
-        Assert.Single(await ListAsync("?status=open"));
-        Assert.Equal(unknown, Assert.Single(await ListAsync("?status=resolved")).Id);
+        var other = all.Last(d => d.Code == "unknown_payment").Id;
+        var keyed = await (await server.Client.PostJsonAsync($"/v1/reconciliation/discrepancies/{other}/resolve", """{"note":"PSP case 77"}""", "resolve-77")).ReadJsonAsync();
+        var replayed = await server.Client.PostJsonAsync($"/v1/reconciliation/discrepancies/{other}/resolve", """{"note":"PSP case 77"}""", "resolve-77");
+        Assert.Equal("true", replayed.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal(keyed.ToString(), (await replayed.ReadJsonAsync()).ToString());
+        await (await server.Client.PostJsonAsync($"/v1/reconciliation/discrepancies/{other}/resolve", """{"note":"PSP case 78"}""", "resolve-77"))
+            .ReadProblemAsync(422, "idempotency_key_reused");
+
+        foreach (var filter in new[] { "?psp=CAPTURED", "?psp=Stripe", "?psp=stripe%00" })
+        {
+            await (await server.Client.GetAsync("/v1/reconciliation/discrepancies" + filter)).ReadProblemAsync(400, "validation_failed");
+        }
+
+        foreach (var filter in new[] { "?psp=1", "?date=2027-01-01T00:00:00Zgarbage", "?date=0001-01-01", "?date=2027-1-1" })
+        {
+            await (await server.Client.GetAsync("/v1/reconciliation/runs" + filter)).ReadProblemAsync(400, "validation_failed");
+        }
+
+        Assert.Empty(await ListAsync("?status=open"));
+        Assert.Equal(new[] { other, unknown }.Order(StringComparer.Ordinal), (await ListAsync("?status=resolved")).Select(d => d.Id).Order(StringComparer.Ordinal));
         var page = await (await server.Client.GetAsync("/v1/reconciliation/discrepancies?limit=2")).ReadJsonAsync();
         Assert.True(page.GetProperty("hasMore").GetBoolean());
         var last = page.GetProperty("data").EnumerateArray().Last().GetProperty("id").GetString();

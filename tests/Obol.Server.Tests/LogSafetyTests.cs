@@ -6,9 +6,9 @@ using Obol.Testing;
 namespace Obol.Server.Tests;
 
 /// <summary>
-/// Secrets and card numbers sent in a URL never reach a log line: not ASP.NET Core's own request lines, whatever the
-/// configuration found at start-up says (appsettings.json is found only when Obol starts in its own directory), and not
-/// Obol's own line per request.
+/// Secrets and card numbers sent in a URL never reach a log line or its scopes: not ASP.NET Core's own request lines or
+/// request scope, whatever the configuration found at start-up says (appsettings.json is found only when Obol starts in
+/// its own directory), and not Obol's own line per request.
 /// </summary>
 public class LogSafetyTests
 {
@@ -37,32 +37,48 @@ public class LogSafetyTests
         var lines = logs.Lines.ToList();
         Assert.Contains(lines, l => l.Contains("GET /v1/payments ->", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.Contains("path withheld", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("RequestId=req_", StringComparison.Ordinal));
         var leaks = lines.Where(l => l.Contains(CardNumber, StringComparison.Ordinal) || l.Contains("4242-4242", StringComparison.Ordinal)
             || l.Contains(SecretInQuery, StringComparison.Ordinal)).ToList();
         Assert.True(leaks.Count == 0, string.Join("\n", leaks));
     }
 
-    private sealed class CapturingLoggerProvider : ILoggerProvider
+    /// <summary>Every line with its scopes, as a console logger with IncludeScopes writes them.</summary>
+    private sealed class CapturingLoggerProvider : ILoggerProvider, ISupportExternalScope
     {
         private readonly ConcurrentQueue<string> _lines = new();
+        private IExternalScopeProvider _scopes = new LoggerExternalScopeProvider();
 
         public IEnumerable<string> Lines => _lines;
 
-        public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _lines);
+        public ILogger CreateLogger(string categoryName) => new Logger(categoryName, this);
+
+        public void SetScopeProvider(IExternalScopeProvider scopeProvider) => _scopes = scopeProvider;
 
         public void Dispose()
         {
         }
 
-        private sealed class Logger(string category, ConcurrentQueue<string> lines) : ILogger
+        private sealed class Logger(string category, CapturingLoggerProvider provider) : ILogger
         {
             public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull => null;
+                where TState : notnull => provider._scopes.Push(state);
 
             public bool IsEnabled(LogLevel logLevel) => true;
 
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-                lines.Enqueue($"{category}: {formatter(state, exception)} {exception}");
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                var line = new System.Text.StringBuilder($"{category}: {formatter(state, exception)} {exception}");
+                provider._scopes.ForEachScope(static (scope, text) =>
+                {
+                    text.Append(" scope: ").Append(scope);
+                    if (scope is IEnumerable<KeyValuePair<string, object?>> values)
+                    {
+                        text.AppendJoin(' ', values.Select(v => $"{v.Key}={v.Value}"));
+                    }
+                }, line);
+                provider._lines.Enqueue(line.ToString());
+            }
         }
     }
 }

@@ -52,7 +52,15 @@ public sealed class ObolTestServer : IAsyncDisposable
             // Reconciliation runs when a test asks (ScheduledReconciliation.RunDueAsync), not on a timer.
             "--Obol:Reconciliation:Schedule:Enabled=false",
         ]);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        if (TestRunLog.Directory is null)
+        {
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        }
+        else
+        {
+            builder.Logging.ClearProviders().AddProvider(new TestRunLog()).SetMinimumLevel(LogLevel.Information);
+        }
+
         configure?.Invoke(builder);
         var app = ObolApplication.Build(builder);
         map?.Invoke(app);

@@ -13,8 +13,26 @@ internal static class PspText
 
     public static bool IsStorable(string? value) => value is not null && value.Length <= MaxLength && !value.Any(char.IsControl);
 
-    /// <summary>True when a string anywhere in the JSON holds U+0000, which neither PostgreSQL text nor jsonb can store.</summary>
-    public static bool HoldsNul(JsonElement element) => element.ValueKind switch
+    /// <summary>How Obol reads a PSP's JSON: a property given twice is refused, as no PSP sends one.</summary>
+    public static readonly JsonDocumentOptions JsonOptions = new() { AllowDuplicateProperties = false };
+
+    /// <summary>
+    /// True when the JSON holds text no column can take: U+0000 anywhere (neither PostgreSQL text nor jsonb stores it)
+    /// or an escaped lone surrogate (which is not text at all).
+    /// </summary>
+    public static bool HoldsUnstorableText(JsonElement element)
+    {
+        try
+        {
+            return HoldsNul(element);
+        }
+        catch (InvalidOperationException)
+        {
+            return true; // JsonElement.GetString on "\ud800"
+        }
+    }
+
+    private static bool HoldsNul(JsonElement element) => element.ValueKind switch
     {
         JsonValueKind.Object => element.EnumerateObject().Any(p => p.Name.Contains('\0', StringComparison.Ordinal) || HoldsNul(p.Value)),
         JsonValueKind.Array => element.EnumerateArray().Any(HoldsNul),

@@ -85,10 +85,10 @@ public static class PspWebhookEndpoints
         Event? parsed;
         try
         {
-            using (var document = JsonDocument.Parse(payload))
+            using (var document = JsonDocument.Parse(payload, PspText.JsonOptions))
             {
                 var root = document.RootElement;
-                if (root.ValueKind != JsonValueKind.Object || PspText.HoldsNul(root)
+                if (root.ValueKind != JsonValueKind.Object || PspText.HoldsUnstorableText(root)
                     || !HasStorableText(root, "id") || !HasStorableText(root, "type")
                     || !root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object
                     || !data.TryGetProperty("object", out var dataObject) || dataObject.ValueKind != JsonValueKind.Object)
@@ -170,7 +170,7 @@ public static class PspWebhookEndpoints
         List<JsonElement> items;
         try
         {
-            using var document = JsonDocument.Parse(payload);
+            using var document = JsonDocument.Parse(payload, PspText.JsonOptions);
             items = document.RootElement.GetProperty("notificationItems").EnumerateArray()
                 .Select(i => i.GetProperty("NotificationRequestItem").Clone()).ToList();
         }
@@ -179,9 +179,9 @@ public static class PspWebhookEndpoints
             throw new ProblemException(400, "malformed_json", "Malformed notification", "Not an Adyen notification.");
         }
 
-        if (items.Any(PspText.HoldsNul))
+        if (items.Any(PspText.HoldsUnstorableText))
         {
-            throw MalformedWebhook("A notification item holds U+0000, which no Adyen field does.");
+            throw MalformedWebhook("A notification item holds U+0000 or a lone surrogate, which no Adyen field does.");
         }
 
         if (items.Any(HoldsCardNumber))

@@ -79,6 +79,7 @@ public static class ReconciliationEndpoints
         string? psp, string? date, int? limit, HttpContext http, Database database, ReconciliationOptions options)
     {
         EnsureOperator(http, options);
+        ValidateFilters(psp, date);
         var take = limit ?? 20;
         if (take is < 1 or > 100)
         {
@@ -100,6 +101,8 @@ public static class ReconciliationEndpoints
             throw Problems.Validation("status", "One of open, superseded, resolved.");
         }
 
+        ValidateFilters(psp, null);
+
         var page = PageRequest.From(limit, startingAfter);
         var rows = await database.ReadAsync(s => ReconciliationStore.ListDiscrepanciesAsync(s, status, psp, page.StartingAfter, page.Limit + 1), http.RequestAborted);
         return TypedResults.Ok(page.ToPage(rows.Select(DiscrepancyResponse.From).ToList()));
@@ -115,9 +118,10 @@ public static class ReconciliationEndpoints
 
     /// <summary>
     /// Marks a discrepancy dealt with, with a note saying how (a correcting ledger transaction's id, a PSP case number).
-    /// It books nothing. Resolving again with the same note answers the same; with another note it is a conflict.
+    /// It books nothing. Resolving again with the same note answers the same; with another note it is a conflict. With an
+    /// <c>Idempotency-Key</c>, a repeat answers the first resolve, and the key with another body is refused.
     /// </summary>
-    private static async Task<Ok<DiscrepancyResponse>> ResolveDiscrepancyAsync(
+    private static async Task<IResult> ResolveDiscrepancyAsync(
         string id, ResolveDiscrepancyRequest request, HttpContext http, Database database, ReconciliationOptions options, TimeProvider clock)
     {
         EnsureOperator(http, options);
@@ -128,22 +132,41 @@ public static class ReconciliationEndpoints
         }
 
         var keyId = http.User.FindFirst(ApiKeyAuthenticationHandler.KeyClaim)?.Value ?? "";
-        var resolved = await database.WriteAsync(async s =>
+        return await IdempotentRequest.RunAsync(http, async () =>
         {
-            var discrepancy = await ReconciliationStore.GetDiscrepancyAsync(s, id) ?? throw Problems.NotFound("discrepancy", id);
-            var inserted = await ReconciliationStore.ResolveAsync(s, id, note, keyId, clock.GetUtcNow());
-
-            // Read again: a concurrent resolve may have won (on PostgreSQL the insert waited for it and inserted nothing).
-            var now = (await ReconciliationStore.GetDiscrepancyAsync(s, id))!;
-            if (!inserted && now.ResolutionNote != note)
+            var resolved = await database.WriteAsync(async s =>
             {
-                throw new ProblemException(409, "discrepancy_already_resolved", "Already resolved",
-                    $"Discrepancy '{id}' was resolved at {now.ResolvedAt:O} with another note.");
-            }
+                var discrepancy = await ReconciliationStore.GetDiscrepancyAsync(s, id) ?? throw Problems.NotFound("discrepancy", id);
+                var inserted = await ReconciliationStore.ResolveAsync(s, id, note, keyId, clock.GetUtcNow());
 
-            return now;
-        }, http.RequestAborted);
-        return TypedResults.Ok(DiscrepancyResponse.From(resolved));
+                // Read again: a concurrent resolve may have won (on PostgreSQL the insert waited for it and inserted nothing).
+                var now = (await ReconciliationStore.GetDiscrepancyAsync(s, id))!;
+                if (!inserted && now.ResolutionNote != note)
+                {
+                    throw new ProblemException(409, "discrepancy_already_resolved", "Already resolved",
+                        $"Discrepancy '{id}' was resolved at {now.ResolvedAt:O} with another note.");
+                }
+
+                return now;
+            }, http.RequestAborted);
+            return TypedResults.Ok(DiscrepancyResponse.From(resolved));
+        });
+    }
+
+    private static void ValidateFilters(string? psp, string? date)
+    {
+        var errors = new ValidationErrors();
+        if (psp is not null && !SettlementReports.Psps.Contains(psp, StringComparer.Ordinal))
+        {
+            errors.Add("psp", $"One of {string.Join(", ", SettlementReports.Psps)}.");
+        }
+
+        if (date is not null && !ApiTime.TryParseDate(date, out _))
+        {
+            errors.Add("date", $"Must be {ApiTime.DateRule}.");
+        }
+
+        errors.ThrowIfAny();
     }
 
     private static Task<RunResponse> RunAsync(Database database, string id, CancellationToken cancellationToken) =>
