@@ -69,7 +69,8 @@ run_one() {
     "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -qc "CREATE DATABASE obol_fuzz" >/dev/null
     conn="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=obol_fuzz"
   fi
-  export Obol__Database__Provider="$provider" ConnectionStrings__Obol="$conn" Obol__PrintDevelopmentKey=false
+  # Production, as deployed, but against the in-process PSP simulator (off by default in Production).
+  export Obol__Database__Provider="$provider" ConnectionStrings__Obol="$conn" Obol__PrintDevelopmentKey=false Obol__PspSimulator__Enabled=true
 
   # A second merchant (its key printed once) for cross-merchant checks; this also migrates the database.
   key2="$(dotnet "$SERVER_DLL" merchants create --name "Fuzz second merchant" 2>>"$log" | sed -n 's/^secret key[^:]*: //p')"
@@ -121,7 +122,7 @@ EOF
   fi
   echo "[$db] log scan: $log_failures failures"
   if [ "$db" = postgres ]; then pg_stop_throwaway_cluster; PG_STARTED=0; fi
-  unset Obol__Database__Provider ConnectionStrings__Obol
+  unset Obol__Database__Provider ConnectionStrings__Obol Obol__PspSimulator__Enabled
   if [ "$rc" -ne 0 ] || [ "$log_failures" -gt 0 ]; then TOTAL_FAILED=1; fi
   return 0
 }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Obol.Core.Configuration;
 using Obol.Core.Http;
 using Obol.Core.Identity;
 using Obol.Core.Idempotency;
@@ -25,9 +26,8 @@ public static class CoreServiceCollectionExtensions
         services.AddSingleton<MigrationRunner>();
         services.AddSingleton(new MigrationSource("core", typeof(CoreServiceCollectionExtensions).Assembly));
 
-        var idempotency = new IdempotencyOptions();
-        configuration.GetSection("Obol:Idempotency").Bind(idempotency);
-        services.AddSingleton(idempotency);
+        services.AddModuleOptions<IdempotencyOptions>("Obol:Idempotency", IdempotencyOptions.Problems);
+        services.AddModuleOptions<InstallationMode>("Obol", InstallationMode.Problems);
         services.AddSingleton<NodeLiveness>();
         services.AddHostedService(sp => sp.GetRequiredService<NodeLiveness>());
         services.AddSingleton<IdempotencyStore>();

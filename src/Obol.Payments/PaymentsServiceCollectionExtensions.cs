@@ -1,5 +1,6 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Obol.Core.Configuration;
 using Obol.Core.Storage;
 using Obol.Payments.Bookkeeping;
 using Obol.Payments.Processing;
@@ -16,13 +17,8 @@ public static class PaymentsServiceCollectionExtensions
 {
     public static IServiceCollection AddObolPayments(this IServiceCollection services)
     {
-        // Bound when first needed, so that configuration added after registration (tests, hosts) counts.
-        services.AddSingleton(sp =>
-        {
-            var options = new PaymentsOptions();
-            sp.GetRequiredService<IConfiguration>().GetSection("Obol:Payments").Bind(options);
-            return options;
-        });
+        services.AddModuleOptions<PaymentsOptions>(PaymentsOptions.Section, PaymentsOptions.Problems, PaymentsOptions.CompleteDefaults);
+        services.AddSingleton<IValidateOptions<PaymentsOptions>, PspModeRule>();
         services.AddSingleton(new MigrationSource("payments", typeof(PaymentsServiceCollectionExtensions).Assembly));
         services.AddSingleton<PspBaseAddresses>();
 

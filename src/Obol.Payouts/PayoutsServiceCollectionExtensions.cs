@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Obol.Core.Configuration;
 using Obol.Core.Storage;
 using Obol.Payouts.Couriers;
 using Obol.Payouts.Earnings;
@@ -10,11 +10,9 @@ namespace Obol.Payouts;
 public static class PayoutsServiceCollectionExtensions
 {
     /// <summary>Courier earnings: migrations, options (<c>Obol:Payouts</c>) and the background sweep.</summary>
-    public static IServiceCollection AddObolPayouts(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddObolPayouts(this IServiceCollection services)
     {
-        var options = new PayoutsOptions();
-        configuration.GetSection("Obol:Payouts").Bind(options);
-        services.AddSingleton(options);
+        services.AddModuleOptions<PayoutsOptions>("Obol:Payouts", PayoutsOptions.Problems);
         services.AddSingleton(new MigrationSource("payouts", typeof(PayoutsServiceCollectionExtensions).Assembly));
         services.AddSingleton(sp => new CourierTermsCache(sp.GetRequiredService<PayoutsOptions>().TermsCacheCapacity));
         services.AddSingleton(new CopyFirstPolicy());

@@ -63,13 +63,19 @@ public static class PspSimulatorExtensions
     /// Maps every simulator endpoint under <c>/sim</c>: <c>/sim/stripe/v1/…</c>, <c>/sim/adyen/v71/…</c> (and <c>v72</c>) and
     /// the control endpoints.
     /// </summary>
-    public static IEndpointRouteBuilder MapPspSimulator(this IEndpointRouteBuilder endpoints)
+    /// <summary>
+    /// The simulator under <c>/sim</c>: each PSP's API (with that PSP's own authentication), settlement reports, and the
+    /// control endpoints, which <paramref name="protectControl"/> may put behind the host's authentication.
+    /// </summary>
+    public static IEndpointRouteBuilder MapPspSimulator(this IEndpointRouteBuilder endpoints, Action<RouteGroupBuilder>? protectControl = null)
     {
         // Test infrastructure, not part of the host's public API description.
         var sim = endpoints.MapGroup("/sim").ExcludeFromDescription();
         sim.MapStripeDialect("/stripe");
         sim.MapAdyenDialect("/adyen");
-        sim.MapSimulatorControl();
+        sim.MapSimulatorSettlements();
+        var control = sim.MapGroup(string.Empty).MapSimulatorControl();
+        protectControl?.Invoke(control);
         return endpoints;
     }
 

@@ -1,3 +1,4 @@
+using Obol.Core.Configuration;
 using Obol.Core.Merchants;
 
 namespace Obol.Reconciliation;
@@ -23,6 +24,45 @@ public sealed class ReconciliationOptions
     public ReportSourceOptions Adyen { get; set; } = new();
 
     public ReportSourceOptions For(string psp) => psp == "stripe" ? Stripe : Adyen;
+
+    public static IEnumerable<string> Problems(ReconciliationOptions options)
+    {
+        if (options.OperatorMerchantIds.Any(string.IsNullOrWhiteSpace))
+        {
+            yield return "OperatorMerchantIds must not hold an empty id.";
+        }
+
+        if (options.RowsPerTransaction < 1)
+        {
+            yield return "RowsPerTransaction must be at least 1.";
+        }
+
+        foreach (var (psp, source) in new[] { ("Stripe", options.Stripe), ("Adyen", options.Adyen) })
+        {
+            if (source.ReportUrl is { Length: > 0 } url
+                && (!Uri.TryCreate(url.Replace("{date}", "2027-01-01", StringComparison.Ordinal), UriKind.Absolute, out var uri)
+                    || uri.Scheme is not ("http" or "https") || !url.Contains("{date}", StringComparison.Ordinal)))
+            {
+                yield return $"{psp}:ReportUrl must be an absolute http or https URL with {{date}} in it, not '{url}'.";
+            }
+        }
+
+        var schedule = options.Schedule;
+        if (schedule.PublishedAfter < TimeSpan.Zero || schedule.PublishedAfter >= TimeSpan.FromDays(1))
+        {
+            yield return $"Schedule:PublishedAfter is a time of day, from 00:00:00 to before 1.00:00:00, not {schedule.PublishedAfter}.";
+        }
+
+        if (schedule.CatchUpDays is < 0 or > 366)
+        {
+            yield return $"Schedule:CatchUpDays must be between 0 and 366, not {schedule.CatchUpDays}.";
+        }
+
+        foreach (var problem in ModuleOptions.Positive("Schedule:PollInterval", schedule.PollInterval).Concat(ModuleOptions.Positive("Schedule:ClaimLease", schedule.ClaimLease)))
+        {
+            yield return problem;
+        }
+    }
 }
 
 public sealed class ReportSourceOptions

@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Obol.Core.Configuration;
 using Obol.Core.Storage;
 using Obol.Reconciliation.Runs;
 
@@ -10,12 +10,7 @@ public static class ReconciliationServiceCollectionExtensions
     /// <summary>Settlement report import and matching; needs the ledger and payments modules.</summary>
     public static IServiceCollection AddObolReconciliation(this IServiceCollection services)
     {
-        services.AddSingleton(sp =>
-        {
-            var options = new ReconciliationOptions();
-            sp.GetRequiredService<IConfiguration>().GetSection("Obol:Reconciliation").Bind(options);
-            return options;
-        });
+        services.AddModuleOptions<ReconciliationOptions>("Obol:Reconciliation", ReconciliationOptions.Problems);
         services.AddSingleton(new MigrationSource("reconciliation", typeof(ReconciliationServiceCollectionExtensions).Assembly));
         services.AddSingleton<Reconciler>();
         services.AddSingleton<SettlementReportSource>();

@@ -1,7 +1,7 @@
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Obol.Core.Configuration;
 using Obol.Core.Storage;
 using Obol.Scheduling.Execution;
 using Obol.Scheduling.Runner;
@@ -14,11 +14,9 @@ public static class SchedulingServiceCollectionExtensions
     /// Scheduled payments: tables, options (<c>Obol:Scheduling</c>), the runner and its background loop, executing
     /// through the payments core (<see cref="PaymentsCoreExecutor"/>) unless another executor is registered first.
     /// </summary>
-    public static IServiceCollection AddObolScheduling(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddObolScheduling(this IServiceCollection services)
     {
-        var options = new SchedulingOptions();
-        configuration.GetSection("Obol:Scheduling").Bind(options);
-        services.AddSingleton(options);
+        services.AddModuleOptions<SchedulingOptions>("Obol:Scheduling", SchedulingOptions.Problems);
         services.AddSingleton(new MigrationSource("scheduling", typeof(SchedulingServiceCollectionExtensions).Assembly));
         services.TryAddSingleton<IScheduledPaymentExecutor, PaymentsCoreExecutor>();
         services.AddSingleton(sp => new ScheduledPaymentRunner(

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using Obol.Core;
 using Obol.Core.Http;
 using Obol.Core.Merchants;
@@ -63,12 +64,15 @@ public static partial class ObolApplication
         builder.Services.AddObolLedger();
         builder.Services.AddObolPayments();
         builder.Services.AddObolReconciliation();
-        builder.Services.AddObolPayouts(builder.Configuration);
-        builder.Services.AddObolScheduling(builder.Configuration);
-        if (HostsPspSimulator(builder.Configuration))
+        builder.Services.AddObolPayouts();
+        builder.Services.AddObolScheduling();
+        var hostsSimulator = HostsPspSimulator(builder.Configuration, builder.Environment);
+        if (hostsSimulator)
         {
             builder.Services.AddPspSimulator(builder.Configuration);
         }
+
+        builder.Services.AddSingleton<IValidateOptions<PaymentsOptions>>(new EveryPspReachable(hostsSimulator));
 
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer<BearerSecuritySchemeTransformer>().AddSchemaTransformer<EnumSchemaTransformer>());
         return builder;
@@ -88,9 +92,10 @@ public static partial class ObolApplication
         app.MapOpenApi();
         app.MapScalarApiReference("/docs", o => o.WithTitle("Obol API"));
 
-        if (HostsPspSimulator(app.Configuration))
+        if (HostsPspSimulator(app.Configuration, app.Environment))
         {
-            app.MapPspSimulator();
+            // Faults, reset and webhook configuration are for whoever holds an API key; the PSP APIs keep their own auth.
+            app.MapPspSimulator(control => control.RequireAuthorization());
             app.Lifetime.ApplicationStarted.Register(() => SendSimulatorWebhooksHere(app.Services));
         }
 
@@ -105,12 +110,27 @@ public static partial class ObolApplication
     }
 
     /// <summary>
-    /// The PSP simulator runs in-process under <c>/sim</c> unless both PSPs point at real (or external) base URLs,
-    /// or it is switched off with <c>Obol:PspSimulator:Enabled=false</c>.
+    /// The PSP simulator runs in-process under <c>/sim</c> when a PSP has no base URL and it is enabled:
+    /// <c>Obol:PspSimulator:Enabled</c>, by default on except in Production, where a PSP without a base URL stops
+    /// start-up rather than take payments that move no money.
     /// </summary>
-    public static bool HostsPspSimulator(IConfiguration configuration) =>
-        configuration.GetValue("Obol:PspSimulator:Enabled", true)
+    public static bool HostsPspSimulator(IConfiguration configuration, IHostEnvironment environment) =>
+        configuration.GetValue("Obol:PspSimulator:Enabled", !environment.IsProduction())
         && (string.IsNullOrEmpty(configuration["Obol:Payments:Stripe:BaseUrl"]) || string.IsNullOrEmpty(configuration["Obol:Payments:Adyen:BaseUrl"]));
+
+    /// <summary>A PSP without a base URL is the in-process simulator, so it needs one.</summary>
+    private sealed class EveryPspReachable(bool hostsSimulator) : IValidateOptions<PaymentsOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, PaymentsOptions options)
+        {
+            var unset = new[] { ("Stripe", options.Stripe.BaseUrl), ("Adyen", options.Adyen.BaseUrl) }.Where(p => string.IsNullOrEmpty(p.Item2)).ToList();
+            return hostsSimulator || unset.Count == 0
+                ? ValidateOptionsResult.Success
+                : ValidateOptionsResult.Fail(unset.Select(p =>
+                    $"{PaymentsOptions.Section}:{p.Item1}:BaseUrl is not set and the in-process PSP simulator is off (Obol:PspSimulator:Enabled, off by default in Production): "
+                    + $"give the PSP's base URL and secrets, or enable the simulator to try Obol without moving money."));
+        }
+    }
 
     /// <summary>
     /// Points the in-process simulator's webhooks at this server's own PSP webhook endpoints (unless configured
@@ -139,6 +159,9 @@ public static partial class ObolApplication
     /// </summary>
     public static async Task PrepareAsync(WebApplication app, CancellationToken cancellationToken = default)
     {
+        // Every module's settings, before the database is touched (the host checks them again when it starts).
+        app.Services.GetRequiredService<IStartupValidator>().Validate();
+
         var wait = app.Services.GetRequiredService<DatabaseOptions>().StartupWait;
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ObolApplication));
         var started = Stopwatch.GetTimestamp();
@@ -180,7 +203,7 @@ public static partial class ObolApplication
             var issued = await database.WriteAsync(async session =>
             {
                 await apiKeys.RevokeLabelledAsync(session, merchant.Id, "development");
-                return await apiKeys.IssueAsync(session, merchant.Id, "test", "development");
+                return await apiKeys.IssueAsync(session, merchant.Id, services.GetRequiredService<InstallationMode>().Mode, "development");
             }, cancellationToken);
             await Console.Out.WriteLineAsync($"Obol development API key for {merchant.Id} (valid until the next start): {issued.Secret}");
         }

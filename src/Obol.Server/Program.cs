@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Obol.Server;
 
 if (args is ["merchants", ..])
@@ -6,6 +7,20 @@ if (args is ["merchants", ..])
 }
 
 var app = ObolApplication.Build(ObolApplication.CreateBuilder(args));
-await ObolApplication.PrepareAsync(app);
+try
+{
+    await ObolApplication.PrepareAsync(app);
+}
+catch (OptionsValidationException invalid)
+{
+    await Console.Error.WriteLineAsync("Obol cannot start; fix these settings:");
+    foreach (var failure in invalid.Failures)
+    {
+        await Console.Error.WriteLineAsync($"  {failure}");
+    }
+
+    return 1;
+}
+
 await app.RunAsync();
 return 0;

@@ -11,7 +11,7 @@ public static class ServerCommands
     {
         output ??= Console.Out;
         var name = new Option<string>("--name") { Description = "The merchant's display name", Required = true };
-        var mode = new Option<string>("--mode") { Description = "Key mode: test or live", DefaultValueFactory = _ => "test" };
+        var mode = new Option<string>("--mode") { Description = "Key mode: test or live (default: the installation's, Obol:Mode)" };
         // Unmatched tokens are configuration for the host, e.g. --ConnectionStrings:Obol=…
         var create = new Command("create", "Create a merchant and print its first secret key (shown once)") { name, mode };
         create.TreatUnmatchedTokensAsErrors = false;
@@ -23,7 +23,8 @@ public static class ServerCommands
             await app.Services.GetRequiredService<MigrationRunner>().ApplyAsync(cancellationToken);
             var apiKeys = app.Services.GetRequiredService<ApiKeys>();
             var merchant = await apiKeys.CreateMerchantAsync(parse.GetValue(name)!, cancellationToken);
-            var issued = await apiKeys.IssueAsync(merchant.Id, parse.GetValue(mode)!, "created with merchant", cancellationToken);
+            var issued = await apiKeys.IssueAsync(
+                merchant.Id, parse.GetValue(mode) ?? app.Services.GetRequiredService<InstallationMode>().Mode, "created with merchant", cancellationToken);
             await output.WriteLineAsync($"merchant: {merchant.Id} ({merchant.Name})");
             await output.WriteLineAsync($"secret key (shown once, store it now): {issued.Secret}");
             return 0;

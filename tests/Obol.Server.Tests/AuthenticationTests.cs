@@ -64,10 +64,10 @@ public class AuthenticationTests
     {
         await using var server = await TestCounters.StartServerAsync(provider);
         using var client = server.CreateClient();
-        var issued = await (await client.PostJsonAsync("/v1/api-keys", """{"mode":"live","label":"ci"}""")).ReadJsonAsync();
+        var issued = await (await client.PostJsonAsync("/v1/api-keys", """{"mode":"test","label":"ci"}""")).ReadJsonAsync();
         var secret = issued.GetProperty("secret").GetString()!;
 
-        Assert.StartsWith("sk_live_", secret, StringComparison.Ordinal);
+        Assert.StartsWith("sk_test_", secret, StringComparison.Ordinal);
         Assert.True(secret.Length >= 8 + 22, "at least 128 bits of base62 randomness");
         var stored = await server.GetRequiredService<Database>().ReadAsync(
             s => s.QueryAsync<string>("SELECT id || '|' || key_hash || '|' || last4 || '|' || coalesce(label, '') FROM api_keys"), CancellationToken.None);

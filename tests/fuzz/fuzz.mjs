@@ -979,6 +979,8 @@ function findCards(text) {
   return found;
 }
 
+let protocolRefusals = 0;
+
 function judge(req, res) {
   const failures = [];
   const ct = (res.headers['content-type'] ?? '').toLowerCase();
@@ -988,9 +990,14 @@ function judge(req, res) {
   if (res.status === 0) failures.push({ oracle: 'no_response', why: res.error });
   else if (res.status >= 500) failures.push({ oracle: '5xx', why: json?.code ?? text.slice(0, 80) });
   else if (res.status >= 400) {
-    if (!ct.startsWith('application/problem+json')) {
-      const bare = res.body.length === 0 && !ct;
-      failures.push({ oracle: '4xx_not_problem_json', why: bare ? `bare ${res.status} without a body (rejected before Obol's middleware, e.g. by Kestrel)` : `content-type '${ct}'` });
+    const bare = res.body.length === 0 && !ct;
+    if (bare && [400, 414, 431].includes(res.status)) {
+      // Not HTTP that Kestrel accepts (a control character in a header value, an encoded NUL in the path, a request line
+      // or headers over Kestrel's limits): refused before any middleware runs, with no body. Obol's own middleware gives
+      // every 4xx a problem+json body, so a bare one can only come from there. Counted, not a failure (docs/README.md).
+      protocolRefusals++;
+    } else if (!ct.startsWith('application/problem+json')) {
+      failures.push({ oracle: '4xx_not_problem_json', why: bare ? `bare ${res.status} without a body` : `content-type '${ct}'` });
     }
     else if (!json || typeof json.code !== 'string' || !json.code) failures.push({ oracle: '4xx_without_code', why: text.slice(0, 80) });
   } else if (res.status >= 200 && res.status < 300 && req.mutation.refuse) {
@@ -1188,5 +1195,5 @@ if (args.verbose) {
 }
 console.log(`\n[${LABEL}] distinct failure signatures (oracle | operation | class | why | status code): ${stats.signatures.size}`);
 for (const [sig, s] of [...stats.signatures.entries()].sort((a, b) => b[1].count - a[1].count)) console.log(`  ${String(s.count).padStart(6)}  ${sig}  (first at #${s.first})`);
-console.log(`\n[${LABEL}] ${REQUESTS} requests in ${secs.toFixed(1)} s (${(REQUESTS / secs).toFixed(0)}/s); ${failureCount} failures; /healthz ${healthy ? 'healthy' : 'UNHEALTHY'}; ${sentCards.size} distinct card numbers sent (listed in ${OUT}.cards.txt)`);
+console.log(`\n[${LABEL}] ${REQUESTS} requests in ${secs.toFixed(1)} s (${(REQUESTS / secs).toFixed(0)}/s); ${failureCount} failures; ${protocolRefusals} refused by Kestrel as HTTP it does not accept (no body); /healthz ${healthy ? 'healthy' : 'UNHEALTHY'}; ${sentCards.size} distinct card numbers sent (listed in ${OUT}.cards.txt)`);
 process.exit(failureCount > 0 ? 1 : 0);

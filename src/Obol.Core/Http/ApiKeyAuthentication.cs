@@ -13,11 +13,14 @@ public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
-    ApiKeys apiKeys) : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
+    ApiKeys apiKeys,
+    InstallationMode installation) : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
     public const string SchemeName = "ApiKey";
     public const string MerchantClaim = "obol:merchant";
     public const string KeyClaim = "obol:key";
+
+    private const string WrongModeItem = "obol:wrong-mode-key";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -33,6 +36,12 @@ public sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.Fail("Invalid API key.");
         }
 
+        if (key.Mode != installation.Mode)
+        {
+            Context.Items[WrongModeItem] = key.Mode;
+            return AuthenticateResult.Fail("An API key of the other mode.");
+        }
+
         var identity = new ClaimsIdentity(
             [new Claim(MerchantClaim, key.MerchantId), new Claim(KeyClaim, key.KeyId)], SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
@@ -41,8 +50,11 @@ public sealed class ApiKeyAuthenticationHandler(
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         Response.Headers.WWWAuthenticate = "Bearer";
-        return ProblemResponses.WriteAsync(Context, 401, "unauthenticated", "Unauthenticated",
-            "Send a valid secret key as 'Authorization: Bearer sk_…'.");
+        return Context.Items[WrongModeItem] is string mode
+            ? ProblemResponses.WriteAsync(Context, 401, "api_key_wrong_mode", "API key of the other mode",
+                $"This is a {mode} key and this installation is in {installation.Mode} mode: it holds {installation.Mode} objects only.")
+            : ProblemResponses.WriteAsync(Context, 401, "unauthenticated", "Unauthenticated",
+                "Send a valid secret key as 'Authorization: Bearer sk_…'.");
     }
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>

@@ -39,6 +39,10 @@ public sealed class IdempotencyOptions
 
     /// <summary>How long completed responses are kept; api.md promises at least 24 hours.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromHours(24);
+
+    public static IEnumerable<string> Problems(IdempotencyOptions options) =>
+        Configuration.ModuleOptions.Positive("Lease", options.Lease)
+            .Concat(options.Retention < TimeSpan.FromHours(24) ? [$"Retention must be at least 1.00:00:00 (the API promises a day), not {options.Retention}."] : []);
 }
 
 /// <summary>

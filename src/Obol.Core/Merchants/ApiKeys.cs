@@ -35,7 +35,7 @@ public sealed record AuthenticatedKey(string KeyId, string MerchantId, string Mo
 /// randomness, stored as SHA-256. A fast hash is enough for secrets of that entropy (no dictionary to guess from),
 /// and it lets a key be found by an indexed look-up of its hash.
 /// </summary>
-public sealed class ApiKeys(Database database, IdGenerator ids, TimeProvider clock)
+public sealed class ApiKeys(Database database, IdGenerator ids, TimeProvider clock, InstallationMode installation)
 {
     public const string DefaultMerchantId = "mer_default";
     private const string SecretAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -63,6 +63,11 @@ public sealed class ApiKeys(Database database, IdGenerator ids, TimeProvider clo
             throw Problems.Validation("mode", "Must be 'test' or 'live'.");
         }
 
+        if (mode != installation.Mode)
+        {
+            throw Problems.Validation("mode", $"This installation is in {installation.Mode} mode (Obol:Mode) and issues {installation.Mode} keys only.");
+        }
+
         var secret = $"sk_{mode}_{RandomNumberGenerator.GetString(SecretAlphabet, 32)}";
         return new IssuedApiKey(await InsertAsync(session, merchantId, secret, label), secret);
     }
@@ -70,9 +75,14 @@ public sealed class ApiKeys(Database database, IdGenerator ids, TimeProvider clo
     /// <summary>Makes a given secret valid for a merchant (the configured bootstrap key); a no-op if it already is.</summary>
     public Task RegisterAsync(string merchantId, string secret, string label, CancellationToken cancellationToken)
     {
-        if (!TryParseMode(secret, out _))
+        if (!TryParseMode(secret, out var mode))
         {
             throw new ArgumentException("A bootstrap key must look like sk_test_… or sk_live_… with at least 24 characters after the prefix.", nameof(secret));
+        }
+
+        if (mode != installation.Mode)
+        {
+            throw new ArgumentException($"The bootstrap key is a {mode} key, and this installation is in {installation.Mode} mode (Obol:Mode).", nameof(secret));
         }
 
         return database.WriteAsync(session => InsertAsync(session, merchantId, secret, label, ifAbsent: true), cancellationToken);

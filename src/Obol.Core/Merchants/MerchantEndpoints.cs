@@ -27,9 +27,9 @@ public static class MerchantEndpoints
             return TypedResults.Ok(new Page<ApiKeyResponse>(list.Select(k => ApiKeyResponse.From(k)).ToList(), false));
         });
 
-        keys.MapPost("/", async Task<Created<ApiKeyResponse>> (CreateApiKeyRequest request, HttpContext http, ApiKeys apiKeys, RequestUnitOfWork work) =>
+        keys.MapPost("/", async Task<Created<ApiKeyResponse>> (CreateApiKeyRequest request, HttpContext http, ApiKeys apiKeys, InstallationMode installation, RequestUnitOfWork work) =>
         {
-            var issued = await apiKeys.IssueAsync(work.Session, http.MerchantId(), request.Mode ?? "test", request.Label);
+            var issued = await apiKeys.IssueAsync(work.Session, http.MerchantId(), request.Mode ?? installation.Mode, request.Label);
             return TypedResults.Created($"/v1/api-keys/{issued.Key.Id}", ApiKeyResponse.From(issued.Key, issued.Secret));
         }).WithUnitOfWork(IdempotencyKeyRule.Refused);
 

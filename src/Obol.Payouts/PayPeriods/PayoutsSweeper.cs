@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Obol.Core.Configuration;
 using Obol.Core.Identity;
 using Obol.Core.Storage;
 using Obol.Ledger;
@@ -24,6 +25,12 @@ public sealed class PayoutsOptions
 
     /// <summary>Run the background sweep (tests turn it off and call <see cref="PayoutsSweeper.RunOnceAsync"/>).</summary>
     public bool BackgroundSweep { get; set; } = true;
+
+    public static IEnumerable<string> Problems(PayoutsOptions options) =>
+        ModuleOptions.Positive("AcceptedTimeout", options.AcceptedTimeout)
+            .Concat(ModuleOptions.Positive("SweepInterval", options.SweepInterval))
+            .Concat(options.CloseGracePeriod < TimeSpan.Zero ? [$"CloseGracePeriod must not be negative, not {options.CloseGracePeriod}."] : [])
+            .Concat(options.TermsCacheCapacity < 1 ? ["TermsCacheCapacity must be at least 1."] : []);
 }
 
 /// <summary>

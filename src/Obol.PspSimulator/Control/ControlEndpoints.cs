@@ -75,6 +75,7 @@ public sealed record SimulatorError(string Error);
 /// <summary>Simulator-only endpoints: introspection, faults, configuration, reset, settlement reports.</summary>
 public static class ControlEndpoints
 {
+    /// <summary>Introspection, faults, configuration and reset: what no PSP has, and what a host may put behind its own auth.</summary>
     public static RouteGroupBuilder MapSimulatorControl(this RouteGroupBuilder sim)
     {
         sim.MapGet("/charges", ListCharges);
@@ -85,6 +86,12 @@ public static class ControlEndpoints
         sim.MapGet("/config", GetConfig);
         sim.MapPost("/config", SetConfig);
         sim.MapPost("/reset", Reset);
+        return sim;
+    }
+
+    /// <summary>A day's settlement report, as a PSP's report download serves it.</summary>
+    public static RouteGroupBuilder MapSimulatorSettlements(this RouteGroupBuilder sim)
+    {
         sim.MapGet("/{psp}/settlements", Settlements);
         return sim;
     }

@@ -1,3 +1,5 @@
+using Obol.Core.Configuration;
+
 namespace Obol.Scheduling.Runner;
 
 /// <summary>Configuration section <c>Obol:Scheduling</c>.</summary>
@@ -43,11 +45,34 @@ public sealed class SchedulingOptions
     /// </summary>
     public TimeSpan CallStartWindow => LeaseDuration - ExecutionTimeout - (LeaseDuration / 10);
 
+    /// <summary>These settings, or an <see cref="InvalidOperationException"/> naming what is wrong with them.</summary>
     public SchedulingOptions Validate() =>
-        BatchSize < 1 || MaxConcurrency < 1 || MaxAttempts < 1
-            ? throw new InvalidOperationException("Obol:Scheduling: BatchSize, MaxConcurrency and MaxAttempts must be at least 1.")
-            : CallStartWindow <= TimeSpan.Zero
-                ? throw new InvalidOperationException(
-                    $"Obol:Scheduling: LeaseDuration ({LeaseDuration}) must exceed ExecutionTimeout ({ExecutionTimeout}) by more than a tenth of itself, so that a call can finish inside its lease.")
-                : this;
+        Problems(this).ToList() is { Count: > 0 } problems
+            ? throw new InvalidOperationException("Obol:Scheduling: " + string.Join(" ", problems))
+            : this;
+
+    public static IEnumerable<string> Problems(SchedulingOptions options)
+    {
+        if (options.BatchSize < 1 || options.MaxConcurrency < 1 || options.MaxAttempts < 1)
+        {
+            yield return "BatchSize, MaxConcurrency and MaxAttempts must be at least 1.";
+        }
+
+        foreach (var problem in ModuleOptions.Positive("PollInterval", options.PollInterval)
+            .Concat(ModuleOptions.Positive("ExecutionTimeout", options.ExecutionTimeout))
+            .Concat(ModuleOptions.Positive("RetryBaseDelay", options.RetryBaseDelay)))
+        {
+            yield return problem;
+        }
+
+        if (options.RetryMaxDelay < options.RetryBaseDelay)
+        {
+            yield return "RetryMaxDelay must not be shorter than RetryBaseDelay.";
+        }
+
+        if (options.CallStartWindow <= TimeSpan.Zero)
+        {
+            yield return $"LeaseDuration ({options.LeaseDuration}) must exceed ExecutionTimeout ({options.ExecutionTimeout}) by more than a tenth of itself, so that a call can finish inside its lease.";
+        }
+    }
 }
