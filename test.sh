@@ -26,6 +26,10 @@ pg_stop_throwaway_cluster
 # tests just built (tests/psp-clients/run.sh; needs node, npm and openssl).
 tests/psp-clients/run.sh || status=1
 
+# A short schema-driven fuzz run (tests/fuzz) of the server the tests just built, on SQLite and on PostgreSQL: no 5xx,
+# every refusal problem+json, nothing accepted that must be refused, no key or card number in the logs.
+scripts/fuzz.sh --requests 1000 --seed 1 --database both --configuration Debug --no-build || status=1
+
 # A few hundred payments on two nodes under kills, PostgreSQL restarts and PSP incidents, with a fixed seed
 # (tests/Obol.Chaos/README.md); it starts its own PostgreSQL.
 scripts/chaos.sh --short --seed 18 || status=1

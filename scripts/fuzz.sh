@@ -2,7 +2,7 @@
 # Fuzzes Obol's HTTP API (tests/fuzz/fuzz.mjs) against a freshly started server on a new SQLite file and/or a throwaway
 # PostgreSQL cluster, then scans the server's logs. Exits non-zero if any failure was found.
 #
-#   scripts/fuzz.sh [--requests N] [--seed S] [--database sqlite|postgres|both] [--no-build] [--out DIR]
+#   scripts/fuzz.sh [--requests N] [--seed S] [--database sqlite|postgres|both] [--configuration Release|Debug] [--no-build] [--out DIR]
 #
 # A second merchant is created with `merchants create` for cross-merchant checks. Failures are JSON lines in
 # DIR/<database>-failures.jsonl; the server's logs are DIR/<database>-server.log.
@@ -12,6 +12,7 @@ REQUESTS=10000
 SEED=1
 DATABASE=both
 BUILD=1
+CONFIGURATION=Release
 OUT=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -19,6 +20,7 @@ while [ $# -gt 0 ]; do
     --seed) SEED="$2"; shift 2 ;;
     --database) DATABASE="$2"; shift 2 ;;
     --no-build) BUILD=0; shift ;;
+    --configuration) CONFIGURATION="$2"; shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
     -h|--help) sed -n 2,9p "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
@@ -29,11 +31,11 @@ case "$DATABASE" in sqlite|postgres|both) ;; *) echo "--database must be sqlite,
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 OUT="${OUT:-$(mktemp -d /tmp/obol-fuzz.XXXXXX)}"
 mkdir -p "$OUT"
-SERVER_DLL="$ROOT/src/Obol.Server/bin/Release/net10.0/Obol.Server.dll"
+SERVER_DLL="$ROOT/src/Obol.Server/bin/$CONFIGURATION/net10.0/Obol.Server.dll"
 
 if [ "$BUILD" = 1 ]; then
-  echo "building Obol.Server (Release)…"
-  dotnet build -c Release "$ROOT/src/Obol.Server" >"$OUT/build.log" 2>&1 || { tail -30 "$OUT/build.log" >&2; exit 2; }
+  echo "building Obol.Server ($CONFIGURATION)…"
+  dotnet build -c "$CONFIGURATION" "$ROOT/src/Obol.Server" >"$OUT/build.log" 2>&1 || { tail -30 "$OUT/build.log" >&2; exit 2; }
 fi
 [ -f "$SERVER_DLL" ] || { echo "$SERVER_DLL not found; build first or drop --no-build" >&2; exit 2; }
 

@@ -17,7 +17,7 @@ public class PaymentValidationTests
     [InlineData("""{"amount":12.5,"currency":"USD","paymentMethod":"pm_card_visa"}""", "amount")]
     [InlineData("""{"amount":100,"currency":"USD","paymentMethod":"pm_card_visa","captureMethod":"later"}""", "captureMethod")]
     [InlineData("""{"amount":100,"currency":"USD","paymentMethod":"pm_card_visa","description":"a\u0000b"}""", "description")]
-    [InlineData("""{"amount":100,"currency":"USD","paymentMethod":"pm_card_visa","metadata":{"order":"a\u0000b"}}""", "metadata")]
+    [InlineData("""{"amount":100,"currency":"USD","paymentMethod":"pm_card_visa","metadata":{"order":"a\u0000b"}}""", "metadata.order")]
     public async Task Invalid_payments_are_refused_and_nothing_is_charged(string body, string field)
     {
         await using var server = await PaymentsServer.StartAsync(DatabaseProvider.Sqlite);

@@ -100,7 +100,7 @@ public class ApiTests
         await Field($$"""{ "amount": 100, "currency": "usd", "paymentMethod": "pm_card_visa", {{at}} }""", "currency");
         await Field($$"""{ "amount": 100, "currency": "XYZ", "paymentMethod": "pm_card_visa", {{at}} }""", "currency");
         await Field($$"""{ {{Payment}}, "description": "a\u0000b", {{at}} }""", "description");
-        await Field($$"""{ {{Payment}}, "metadata": { "order": "a\u0000b" }, {{at}} }""", "metadata");
+        await Field($$"""{ {{Payment}}, "metadata": { "order": "a\u0000b" }, {{at}} }""", "metadata.order");
         await Field($$"""{ "amount": 100, "paymentMethod": "pm_card_visa", {{at}} }""", "currency");
         await Field($$"""{ "amount": 100, "currency": "USD", {{at}} }""", "paymentMethod");
         await Field($$"""{ "amount": 100, "currency": "USD", "paymentMethod": "pm_card_visa", "captureMethod": "later", {{at}} }""", "captureMethod");

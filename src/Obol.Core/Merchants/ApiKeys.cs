@@ -38,6 +38,7 @@ public sealed record AuthenticatedKey(string KeyId, string MerchantId, string Mo
 public sealed class ApiKeys(Database database, IdGenerator ids, TimeProvider clock, InstallationMode installation)
 {
     public const string DefaultMerchantId = "mer_default";
+    public const int MaxLabelLength = 200;
     private const string SecretAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
     public Task<Merchant> CreateMerchantAsync(string name, CancellationToken cancellationToken) =>
@@ -66,6 +67,11 @@ public sealed class ApiKeys(Database database, IdGenerator ids, TimeProvider clo
         if (mode != installation.Mode)
         {
             throw Problems.Validation("mode", $"This installation is in {installation.Mode} mode (Obol:Mode) and issues {installation.Mode} keys only.");
+        }
+
+        if (label is { Length: > MaxLabelLength })
+        {
+            throw Problems.Validation("label", $"At most {MaxLabelLength} characters.");
         }
 
         var secret = $"sk_{mode}_{RandomNumberGenerator.GetString(SecretAlphabet, 32)}";

@@ -51,7 +51,7 @@ public static class PaymentsEndpoints
         var key = IdempotentRequest.ReadKey(http, IdempotencyKeyRule.Optional);
         return IdempotentAsync<Payment>(http, idempotency, key,
             complete => processor.CaptureAsync(http.MerchantId(), id, request?.Amount, key, complete, http.RequestAborted),
-            ModificationResult);
+            payment => ModificationResult(http, payment));
     }
 
     private static Task<IResult> CancelAsync(string id, HttpContext http, PaymentProcessor processor, IdempotencyStore idempotency)
@@ -59,7 +59,7 @@ public static class PaymentsEndpoints
         var key = IdempotentRequest.ReadKey(http, IdempotencyKeyRule.Optional);
         return IdempotentAsync<Payment>(http, idempotency, key,
             complete => processor.CancelAsync(http.MerchantId(), id, key, complete, http.RequestAborted),
-            ModificationResult);
+            payment => ModificationResult(http, payment));
     }
 
     private static Task<IResult> RefundAsync(string id, CreateRefundRequest? request, HttpContext http, PaymentProcessor processor, IdempotencyStore idempotency)
@@ -124,7 +124,7 @@ public static class PaymentsEndpoints
     }
 
     /// <summary>A capture or cancel that the PSP refused answers 502 with the payment's error; the attempt stays on record.</summary>
-    private static IResult ModificationResult(Payment payment) =>
+    private static IResult ModificationResult(HttpContext http, Payment payment) =>
         payment.LastError is { } error && payment.OperationInFlight is null && payment.Status is PaymentStatus.Authorized
             ? TypedResults.Problem(new Microsoft.AspNetCore.Mvc.ProblemDetails
             {
@@ -132,7 +132,7 @@ public static class PaymentsEndpoints
                 Title = "The PSP refused the operation",
                 Status = StatusCodes.Status502BadGateway,
                 Detail = error.Message,
-                Extensions = { ["code"] = error.Code, ["payment"] = PaymentResponse.From(payment) },
+                Extensions = { ["code"] = error.Code, ["requestId"] = http.TraceIdentifier, ["payment"] = PaymentResponse.From(payment) },
             })
             : TypedResults.Ok(PaymentResponse.From(payment));
 
