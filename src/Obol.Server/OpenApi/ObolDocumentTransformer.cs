@@ -51,6 +51,16 @@ internal sealed class ObolDocumentTransformer : IOpenApiDocumentTransformer
             WithoutNull(schema);
         }
 
+        foreach (var operation in document.Paths.Values.SelectMany(p => p.Operations?.Values ?? Enumerable.Empty<OpenApiOperation>()))
+        {
+            var media = (operation.RequestBody?.Content?.Values ?? []).Concat(
+                (operation.Responses?.Values ?? Enumerable.Empty<IOpenApiResponse>()).SelectMany(r => r.Content?.Values ?? []));
+            foreach (var content in media.Where(m => m.Schema is not null))
+            {
+                content.Schema = Collapse(content.Schema!);
+            }
+        }
+
         RemoveUnused(document);
         return Task.CompletedTask;
     }
