@@ -75,7 +75,7 @@ public static partial class ObolApplication
 
         builder.Services.AddSingleton<IValidateOptions<PaymentsOptions>>(new EveryPspReachable(hostsSimulator));
 
-        builder.Services.AddOpenApi(ObolOpenApi.Configure);
+        builder.Services.AddOpenApi(options => ObolOpenApi.Configure(options)); // a lambda: the XML-comment generator intercepts only calls it recognises
         return builder;
     }
 
