@@ -31,7 +31,7 @@ public static class ReconciliationEndpoints
         group.MapGet("/runs/{id}", GetAsync);
         group.MapGet("/discrepancies", ListDiscrepanciesAsync);
         group.MapGet("/discrepancies/{id}", GetDiscrepancyAsync);
-        group.MapPost("/discrepancies/{id}/resolve", ResolveDiscrepancyAsync);
+        group.MapPost("/discrepancies/{id}/resolve", ResolveDiscrepancyAsync).WithIdempotencyKey(IdempotencyKeyRule.Optional).Produces<DiscrepancyResponse>();
         return endpoints;
     }
 
