@@ -16,11 +16,16 @@ results="$(mktemp -d)"
 export OBOL_TEST_LOG_DIR="$results/logs"
 mkdir -p "$OBOL_TEST_LOG_DIR"
 status=0
+# OpenApiDocumentTests writes the document it checked responses against here; tests/openapi/run.sh lints it below.
+export OBOL_OPENAPI_DOCUMENT="$results/openapi.json"
 dotnet test Obol.slnx --logger "trx" --results-directory "$results" "$@" || status=$?
 python3 scripts/summarize_trx.py "$results" || status=1
 # No API key and no card number the tests send may appear in what Obol logged during the whole run.
 python3 scripts/scan_test_logs.py "$OBOL_TEST_LOG_DIR" || status=1
 pg_stop_throwaway_cluster
+
+# The served OpenAPI document, linted with @redocly/cli's recommended rules (tests/openapi/run.sh; needs node and npm).
+tests/openapi/run.sh "$OBOL_OPENAPI_DOCUMENT" || status=1
 
 # PSP wire fidelity: the official stripe and @adyen/api-library node clients against the standalone PSP simulator the
 # tests just built (tests/psp-clients/run.sh; needs node, npm and openssl).

@@ -18,6 +18,7 @@ using Obol.Reconciliation;
 using Obol.Reconciliation.Http;
 using Obol.Scheduling;
 using Obol.Scheduling.Api;
+using Obol.Server.OpenApi;
 using Scalar.AspNetCore;
 
 namespace Obol.Server;
@@ -74,7 +75,7 @@ public static partial class ObolApplication
 
         builder.Services.AddSingleton<IValidateOptions<PaymentsOptions>>(new EveryPspReachable(hostsSimulator));
 
-        builder.Services.AddOpenApi(o => o.AddDocumentTransformer<BearerSecuritySchemeTransformer>().AddSchemaTransformer<EnumSchemaTransformer>());
+        builder.Services.AddOpenApi(options => ObolOpenApi.Configure(options)); // a lambda: the XML-comment generator intercepts only calls it recognises
         return builder;
     }
 
@@ -88,7 +89,7 @@ public static partial class ObolApplication
         app.UseAuthorization();
 
         app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).WithTags("Operations");
-        app.MapGet("/readyz", ReadyAsync).WithTags("Operations");
+        app.MapGet("/readyz", ReadyAsync).WithTags("Operations").Produces<ReadyResponse>(StatusCodes.Status503ServiceUnavailable);
         app.MapOpenApi();
         app.MapScalarApiReference("/docs", o => o.WithTitle("Obol API"));
 

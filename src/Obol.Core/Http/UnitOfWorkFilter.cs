@@ -230,6 +230,9 @@ public static class IdempotentRequest
     }
 }
 
+/// <summary>Endpoint metadata: how the endpoint treats an <c>Idempotency-Key</c> header (shown in the OpenAPI document).</summary>
+public sealed record IdempotencyKeyMetadata(IdempotencyKeyRule Rule);
+
 /// <summary>A response stored by the idempotency layer, written as it was first sent.</summary>
 public sealed record StoredResponseResult(StoredResponse Response, bool Replayed) : IResult
 {
@@ -261,5 +264,13 @@ public static class UnitOfWorkEndpointExtensions
     /// <summary>Runs the endpoint in one transaction with <c>Idempotency-Key</c> support.</summary>
     public static TBuilder WithUnitOfWork<TBuilder>(this TBuilder builder, IdempotencyKeyRule rule = IdempotencyKeyRule.Optional)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter(new UnitOfWorkFilter(rule));
+        builder.WithIdempotencyKey(rule).AddEndpointFilter(new UnitOfWorkFilter(rule));
+
+    /// <summary>
+    /// Declares how an endpoint treats <c>Idempotency-Key</c>, for the OpenAPI document; <see cref="WithUnitOfWork"/> does it
+    /// itself, endpoints that drive <see cref="IdempotentRequest"/> by hand say it with this.
+    /// </summary>
+    public static TBuilder WithIdempotencyKey<TBuilder>(this TBuilder builder, IdempotencyKeyRule rule)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new IdempotencyKeyMetadata(rule));
 }

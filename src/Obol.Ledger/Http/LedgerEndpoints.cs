@@ -89,7 +89,7 @@ public static class LedgerEndpoints
             return booked.Created
                 ? TypedResults.Created($"/v1/ledger/transactions/{booked.Transaction.Id}", booked.Transaction)
                 : TypedResults.Ok(booked.Transaction);
-        }).WithUnitOfWork();
+        }).WithUnitOfWork().Produces<LedgerTransaction>(StatusCodes.Status201Created).Produces<LedgerTransaction>();
 
         ledger.MapPost("/transactions/batch", async Task<Ok<TransactionBatchResult>> (CreateTransactionBatchRequest request, HttpContext http, Ledger books, RequestUnitOfWork work) =>
         {
@@ -146,7 +146,7 @@ public static class LedgerEndpoints
             return booked.Created
                 ? TypedResults.Created($"/v1/ledger/transactions/{booked.Transaction.Id}", booked.Transaction)
                 : TypedResults.Ok(booked.Transaction);
-        }).WithUnitOfWork();
+        }).WithUnitOfWork().Produces<LedgerTransaction>(StatusCodes.Status201Created).Produces<LedgerTransaction>();
 
         ledger.MapGet("/transfers/{id}", async Task<Ok<LedgerTransfer>> (string id, HttpContext http, Database database) =>
         {

@@ -20,13 +20,13 @@ public static class PaymentsEndpoints
     public static IEndpointRouteBuilder MapPaymentsEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var payments = endpoints.MapGroup("/v1/payments").WithTags("Payments").RequireAuthorization();
-        payments.MapPost("/", CreateAsync);
+        payments.MapPost("/", CreateAsync).WithIdempotencyKey(IdempotencyKeyRule.Required).Produces<PaymentResponse>(StatusCodes.Status201Created);
         payments.MapGet("/", ListAsync);
         payments.MapGet("/{id}", GetAsync);
         payments.MapGet("/{id}/events", EventsAsync);
-        payments.MapPost("/{id}/capture", CaptureAsync);
-        payments.MapPost("/{id}/cancel", CancelAsync);
-        payments.MapPost("/{id}/refunds", RefundAsync);
+        payments.MapPost("/{id}/capture", CaptureAsync).WithIdempotencyKey(IdempotencyKeyRule.Optional).Produces<PaymentResponse>();
+        payments.MapPost("/{id}/cancel", CancelAsync).WithIdempotencyKey(IdempotencyKeyRule.Optional).Produces<PaymentResponse>();
+        payments.MapPost("/{id}/refunds", RefundAsync).WithIdempotencyKey(IdempotencyKeyRule.Optional).Produces<RefundResponse>(StatusCodes.Status201Created);
 
         endpoints.MapGet("/v1/refunds/{id}", GetRefundAsync).WithTags("Payments").RequireAuthorization();
         return endpoints;

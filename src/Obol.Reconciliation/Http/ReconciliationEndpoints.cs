@@ -24,14 +24,14 @@ public static class ReconciliationEndpoints
     public static IEndpointRouteBuilder MapReconciliationEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/v1/reconciliation").WithTags("Reconciliation").RequireAuthorization();
-        group.MapPost("/reports", UploadAsync).Accepts<string>("text/csv").WithMetadata(new RequestBodyLimit(MaxReportBytes), new ScansCardNumbersItself())
+        group.MapPost("/reports", UploadAsync).Accepts<string>("text/csv").WithMetadata(new RequestBodyLimit(MaxReportBytes), new ScansCardNumbersItself()).WithIdempotencyKey(IdempotencyKeyRule.Optional)
             .Produces<RunResponse>(StatusCodes.Status201Created);
-        group.MapPost("/runs", FetchAndReconcileAsync).Produces<RunResponse>(StatusCodes.Status201Created);
+        group.MapPost("/runs", FetchAndReconcileAsync).WithIdempotencyKey(IdempotencyKeyRule.Optional).Produces<RunResponse>(StatusCodes.Status201Created);
         group.MapGet("/runs", ListAsync);
         group.MapGet("/runs/{id}", GetAsync);
         group.MapGet("/discrepancies", ListDiscrepanciesAsync);
         group.MapGet("/discrepancies/{id}", GetDiscrepancyAsync);
-        group.MapPost("/discrepancies/{id}/resolve", ResolveDiscrepancyAsync);
+        group.MapPost("/discrepancies/{id}/resolve", ResolveDiscrepancyAsync).WithIdempotencyKey(IdempotencyKeyRule.Optional).Produces<DiscrepancyResponse>();
         return endpoints;
     }
 

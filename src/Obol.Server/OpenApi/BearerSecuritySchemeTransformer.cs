@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
-namespace Obol.Server;
+namespace Obol.Server.OpenApi;
 
 /// <summary>Declares the secret-key bearer scheme in the OpenAPI document.</summary>
 internal sealed class BearerSecuritySchemeTransformer : IOpenApiDocumentTransformer
@@ -10,7 +10,7 @@ internal sealed class BearerSecuritySchemeTransformer : IOpenApiDocumentTransfor
     {
         document.Components ??= new OpenApiComponents();
         document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
-        document.Components.SecuritySchemes["secretKey"] = new OpenApiSecurityScheme
+        document.Components.SecuritySchemes[ObolOperationTransformer.BearerScheme] = new OpenApiSecurityScheme
         {
             Type = SecuritySchemeType.Http,
             Scheme = "bearer",

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 using Obol.Core.Http;
 
-namespace Obol.Server;
+namespace Obol.Server.OpenApi;
 
 /// <summary>
 /// Enums in the OpenAPI document as the API reads and writes them (<see cref="ObolJson"/>): a string that is one of the
