@@ -36,8 +36,8 @@ public class RequestTextTests
         {
             await AssertRefusedAsync(client, "/v1/api-keys", $$"""{"label":{{text}}}""", "label");
             await AssertRefusedAsync(client, "/v1/ledger/transactions", $$"""{"transfers":[{{transfer}}],"description":{{text}}}""", "description");
-            await AssertRefusedAsync(client, "/v1/ledger/transactions", $$"""{"transfers":[{{transfer}}],"metadata":{"k":{{text}}}}""", "metadata.k");
-            await AssertRefusedAsync(client, "/v1/ledger/transactions", $$"""{"transfers":[{{transfer}}],"metadata":{{{text}}:"v"}}""", "metadata");
+            await AssertRefusedAsync(client, "/v1/ledger/transactions", $$$"""{"transfers":[{{{transfer}}}],"metadata":{"k":{{{text}}}}}""", "metadata.k");
+            await AssertRefusedAsync(client, "/v1/ledger/transactions", $$$"""{"transfers":[{{{transfer}}}],"metadata":{{{{text}}}:"v"}}""", "metadata");
             await AssertRefusedAsync(client, "/v1/payments", $$"""{"amount":100,"currency":"USD","paymentMethod":"pm_card_visa","description":{{text}}}""", "description");
         }
 

@@ -118,7 +118,8 @@ public sealed partial class ErrorHandlingMiddleware(RequestDelegate next, Databa
             var field = FieldFromPath(json.Path);
             if (json is FieldRuleException rule)
             {
-                return Problems.Validation(field.Length > 0 ? field : "body", rule.Message);
+                var named = rule.InPropertyName ? ParentOf(field) : field;
+                return Problems.Validation(named.Length > 0 ? named : "body", rule.Message);
             }
 
             if (json.Message.Contains("could not be mapped", StringComparison.Ordinal))
@@ -144,7 +145,14 @@ public sealed partial class ErrorHandlingMiddleware(RequestDelegate next, Databa
         return new ProblemException(400, "bad_request", "Bad request", "The request could not be read.");
     }
 
-    private static string FieldFromPath(string? path)
+    /// <summary><c>metadata</c> for <c>metadata.key</c> or <c>metadata['a.b']</c>.</summary>
+    private static string ParentOf(string field)
+    {
+        var cut = field.EndsWith("']", StringComparison.Ordinal) ? field.LastIndexOf("['", StringComparison.Ordinal) : field.LastIndexOf('.');
+        return cut > 0 ? field[..cut] : "";
+    }
+
+        private static string FieldFromPath(string? path)
     {
         if (string.IsNullOrEmpty(path) || path == "$")
         {

@@ -41,8 +41,18 @@ public static class RequestText
     /// <summary>The current string token, or a <see cref="FieldRuleException"/> when it breaks the rule.</summary>
     internal static string Read(ref Utf8JsonReader reader)
     {
-        var text = ReadWellFormed(ref reader);
-        return IsAllowed(text) ? text : throw new FieldRuleException(Rule);
+        var inName = reader.TokenType == JsonTokenType.PropertyName;
+        string text;
+        try
+        {
+            text = ReadWellFormed(ref reader);
+        }
+        catch (FieldRuleException) when (inName)
+        {
+            throw new FieldRuleException(Rule, inPropertyName: true);
+        }
+
+        return IsAllowed(text) ? text : throw new FieldRuleException(Rule, inName);
     }
 
     private static string ReadWellFormed(ref Utf8JsonReader reader)
@@ -77,5 +87,11 @@ public static class RequestText
     }
 }
 
-/// <summary>A request-body value that breaks a rule every field follows; answered as a validation error on its field.</summary>
-public sealed class FieldRuleException(string message) : JsonException(message);
+/// <summary>
+/// A request-body value that breaks a rule every field follows; answered as a validation error on its field, or on the
+/// object holding it when it is a property name (a metadata key), so that the refused text is not echoed as a field.
+/// </summary>
+public sealed class FieldRuleException(string message, bool inPropertyName = false) : JsonException(message)
+{
+    public bool InPropertyName { get; } = inPropertyName;
+}
