@@ -101,6 +101,29 @@ public class RequestTextTests
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/v1/ledger/accounts/{credit}/entries?to=2999-12-31T23:59:59.999999Z")).StatusCode);
     }
 
+    [Theory]
+    [BothDatabases]
+    public async Task A_null_or_an_amount_written_as_a_fraction_or_exponent_is_refused_with_its_field(DatabaseProvider provider)
+    {
+        await using var server = await ObolTestServer.StartAsync(provider);
+        using var client = server.CreateClient();
+        var (debit, credit) = (await AccountAsync(client, "cash"), await AccountAsync(client, "wallet"));
+        string Transfer(string amount) => $$"""{"debitAccountId":"{{debit}}","creditAccountId":"{{credit}}","amount":{{amount}},"currency":"USD"}""";
+
+        await AssertRefusedAsync(client, "/v1/payments", """{"amount":100,"currency":"USD","paymentMethod":"pm_card_visa","description":null}""", "description");
+        await AssertRefusedAsync(client, "/v1/api-keys", """{"label":null}""", "label");
+        await AssertRefusedAsync(client, "/v1/ledger/transactions/batch", $$$"""{"transactions":[{"transfers":[{{{Transfer("5")}}}]},{"transfers":[{{{Transfer("null")}}}]}]}""", "transactions[1].transfers[0].amount");
+        await AssertRefusedAsync(client, "/v1/ledger/transactions", $$$"""{"transfers":[{{{Transfer("5")}}}],"metadata":{"k":null}}""", "metadata.k");
+        await AssertRefusedAsync(client, "/v1/ledger/transactions", $$"""{"transfers":[{{Transfer("500.0")}}]}""", "transfers[0].amount");
+        await AssertRefusedAsync(client, "/v1/ledger/transactions", $$"""{"transfers":[{{Transfer("5e2")}}]}""", "transfers[0].amount");
+        await AssertRefusedAsync(client, "/v1/ledger/transactions", $$"""{"transfers":[{{Transfer("5E+2")}}]}""", "transfers[0].amount");
+
+        var transactions = await (await client.GetAsync("/v1/ledger/transactions")).ReadJsonAsync();
+        Assert.Equal(0, transactions.GetProperty("data").GetArrayLength());
+        var overflow = await client.PostJsonAsync("/v1/ledger/transactions", $$"""{"transfers":[{{Transfer("9223372036854775808")}}]}""", Guid.NewGuid().ToString("N"));
+        Assert.Equal("amount_overflow", (await overflow.ReadJsonAsync()).GetProperty("code").GetString());
+    }
+
     private static async Task AssertRefusedAsync(HttpClient client, string path, string body, string field)
     {
         var problem = await (await client.PostJsonAsync(path, body, path == "/v1/api-keys" ? null : Guid.NewGuid().ToString("N"))).ReadProblemAsync(400, "validation_failed");

@@ -10,7 +10,8 @@ namespace Obol.Core.Http;
 
 /// <summary>
 /// Caps request bodies at 1 MiB, or what the endpoint's <see cref="RequestBodyLimit"/> allows (413 before anything is read), refuses any request that carries something
-/// shaped like a card number (before it can reach a handler, a database or a log), and buffers bodies so the
+/// shaped like a card number (before it can reach a handler, a database or a log), refuses a JSON null in the API's bodies
+/// (<see cref="JsonNullRule"/>), and buffers bodies so the
 /// idempotency layer can fingerprint the exact bytes (hashed here, once) after model binding has read them.
 /// </summary>
 public sealed class RequestBodyMiddleware(RequestDelegate next)
@@ -49,6 +50,11 @@ public sealed class RequestBodyMiddleware(RequestDelegate next)
             if (context.GetEndpoint()?.Metadata.GetMetadata<ScansCardNumbersItself>() is null && CardNumberDetector.ContainsCardNumber(body.Text))
             {
                 throw CardNumberNotAllowed();
+            }
+
+            if (context.Request.Path.StartsWithSegments("/v1", StringComparison.Ordinal) && context.Request.HasJsonContentType())
+            {
+                JsonNullRule.Check(bytes.GetBuffer().AsSpan(0, (int)bytes.Length));
             }
 
             context.Features.Set(body);

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -8,6 +9,7 @@ using Obol.Core.Http;
 using Obol.Core.Storage;
 using Obol.Core.Time;
 using Obol.Ledger.Booking;
+using Obol.Ledger.Http;
 
 namespace Obol.Ledger;
 
@@ -18,7 +20,8 @@ public sealed record AccountFlagsRequest(bool? DebitsMustNotExceedCredits, bool?
 public sealed record CreateAccountRequest(string? Code, string? Type, string? Currency, AccountOwnerRequest? Owner, Dictionary<string, string>? Metadata, AccountFlagsRequest? Flags);
 
 /// <summary><c>amount</c> is read as a decimal so that a fraction or a value beyond 64 bits gets its own problem code.</summary>
-public sealed record TransferRequest(string? DebitAccountId, string? CreditAccountId, decimal? Amount, string? Currency, bool? Pending, long? TimeoutSeconds);
+public sealed record TransferRequest(
+    string? DebitAccountId, string? CreditAccountId, [property: JsonConverter(typeof(WholeAmountConverter))] decimal? Amount, string? Currency, bool? Pending, long? TimeoutSeconds);
 
 public sealed record CreateTransactionRequest(List<TransferRequest>? Transfers, string? ExternalId, string? Description, Dictionary<string, string>? Metadata, DateTimeOffset? EffectiveAt);
 
@@ -35,7 +38,8 @@ public sealed record BatchProblem(string Type, string Title, int Status, string?
 
 public sealed record TransactionBatchResult(int Booked, int Rejected, IReadOnlyList<TransactionBatchItem> Results);
 
-public sealed record PostTransferRequest(decimal? Amount, string? ExternalId, string? Description, Dictionary<string, string>? Metadata);
+public sealed record PostTransferRequest(
+    [property: JsonConverter(typeof(WholeAmountConverter))] decimal? Amount, string? ExternalId, string? Description, Dictionary<string, string>? Metadata);
 
 public sealed record ResolutionRequest(string? ExternalId, string? Description, Dictionary<string, string>? Metadata);
 
