@@ -182,8 +182,10 @@ public class LedgerHttpTests
             externalId = "topup-1",
             transfers = new[] { new { debitAccountId = cash, creditAccountId = wallet, amount = 100, currency = "USD" } },
         })).StatusCode);
-        object Move(string from, string to, long amount, string? externalId = null) =>
-            new { externalId, transfers = new[] { new { debitAccountId = from, creditAccountId = to, amount, currency = "USD" } } };
+        // A field is given or left out, never null (JsonNullRule).
+        object Move(string from, string to, long amount, string? externalId = null) => externalId is null
+            ? new { transfers = new[] { new { debitAccountId = from, creditAccountId = to, amount, currency = "USD" } } }
+            : new { externalId, transfers = new[] { new { debitAccountId = from, creditAccountId = to, amount, currency = "USD" } } };
         var batch = new
         {
             transactions = new[]
@@ -193,7 +195,7 @@ public class LedgerHttpTests
                 Move(cash, wallet, 100, "topup-1"),
                 Move(wallet, cash, 500),
                 Move(cash, "acc_unknown", 5),
-                null,
+                new { transfers = Array.Empty<object>() },
                 Move(wallet, cash, 150),
             },
         };
@@ -225,6 +227,8 @@ public class LedgerHttpTests
         Assert.True((await client.GetFromJsonAsync<JsonElement>("/v1/ledger/verify")).GetProperty("ok").GetBoolean());
 
         await AssertProblemAsync(await client.PostAsJsonAsync("/v1/ledger/transactions/batch", new { transactions = Array.Empty<object>() }), 400, "validation_failed");
+        var withNull = await client.PostAsJsonAsync("/v1/ledger/transactions/batch", new { transactions = new[] { Move(cash, wallet, 1), null } });
+        await AssertProblemAsync(withNull, 400, "validation_failed");
         await AssertProblemAsync(await client.PostAsJsonAsync("/v1/ledger/transactions/batch",
             new { transactions = Enumerable.Repeat(Move(cash, wallet, 1), LedgerEndpoints.MaxBatchTransactions + 1) }), 400, "validation_failed");
     }

@@ -283,10 +283,13 @@ public static class LedgerEndpoints
         };
     }
 
-    /// <summary>Whole minor units in 1..2^63-1: a fraction or a non-positive value is invalid, anything larger overflows.</summary>
+    /// <summary>
+    /// Whole minor units in 1..2^63-1, written as an integer: a fraction, a fraction or exponent notation (a scale, see
+    /// <see cref="WholeAmountConverter"/>) or a non-positive value is invalid, anything larger overflows.
+    /// </summary>
     private static long ToAmount(decimal amount, string what)
     {
-        if (amount <= 0 || decimal.Truncate(amount) != amount)
+        if (amount <= 0 || amount.Scale != 0)
         {
             throw LedgerProblems.InvalidAmount(what);
         }
