@@ -75,8 +75,6 @@ public static class PaymentsEndpoints
             errors.Add("reason", "At most 500 characters.");
         }
 
-        errors.RefuseNulCharacter("reason", request?.Reason);
-
         errors.ThrowIfAny();
         var key = IdempotentRequest.ReadKey(http, IdempotencyKeyRule.Optional);
         return IdempotentAsync<Refund>(http, idempotency, key,
@@ -209,8 +207,6 @@ public static class PaymentsEndpoints
         {
             errors.Add("description", "At most 1000 characters.");
         }
-
-        errors.RefuseNulCharacter("description", request.Description).RefuseNulCharacter("metadata", request.Metadata);
 
         if (request.Metadata is { } metadata)
         {

@@ -129,8 +129,6 @@ public static class CreateScheduledPayment
             errors.Add("description", "At most 1000 characters.");
         }
 
-        errors.RefuseNulCharacter("description", request.Description).RefuseNulCharacter("metadata", request.Metadata);
-
         if (request.Metadata is { } metadata)
         {
             if (metadata.Count > 50)
