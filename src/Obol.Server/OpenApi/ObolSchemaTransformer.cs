@@ -4,6 +4,8 @@ using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 using Obol.Core.Http;
+using Obol.Scheduling.Api;
+using Obol.Scheduling.Schedules;
 
 namespace Obol.Server.OpenApi;
 
@@ -51,6 +53,12 @@ internal sealed class ObolSchemaTransformer : IOpenApiSchemaTransformer
             schema.Required = RequiredProperties(typeInfo);
         }
 
+        if (context.JsonPropertyInfo is { } answered && ResponseEnums.TryGetValue((answered.DeclaringType, answered.Name), out var values))
+        {
+            schema.Type = JsonSchemaType.String;
+            schema.Enum = values.Select(v => (JsonNode)JsonValue.Create(v)).ToList();
+        }
+
         if (context.JsonPropertyInfo is { } property && RequestFields.Rules.TryGetValue(property.DeclaringType, out var fields))
         {
             var rule = fields.GetValueOrDefault(property.Name);
@@ -62,6 +70,14 @@ internal sealed class ObolSchemaTransformer : IOpenApiSchemaTransformer
 
         return Task.CompletedTask;
     }
+
+    /// <summary>Response fields that are strings in C# but only ever hold one of these values.</summary>
+    private static readonly Dictionary<(Type Type, string Property), IReadOnlyList<string>> ResponseEnums = new()
+    {
+        [(typeof(ScheduledPaymentResponse), "status")] = ScheduledPaymentStatus.All,
+        [(typeof(ScheduledPaymentResponse), "captureMethod")] = ["automatic", "manual"],
+        [(typeof(RecurrenceResponse), "frequency")] = RecurrenceFrequency.All,
+    };
 
     /// <summary>A request type's required fields from <see cref="RequestFields"/>; a response type's non-nullable properties.</summary>
     internal static HashSet<string> RequiredProperties(JsonTypeInfo typeInfo)
