@@ -50,7 +50,7 @@ internal sealed partial class Ledger(Bookkeeper bookkeeper, IdGenerator ids, Tim
             errors.Add("flags", "At most one of debitsMustNotExceedCredits and creditsMustNotExceedDebits can be set.");
         }
 
-        LedgerValidation.Metadata(errors, "metadata", account.Metadata);
+        errors.Metadata("metadata", account.Metadata);
         var owner = account.Owner ?? (merchantId is null ? new AccountOwner(OwnerType.Platform, null) : new AccountOwner(OwnerType.Merchant, merchantId));
         if (owner.Type != OwnerType.Platform && string.IsNullOrWhiteSpace(owner.Id))
         {
@@ -333,37 +333,6 @@ internal sealed partial class Ledger(Bookkeeper bookkeeper, IdGenerator ids, Tim
 
 internal static class LedgerValidation
 {
-    public const int MaxMetadataEntries = 50;
-
-    public static void Metadata(ValidationErrors errors, string field, IReadOnlyDictionary<string, string>? metadata)
-    {
-        if (metadata is null)
-        {
-            return;
-        }
-
-        if (metadata.Count > MaxMetadataEntries)
-        {
-            errors.Add(field, $"At most {MaxMetadataEntries} keys.");
-        }
-
-        foreach (var (key, value) in metadata)
-        {
-            if (key.Length is < 1 or > 40)
-            {
-                errors.Add(field, "Keys are 1 to 40 characters.");
-            }
-
-            if (value is null || value.Length > 500)
-            {
-                errors.Add($"{field}.{key}", "Values are strings of at most 500 characters.");
-            }
-        }
-
-        // In a bulk call it would fail the others too.
-        errors.RefuseNulCharacter(field, metadata);
-    }
-
     public static void Transaction(ValidationErrors errors, string? externalId, string? description, IReadOnlyDictionary<string, string>? metadata)
     {
         if (externalId is not null && (externalId.Length is < 1 or > 255 || externalId.Any(c => c is < (char)0x20 or > (char)0x7E)))
@@ -378,6 +347,6 @@ internal static class LedgerValidation
 
         errors.RefuseNulCharacter("description", description);
 
-        Metadata(errors, "metadata", metadata);
+        errors.Metadata("metadata", metadata);
     }
 }

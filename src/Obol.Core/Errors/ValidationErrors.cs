@@ -32,6 +32,43 @@ public sealed class ValidationErrors
             ? Add(field, "Keys and values cannot contain the character U+0000.")
             : this;
 
+    /// <summary>
+    /// Metadata, one rule for every object that carries it: at most <see cref="MaxMetadataKeys"/> keys of 1 to
+    /// <see cref="MaxMetadataKeyLength"/> characters, each value a string of at most <see cref="MaxMetadataValueLength"/>
+    /// characters, no U+0000 (which PostgreSQL cannot store) in either.
+    /// </summary>
+    public ValidationErrors Metadata(string field, IReadOnlyDictionary<string, string>? metadata)
+    {
+        if (metadata is null)
+        {
+            return this;
+        }
+
+        if (metadata.Count > MaxMetadataKeys)
+        {
+            Add(field, $"At most {MaxMetadataKeys} keys.");
+        }
+
+        foreach (var (key, value) in metadata)
+        {
+            if (key.Length is < 1 or > MaxMetadataKeyLength)
+            {
+                Add(field, $"Keys are 1 to {MaxMetadataKeyLength} characters.");
+            }
+
+            if (value is null || value.Length > MaxMetadataValueLength)
+            {
+                Add($"{field}.{key}", $"Values are strings of at most {MaxMetadataValueLength} characters.");
+            }
+        }
+
+        return RefuseNulCharacter(field, metadata);
+    }
+
+    public const int MaxMetadataKeys = 50;
+    public const int MaxMetadataKeyLength = 40;
+    public const int MaxMetadataValueLength = 500;
+
     public void ThrowIfAny()
     {
         if (!IsEmpty)

@@ -15,8 +15,6 @@ namespace Obol.Payments.Api;
 
 public static class PaymentsEndpoints
 {
-    private const int MaxMetadataKeys = 50;
-
     public static IEndpointRouteBuilder MapPaymentsEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var payments = endpoints.MapGroup("/v1/payments").WithTags("Payments").RequireAuthorization();
@@ -208,21 +206,7 @@ public static class PaymentsEndpoints
             errors.Add("description", "At most 1000 characters.");
         }
 
-        if (request.Metadata is { } metadata)
-        {
-            if (metadata.Count > MaxMetadataKeys)
-            {
-                errors.Add("metadata", $"At most {MaxMetadataKeys} keys.");
-            }
-
-            foreach (var (name, value) in metadata)
-            {
-                if (name.Length is 0 or > 40 || value is null || value.Length > 500)
-                {
-                    errors.Add($"metadata.{name}", "Keys are 1 to 40 characters, values at most 500.");
-                }
-            }
-        }
+        errors.Metadata("metadata", request.Metadata);
 
         errors.ThrowIfAny();
         return new CreatePaymentCommand(merchantId, idempotencyKey, request.Amount!.Value, request.Currency!, request.CaptureMethod ?? CaptureMethod.Automatic,

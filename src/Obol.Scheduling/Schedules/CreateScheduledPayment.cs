@@ -129,18 +129,7 @@ public static class CreateScheduledPayment
             errors.Add("description", "At most 1000 characters.");
         }
 
-        if (request.Metadata is { } metadata)
-        {
-            if (metadata.Count > 50)
-            {
-                errors.Add("metadata", "At most 50 keys.");
-            }
-
-            if (metadata.Any(m => m.Key.Length is 0 or > 40 || m.Value is null || m.Value.Length > 500))
-            {
-                errors.Add("metadata", "Keys are 1 to 40 characters and values are strings of at most 500 characters.");
-            }
-        }
+        errors.Metadata("metadata", request.Metadata);
     }
 
     private static Recurrence? ValidateRecurrence(RecurrenceRequest? request, ValidationErrors errors)

@@ -1,3 +1,4 @@
+using Obol.Core.Errors;
 using Obol.Core.Http;
 using Obol.Core.Merchants;
 using Obol.Ledger;
@@ -54,9 +55,9 @@ internal static class RequestFields
 
     private static readonly FieldRule Metadata = new()
     {
-        MaxProperties = 50,
-        MaxLength = 500,
-        Description = "Up to 50 keys of 1 to 40 characters, each with a string value of at most 500 characters.",
+        MaxProperties = ValidationErrors.MaxMetadataKeys,
+        MaxLength = ValidationErrors.MaxMetadataValueLength,
+        Description = $"Up to {ValidationErrors.MaxMetadataKeys} keys of 1 to {ValidationErrors.MaxMetadataKeyLength} characters, each with a string value of at most {ValidationErrors.MaxMetadataValueLength} characters.",
     };
 
     private static readonly FieldRule Currency = new()
