@@ -15,7 +15,7 @@ public static class RequestText
 
     public const string Rule = "Text is at most 5000 characters, without U+0000 or other control characters (tab, line feed and carriage return are allowed).";
 
-    public static bool IsAllowed(ReadOnlySpan<char> text)
+    private static bool IsAllowed(ReadOnlySpan<char> text)
     {
         if (text.Length > MaxLength)
         {
@@ -42,25 +42,16 @@ public static class RequestText
     internal static string Read(ref Utf8JsonReader reader)
     {
         var inName = reader.TokenType == JsonTokenType.PropertyName;
-        string text;
-        try
-        {
-            text = ReadWellFormed(ref reader);
-        }
-        catch (FieldRuleException) when (inName)
-        {
-            throw new FieldRuleException(Rule, inPropertyName: true);
-        }
-
+        var text = ReadWellFormed(ref reader, inName);
         return IsAllowed(text) ? text : throw new FieldRuleException(Rule, inName);
     }
 
-    private static string ReadWellFormed(ref Utf8JsonReader reader)
+    private static string ReadWellFormed(ref Utf8JsonReader reader, bool inName = false)
     {
         // Longer than MaxLength characters in every encoding: refused before it is decoded.
         if ((reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length) > MaxLength * 6)
         {
-            throw new FieldRuleException(Rule);
+            throw new FieldRuleException(Rule, inName);
         }
 
         try
@@ -69,7 +60,7 @@ public static class RequestText
         }
         catch (InvalidOperationException)
         {
-            throw new FieldRuleException(Rule); // an escaped lone surrogate
+            throw new FieldRuleException(Rule, inName); // an escaped lone surrogate
         }
     }
 

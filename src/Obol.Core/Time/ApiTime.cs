@@ -41,19 +41,20 @@ public static class ApiTime
             return false;
         }
 
+        // Years far from the range are refused before the conversion to UTC, which overflows at year 1 or 9999 with an offset.
         var parsed = OffsetDateTimePattern.Rfc3339.Parse(text);
         if (!parsed.Success || parsed.Value.Year is < 1969 or > 3000)
         {
             return false;
         }
 
-        var utc = parsed.Value.ToInstant();
-        if (utc < Instant.FromDateTimeOffset(EarliestInstant) || utc >= Instant.FromDateTimeOffset(EndOfInstants))
+        var utc = parsed.Value.ToInstant().ToDateTimeOffset();
+        if (!IsAccepted(utc))
         {
             return false;
         }
 
-        instant = utc.ToDateTimeOffset();
+        instant = utc;
         return true;
     }
 

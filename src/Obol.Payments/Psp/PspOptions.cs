@@ -28,7 +28,7 @@ public sealed class PaymentsOptions
 
     public CircuitBreakerOptions CircuitBreaker { get; set; } = new();
 
-    public static readonly IReadOnlyList<string> PspNames = ["stripe", "adyen"];
+    public static readonly IReadOnlyList<string> PspNames = [Obol.Payments.Psp.Stripe.StripeConnector.PspName, Obol.Payments.Psp.Adyen.AdyenConnector.PspName];
 
     /// <summary>True when a PSP at this base URL is a simulator: the in-process one (no URL) or one on this machine.</summary>
     public static bool IsSimulator(string? baseUrl) =>
