@@ -27,7 +27,9 @@ public sealed class DeliveryTests
             }
         }
 
-        await server.RunUntilAsync(() => Delivered(receiver, "/a") == 60 && Delivered(receiver, "/b") == 60, TimeSpan.FromSeconds(10));
+        await server.RunUntilAsync(() => Delivered(receiver, "/a") == 60 && Delivered(receiver, "/b") == 60, TimeSpan.FromSeconds(10),
+            progress: () => $"delivered /a {Delivered(receiver, "/a")}, /b {Delivered(receiver, "/b")} of 60; {receiver.Received.Count} requests",
+            activity: () => receiver.Received.Count);
 
         var all = receiver.Received.ToList();
         Assert.All(all.Where(d => d.Path == "/a"), d => Assert.True(WebhookReceiver.Verifies(d, first.Secret)));
@@ -56,7 +58,7 @@ public sealed class DeliveryTests
         // Node A stops while deliveries are under way: what it had leased is sent again once the lease runs out.
         await nodeB.RunUntilAsync(() => receiver.Received.Count >= 5, TimeSpan.Zero, steps: 1000);
         await nodeA.DisposeAsync();
-        await nodeB.RunUntilAsync(() => Delivered(receiver, "/hook") == 40, TimeSpan.FromSeconds(5));
+        await nodeB.RunUntilAsync(() => Delivered(receiver, "/hook") == 40, TimeSpan.FromSeconds(5), activity: () => receiver.Received.Count);
 
         AssertInSequence(receiver.Received.ToList());
     }
@@ -146,7 +148,7 @@ public sealed class DeliveryTests
         await server.EmitAsync("obj_1");
         await server.RunUntilAsync(() => !receiver.Received.IsEmpty, TimeSpan.Zero);
 
-        await server.RunUntilAsync(() => EndpointDisabled(server, endpoint.Id), TimeSpan.FromMinutes(30), steps: 2000);
+        await server.RunUntilAsync(() => EndpointDisabled(server, endpoint.Id), TimeSpan.FromMinutes(30), steps: 2000, activity: () => receiver.Received.Count);
 
         var events = await server.GetJsonAsync($"/v1/events?objectId={endpoint.Id}&type=webhook_endpoint.disabled");
         Assert.Equal(1, events.GetProperty("data").GetArrayLength());
@@ -166,7 +168,7 @@ public sealed class DeliveryTests
         await server.EmitAsync("obj_1");
         await server.EmitAsync("obj_1");
         var start = server.Clock.GetUtcNow();
-        await server.RunUntilAsync(() => receiver.Received.Any(d => d.ObjectSequence == 2), TimeSpan.FromMinutes(20), steps: 2000);
+        await server.RunUntilAsync(() => receiver.Received.Any(d => d.ObjectSequence == 2), TimeSpan.FromMinutes(20), steps: 2000, activity: () => receiver.Received.Count);
 
         // The second event waited for the first to be given up: three days of tries.
         var attempts = await server.GetJsonAsync($"/v1/webhook-endpoints/{endpoint.Id}/delivery-attempts?limit=100");

@@ -101,7 +101,7 @@ public static class WebhooksEndpoints
 
     private static async Task<Ok<WebhookEndpointResponse>> UpdateAsync(
         string id, UpdateWebhookEndpointRequest request, HttpContext http, RequestUnitOfWork unitOfWork, WebhookEndpointStore store,
-        EndpointAddressRule addresses, EventTypeNames types, TimeProvider clock)
+        DeliveryStore deliveries, EndpointAddressRule addresses, EventTypeNames types, TimeProvider clock)
     {
         var errors = new ValidationErrors();
         if (request.Url is not null)
@@ -133,14 +133,26 @@ public static class WebhooksEndpoints
             UpdatedAt = StoredInstant.Of(clock.GetUtcNow()),
         };
         await store.UpdateAsync(session, updated);
+        if (updated.Disabled && !endpoint.Disabled)
+        {
+            await deliveries.ParkAsync(session, id);
+        }
+        else if (enabling)
+        {
+            await deliveries.PromoteEndpointAsync(session, id);
+            QueuedAfterCommit(session, http);
+        }
+
         return TypedResults.Ok(WebhookEndpointResponse.From(updated, await store.BacklogAsync(session, id)));
     }
 
-    private static async Task<Ok<DeletedResponse>> DeleteAsync(string id, HttpContext http, RequestUnitOfWork unitOfWork, WebhookEndpointStore store, TimeProvider clock)
+    private static async Task<Ok<DeletedResponse>> DeleteAsync(
+        string id, HttpContext http, RequestUnitOfWork unitOfWork, WebhookEndpointStore store, DeliveryStore deliveries, TimeProvider clock)
     {
         var session = unitOfWork.Session;
         _ = await store.GetAsync(session, http.MerchantId(), id, forUpdate: true) ?? throw Problems.NotFound("webhook endpoint", id);
         await store.DeleteAsync(session, id, StoredInstant.Of(clock.GetUtcNow()));
+        await deliveries.ParkAsync(session, id);
         return TypedResults.Ok(new DeletedResponse(id, true));
     }
 

@@ -47,14 +47,34 @@ internal sealed class DeliveryStore(IdGenerator ids)
         """;
 
     /// <summary>
-    /// Takes up to <paramref name="limit"/> due deliveries until <paramref name="leaseUntil"/>: pending, not leased by a
-    /// node, to an endpoint that is enabled and not among <paramref name="busyEndpoints"/>, and first in line for their
-    /// object at their endpoint (no pending delivery of an earlier event of the same object, or of the same event made
-    /// earlier). On PostgreSQL rows another node is claiming are skipped (<c>SKIP LOCKED</c>); SQLite has one writer.
+    /// Takes up to <paramref name="limit"/> due deliveries until <paramref name="leaseUntil"/>: the heads of their lanes
+    /// (ready), due, not leased by a node, to an endpoint that is enabled and not among <paramref name="busyEndpoints"/>. On
+    /// PostgreSQL rows another node is claiming are skipped (<c>SKIP LOCKED</c>); SQLite has one writer. Only lane heads
+    /// are ever ready, so this reads the due index and nothing else, however long the queues behind them.
     /// </summary>
     public async Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(
         DbSession session, DateTimeOffset now, DateTimeOffset leaseUntil, int limit, IReadOnlyCollection<string> busyEndpoints)
     {
+        // The due index alone, in its order, then the details of what was taken: a join in the first statement lets the
+        // planner start from the endpoints and read every delivery queued for them.
+        var ids = await session.QueryAsync<long>(
+            $"""
+            SELECT d.id FROM webhook_deliveries d
+            WHERE d.status = 'ready' AND d.next_attempt_at <= @now AND (d.leased_until IS NULL OR d.leased_until <= @now)
+              AND NOT ({session.InList("d.endpoint_id", "busy")})
+              AND EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.id = d.endpoint_id AND NOT e.disabled AND e.deleted_at IS NULL)
+            ORDER BY d.next_attempt_at, d.id
+            LIMIT @limit
+            {(session.IsPostgres ? "FOR UPDATE SKIP LOCKED" : "")}
+            """,
+            new { now, limit, busy = session.ListOf(busyEndpoints) });
+        if (ids.Count == 0)
+        {
+            return [];
+        }
+
+        var taken = session.ListOf(ids);
+        await session.ExecuteAsync($"UPDATE webhook_deliveries SET leased_until = @leaseUntil WHERE {session.InList("id", "taken")}", new { leaseUntil, taken });
         var rows = await session.QueryAsync<ClaimRow>(
             $"""
             SELECT d.id AS Id, d.endpoint_id AS EndpointId, d.event_id AS EventId, d.attempts AS Attempts, d.created_at AS CreatedAt,
@@ -63,33 +83,18 @@ internal sealed class DeliveryStore(IdGenerator ids)
             FROM webhook_deliveries d
             JOIN webhook_endpoints e ON e.id = d.endpoint_id
             JOIN events ev ON ev.id = d.event_id
-            WHERE d.status = 'pending' AND d.next_attempt_at <= @now AND (d.leased_until IS NULL OR d.leased_until <= @now)
-              AND NOT e.disabled AND e.deleted_at IS NULL
-              AND NOT ({session.InList("d.endpoint_id", "busy")})
-              AND NOT EXISTS (
-                  SELECT 1 FROM webhook_deliveries p
-                  WHERE p.endpoint_id = d.endpoint_id AND p.object_id = d.object_id AND p.status = 'pending'
-                    AND (p.object_sequence < d.object_sequence OR (p.object_sequence = d.object_sequence AND p.id < d.id)))
+            WHERE {session.InList("d.id", "taken")}
             ORDER BY d.next_attempt_at, d.id
-            LIMIT @limit
-            {(session.IsPostgres ? "FOR UPDATE OF d SKIP LOCKED" : "")}
             """,
-            new { now, limit, busy = session.ListOf(busyEndpoints) });
-        if (rows.Count == 0)
-        {
-            return [];
-        }
-
-        await session.ExecuteAsync(
-            $"UPDATE webhook_deliveries SET leased_until = @leaseUntil WHERE {session.InList("id", "ids")}",
-            new { leaseUntil, ids = session.ListOf(rows.Select(r => r.Id)) });
+            new { taken });
         return rows.Select(r => new ClaimedDelivery(
             r.Id, r.EndpointId, r.EventId, r.Attempts, r.CreatedAt, leaseUntil, r.Url, r.Secret, r.PreviousSecret, r.PreviousSecretExpiresAt, r.Body)).ToList();
     }
 
     /// <summary>
-    /// Writes what tries came to: each delivery done, given up or due again at its next try (with the lease let go), and a
-    /// log row per try. A delivery no longer pending (done meanwhile by a node whose lease had not run out) keeps its state.
+    /// Writes what tries came to: each delivery done, given up or due again at its next try (with the lease let go), a log
+    /// row per try, and the next delivery of each finished lane made its head. A delivery no longer ready (done meanwhile by
+    /// a node whose lease had run out, or parked with its endpoint) keeps its state.
     /// </summary>
     public async Task RecordAsync(DbSession session, IReadOnlyList<(AttemptResult Result, AttemptOutcome Outcome, DateTimeOffset? NextAttemptAt)> results)
     {
@@ -102,7 +107,7 @@ internal sealed class DeliveryStore(IdGenerator ids)
             Attempt = r.Result.Delivery.Attempts + 1,
             AttemptedAt = r.Result.AttemptedAt,
             Outcome = r.Outcome switch { AttemptOutcome.Succeeded => "succeeded", AttemptOutcome.Failed => "failed", _ => "given_up" },
-            Status = r.Outcome switch { AttemptOutcome.Succeeded => "succeeded", AttemptOutcome.Failed => "pending", _ => "failed" },
+            Status = r.Outcome switch { AttemptOutcome.Succeeded => "succeeded", AttemptOutcome.Failed => "ready", _ => "failed" },
             NextAttemptAt = r.NextAttemptAt ?? r.Result.AttemptedAt,
             CompletedAt = r.Outcome == AttemptOutcome.Failed ? null : r.Result.AttemptedAt,
             StatusCode = r.Result.StatusCode,
@@ -119,7 +124,7 @@ internal sealed class DeliveryStore(IdGenerator ids)
                     completed_at = v.completed_at, leased_until = NULL
                 FROM unnest(@deliveryIds, @statuses, @attempts, @nextAttemptAts, @completedAts)
                     AS v(id, status, attempt, next_attempt_at, completed_at)
-                WHERE d.id = v.id AND d.status = 'pending';
+                WHERE d.id = v.id AND d.status = 'ready';
                 INSERT INTO webhook_delivery_attempts (id, delivery_id, endpoint_id, event_id, attempt, attempted_at, outcome, status_code, latency_ms,
                     response_body, error)
                 SELECT * FROM unnest(@attemptIds, @deliveryIds, @endpointIds, @eventIds, @attempts, @attemptedAts, @outcomes, @statusCodes, @latencies,
@@ -142,57 +147,127 @@ internal sealed class DeliveryStore(IdGenerator ids)
                     responseBodies = rows.Select(r => r.ResponseBody).ToArray(),
                     errors = rows.Select(r => r.Error).ToArray(),
                 });
-            return;
+        }
+        else
+        {
+            // SQLite runs in-process: one prepared statement per row costs no round trip.
+            await session.ExecuteAsync(
+                """
+                UPDATE webhook_deliveries SET status = @Status, attempts = @Attempt, next_attempt_at = @NextAttemptAt, completed_at = @CompletedAt,
+                    leased_until = NULL
+                WHERE id = @DeliveryId AND status = 'ready'
+                """,
+                rows);
+            await session.ExecuteAsync(
+                """
+                INSERT INTO webhook_delivery_attempts (id, delivery_id, endpoint_id, event_id, attempt, attempted_at, outcome, status_code, latency_ms,
+                    response_body, error)
+                VALUES (@AttemptId, @DeliveryId, @EndpointId, @EventId, @Attempt, @AttemptedAt, @Outcome, @StatusCode, @LatencyMs, @ResponseBody, @Error)
+                """,
+                rows);
         }
 
-        // SQLite runs in-process: one prepared statement per row costs no round trip.
-        await session.ExecuteAsync(
-            """
-            UPDATE webhook_deliveries SET status = @Status, attempts = @Attempt, next_attempt_at = @NextAttemptAt, completed_at = @CompletedAt,
-                leased_until = NULL
-            WHERE id = @DeliveryId AND status = 'pending'
-            """,
-            rows);
-        await session.ExecuteAsync(
-            """
-            INSERT INTO webhook_delivery_attempts (id, delivery_id, endpoint_id, event_id, attempt, attempted_at, outcome, status_code, latency_ms,
-                response_body, error)
-            VALUES (@AttemptId, @DeliveryId, @EndpointId, @EventId, @Attempt, @AttemptedAt, @Outcome, @StatusCode, @LatencyMs, @ResponseBody, @Error)
-            """,
-            rows);
+        var finished = results.Where(r => r.Outcome != AttemptOutcome.Failed).Select(r => r.Result.Delivery.Id).ToList();
+        if (finished.Count > 0)
+        {
+            await PromoteAsync(session, $"SELECT endpoint_id, object_id FROM webhook_deliveries WHERE {session.InList("id", "finished")}",
+                new { finished = session.ListOf(finished) });
+        }
     }
 
-    /// <summary>Queues <paramref name="eventId"/> again to the given endpoints (a redelivery): new deliveries, behind any pending one of the object.</summary>
-    public Task<int> EnqueueAsync(DbSession session, string eventId, IReadOnlyCollection<string> endpointIds, DateTimeOffset now) =>
+    /// <summary>
+    /// Makes the first waiting delivery of each lane in <paramref name="lanes"/> (SQL giving <c>endpoint_id, object_id</c>
+    /// rows) its head, unless the lane has one or its endpoint is disabled. Each lane costs a few reads of the lane index.
+    /// </summary>
+    public Task<int> PromoteAsync(DbSession session, string lanes, object? parameters = null) =>
         session.ExecuteAsync(
             $"""
+            UPDATE webhook_deliveries SET status = 'ready'
+            WHERE status = 'waiting' AND id IN (
+                SELECT (SELECT n.id FROM webhook_deliveries n
+                        WHERE n.endpoint_id = lane.endpoint_id AND n.object_id = lane.object_id AND n.status = 'waiting'
+                        ORDER BY n.object_sequence, n.id LIMIT 1)
+                FROM ({lanes}) lane
+                WHERE NOT EXISTS (SELECT 1 FROM webhook_deliveries r
+                                  WHERE r.endpoint_id = lane.endpoint_id AND r.object_id = lane.object_id AND r.status = 'ready')
+                  AND EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.id = lane.endpoint_id AND NOT e.disabled AND e.deleted_at IS NULL))
+            """,
+            parameters);
+
+    /// <summary>The lanes with a waiting delivery that match <paramref name="filter"/>, for <see cref="PromoteAsync"/>.</summary>
+    private static string WaitingLanes(string filter) =>
+        $"SELECT DISTINCT endpoint_id, object_id FROM webhook_deliveries WHERE status = 'waiting' AND {filter}";
+
+    /// <summary>
+    /// Gives every lane without a head its head: a safety net run now and then by the dispatcher (the writes above keep
+    /// lanes headed themselves); it reads every waiting delivery.
+    /// </summary>
+    public Task<int> RepairAsync(DbSession session) => PromoteAsync(session, WaitingLanes("1 = 1"));
+
+    /// <summary>An endpoint disabled or deleted: its lane heads wait, so claims do not read past them.</summary>
+    public Task ParkAsync(DbSession session, string endpointId) =>
+        session.ExecuteAsync("UPDATE webhook_deliveries SET status = 'waiting' WHERE endpoint_id = @endpointId AND status = 'ready'", new { endpointId });
+
+    /// <summary>An endpoint enabled again, or given new deliveries: each of its lanes gets its head.</summary>
+    public async Task PromoteEndpointAsync(DbSession session, string endpointId)
+    {
+        await LockLanesAsync(session, endpointId);
+        await PromoteAsync(session, WaitingLanes("endpoint_id = @endpointId"), new { endpointId });
+    }
+
+    /// <summary>
+    /// PostgreSQL: share-locks the endpoint's open deliveries, so a dispatcher finishing one of them is waited for and the
+    /// statements after this see its lane as it left it.
+    /// </summary>
+    private static Task LockLanesAsync(DbSession session, string endpointId) =>
+        session.IsPostgres
+            ? session.ExecuteAsync("SELECT 1 FROM webhook_deliveries WHERE endpoint_id = @endpointId AND status IN ('ready', 'waiting') FOR SHARE", new { endpointId })
+            : Task.CompletedTask;
+
+    /// <summary>Queues <paramref name="eventId"/> again to the given endpoints (a redelivery), at the end of its lane at each.</summary>
+    public async Task<int> EnqueueAsync(DbSession session, string eventId, IReadOnlyCollection<string> endpointIds, DateTimeOffset now)
+    {
+        foreach (var endpointId in endpointIds.Order(StringComparer.Ordinal))
+        {
+            await LockLanesAsync(session, endpointId);
+        }
+
+        var queued = await session.ExecuteAsync(
+            $"""
             INSERT INTO webhook_deliveries (endpoint_id, event_id, object_id, object_sequence, status, attempts, created_at, next_attempt_at)
-            SELECT e.id, ev.id, ev.object_id, ev.object_sequence, 'pending', 0, @now, @now
+            SELECT e.id, ev.id, ev.object_id, ev.object_sequence, 'waiting', 0, @now, @now
             FROM events ev, webhook_endpoints e
             WHERE ev.id = @eventId AND {session.InList("e.id", "endpointIds")}
             ORDER BY e.id
             """,
             new { eventId, endpointIds = session.ListOf(endpointIds), now });
+        await PromoteAsync(session, WaitingLanes($"{session.InList("endpoint_id", "endpointIds")} AND object_id = (SELECT object_id FROM events WHERE id = @eventId)"),
+            new { eventId, endpointIds = session.ListOf(endpointIds) });
+        return queued;
+    }
 
     /// <summary>
     /// Queues again every event of the endpoint's merchant created in [<paramref name="from"/>, <paramref name="to"/>) that the
-    /// endpoint enables, in creation order, so each object's go out in sequence.
+    /// endpoint enables, in creation order, at the end of their lanes, so each object's go out in sequence.
     /// </summary>
-    public Task<int> ReplayAsync(DbSession session, string merchantId, string endpointId, string storedEnabledEvents, DateTimeOffset from, DateTimeOffset to, DateTimeOffset now)
+    public async Task<int> ReplayAsync(DbSession session, string merchantId, string endpointId, string storedEnabledEvents, DateTimeOffset from, DateTimeOffset to, DateTimeOffset now)
     {
+        await LockLanesAsync(session, endpointId);
         var contains = session.IsPostgres ? "strpos(@enabled, ',' || {0} || ',') > 0" : "instr(@enabled, ',' || {0} || ',') > 0";
         var family = session.IsPostgres ? "split_part(ev.type, '.', 1) || '.*'" : "substr(ev.type, 1, instr(ev.type, '.')) || '*'";
-        return session.ExecuteAsync(
+        var queued = await session.ExecuteAsync(
             $"""
             INSERT INTO webhook_deliveries (endpoint_id, event_id, object_id, object_sequence, status, attempts, created_at, next_attempt_at)
-            SELECT @endpointId, ev.id, ev.object_id, ev.object_sequence, 'pending', 0, @now, @now
+            SELECT @endpointId, ev.id, ev.object_id, ev.object_sequence, 'waiting', 0, @now, @now
             FROM events ev
             WHERE ev.merchant_id = @merchantId AND ev.created_at >= @from AND ev.created_at < @to
               AND ev.type <> 'webhook_endpoint.test'
               AND (@enabled = '*' OR {string.Format(contains, "ev.type")} OR {string.Format(contains, family)})
-            ORDER BY ev.created_at, ev.object_sequence, ev.id
+            ORDER BY ev.position
             """,
             new { merchantId, endpointId, enabled = storedEnabledEvents, from, to, now });
+        await PromoteAsync(session, WaitingLanes("endpoint_id = @endpointId"), new { endpointId });
+        return queued;
     }
 
     public async Task<Page<DeliveryAttempt>> AttemptsAsync(DbSession session, string? endpointId, string? eventId, PageRequest page) =>

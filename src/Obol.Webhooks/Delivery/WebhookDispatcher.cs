@@ -12,7 +12,8 @@ namespace Obol.Webhooks.Delivery;
 /// LOCKED</c>, so two nodes never take the same row); each is sent on its own, at most <c>MaxInFlight</c> at once and
 /// <c>MaxInFlightPerEndpoint</c> to one endpoint; results are written in batches. A node that dies mid-delivery leaves the
 /// lease to run out, and another node sends that delivery again (at least once). Only the first delivery in line for an
-/// object at an endpoint is ever claimed (<see cref="DeliveryStore.ClaimAsync"/>), so one object's events go out in order.
+/// object at an endpoint (the head of its lane) is ever claimed (<see cref="DeliveryStore.ClaimAsync"/>), so one object's
+/// events go out in order.
 /// </summary>
 internal sealed partial class WebhookDispatcher(
     Database database,
@@ -27,10 +28,14 @@ internal sealed partial class WebhookDispatcher(
     private const int ClaimBatch = 256;
     private const int RecordBatch = 512;
 
+    /// <summary>How often a node makes sure every lane has its head (<see cref="DeliveryStore.RepairAsync"/>).</summary>
+    private static readonly TimeSpan RepairInterval = TimeSpan.FromMinutes(1);
+
     private readonly Channel<AttemptResult?> _results = Channel.CreateUnbounded<AttemptResult?>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _endpointSlots = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _claimedPerEndpoint = new(StringComparer.Ordinal);
     private int _inFlight;
+    private DateTimeOffset _nextRepair = DateTimeOffset.MinValue;
 
     /// <summary>A lease outlasts a send that waited for its endpoint's slot and then took the whole timeout.</summary>
     private TimeSpan Lease => options.DeliveryTimeout * 3 + TimeSpan.FromSeconds(5);
@@ -81,8 +86,14 @@ internal sealed partial class WebhookDispatcher(
 
     private async Task<int> ClaimAndSendAsync(int limit, CancellationToken stoppingToken)
     {
-        var busy = _claimedPerEndpoint.Where(e => e.Value >= options.Dispatcher.MaxInFlightPerEndpoint).Select(e => e.Key).ToList();
         var now = clock.GetUtcNow();
+        if (now >= _nextRepair)
+        {
+            _nextRepair = now + RepairInterval;
+            await database.WriteAsync(s => deliveries.RepairAsync(s), stoppingToken);
+        }
+
+        var busy = _claimedPerEndpoint.Where(e => e.Value >= options.Dispatcher.MaxInFlightPerEndpoint).Select(e => e.Key).ToList();
         var claimed = await database.WriteAsync(s => deliveries.ClaimAsync(s, now, now + Lease, limit, busy), stoppingToken);
         foreach (var delivery in claimed)
         {

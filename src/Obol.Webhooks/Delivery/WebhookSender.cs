@@ -29,7 +29,7 @@ internal sealed class WebhookSender : IDisposable
             UseCookies = false,
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             ConnectTimeout = options.DeliveryTimeout,
-            MaxConnectionsPerServer = options.Dispatcher.MaxInFlightPerEndpoint,
+            MaxConnectionsPerServer = options.Dispatcher.MaxInFlight,
             ConnectCallback = (context, cancellationToken) => ConnectAsync(addresses, context, cancellationToken),
         };
         _client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };

@@ -10,7 +10,7 @@ namespace Obol.Webhooks.Endpoints;
 /// Follows whether an endpoint's deliveries succeed: it is failing from its first failed try after its last success, and
 /// an endpoint failing for <see cref="WebhooksOptions.DisableAfter"/> is disabled, with a <c>webhook_endpoint.disabled</c> event.
 /// </summary>
-internal sealed partial class EndpointHealth(WebhookEndpointStore endpoints, IEventOutbox outbox, WebhooksOptions options, ILogger<EndpointHealth> logger)
+internal sealed partial class EndpointHealth(WebhookEndpointStore endpoints, DeliveryStore deliveries, IEventOutbox outbox, WebhooksOptions options, ILogger<EndpointHealth> logger)
 {
     public const string DisabledEvent = "webhook_endpoint.disabled";
 
@@ -54,6 +54,7 @@ internal sealed partial class EndpointHealth(WebhookEndpointStore endpoints, IEv
                     UpdatedAt = lastFailure,
                 };
                 await endpoints.UpdateAsync(session, disabled);
+                await deliveries.ParkAsync(session, endpointId);
                 await outbox.AppendAsync(session, new MerchantEvent(merchantId, DisabledEvent, endpointId, WebhookEndpointResponse.From(disabled)));
                 LogDisabled(logger, endpointId, merchantId);
             }

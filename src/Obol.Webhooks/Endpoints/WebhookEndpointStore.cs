@@ -56,7 +56,7 @@ internal sealed class WebhookEndpointStore
     public async Task<EndpointBacklog> BacklogAsync(DbSession session, string endpointId)
     {
         var row = await session.QuerySingleAsync<BacklogRow>(
-            "SELECT count(*) AS Pending, min(created_at) AS OldestPendingSince FROM webhook_deliveries WHERE endpoint_id = @endpointId AND status = 'pending'",
+            "SELECT count(*) AS Pending, min(created_at) AS OldestPendingSince FROM webhook_deliveries WHERE endpoint_id = @endpointId AND status IN ('ready', 'waiting')",
             new { endpointId });
         return new EndpointBacklog(row.Pending, row.OldestPendingSince);
     }

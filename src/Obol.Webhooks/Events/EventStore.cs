@@ -26,11 +26,11 @@ internal sealed class EventStore(IdGenerator ids, TimeProvider clock, DispatchSi
         // commit and takes the next number, so numbers follow commit order and have no gaps.
         var sequence = await session.ExecuteScalarAsync<long>(
             """
-            INSERT INTO event_objects (object_id, last_sequence) VALUES (@ObjectId, 1)
-            ON CONFLICT (object_id) DO UPDATE SET last_sequence = event_objects.last_sequence + 1
+            INSERT INTO event_objects (merchant_id, object_id, last_sequence) VALUES (@MerchantId, @ObjectId, 1)
+            ON CONFLICT (merchant_id, object_id) DO UPDATE SET last_sequence = event_objects.last_sequence + 1
             RETURNING last_sequence
             """,
-            new { merchantEvent.ObjectId });
+            new { merchantEvent.MerchantId, merchantEvent.ObjectId });
         var id = ids.New("evt");
         var createdAt = StoredInstant.Of(clock.GetUtcNow());
         var body = Serialize(id, merchantEvent, createdAt, sequence);
@@ -44,12 +44,19 @@ internal sealed class EventStore(IdGenerator ids, TimeProvider clock, DispatchSi
         // SQLite has one writer, so the next position is max + 1; PostgreSQL's identity column numbers rows itself.
         var (position, positionValue) = session.IsPostgres ? ("", "") : (", position", ", (SELECT coalesce(max(position), 0) + 1 FROM events)");
         var contains = session.IsPostgres ? "strpos(enabled_events, {0}) > 0" : "instr(enabled_events, {0}) > 0";
+
+        // A delivery heads its lane (ready) unless an earlier delivery of the object to that endpoint is still ready or
+        // waiting. On PostgreSQL those rows are share-locked first: a dispatcher finishing one of them at this moment is
+        // waited for, so either it sees this delivery (and makes it the head) or this insert sees it finished.
         await session.ExecuteAsync(
             $"""
             INSERT INTO events (id, merchant_id, type, object_id, object_sequence, created_at, body{position})
             VALUES (@id, @MerchantId, @Type, @ObjectId, @sequence, @createdAt, @body{positionValue});
+            WITH open_lanes AS (
+                SELECT endpoint_id FROM webhook_deliveries WHERE object_id = @ObjectId AND status IN ('ready', 'waiting'){(session.IsPostgres ? " FOR SHARE" : "")})
             INSERT INTO webhook_deliveries (endpoint_id, event_id, object_id, object_sequence, status, attempts, created_at, next_attempt_at)
-            SELECT id, @id, @ObjectId, @sequence, 'pending', 0, @createdAt, @createdAt FROM webhook_endpoints
+            SELECT id, @id, @ObjectId, @sequence, CASE WHEN id IN (SELECT endpoint_id FROM open_lanes) THEN 'waiting' ELSE 'ready' END, 0, @createdAt, @createdAt
+            FROM webhook_endpoints
             WHERE merchant_id = @MerchantId AND deleted_at IS NULL AND NOT disabled
               AND (CASE WHEN @onlyEndpointId IS NULL
                         THEN enabled_events = '*' OR {string.Format(contains, "@exact")} OR {string.Format(contains, "@family")}

@@ -10,7 +10,7 @@ CREATE TABLE events (
     created_at TEXT NOT NULL,
     -- The event's JSON exactly as it is sent and as the events API returns it.
     body TEXT NOT NULL,
-    UNIQUE (object_id, object_sequence)
+    UNIQUE (merchant_id, object_id, object_sequence)
 );
 CREATE INDEX events_merchant ON events (merchant_id, position);
 CREATE INDEX events_merchant_type ON events (merchant_id, type, position);
@@ -19,10 +19,13 @@ CREATE INDEX events_merchant_created ON events (merchant_id, created_at);
 CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'events is append-only'); END;
 CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'events is append-only'); END;
 
--- The last sequence number given to each object's events: its row lock orders two transactions that report on one object.
+-- The last sequence number given to each object's events, per merchant told (an operator's view of an object has its own
+-- numbers): its row lock orders two transactions that report on one object.
 CREATE TABLE event_objects (
-    object_id TEXT PRIMARY KEY,
-    last_sequence BIGINT NOT NULL
+    merchant_id TEXT NOT NULL,
+    object_id TEXT NOT NULL,
+    last_sequence BIGINT NOT NULL,
+    PRIMARY KEY (merchant_id, object_id)
 );
 
 CREATE TABLE webhook_endpoints (
@@ -44,7 +47,9 @@ CREATE TABLE webhook_endpoints (
 );
 CREATE INDEX webhook_endpoints_merchant ON webhook_endpoints (merchant_id, id);
 
--- One event to one endpoint: a work item, until it succeeds or is given up.
+-- One event to one endpoint: a work item, until it succeeds or is given up. The deliveries of one object to one endpoint
+-- form a lane that goes out in order: only its head is 'ready' (claimable, or due again after a failed try); the rest are
+-- 'waiting' until the head succeeds or is given up ('succeeded', 'failed'), when the next becomes the head.
 CREATE TABLE webhook_deliveries (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints (id),
@@ -58,9 +63,9 @@ CREATE TABLE webhook_deliveries (
     leased_until TEXT,
     completed_at TEXT
 );
-CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at, id) WHERE status = 'pending';
-CREATE INDEX webhook_deliveries_object ON webhook_deliveries (endpoint_id, object_id, object_sequence, id) WHERE status = 'pending';
-CREATE INDEX webhook_deliveries_event ON webhook_deliveries (event_id, id);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at, id) WHERE status = 'ready';
+CREATE INDEX webhook_deliveries_lane ON webhook_deliveries (endpoint_id, object_id, object_sequence, id) WHERE status IN ('ready', 'waiting');
+CREATE INDEX webhook_deliveries_object ON webhook_deliveries (object_id, endpoint_id) WHERE status IN ('ready', 'waiting');
 
 -- Every try to send a delivery, with what came back. Append-only.
 CREATE TABLE webhook_delivery_attempts (

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Merchant webhooks on a throwaway PostgreSQL cluster: deliveries per second (10 endpoints, 1,000 objects x 10 events)
+# against plain loopback POSTs in the same run, commit-to-delivery latency at half that load, and the CPU a payments run
+# spends with and without an endpoint. Usage: bench/webhooks.sh  (OBOL_BENCH_OBJECTS)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/postgres.sh
+pg_start_throwaway_cluster
+trap pg_stop_throwaway_cluster EXIT
+echo "PostgreSQL $(pg_server_version) on port $PG_PORT"
+dotnet build -c Release bench/Obol.Bench.Webhooks >/dev/null
+OBOL_BENCH_POSTGRES="$PG_ADMIN_CONNECTION" dotnet run -c Release --no-build --project bench/Obol.Bench.Webhooks
