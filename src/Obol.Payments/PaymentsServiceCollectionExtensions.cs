@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Obol.Core.Configuration;
+using Obol.Core.Events;
 using Obol.Core.Storage;
 using Obol.Payments.Bookkeeping;
 using Obol.Payments.Processing;
@@ -43,6 +44,8 @@ public static class PaymentsServiceCollectionExtensions
         services.AddSingleton<PspRouter>();
         services.AddSingleton<PaymentStore>();
         services.AddSingleton<PaymentPostings>();
+        services.AddSingleton<PaymentEvents>();
+        services.AddEventTypes("payments", PaymentEvents.Types);
         services.AddSingleton<PaymentProcessor>();
         services.AddSingleton<IPayments, PaymentsCore>();
         services.AddSingleton<IPaymentSettlementLookup, PaymentSettlementLookup>();

@@ -19,6 +19,8 @@ using Obol.Reconciliation.Http;
 using Obol.Scheduling;
 using Obol.Scheduling.Api;
 using Obol.Server.OpenApi;
+using Obol.Webhooks;
+using Obol.Webhooks.Api;
 using Scalar.AspNetCore;
 
 namespace Obol.Server;
@@ -62,6 +64,7 @@ public static partial class ObolApplication
         });
 
         builder.Services.AddObolCore(builder.Configuration);
+        builder.Services.AddObolWebhooks();
         builder.Services.AddObolLedger();
         builder.Services.AddObolPayments();
         builder.Services.AddObolReconciliation();
@@ -107,6 +110,7 @@ public static partial class ObolApplication
         app.MapReconciliationEndpoints();
         app.MapPayoutsEndpoints();
         app.MapSchedulingEndpoints();
+        app.MapWebhooksEndpoints();
         return app;
     }
 

@@ -19,6 +19,7 @@ internal sealed partial class PaymentProcessor(
     PaymentStore store,
     PspRouter router,
     PaymentPostings postings,
+    PaymentEvents events,
     PaymentsOptions options,
     ILogger<PaymentProcessor> logger)
 {
@@ -53,6 +54,7 @@ internal sealed partial class PaymentProcessor(
             await store.InsertPaymentAsync(session, created);
             await store.AppendEventAsync(session, created.Id, "payment.created", null, PaymentStatus.Pending, EventSource.Api,
                 new { created.Amount, created.Currency, captureMethod = Core.EnumText.ToSnake(created.CaptureMethod) });
+            await events.PublishAsync(session, "payment.created", created, null);
 
             var route = router.Route(created.MerchantId, created.Amount, created.Currency, created.PaymentMethod);
             if (route.Count == 0)
@@ -61,6 +63,7 @@ internal sealed partial class PaymentProcessor(
                 var failed = created.MoveTo(PaymentStatus.Failed) with { LastError = error };
                 await store.UpdatePaymentAsync(session, failed);
                 await store.AppendEventAsync(session, failed.Id, "payment.failed", created.Status, failed.Status, EventSource.Api, new { error.Code, error.Message });
+                await events.PublishAsync(session, "payment.failed", failed, null);
                 return (failed, (PaymentAttempt?)null, AttemptCall.First);
             }
 
@@ -169,6 +172,7 @@ internal sealed partial class PaymentProcessor(
             var reserved = current with { AmountRefunding = current.AmountRefunding + toRefund, UpdatedAt = now };
             await store.UpdatePaymentAsync(session, reserved);
             await store.AppendEventAsync(session, current.Id, "refund.created", null, null, EventSource.Api, new { refundId = created.Id, amount = toRefund, reason });
+            await events.PublishAsync(session, "refund.created", reserved, created);
             return (reserved, created, (PaymentAttempt?)next, AttemptCall.First);
         }, cancellationToken);
 
@@ -440,6 +444,7 @@ internal sealed partial class PaymentProcessor(
         if (decision.History is { } history)
         {
             await store.AppendEventAsync(session, payment.Id, history.Type, history.From, history.To, source, history.Data);
+            await events.PublishAsync(session, history.Type, payment, decision.Refund);
         }
 
         return payment;

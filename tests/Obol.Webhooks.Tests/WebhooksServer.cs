@@ -1,0 +1,98 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Obol.Core.Events;
+using Obol.Core.Storage;
+using Obol.Testing;
+
+namespace Obol.Webhooks.Tests;
+
+/// <summary>The real server on a fake clock that starts at the real time, with loopback http endpoints allowed.</summary>
+public sealed class WebhooksServer : IAsyncDisposable
+{
+    private WebhooksServer(ObolTestServer server, FakeTimeProvider clock)
+    {
+        Server = server;
+        Clock = clock;
+        Client = server.CreateClient();
+    }
+
+    public ObolTestServer Server { get; }
+    public FakeTimeProvider Clock { get; }
+    public HttpClient Client { get; }
+
+    public static async Task<WebhooksServer> StartAsync(
+        DatabaseProvider provider, IDictionary<string, string?>? settings = null, FakeTimeProvider? clock = null, DatabaseOptions? database = null)
+    {
+        clock ??= new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var configuration = new Dictionary<string, string?>
+        {
+            ["Obol:Webhooks:AllowHttp"] = "true",
+            ["Obol:Webhooks:AllowPrivateNetworks"] = "true",
+            ["Obol:Webhooks:DeliveryTimeout"] = "00:00:01",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            configuration[key] = value;
+        }
+
+        var server = database is null
+            ? await PaymentsTestServer.StartAsync(provider, clock, configuration)
+            : await ObolTestServer.StartAsync(provider, builder =>
+            {
+                Microsoft.Extensions.Configuration.MemoryConfigurationBuilderExtensions.AddInMemoryCollection(builder.Configuration, configuration);
+                builder.Services.AddSingleton<TimeProvider>(clock);
+            }, database: database);
+        return new WebhooksServer(server, clock);
+    }
+
+    /// <summary>Creates an endpoint; its id and signing secret.</summary>
+    public async Task<(string Id, string Secret)> CreateEndpointAsync(string url, string enabledEvents = "[\"*\"]")
+    {
+        var response = await Client.PostJsonAsync("/v1/webhook-endpoints", $$"""{"url":"{{url}}","enabledEvents":{{enabledEvents}}}""");
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var json = await response.ReadJsonAsync();
+        return (json.GetProperty("id").GetString()!, json.GetProperty("secret").GetString()!);
+    }
+
+    /// <summary>Writes events straight into the outbox, each in its own unit of work, as a module would.</summary>
+    public async Task EmitAsync(string objectId, string type = "payment.captured", int count = 1, string merchantId = "mer_default")
+    {
+        var database = Server.GetRequiredService<Database>();
+        var outbox = Server.GetRequiredService<IEventOutbox>();
+        for (var i = 0; i < count; i++)
+        {
+            await database.WriteAsync(s => outbox.AppendAsync(s, new MerchantEvent(merchantId, type, objectId, new { id = objectId, n = i })), CancellationToken.None);
+        }
+    }
+
+    public async Task<JsonElement> GetJsonAsync(string path)
+    {
+        var response = await Client.GetAsync(path);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.ReadJsonAsync();
+    }
+
+    /// <summary>
+    /// Moves the fake clock on in steps (retries come due) until <paramref name="done"/> holds; real time only passes while
+    /// the dispatcher works. Fails after <paramref name="steps"/> steps.
+    /// </summary>
+    public async Task RunUntilAsync(Func<bool> done, TimeSpan step, int steps = 4000)
+    {
+        for (var i = 0; i < steps; i++)
+        {
+            if (done())
+            {
+                return;
+            }
+
+            Clock.Advance(step);
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+
+        Assert.True(done(), "The deliveries did not all arrive.");
+    }
+
+    public async ValueTask DisposeAsync() => await Server.DisposeAsync();
+}
