@@ -299,6 +299,26 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
         using var otherClient = _server.CreateClient(otherKey.Secret);
         Status(await otherClient.GetAsync("/v1/reconciliation/runs"), HttpStatusCode.Forbidden);
 
+        // Webhook endpoints and events (deliveries to example.com fail here; only the API is walked).
+        var endpoint = await Json(await _client.PostJsonAsync("/v1/webhook-endpoints",
+            """{"url":"https://hooks.example.com/obol","enabledEvents":["payment.*"],"description":"d"}"""), HttpStatusCode.Created);
+        Status(await _client.PostJsonAsync("/v1/webhook-endpoints", """{"url":"https://127.0.0.1/","enabledEvents":["*"]}"""), HttpStatusCode.BadRequest);
+        Ok(await _client.GetAsync("/v1/webhook-endpoints"));
+        Ok(await _client.GetAsync($"/v1/webhook-endpoints/{Id(endpoint)}"));
+        Ok(await _client.PatchAsync($"/v1/webhook-endpoints/{Id(endpoint)}", JsonContent("""{"enabledEvents":["*"]}""")));
+        Ok(await _client.PostAsync($"/v1/webhook-endpoints/{Id(endpoint)}/rotate-secret", null));
+        var test = await Json(await _client.PostAsync($"/v1/webhook-endpoints/{Id(endpoint)}/test", null), HttpStatusCode.Created);
+        Status(await _client.PostJsonAsync($"/v1/webhook-endpoints/{Id(endpoint)}/replay",
+            """{"from":"2026-01-01T00:00:00Z","to":"2999-01-01T00:00:00Z"}"""), HttpStatusCode.Accepted);
+        Ok(await _client.GetAsync($"/v1/webhook-endpoints/{Id(endpoint)}/delivery-attempts"));
+        Ok(await _client.GetAsync("/v1/events?type=payment.created&limit=5"));
+        Ok(await _client.GetAsync($"/v1/events/{Id(test)}"));
+        Status(await _client.PostJsonAsync($"/v1/events/{Id(test)}/redeliver", $$"""{"endpointId":"{{Id(endpoint)}}"}"""), HttpStatusCode.Accepted);
+        Ok(await _client.GetAsync($"/v1/events/{Id(test)}/delivery-attempts"));
+        Ok(await _client.GetAsync("/v1/event-types"));
+        Status(await _client.GetAsync("/v1/events/evt_nope"), HttpStatusCode.NotFound);
+        Ok(await _client.DeleteAsync($"/v1/webhook-endpoints/{Id(endpoint)}"));
+
         // PSP webhooks: the simulator's deliveries to this server were recorded along the way; a forged one too.
         Status(await anonymous.PostAsync("/webhooks/psp/stripe", JsonContent("""{"id":"evt_1","type":"payment_intent.succeeded","data":{"object":{}}}""")),
             HttpStatusCode.BadRequest);

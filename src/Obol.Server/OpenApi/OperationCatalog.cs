@@ -130,5 +130,23 @@ internal static class OperationCatalog
         ["POST /v1/reconciliation/discrepancies/{id}/resolve"] = new("resolveDiscrepancy", "Mark a discrepancy dealt with",
             "Books nothing. Resolving again with the same note answers the same. Operator keys only.",
             [.. Operator, P(409, "discrepancy_already_resolved")]),
+
+        ["POST /v1/webhook-endpoints"] = new("createWebhookEndpoint", "Create a webhook endpoint",
+            "The answer holds the signing secret (whsec_…); it is shown only here and after a rotation."),
+        ["GET /v1/webhook-endpoints"] = new("listWebhookEndpoints", "List webhook endpoints, newest first"),
+        ["GET /v1/webhook-endpoints/{id}"] = new("getWebhookEndpoint", "Get a webhook endpoint and its backlog"),
+        ["PATCH /v1/webhook-endpoints/{id}"] = new("updateWebhookEndpoint", "Change a webhook endpoint's URL, events, description or disabled flag"),
+        ["DELETE /v1/webhook-endpoints/{id}"] = new("deleteWebhookEndpoint", "Delete a webhook endpoint", "Its pending deliveries are not sent."),
+        ["POST /v1/webhook-endpoints/{id}/rotate-secret"] = new("rotateWebhookEndpointSecret", "Issue a new signing secret",
+            "The previous secret keeps signing beside the new one for Obol:Webhooks:SecretOverlap (24 h by default)."),
+        ["POST /v1/webhook-endpoints/{id}/test"] = new("sendTestWebhook", "Send a webhook_endpoint.test event to this endpoint alone",
+            null, [P(409, "webhook_endpoint_disabled")]),
+        ["POST /v1/webhook-endpoints/{id}/replay"] = new("replayWebhooks", "Send the events of a time range to this endpoint again, in order"),
+        ["GET /v1/webhook-endpoints/{id}/delivery-attempts"] = new("listEndpointDeliveryAttempts", "The delivery log of an endpoint, newest first"),
+        ["GET /v1/events"] = new("listEvents", "List events, newest first"),
+        ["GET /v1/events/{id}"] = new("getEvent", "Get an event as it was delivered"),
+        ["POST /v1/events/{id}/redeliver"] = new("redeliverEvent", "Send an event again to one endpoint or to every endpoint that takes it"),
+        ["GET /v1/events/{id}/delivery-attempts"] = new("listEventDeliveryAttempts", "The delivery log of an event, newest first"),
+        ["GET /v1/event-types"] = new("listEventTypes", "The event types Obol sends"),
     };
 }

@@ -8,6 +8,8 @@ using Obol.Payouts.Couriers;
 using Obol.Payouts.Events;
 using Obol.Reconciliation.Http;
 using Obol.Scheduling.Schedules;
+using Obol.Webhooks.Api;
+using Obol.Webhooks.Endpoints;
 
 namespace Obol.Server.OpenApi;
 
@@ -250,6 +252,33 @@ internal static class RequestFields
         [typeof(ResolveDiscrepancyRequest)] = new Dictionary<string, FieldRule>
         {
             ["note"] = new() { Required = true, MinLength = 1, MaxLength = 2000, Description = "How the discrepancy was dealt with." },
+        },
+
+        // src/Obol.Webhooks/Api/WebhooksEndpoints.cs (CheckUrl, CheckEnabledEvents, CheckDescription, ReplayAsync, RedeliverAsync)
+        [typeof(CreateWebhookEndpointRequest)] = new Dictionary<string, FieldRule>
+        {
+            ["url"] = new() { Required = true, MaxLength = EndpointAddressRule.MaxUrlLength, Format = "uri",
+                Description = "https (http only where configured); not loopback, private or link-local addresses unless configured." },
+            ["enabledEvents"] = new() { Required = true, MinItems = 1, MaxItems = WebhooksEndpoints.MaxEnabledEvents,
+                Description = "Event types (GET /v1/event-types), families such as payment.*, or * for every type." },
+            ["description"] = new() { MaxLength = WebhooksEndpoints.MaxDescriptionLength },
+            ["disabled"] = new(),
+        },
+        [typeof(UpdateWebhookEndpointRequest)] = new Dictionary<string, FieldRule>
+        {
+            ["url"] = new() { MaxLength = EndpointAddressRule.MaxUrlLength, Format = "uri" },
+            ["enabledEvents"] = new() { MinItems = 1, MaxItems = WebhooksEndpoints.MaxEnabledEvents },
+            ["description"] = new() { MaxLength = WebhooksEndpoints.MaxDescriptionLength },
+            ["disabled"] = new() { Description = "false enables a disabled endpoint again; its failing streak starts over." },
+        },
+        [typeof(ReplayRequest)] = new Dictionary<string, FieldRule>
+        {
+            ["from"] = Instant with { Required = true },
+            ["to"] = Instant with { Required = true, Description = "After from; events created before it are sent." },
+        },
+        [typeof(RedeliverRequest)] = new Dictionary<string, FieldRule>
+        {
+            ["endpointId"] = new() { Description = "Without it, every enabled endpoint whose enabledEvents take the event's type." },
         },
     };
 
