@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Obol.Core.Errors;
+using Obol.Core.Events;
 using Obol.Core.Http;
 using Obol.Core.Identity;
 using Obol.Core.Storage;
@@ -48,13 +49,13 @@ public static class PayoutsEndpoints
         return endpoints;
     }
 
-    private static EngineWrite Write(HttpContext http, RequestUnitOfWork work, TimeProvider clock, IdGenerator ids) =>
-        new(work.Session, http.MerchantId(), clock.GetUtcNow(), ids);
+    private static EngineWrite Write(HttpContext http, RequestUnitOfWork work, TimeProvider clock, IdGenerator ids, IEventOutbox events) =>
+        new(work.Session, http.MerchantId(), clock.GetUtcNow(), ids, events);
 
     private static async Task<Results<Created<CourierResponse>, Ok<CourierResponse>>> PutCourierAsync(
-        string id, PutCourierRequest request, HttpContext http, RequestUnitOfWork work, TimeProvider clock, IdGenerator ids)
+        string id, PutCourierRequest request, HttpContext http, RequestUnitOfWork work, TimeProvider clock, IdGenerator ids, IEventOutbox events)
     {
-        var write = Write(http, work, clock, ids);
+        var write = Write(http, work, clock, ids, events);
         var history = await CourierTermsStore.GetAsync(write.Session, write.MerchantId, id);
         var terms = CourierTermsDecision.Decide(id, request, history, write.Now);
         if (history is not null && terms.Version == history.Current.Version)
@@ -80,7 +81,8 @@ public static class PayoutsEndpoints
     }
 
     private static async Task<Ok<IngestResult>> PostEventsAsync(
-        DeliveryEventBatch batch, HttpContext http, RequestUnitOfWork work, TimeProvider clock, IdGenerator ids, CourierTermsCache termsCache, CopyFirstPolicy copyFirst)
+        DeliveryEventBatch batch, HttpContext http, RequestUnitOfWork work, TimeProvider clock, IdGenerator ids, IEventOutbox events, CourierTermsCache termsCache,
+        CopyFirstPolicy copyFirst)
     {
         if (batch.Events is null)
         {
@@ -98,7 +100,7 @@ public static class PayoutsEndpoints
             throw Problems.Validation("events", "Every event must be an object.");
         }
 
-        return TypedResults.Ok(await EventIngestion.IngestAsync(Write(http, work, clock, ids), batch.Events, termsCache, copyFirst));
+        return TypedResults.Ok(await EventIngestion.IngestAsync(Write(http, work, clock, ids, events), batch.Events, termsCache, copyFirst));
     }
 
     private static async Task<Ok<EarningsResponse>> GetEarningsAsync(string id, string? from, string? to, HttpContext http, Database database)
@@ -125,9 +127,10 @@ public static class PayoutsEndpoints
     }
 
     private static async Task<Ok<AnomalyRow>> ResolveAnomalyAsync(
-        string id, string anomalyId, ResolveAnomalyRequest? request, HttpContext http, RequestUnitOfWork work, TimeProvider clock, IdGenerator ids)
+        string id, string anomalyId, ResolveAnomalyRequest? request, HttpContext http, RequestUnitOfWork work, TimeProvider clock, IdGenerator ids,
+        IEventOutbox events)
     {
-        var write = Write(http, work, clock, ids);
+        var write = Write(http, work, clock, ids, events);
         var anomaly = await AnomalyStore.GetAsync(write.Session, write.MerchantId, id, anomalyId) ?? throw Problems.NotFound("anomaly", anomalyId);
         if (anomaly.Status != "open")
         {
@@ -165,10 +168,10 @@ public static class PayoutsEndpoints
     }
 
     private static async Task<Ok<RecomputeResponse>> RecomputeAsync(
-        string id, string? from, string? to, HttpContext http, RequestUnitOfWork work, TimeProvider clock, IdGenerator ids)
+        string id, string? from, string? to, HttpContext http, RequestUnitOfWork work, TimeProvider clock, IdGenerator ids, IEventOutbox events)
     {
         var (fromDate, toDate) = EarningsQuery.ParseRange(from, to);
-        var write = Write(http, work, clock, ids);
+        var write = Write(http, work, clock, ids, events);
         var history = await CourierTermsStore.GetAsync(write.Session, write.MerchantId, id) ?? throw Problems.NotFound("courier", id);
         var orders = await Recompute.CourierRangeAsync(write, history, fromDate, toDate);
         return TypedResults.Ok(new RecomputeResponse(id, DayPricing.Format(fromDate), DayPricing.Format(toDate), orders));

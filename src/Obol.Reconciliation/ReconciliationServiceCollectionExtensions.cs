@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Obol.Core.Configuration;
+using Obol.Core.Events;
 using Obol.Core.Storage;
 using Obol.Reconciliation.Runs;
 
@@ -7,7 +8,10 @@ namespace Obol.Reconciliation;
 
 public static class ReconciliationServiceCollectionExtensions
 {
-    /// <summary>Settlement report import and matching; needs the ledger and payments modules.</summary>
+    /// <summary>
+    /// Settlement report import and matching; needs the ledger and payments modules, and the outbox its
+    /// <c>reconciliation.*</c> events go to (<see cref="IEventOutbox"/>, from the webhooks module).
+    /// </summary>
     public static IServiceCollection AddObolReconciliation(this IServiceCollection services)
     {
         services.AddModuleOptions<ReconciliationOptions>("Obol:Reconciliation", ReconciliationOptions.Problems);
@@ -16,6 +20,7 @@ public static class ReconciliationServiceCollectionExtensions
         services.AddSingleton<SettlementReportSource>();
         services.AddSingleton<ScheduledReconciliation>();
         services.AddHostedService(sp => sp.GetRequiredService<ScheduledReconciliation>());
+        services.AddEventTypes("reconciliation", DiscrepancyEvents.Types);
         return services;
     }
 }

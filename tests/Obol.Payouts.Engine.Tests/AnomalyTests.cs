@@ -1,3 +1,4 @@
+using Obol.Core.Events;
 using Obol.Core.Identity;
 using Obol.Core.Storage;
 using Obol.Payouts.Earnings;
@@ -90,7 +91,7 @@ public class AnomalyTests
         var commit = new TaskCompletionSource();
         var batch = database.WriteAsync(async s =>
         {
-            await EventIngestion.IngestAsync(new EngineWrite(s, MerchantId, engine.Clock.GetUtcNow(), ids),
+            await EventIngestion.IngestAsync(new EngineWrite(s, MerchantId, engine.Clock.GetUtcNow(), ids, engine.Server.GetRequiredService<IEventOutbox>()),
                 [new DeliveryEventInput { EventId = "slow-f", CourierId = "c", OrderId = "slow", Status = "fulfilled", OccurredAt = "2027-05-03T13:00:00Z" }]);
             ingested.TrySetResult();
             await commit.Task;

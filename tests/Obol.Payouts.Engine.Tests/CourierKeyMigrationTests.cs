@@ -82,8 +82,9 @@ public class CourierKeyMigrationTests
 
         var at = new DateTimeOffset(2027, 5, 3, 12, 0, 0, TimeSpan.Zero);
         var ids = new IdGenerator(new FakeTimeProvider(at));
+        var events = new CommittedEvents();
         var day = new LocalDate(2027, 5, 3);
-        var result = await database.WriteAsync(s => EventIngestion.IngestAsync(new EngineWrite(s, "mer_b", at, ids),
+        var result = await database.WriteAsync(s => EventIngestion.IngestAsync(new EngineWrite(s, "mer_b", at, ids, events),
         [
             new DeliveryEventInput { EventId = "e2", CourierId = "c1", OrderId = "O1", Status = "fulfilled", OccurredAt = "2027-05-03T09:04:00Z" },
         ]), CancellationToken.None);
@@ -99,7 +100,7 @@ public class CourierKeyMigrationTests
 
         // A late cancel at mer_a re-derives its order from all three events, the two stored before the migration read
         // back through the row's list (mer_b has events with the same ids): still paid, and the cancel is an anomaly.
-        var late = await database.WriteAsync(s => EventIngestion.IngestAsync(new EngineWrite(s, "mer_a", at, ids),
+        var late = await database.WriteAsync(s => EventIngestion.IngestAsync(new EngineWrite(s, "mer_a", at, ids, events),
         [
             new DeliveryEventInput { EventId = "e3", CourierId = "c1", OrderId = "O1", Status = "cancelled", OccurredAt = "2027-05-03T09:30:00Z" },
         ]), CancellationToken.None);
@@ -109,6 +110,8 @@ public class CourierKeyMigrationTests
         Assert.Equal(10, Assert.Single(a.LineItems).Minutes);
         var anomalies = await database.ReadAsync(s => AnomalyStore.ListAsync(s, "mer_a", "c1", null, 10, null), CancellationToken.None);
         Assert.Equal(AnomalyKind.CancelledAfterFulfilled, Assert.Single(anomalies).Kind);
+        var opened = Assert.Single(events.Events);
+        Assert.Equal(("mer_a", "courier.anomaly_opened", anomalies[0].Id), (opened.MerchantId, opened.Type, opened.ObjectId));
         eventLists = await database.ReadAsync(
             s => s.QueryAsync<string>("SELECT merchant_id || ':' || event_ids FROM deliveries ORDER BY merchant_id"), CancellationToken.None);
         Assert.Equal(["mer_a:e1 e2 e3", "mer_b:e1 e2"], eventLists);

@@ -1,3 +1,4 @@
+using Obol.Core.Events;
 using Obol.Core.Identity;
 using Obol.Core.Storage;
 using Obol.Payouts.Earnings;
@@ -66,7 +67,7 @@ public class CourierTermsCacheTests
         };
         await database.WriteAsync(async s =>
         {
-            var write = new EngineWrite(s, MerchantId, at.AddHours(2), ids);
+            var write = new EngineWrite(s, MerchantId, at.AddHours(2), ids, engine.Server.GetRequiredService<IEventOutbox>());
             await DeliveryEventStore.AppendAsync(write, events, before);
             await DeliveryRecalculation.ApplyAsync(write, [new OrderKey("c", "o1")], events, (before, epoch));
         }, CancellationToken.None);

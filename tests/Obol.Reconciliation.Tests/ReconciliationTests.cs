@@ -19,7 +19,7 @@ public class ReconciliationTests
     };
 
     /// <summary>The simulator's fee: 2.9% rounded half up, plus 30 cents.</summary>
-    private static long Fee(long amount) => ((amount * 290) + 5_000) / 10_000 + 30;
+    internal static long Fee(long amount) => ((amount * 290) + 5_000) / 10_000 + 30;
 
     [Theory]
     [MemberData(nameof(Providers))]
@@ -498,7 +498,7 @@ public class ReconciliationTests
     }
 
     /// <summary>A positive amount of cents in dollars, as Stripe's reports write it.</summary>
-    private static string Dollars(long cents) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{cents / 100}.{cents % 100:00}");
+    internal static string Dollars(long cents) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{cents / 100}.{cents % 100:00}");
 
     /// <summary>A payout of one cent in a Stripe itemized report: a row Obol does not book.</summary>
     private static Dictionary<string, string> Payout(string id, string payout, string description) => new()
@@ -514,7 +514,7 @@ public class ReconciliationTests
         ["description"] = description,
     };
 
-    private static Task<HttpResponseMessage> Upload(HttpClient client, string psp, string? date, string csv, string? idempotencyKey = null)
+    internal static Task<HttpResponseMessage> Upload(HttpClient client, string psp, string? date, string csv, string? idempotencyKey = null)
     {
         var content = new StringContent(csv, Encoding.UTF8);
         content.Headers.ContentType = new MediaTypeHeaderValue("text/csv");

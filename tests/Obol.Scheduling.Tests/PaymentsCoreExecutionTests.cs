@@ -77,7 +77,8 @@ public class PaymentsCoreExecutionTests
 
         // A second node: its own connection pool and runner on the same database, the same payments core.
         await using var secondDatabase = Database.Create(server.Database);
-        var second = new ScheduledPaymentRunner(secondDatabase, server.GetRequiredService<Execution.IScheduledPaymentExecutor>(), options, clock,
+        var second = new ScheduledPaymentRunner(secondDatabase, server.GetRequiredService<Execution.IScheduledPaymentExecutor>(),
+            server.GetRequiredService<Core.Events.IEventOutbox>(), options, clock,
             Microsoft.Extensions.Logging.Abstractions.NullLogger<ScheduledPaymentRunner>.Instance);
         static async Task<int> DrainAsync(ScheduledPaymentRunner runner)
         {

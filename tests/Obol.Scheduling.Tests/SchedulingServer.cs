@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using Obol.Core.Events;
 using Obol.Core.Storage;
 using Obol.Scheduling.Execution;
 using Obol.Scheduling.Runner;
@@ -59,7 +60,8 @@ public sealed class SchedulingServer : IAsyncDisposable
     public ScheduledPaymentRunner NewNode(out Database database, IScheduledPaymentExecutor? executor = null)
     {
         database = Database.Create(Server.Database);
-        return new ScheduledPaymentRunner(database, executor ?? Executor, Options, Clock, NullLogger<ScheduledPaymentRunner>.Instance);
+        return new ScheduledPaymentRunner(
+            database, executor ?? Executor, Server.GetRequiredService<IEventOutbox>(), Options, Clock, NullLogger<ScheduledPaymentRunner>.Instance);
     }
 
     public HttpClient CreateClient() => Server.CreateClient();

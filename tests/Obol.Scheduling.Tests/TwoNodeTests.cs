@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
 using Obol.Core;
+using Obol.Core.Events;
 using Obol.Core.Identity;
 using Obol.Core.Storage;
 using Obol.Scheduling.Execution;
@@ -16,7 +17,7 @@ namespace Obol.Scheduling.Tests;
 /// </summary>
 public class TwoNodeTests
 {
-    private static async Task<(DatabaseOptions Options, List<string> Ids, DateTimeOffset Due)> SeedAsync(int count, TimeSpan dueIn)
+    private static async Task<(DatabaseOptions Options, List<string> Ids, DateTimeOffset Due)> SeedAsync(int count, TimeSpan dueIn, IEventOutbox events)
     {
         var options = await TestDatabases.CreateAsync(DatabaseProvider.Postgres);
         await using var database = Database.Create(options);
@@ -35,7 +36,7 @@ public class TwoNodeTests
         {
             foreach (var row in rows)
             {
-                await ScheduledPayments.InsertAsync(session, row);
+                await ScheduledPayments.InsertAsync(session, events, row);
             }
         }, CancellationToken.None);
         return (options, rows.Select(r => r.Id).ToList(), due);
@@ -73,12 +74,13 @@ public class TwoNodeTests
     [Fact]
     public async Task Two_runners_execute_two_thousand_schedules_due_at_one_instant_exactly_once_and_none_early()
     {
-        var (options, ids, due) = await SeedAsync(2000, TimeSpan.FromSeconds(4));
+        var events = new CommittedEvents();
+        var (options, ids, due) = await SeedAsync(2000, TimeSpan.FromSeconds(4), events);
         var executor = new RecordingExecutor(TimeProvider.System);
         await using var databaseA = Database.Create(options);
         await using var databaseB = Database.Create(options);
-        var runnerA = new ScheduledPaymentRunner(databaseA, executor, Options(TimeSpan.FromMinutes(1)), TimeProvider.System, NullLogger<ScheduledPaymentRunner>.Instance);
-        var runnerB = new ScheduledPaymentRunner(databaseB, executor, Options(TimeSpan.FromMinutes(1)), TimeProvider.System, NullLogger<ScheduledPaymentRunner>.Instance);
+        var runnerA = new ScheduledPaymentRunner(databaseA, executor, events, Options(TimeSpan.FromMinutes(1)), TimeProvider.System, NullLogger<ScheduledPaymentRunner>.Instance);
+        var runnerB = new ScheduledPaymentRunner(databaseB, executor, events, Options(TimeSpan.FromMinutes(1)), TimeProvider.System, NullLogger<ScheduledPaymentRunner>.Instance);
 
         var claimed = await Task.WhenAll(
             RunUntilAsync(runnerA, () => executor.Effects >= 2000, CancellationToken.None),
@@ -103,20 +105,24 @@ public class TwoNodeTests
         Assert.Equal(0, await CountAsync(databaseA, "SELECT count(*) FROM scheduled_payments WHERE status <> 'succeeded'"));
         Assert.Equal(2000, await CountAsync(databaseA, "SELECT count(*) FROM scheduled_payment_executions"));
         Assert.Equal(3 * 2000, await CountAsync(databaseA, "SELECT count(*) FROM scheduled_payment_history"));
+        AssertOneEventEach(events, ids, "scheduled_payment.created");
+        AssertOneEventEach(events, ids, "scheduled_payment.succeeded");
+        Assert.Equal(2 * 2000, events.Events.Count);
     }
 
     [Fact]
     public async Task A_runner_killed_mid_batch_leaves_its_rows_to_the_other_node_which_completes_them_once_after_the_lease()
     {
-        var (options, ids, due) = await SeedAsync(1000, TimeSpan.FromSeconds(3));
+        var events = new CommittedEvents();
+        var (options, ids, due) = await SeedAsync(1000, TimeSpan.FromSeconds(3), events);
         var executor = new RecordingExecutor(TimeProvider.System);
         var lease = TimeSpan.FromSeconds(3);
         await using var databaseA = Database.Create(options);
         await using var databaseB = Database.Create(options);
         using var death = new CancellationTokenSource();
         var dying = new KilledAfter(executor, 50, death);
-        var runnerA = new ScheduledPaymentRunner(databaseA, dying, Options(lease), TimeProvider.System, NullLogger<ScheduledPaymentRunner>.Instance);
-        var runnerB = new ScheduledPaymentRunner(databaseB, executor, Options(lease), TimeProvider.System, NullLogger<ScheduledPaymentRunner>.Instance);
+        var runnerA = new ScheduledPaymentRunner(databaseA, dying, events, Options(lease), TimeProvider.System, NullLogger<ScheduledPaymentRunner>.Instance);
+        var runnerB = new ScheduledPaymentRunner(databaseB, executor, events, Options(lease), TimeProvider.System, NullLogger<ScheduledPaymentRunner>.Instance);
 
         // Node A starts first and dies during its first batch; node B works through everything else, and A's batch once its lease expires.
         var untilDue = due - TimeProvider.System.GetUtcNow() + TimeSpan.FromMilliseconds(50);
@@ -145,6 +151,18 @@ public class TwoNodeTests
             CancellationToken.None);
         Assert.All(paymentIds, e => Assert.Equal(executor.Payments[e.IdempotencyKey], e.PaymentId));
         Assert.Equal(ids.Count, paymentIds.Select(p => p.PaymentId).Distinct(StringComparer.Ordinal).Count());
+
+        // The dead node's batch reported nothing; the other node reported each schedule's success once.
+        AssertOneEventEach(events, ids, "scheduled_payment.succeeded");
+        Assert.Equal(2 * 1000, events.Events.Count);
+    }
+
+    /// <summary>Every schedule got exactly one committed event of this type, with itself as the object.</summary>
+    private static void AssertOneEventEach(CommittedEvents events, List<string> ids, string type)
+    {
+        var ofType = events.Events.Where(e => e.Type == type).ToList();
+        Assert.Equal(ids.Order(StringComparer.Ordinal), ofType.Select(e => e.ObjectId).Order(StringComparer.Ordinal));
+        Assert.All(ofType, e => Assert.Equal((e.ObjectId, "mer_test"), (((Api.ScheduledPaymentResponse)e.DataObject).Id, e.MerchantId)));
     }
 
     /// <summary>Charges through the payments double, then the node is killed (its token cancelled) after some calls.</summary>

@@ -1,3 +1,4 @@
+using Obol.Core.Events;
 using Obol.Core.Storage;
 using Obol.Payouts.Earnings;
 using Obol.Payouts.Events;
@@ -102,17 +103,20 @@ public static class AnomalyStore
 
         if (clear.Count > 0)
         {
-            await write.Session.ExecuteAsync(
+            var cleared = await write.Session.QueryAsync<AnomalyRow>(
                 write.Session.Sql(
-                    """
+                    $"""
                     UPDATE delivery_anomalies SET status = 'resolved', resolved_at = @now, resolution = 'cleared'
                     WHERE status = 'open' AND id IN (SELECT value FROM json_each(@ids))
+                    RETURNING {AnomalyRow.Columns}
                     """,
-                    """
+                    $"""
                     UPDATE delivery_anomalies SET status = 'resolved', resolved_at = @now, resolution = 'cleared'
                     WHERE status = 'open' AND id = ANY(@ids)
+                    RETURNING {AnomalyRow.Columns}
                     """),
                 new { now = write.Now, ids = write.Session.IsPostgres ? (object)clear.ToArray() : JsonRows.Serialize(clear) });
+            await ReportAsync(write, PayoutsEvents.AnomalyResolved, cleared);
         }
     }
 
@@ -182,7 +186,7 @@ public static class AnomalyStore
             d = $"Order {s.OrderId} was accepted at {s.AcceptedAt:O} and has not been fulfilled or cancelled after {timeout.TotalMinutes:0} minutes.",
             y = KeyFor(AnomalyKind.AcceptedNotFulfilled, s.CourierId, s.OrderId),
         }).ToList();
-        return rows.Count == 0 ? 0 : await InsertAsync(write, rows);
+        return rows.Count == 0 ? 0 : (await InsertAsync(write, rows)).Count;
     }
 
     public static Task<IReadOnlyList<AnomalyRow>> ListAsync(DbSession session, string merchantId, string courierId, string? status, int limitPlusOne, string? startingAfter) =>
@@ -200,31 +204,51 @@ public static class AnomalyStore
             $"SELECT {AnomalyRow.Columns} FROM delivery_anomalies WHERE merchant_id = @merchantId AND courier_id = @courierId AND id = @id",
             new { merchantId, courierId, id });
 
-    public static Task MarkResolvedAsync(EngineWrite write, string id, string resolution) =>
-        write.Session.ExecuteAsync(
-            "UPDATE delivery_anomalies SET status = 'resolved', resolved_at = @now, resolution = @resolution WHERE merchant_id = @merchantId AND id = @id AND status = 'open'",
-            new { merchantId = write.MerchantId, id, now = write.Now, resolution });
+    public static async Task MarkResolvedAsync(EngineWrite write, string id, string resolution) =>
+        await ReportAsync(write, PayoutsEvents.AnomalyResolved, await write.Session.QueryAsync<AnomalyRow>(
+            $"""
+            UPDATE delivery_anomalies SET status = 'resolved', resolved_at = @now, resolution = @resolution
+            WHERE merchant_id = @merchantId AND id = @id AND status = 'open'
+            RETURNING {AnomalyRow.Columns}
+            """,
+            new { merchantId = write.MerchantId, id, now = write.Now, resolution }));
 
     private static string Describe(DeliveryEvent e) =>
         $"courier {e.CourierId}, order {e.OrderId}, {DeliveryEvent.StatusName(e.Status)} at {JsonRows.Instant(e.OccurredAt)}";
 
-    private static Task<int> InsertAsync(EngineWrite write, IEnumerable<object> rows) =>
-        write.Session.ExecuteAsync(
+    /// <summary>Records the anomalies not recorded yet (by their dedupe key) and reports each new one; returns the new ones.</summary>
+    private static async Task<IReadOnlyList<AnomalyRow>> InsertAsync(EngineWrite write, IEnumerable<object> rows)
+    {
+        var inserted = await write.Session.QueryAsync<AnomalyRow>(
             write.Session.Sql(
-                """
+                $"""
                 INSERT INTO delivery_anomalies (id, merchant_id, courier_id, order_id, event_id, kind, status, detail, dedupe_key, detected_at)
                 SELECT json_extract(value, '$.i'), @merchantId, json_extract(value, '$.c'), json_extract(value, '$.o'), json_extract(value, '$.e'),
                     json_extract(value, '$.k'), 'open', json_extract(value, '$.d'), json_extract(value, '$.y'), @now
                 FROM json_each(@rows) WHERE true
                 ON CONFLICT (merchant_id, dedupe_key) DO NOTHING
+                RETURNING {AnomalyRow.Columns}
                 """,
-                """
+                $"""
                 INSERT INTO delivery_anomalies (id, merchant_id, courier_id, order_id, event_id, kind, status, detail, dedupe_key, detected_at)
                 SELECT r.i, @merchantId, r.c, r.o, r.e, r.k, 'open', r.d, r.y, @now
                 FROM jsonb_to_recordset(CAST(@rows AS jsonb)) AS r(i text, c text, o text, e text, k text, d text, y text)
                 ON CONFLICT (merchant_id, dedupe_key) DO NOTHING
+                RETURNING {AnomalyRow.Columns}
                 """),
             new { merchantId = write.MerchantId, now = write.Now, rows = JsonRows.Serialize(rows) });
+        await ReportAsync(write, PayoutsEvents.AnomalyOpened, inserted);
+        return inserted;
+    }
+
+    /// <summary>One event per anomaly, with the anomaly as the API returns it (ordered by id: one lock order for every batch).</summary>
+    private static async Task ReportAsync(EngineWrite write, string type, IEnumerable<AnomalyRow> anomalies)
+    {
+        foreach (var anomaly in anomalies.OrderBy(a => a.Id, StringComparer.Ordinal))
+        {
+            await write.Events.AppendAsync(write.Session, new MerchantEvent(write.MerchantId, type, anomaly.Id, anomaly));
+        }
+    }
 
     private sealed class StaleRow
     {

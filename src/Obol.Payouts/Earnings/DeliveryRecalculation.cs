@@ -1,5 +1,6 @@
 using NodaTime;
 using Npgsql;
+using Obol.Core.Events;
 using Obol.Core.Identity;
 using Obol.Core.Storage;
 using Obol.Payouts.Anomalies;
@@ -11,8 +12,8 @@ namespace Obol.Payouts.Earnings;
 
 public readonly record struct OrderKey(string CourierId, string OrderId);
 
-/// <summary>A write session with who is writing and when.</summary>
-public sealed record EngineWrite(DbSession Session, string MerchantId, DateTimeOffset Now, IdGenerator Ids);
+/// <summary>A write session with who is writing and when, and the outbox its merchant events go to.</summary>
+public sealed record EngineWrite(DbSession Session, string MerchantId, DateTimeOffset Now, IdGenerator Ids, IEventOutbox Events);
 
 /// <summary>
 /// Re-derives orders from their raw events, and everything that depends on them: the per-delivery line items,

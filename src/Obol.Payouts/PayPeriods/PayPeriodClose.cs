@@ -1,6 +1,7 @@
 using NodaTime;
 using Obol.Core;
 using Obol.Core.Errors;
+using Obol.Core.Events;
 using Obol.Ledger;
 using Obol.Payouts.Couriers;
 using Obol.Payouts.Earnings;
@@ -18,6 +19,7 @@ public sealed record PeriodTotals(long BasePay, long BonusPay, long Cancellation
 /// period), books the earnings (<c>courier_earnings_expense</c> → <c>courier_payable</c>) and the payout
 /// (<c>courier_payable</c> → <c>bank_cash</c>) with external ids derived from the period id, and records the payout.
 /// Closing again returns the closed period; the ledger's external ids make a second booking impossible anyway.
+/// The close reports <c>pay_period.closed</c> and, when it paid, <c>payout.paid</c>, in its unit of work.
 /// </summary>
 public static class PayPeriodClose
 {
@@ -134,7 +136,15 @@ public static class PayPeriodClose
                 merchantId = write.MerchantId,
                 id = period.Id,
             });
-        return (await PayPeriodStore.GetAsync(write.Session, write.MerchantId, periodId))!;
+        var closed = (await PayPeriodStore.GetAsync(write.Session, write.MerchantId, periodId))!;
+        var response = await PayPeriodResponse.FromAsync(write.Session, write.MerchantId, closed);
+        await write.Events.AppendAsync(write.Session, new MerchantEvent(write.MerchantId, PayoutsEvents.PayPeriodClosed, closed.Id, response));
+        if (response.Payout is { } paid)
+        {
+            await write.Events.AppendAsync(write.Session, new MerchantEvent(write.MerchantId, PayoutsEvents.PayoutPaid, paid.Id, paid));
+        }
+
+        return closed;
     }
 
     public static async Task<PeriodTotals> TotalsAsync(Obol.Core.Storage.DbSession session, string merchantId, PayPeriodRow period)

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Obol.Core.Configuration;
+using Obol.Core.Events;
 using Obol.Core.Identity;
 using Obol.Core.Storage;
 using Obol.Ledger;
@@ -38,7 +39,8 @@ public sealed class PayoutsOptions
 /// deliveries. Each close is its own transaction, so any number of nodes can run this (a close is idempotent and
 /// takes the courier's lock).
 /// </summary>
-public sealed partial class PayoutsSweeper(Database database, ILedger ledger, IdGenerator ids, TimeProvider clock, PayoutsOptions options, ILogger<PayoutsSweeper> logger)
+public sealed partial class PayoutsSweeper(
+    Database database, ILedger ledger, IdGenerator ids, IEventOutbox events, TimeProvider clock, PayoutsOptions options, ILogger<PayoutsSweeper> logger)
     : BackgroundService
 {
     public async Task<(int Closed, int StaleAccepts)> RunOnceAsync(CancellationToken cancellationToken)
@@ -52,7 +54,7 @@ public sealed partial class PayoutsSweeper(Database database, ILedger ledger, Id
         foreach (var period in due)
         {
             await database.WriteAsync(
-                s => PayPeriodClose.CloseAsync(new EngineWrite(s, period.MerchantId, now, ids), ledger, period.Id), cancellationToken);
+                s => PayPeriodClose.CloseAsync(new EngineWrite(s, period.MerchantId, now, ids, events), ledger, period.Id), cancellationToken);
             LogClosed(logger, period.Id);
         }
 
@@ -65,7 +67,7 @@ public sealed partial class PayoutsSweeper(Database database, ILedger ledger, Id
         foreach (var merchantId in merchants)
         {
             stale += await database.WriteAsync(
-                s => AnomalyStore.DetectStaleAcceptsAsync(new EngineWrite(s, merchantId, now, ids), options.AcceptedTimeout), cancellationToken);
+                s => AnomalyStore.DetectStaleAcceptsAsync(new EngineWrite(s, merchantId, now, ids, events), options.AcceptedTimeout), cancellationToken);
         }
 
         return (due.Count, stale);

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Hosting;
 using Obol.Core.Errors;
+using Obol.Core.Events;
 using Obol.Core.Http;
 using Obol.Core.Storage;
 using Obol.Core.Time;
@@ -119,10 +120,11 @@ public static class ReconciliationEndpoints
     /// <summary>
     /// Marks a discrepancy dealt with, with a note saying how (a correcting ledger transaction's id, a PSP case number).
     /// It books nothing. Resolving again with the same note answers the same; with another note it is a conflict. With an
-    /// <c>Idempotency-Key</c>, a repeat answers the first resolve, and the key with another body is refused.
+    /// <c>Idempotency-Key</c>, a repeat answers the first resolve, and the key with another body is refused. The resolve that
+    /// records the resolution reports it (<see cref="DiscrepancyEvents.Resolved"/>) in its unit of work.
     /// </summary>
     private static async Task<IResult> ResolveDiscrepancyAsync(
-        string id, ResolveDiscrepancyRequest request, HttpContext http, Database database, ReconciliationOptions options, TimeProvider clock)
+        string id, ResolveDiscrepancyRequest request, HttpContext http, Database database, ReconciliationOptions options, TimeProvider clock, IEventOutbox outbox)
     {
         EnsureOperator(http, options);
         var note = request.Note?.Trim();
@@ -145,6 +147,11 @@ public static class ReconciliationEndpoints
                 {
                     throw new ProblemException(409, "discrepancy_already_resolved", "Already resolved",
                         $"Discrepancy '{id}' was resolved at {now.ResolvedAt:O} with another note.");
+                }
+
+                if (inserted)
+                {
+                    await new DiscrepancyEvents(outbox, options).ReportAsync(s, DiscrepancyEvents.Resolved, [now]);
                 }
 
                 return now;

@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Obol.Core.Events;
 using Obol.Core.Identity;
 using Obol.Core.Storage;
 using Obol.Ledger;
@@ -21,9 +22,17 @@ namespace Obol.Reconciliation.Runs;
 /// once (the ledger's external id and a unique index on booked rows), and a chunk that lost that race is redone
 /// and then finds the row booked.
 /// </para>
+/// <para>
+/// Each unit of work reports what it changed (<see cref="DiscrepancyEvents"/>): the discrepancies it recorded, and the open
+/// ones its rows superseded.
+/// </para>
 /// </summary>
-public sealed class Reconciler(Database database, ILedger ledger, IPaymentSettlementLookup payments, IdGenerator ids, TimeProvider clock, ReconciliationOptions options)
+public sealed class Reconciler(
+    Database database, ILedger ledger, IPaymentSettlementLookup payments, IdGenerator ids, TimeProvider clock, ReconciliationOptions options,
+    IEventOutbox outbox)
 {
+    private readonly DiscrepancyEvents _events = new(outbox, options);
+
     /// <param name="reportAsOf">When the PSP produced the report, if known (a fetch); bounds the missing check for a day not yet over.</param>
     public async Task<string> ReconcileAsync(
         string psp, DateOnly reportDate, string report, string source, DateTimeOffset? reportAsOf, CancellationToken cancellationToken)
@@ -49,6 +58,7 @@ public sealed class Reconciler(Database database, ILedger ledger, IPaymentSettle
                 var missing = await MissingAsync(session, psp, runId, reportDate, reportedUntil);
                 missing.AddRange(await UnappliedAsync(session, psp, runId, reportDate));
                 await ReconciliationStore.InsertDiscrepanciesAsync(session, missing);
+                await _events.OpenedAsync(session, missing);
                 await ReconciliationStore.CompleteRunAsync(session, runId, tally.Matched, tally.AlreadyReconciled, tally.Discrepancies + missing.Count, Now());
             }, cancellationToken);
             return runId;
@@ -153,16 +163,27 @@ public sealed class Reconciler(Database database, ILedger ledger, IPaymentSettle
                 ? new LineRecord(runId, d.Line, psp, d.Match with { Outcome = LineOutcomes.BookingRejected, Detail = $"{rejection.Code}: {rejection.Detail}" }, null)
                 : new LineRecord(runId, d.Line, psp, d.Match, transactionIds[i]?.TransactionId))
             .ToList();
-        await ReconciliationStore.InsertLinesAsync(session, records);
 
-        var now = Now();
+        // What these rows will supersede: open discrepancies about a row now matched, or about a movement now reported.
+        var supersedable = await ReconciliationStore.OpenSupersedableAsync(session, psp,
+            records.Where(r => r.Match.Outcome == LineOutcomes.Matched).Select(r => r.Line.LineId).ToList(),
+            records.Select(r => r.Match.Payment?.Id).OfType<string>().ToList());
+        await ReconciliationStore.InsertLinesAsync(session, records);
+        if (supersedable.Count > 0)
+        {
+            var after = await ReconciliationStore.DiscrepanciesByIdAsync(session, supersedable);
+            await _events.ReportAsync(session, DiscrepancyEvents.Superseded, after.Where(d => d.Status == "superseded"));
+        }
+
+        var recordedAt = Now();
         var discrepancies = records
             .Where(r => r.Match.Outcome is not (LineOutcomes.Matched or LineOutcomes.AlreadyReconciled))
             .Select(r => new DiscrepancyRecord(ids.New("rdc"), runId, psp, r.Match.Outcome, r.Line.LineId, r.Match.Payment?.Id,
                 r.Match.Payment?.MerchantId, r.Match.Refund?.Id, r.Line.Currency, r.Match.ExpectedAmount, r.Line.Gross,
-                r.Match.Detail ?? r.Match.Outcome, now))
+                r.Match.Detail ?? r.Match.Outcome, recordedAt))
             .ToList();
         await ReconciliationStore.InsertDiscrepanciesAsync(session, discrepancies);
+        await _events.OpenedAsync(session, discrepancies);
         return new Tally
         {
             Matched = records.Count(r => r.Match.IsMatched),

@@ -217,6 +217,46 @@ internal static class ReconciliationStore
     public static async Task<DiscrepancyView?> GetDiscrepancyAsync(DbSession session, string id) =>
         (await session.QueryAsync<DiscrepancyView>(DiscrepancyViews + " WHERE v.Id = @id", new { id })).SingleOrDefault();
 
+    /// <summary>These discrepancies, as the API shows them.</summary>
+    public static async Task<IReadOnlyList<DiscrepancyView>> DiscrepanciesByIdAsync(DbSession session, IReadOnlyCollection<string> ids)
+    {
+        var views = new List<DiscrepancyView>(ids.Count);
+        foreach (var chunk in ids.Chunk(500))
+        {
+            views.AddRange(await session.QueryAsync<DiscrepancyView>(
+                DiscrepancyViews + $" WHERE {session.Sql("v.Id IN @chunk", "v.Id = ANY(@chunk)")}", new { chunk }));
+        }
+
+        return views;
+    }
+
+    /// <summary>
+    /// The open discrepancies that these report rows being matched, or rows about these payments being recorded, would
+    /// supersede (see <see cref="DiscrepancyViews"/>): asked before a chunk records its rows, and of these ids again after.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> OpenSupersedableAsync(
+        DbSession session, string psp, IReadOnlyCollection<string> matchedLineIds, IReadOnlyCollection<string> paymentIds)
+    {
+        var open = new List<DiscrepancyView>();
+        foreach (var chunk in matchedLineIds.Distinct(StringComparer.Ordinal).Chunk(500))
+        {
+            open.AddRange(await session.QueryAsync<DiscrepancyView>(
+                DiscrepancyViews + $" WHERE v.Status = 'open' AND v.Psp = @psp AND {session.Sql("v.LineId IN @chunk", "v.LineId = ANY(@chunk)")}",
+                new { psp, chunk }));
+        }
+
+        foreach (var chunk in paymentIds.Distinct(StringComparer.Ordinal).Chunk(500))
+        {
+            open.AddRange(await session.QueryAsync<DiscrepancyView>(
+                DiscrepancyViews + $"""
+                     WHERE v.Status = 'open' AND v.Psp = @psp AND v.Code = 'missing_from_report' AND {session.Sql("v.PaymentId IN @chunk", "v.PaymentId = ANY(@chunk)")}
+                    """,
+                new { psp, chunk }));
+        }
+
+        return open.Select(v => v.Id).Distinct(StringComparer.Ordinal).ToList();
+    }
+
     /// <summary>Newest first, from before <paramref name="startingAfter"/>.</summary>
     public static async Task<IReadOnlyList<DiscrepancyView>> ListDiscrepanciesAsync(DbSession session, string? status, string? psp, string? startingAfter, int take) =>
         await session.QueryAsync<DiscrepancyView>(

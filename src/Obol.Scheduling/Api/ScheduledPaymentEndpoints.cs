@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Obol.Core.Errors;
+using Obol.Core.Events;
 using Obol.Core.Http;
 using Obol.Core.Identity;
 using Obol.Core.Storage;
@@ -19,10 +20,10 @@ public static class ScheduledPaymentEndpoints
         var group = endpoints.MapGroup("/v1/scheduled-payments").WithTags("Scheduled payments").RequireAuthorization();
 
         group.MapPost("/", async Task<Created<ScheduledPaymentResponse>> (
-            CreateScheduledPaymentRequest request, HttpContext http, RequestUnitOfWork work, IdGenerator ids, TimeProvider clock) =>
+            CreateScheduledPaymentRequest request, HttpContext http, RequestUnitOfWork work, IdGenerator ids, TimeProvider clock, IEventOutbox events) =>
         {
             var row = CreateScheduledPayment.Decide(request, ids.New(IdPrefix), http.MerchantId(), clock.GetUtcNow());
-            await ScheduledPayments.InsertAsync(work.Session, row);
+            await ScheduledPayments.InsertAsync(work.Session, events, row);
             return TypedResults.Created($"/v1/scheduled-payments/{row.Id}", ScheduledPaymentResponse.From(row, []));
         }).WithUnitOfWork(IdempotencyKeyRule.Required);
 
@@ -67,18 +68,18 @@ public static class ScheduledPaymentEndpoints
         });
 
         group.MapPost("/{id}/cancel", async Task<Ok<ScheduledPaymentResponse>> (
-            string id, HttpContext http, RequestUnitOfWork work, TimeProvider clock) =>
+            string id, HttpContext http, RequestUnitOfWork work, TimeProvider clock, IEventOutbox events) =>
         {
             var merchantId = http.MerchantId();
-            await ScheduledPayments.CancelAsync(work.Session, merchantId, CheckId(id), clock.GetUtcNow());
+            await ScheduledPayments.CancelAsync(work.Session, events, merchantId, CheckId(id), clock.GetUtcNow());
             return TypedResults.Ok(await ReadAsync(work.Session, merchantId, id));
         }).WithUnitOfWork();
 
         group.MapPost("/{id}/retry", async Task<Ok<ScheduledPaymentResponse>> (
-            string id, HttpContext http, RequestUnitOfWork work, TimeProvider clock) =>
+            string id, HttpContext http, RequestUnitOfWork work, TimeProvider clock, IEventOutbox events) =>
         {
             var merchantId = http.MerchantId();
-            await ScheduledPayments.RetryAsync(work.Session, merchantId, CheckId(id), clock.GetUtcNow());
+            await ScheduledPayments.RetryAsync(work.Session, events, merchantId, CheckId(id), clock.GetUtcNow());
             return TypedResults.Ok(await ReadAsync(work.Session, merchantId, id));
         }).WithUnitOfWork();
 

@@ -31,7 +31,7 @@ public static class CompletionRules
         new(claimed.Id, ScheduledPaymentStatus.Scheduled, claimed.Occurrence, claimed.OccurrenceDueAt, now, claimed.Attempts - 1, claimed.TotalAttempts - 1,
             claimed.LastErrorCode,
             new HistoryEntry(claimed.Id, claimed.Occurrence, claimed.Attempts, ScheduledPaymentStatus.Processing, ScheduledPaymentStatus.Scheduled,
-                "released_unstarted", null, null, now),
+                HistoryReason.ReleasedUnstarted, null, null, now),
             null);
 
     public static Completion Decide(ScheduledPaymentRow claimed, PaymentExecutionResult? result, DateTimeOffset now, RetryPolicy policy, double jitter)
@@ -58,11 +58,11 @@ public static class CompletionRules
                 if (claimed.NextOccurrenceAfterCurrent() is { } next)
                 {
                     return new Completion(claimed.Id, ScheduledPaymentStatus.Scheduled, claimed.Occurrence + 1, next, next, 0, claimed.TotalAttempts, null,
-                        History(ScheduledPaymentStatus.Scheduled, "occurrence_succeeded", paymentId: success.PaymentId), execution);
+                        History(ScheduledPaymentStatus.Scheduled, HistoryReason.OccurrenceSucceeded, paymentId: success.PaymentId), execution);
                 }
 
                 return new Completion(claimed.Id, ScheduledPaymentStatus.Succeeded, claimed.Occurrence, claimed.OccurrenceDueAt, now, attempt, claimed.TotalAttempts, null,
-                    History(ScheduledPaymentStatus.Succeeded, "succeeded", paymentId: success.PaymentId), execution);
+                    History(ScheduledPaymentStatus.Succeeded, HistoryReason.Succeeded, paymentId: success.PaymentId), execution);
             }
 
             case PaymentExecutionResult.Declined declined:
@@ -73,18 +73,18 @@ public static class CompletionRules
                     PaymentStatus = "declined", Outcome = "declined", DeclineCode = declined.DeclineCode, ExecutedAt = now,
                 };
                 return new Completion(claimed.Id, ScheduledPaymentStatus.Failed, claimed.Occurrence, claimed.OccurrenceDueAt, now, attempt, claimed.TotalAttempts, declined.DeclineCode,
-                    History(ScheduledPaymentStatus.Failed, "declined", declined.DeclineCode, declined.PaymentId), execution);
+                    History(ScheduledPaymentStatus.Failed, HistoryReason.Declined, declined.DeclineCode, declined.PaymentId), execution);
             }
 
             case PaymentExecutionResult.Retryable retryable when attempt >= policy.MaxAttempts:
                 return new Completion(claimed.Id, ScheduledPaymentStatus.DeadLettered, claimed.Occurrence, claimed.OccurrenceDueAt, now, attempt, claimed.TotalAttempts, retryable.Reason,
-                    History(ScheduledPaymentStatus.DeadLettered, "attempts_exhausted", retryable.Reason, retryable.PaymentId), null);
+                    History(ScheduledPaymentStatus.DeadLettered, HistoryReason.AttemptsExhausted, retryable.Reason, retryable.PaymentId), null);
 
             case PaymentExecutionResult.Retryable retryable:
             {
                 var retryAt = now + policy.Delay((int)attempt, jitter);
                 return new Completion(claimed.Id, ScheduledPaymentStatus.Scheduled, claimed.Occurrence, claimed.OccurrenceDueAt, retryAt, attempt, claimed.TotalAttempts, retryable.Reason,
-                    History(ScheduledPaymentStatus.Scheduled, "retry_scheduled", retryable.Reason, retryable.PaymentId), null);
+                    History(ScheduledPaymentStatus.Scheduled, HistoryReason.RetryScheduled, retryable.Reason, retryable.PaymentId), null);
             }
 
             default:

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Obol.Core.Events;
 using Obol.Core.Storage;
 using Obol.Scheduling.Execution;
 using Obol.Scheduling.Schedules;
@@ -23,6 +24,7 @@ public sealed record ClaimedBatch(string LeaseToken, DateTimeOffset ClaimedAt, I
 public sealed partial class ScheduledPaymentRunner(
     Database database,
     IScheduledPaymentExecutor executor,
+    IEventOutbox events,
     SchedulingOptions options,
     TimeProvider clock,
     ILogger<ScheduledPaymentRunner> logger)
@@ -111,9 +113,9 @@ public sealed partial class ScheduledPaymentRunner(
                     """), new { now = now, leaseUntil = now + options.LeaseDuration, token, ids, idJson = JsonSerializer.Serialize(ids) });
 
             var previous = due.ToDictionary(d => d.Id, d => d.Status, StringComparer.Ordinal);
-            await ScheduleHistory.AppendAsync(session, rows.Select(r => new HistoryEntry(
+            await ScheduleHistory.AppendAsync(session, events, rows.Select(r => new HistoryEntry(
                 r.Id, r.Occurrence, r.Attempts, previous[r.Id], ScheduledPaymentStatus.Processing,
-                previous[r.Id] == ScheduledPaymentStatus.Processing ? "lease_expired_reclaimed" : "claimed", null, null, now)).ToList());
+                previous[r.Id] == ScheduledPaymentStatus.Processing ? HistoryReason.LeaseExpiredReclaimed : HistoryReason.Claimed, null, null, now)).ToList());
             return new ClaimedBatch(token, now, rows.OrderBy(r => r.OccurrenceDueAt).ThenBy(r => r.Id, StringComparer.Ordinal).ToList());
         }, cancellationToken);
 
@@ -132,9 +134,9 @@ public sealed partial class ScheduledPaymentRunner(
                 WHERE id = ANY(@ids)
                 RETURNING {ScheduledPaymentRow.Columns}
                 """), new { now = now, ids, idJson = JsonSerializer.Serialize(ids) });
-        await ScheduleHistory.AppendAsync(session, rows.Select(r => new HistoryEntry(
+        await ScheduleHistory.AppendAsync(session, events, rows.Select(r => new HistoryEntry(
             r.Id, r.Occurrence, r.Attempts, ScheduledPaymentStatus.Processing, ScheduledPaymentStatus.DeadLettered,
-            "lease_expired_attempts_exhausted", "lease_expired", null, now)).ToList());
+            HistoryReason.LeaseExpiredAttemptsExhausted, "lease_expired", null, now)).ToList());
         foreach (var row in rows)
         {
             session.AfterCommit(() =>
@@ -231,8 +233,9 @@ public sealed partial class ScheduledPaymentRunner(
                     """), new { now = now, payload, token = batch.LeaseToken })).ToHashSet(StringComparer.Ordinal);
 
             var kept = completions.Where(c => fenced.Contains(c.ScheduleId)).ToList();
-            await ScheduleHistory.AppendAsync(session, kept.Select(c => c.History).ToList());
+            // Executions first: the events of the history rows show the schedule with the payment an occurrence produced.
             await RecordExecutionsAsync(session, kept.Where(c => c.Execution is not null).Select(c => c.Execution!).ToList());
+            await ScheduleHistory.AppendAsync(session, events, kept.Select(c => c.History).ToList());
 
             var lost = completions.Count - kept.Count;
             if (lost > 0)

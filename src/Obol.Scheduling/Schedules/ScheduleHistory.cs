@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Obol.Core.Events;
 using Obol.Core.Storage;
 
 namespace Obol.Scheduling.Schedules;
@@ -16,6 +17,30 @@ public sealed record HistoryEntry(
     string? ErrorCode,
     string? PaymentId,
     DateTimeOffset OccurredAt);
+
+/// <summary>Why a history row was appended: the transitions of <see cref="ScheduledPaymentStatus"/>.</summary>
+internal static class HistoryReason
+{
+    public const string Created = "created";
+    public const string CancelledByMerchant = "cancelled_by_merchant";
+    public const string RetriedByMerchant = "retried_by_merchant";
+
+    /// <summary>A runner took a due row (<c>scheduled → processing</c>).</summary>
+    public const string Claimed = "claimed";
+
+    /// <summary>A runner took a row whose previous runner's lease expired (<c>processing → processing</c>).</summary>
+    public const string LeaseExpiredReclaimed = "lease_expired_reclaimed";
+
+    /// <summary>A claimed row the runner could not start inside its lease, handed back uncounted.</summary>
+    public const string ReleasedUnstarted = "released_unstarted";
+
+    public const string OccurrenceSucceeded = "occurrence_succeeded";
+    public const string Succeeded = "succeeded";
+    public const string Declined = "declined";
+    public const string RetryScheduled = "retry_scheduled";
+    public const string AttemptsExhausted = "attempts_exhausted";
+    public const string LeaseExpiredAttemptsExhausted = "lease_expired_attempts_exhausted";
+}
 
 public sealed class HistoryRow
 {
@@ -50,12 +75,20 @@ internal static class JsonRows
 
 public static class ScheduleHistory
 {
+    /// <summary>Appends the rows and, in the same unit of work, the merchant events they report (<see cref="ScheduleEvents"/>).</summary>
+    internal static Task AppendAsync(DbSession session, IEventOutbox events, HistoryEntry entry) => AppendAsync(session, events, [entry]);
+
+    /// <inheritdoc cref="AppendAsync(DbSession, IEventOutbox, HistoryEntry)"/>
+    internal static async Task AppendAsync(DbSession session, IEventOutbox events, IReadOnlyCollection<HistoryEntry> entries)
+    {
+        await InsertAsync(session, entries);
+        await ScheduleEvents.AppendAsync(session, events, entries);
+    }
+
     private sealed record Json(
         string ScheduleId, long Occurrence, long Attempt, string? FromStatus, string ToStatus, string Reason, string? ErrorCode, string? PaymentId, string OccurredAt);
 
-    public static Task AppendAsync(DbSession session, HistoryEntry entry) => AppendAsync(session, [entry]);
-
-    public static async Task AppendAsync(DbSession session, IReadOnlyCollection<HistoryEntry> entries)
+    private static async Task InsertAsync(DbSession session, IReadOnlyCollection<HistoryEntry> entries)
     {
         if (entries.Count == 0)
         {

@@ -1,4 +1,5 @@
 using Obol.Core.Errors;
+using Obol.Core.Events;
 using Obol.Core.Http;
 using Obol.Core.Storage;
 
@@ -20,7 +21,7 @@ public sealed class ExecutionRow
 /// <summary>The SQL of the schedule API: insert, read, list, and the two hand-made transitions (cancel, retry).</summary>
 public static class ScheduledPayments
 {
-    public static async Task InsertAsync(DbSession session, ScheduledPaymentRow row)
+    public static async Task InsertAsync(DbSession session, IEventOutbox events, ScheduledPaymentRow row)
     {
         await session.ExecuteAsync(
             """
@@ -39,7 +40,7 @@ public static class ScheduledPayments
                 row.Attempts, row.TotalAttempts, row.LeaseToken, row.LastErrorCode,
                 CreatedAt = row.CreatedAt, UpdatedAt = row.UpdatedAt,
             });
-        await ScheduleHistory.AppendAsync(session, new HistoryEntry(row.Id, row.Occurrence, 0, null, row.Status, "created", null, null, row.CreatedAt));
+        await ScheduleHistory.AppendAsync(session, events, new HistoryEntry(row.Id, row.Occurrence, 0, null, row.Status, HistoryReason.Created, null, null, row.CreatedAt));
     }
 
     public static Task<ScheduledPaymentRow?> FindAsync(DbSession session, string merchantId, string id) =>
@@ -61,6 +62,13 @@ public static class ScheduledPayments
             LIMIT @take
             """, new { merchantId, status, startingAfter = page.StartingAfter, take = page.Limit + 1 });
 
+    /// <summary>These schedules, whatever their merchant (for the runner and the events of its batches).</summary>
+    internal static Task<IReadOnlyList<ScheduledPaymentRow>> ByIdsAsync(DbSession session, IReadOnlyCollection<string> ids) =>
+        session.QueryAsync<ScheduledPaymentRow>(session.Sql(
+            sqlite: $"SELECT {ScheduledPaymentRow.Columns} FROM scheduled_payments WHERE id IN (SELECT value FROM json_each(@idJson))",
+            postgres: $"SELECT {ScheduledPaymentRow.Columns} FROM scheduled_payments WHERE id = ANY(@idArray)"),
+            new { idJson = JsonRows.Serialize(ids), idArray = ids.ToArray() });
+
     public static async Task<IReadOnlyDictionary<string, IReadOnlyList<ExecutionRow>>> ExecutionsAsync(DbSession session, IReadOnlyCollection<string> scheduleIds)
     {
         if (scheduleIds.Count == 0)
@@ -80,7 +88,7 @@ public static class ScheduledPayments
     /// Cancels while still <c>scheduled</c>. The UPDATE is conditional on the status, so a cancel racing a
     /// runner's claim has exactly one winner: the other sees the row already changed.
     /// </summary>
-    public static async Task<ScheduledPaymentRow> CancelAsync(DbSession session, string merchantId, string id, DateTimeOffset now)
+    public static async Task<ScheduledPaymentRow> CancelAsync(DbSession session, IEventOutbox events, string merchantId, string id, DateTimeOffset now)
     {
         var changed = await session.QuerySingleOrDefaultAsync<ScheduledPaymentRow>(
             $"""
@@ -95,13 +103,13 @@ public static class ScheduledPayments
                 $"Scheduled payment '{id}' is '{current.Status}'; only a 'scheduled' one can be cancelled.");
         }
 
-        await ScheduleHistory.AppendAsync(session, new HistoryEntry(
-            id, changed.Occurrence, changed.Attempts, ScheduledPaymentStatus.Scheduled, ScheduledPaymentStatus.Cancelled, "cancelled_by_merchant", null, null, now));
+        await ScheduleHistory.AppendAsync(session, events, new HistoryEntry(
+            id, changed.Occurrence, changed.Attempts, ScheduledPaymentStatus.Scheduled, ScheduledPaymentStatus.Cancelled, HistoryReason.CancelledByMerchant, null, null, now));
         return changed;
     }
 
     /// <summary>Puts a dead-lettered occurrence back in the queue with a fresh set of attempts.</summary>
-    public static async Task<ScheduledPaymentRow> RetryAsync(DbSession session, string merchantId, string id, DateTimeOffset now)
+    public static async Task<ScheduledPaymentRow> RetryAsync(DbSession session, IEventOutbox events, string merchantId, string id, DateTimeOffset now)
     {
         var changed = await session.QuerySingleOrDefaultAsync<ScheduledPaymentRow>(
             $"""
@@ -118,8 +126,8 @@ public static class ScheduledPayments
                 $"Scheduled payment '{id}' is '{current.Status}'; only a 'dead_lettered' one can be retried.");
         }
 
-        await ScheduleHistory.AppendAsync(session, new HistoryEntry(
-            id, changed.Occurrence, 0, ScheduledPaymentStatus.DeadLettered, ScheduledPaymentStatus.Scheduled, "retried_by_merchant", null, null, now));
+        await ScheduleHistory.AppendAsync(session, events, new HistoryEntry(
+            id, changed.Occurrence, 0, ScheduledPaymentStatus.DeadLettered, ScheduledPaymentStatus.Scheduled, HistoryReason.RetriedByMerchant, null, null, now));
         return changed;
     }
 
