@@ -27,7 +27,8 @@ public sealed class DeliveryTests
             }
         }
 
-        await server.RunUntilAsync(() => Delivered(receiver, "/a") == 60 && Delivered(receiver, "/b") == 60, TimeSpan.FromSeconds(10),
+        // Steps of two minutes: a delivery that fails eight times in a row waits about 19 hours for its next try.
+        await server.RunUntilAsync(() => Delivered(receiver, "/a") == 60 && Delivered(receiver, "/b") == 60, TimeSpan.FromMinutes(2), steps: 6000,
             progress: () => $"delivered /a {Delivered(receiver, "/a")}, /b {Delivered(receiver, "/b")} of 60; {receiver.Received.Count} requests",
             activity: () => receiver.Received.Count);
 
@@ -177,6 +178,46 @@ public sealed class DeliveryTests
         Assert.True(server.Clock.GetUtcNow() - start >= TimeSpan.FromDays(2));
         Assert.All(receiver.Received.Where(d => d.ObjectSequence == 1), d => Assert.True(d.Arrival < receiver.Received.First(s => s.ObjectSequence == 2).Arrival));
     }
+
+    [Theory, BothDatabases]
+    public async Task The_log_keeps_the_start_of_a_response_but_never_a_card_number_in_it(DatabaseProvider provider)
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Answer = d => d.ObjectId == "obj_card" ? 400 : 200;
+        receiver.ResponseBody = d => d.ObjectId == "obj_card" ? "rejected card 4242424242424242" : new string('y', 3000);
+        await using var server = await WebhooksServer.StartAsync(provider);
+        var endpoint = await server.CreateEndpointAsync(receiver.Url());
+        await server.EmitAsync("obj_card");
+        await server.EmitAsync("obj_long");
+        await server.RunUntilAsync(() => receiver.Received.Count >= 2, TimeSpan.Zero);
+        await server.RunUntilAsync(() => AttemptsLogged(server, endpoint.Id) >= 2, TimeSpan.Zero);
+
+        var log = (await server.GetJsonAsync($"/v1/webhook-endpoints/{endpoint.Id}/delivery-attempts")).GetProperty("data").EnumerateArray().ToList();
+        var card = log.Single(a => a.GetProperty("statusCode").GetInt32() == 400);
+        Assert.DoesNotContain("4242424242424242", card.GetProperty("responseBody").GetString(), StringComparison.Ordinal);
+        Assert.Equal("failed", card.GetProperty("outcome").GetString());
+        var longer = log.Single(a => a.GetProperty("statusCode").GetInt32() == 200);
+        Assert.Equal(1024, longer.GetProperty("responseBody").GetString()!.Length);
+    }
+
+    [Theory, BothDatabases]
+    public async Task A_redirect_is_not_followed_and_counts_as_a_failure(DatabaseProvider provider)
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Answer = d => d.Path == "/moved" ? 308 : 200;
+        await using var server = await WebhooksServer.StartAsync(provider);
+        var endpoint = await server.CreateEndpointAsync(receiver.Url("moved"));
+        await server.EmitAsync("obj_1");
+        await server.RunUntilAsync(() => AttemptsLogged(server, endpoint.Id) >= 1, TimeSpan.Zero);
+
+        var attempt = (await server.GetJsonAsync($"/v1/webhook-endpoints/{endpoint.Id}/delivery-attempts")).GetProperty("data")[0];
+        Assert.Equal(308, attempt.GetProperty("statusCode").GetInt32());
+        Assert.Equal("failed", attempt.GetProperty("outcome").GetString());
+        Assert.All(receiver.Received, d => Assert.Equal("/moved", d.Path));
+    }
+
+    private static int AttemptsLogged(WebhooksServer server, string endpointId) =>
+        server.GetJsonAsync($"/v1/webhook-endpoints/{endpointId}/delivery-attempts").GetAwaiter().GetResult().GetProperty("data").GetArrayLength();
 
     private static bool EndpointDisabled(WebhooksServer server, string endpointId)
     {

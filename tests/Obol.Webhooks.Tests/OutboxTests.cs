@@ -40,6 +40,25 @@ public sealed class OutboxTests
     }
 
     [Theory, BothDatabases]
+    public async Task A_declined_and_a_cancelled_payment_are_told_once_each(DatabaseProvider provider)
+    {
+        await using var server = await WebhooksServer.StartAsync(provider);
+        var declined = await (await server.Client.PostJsonAsync("/v1/payments",
+            """{"amount":1200,"currency":"EUR","paymentMethod":"pm_card_declined"}""", Guid.NewGuid().ToString("N"))).ReadJsonAsync();
+        var declinedEvents = await EventsAsync(server, declined.GetProperty("id").GetString()!);
+        Assert.Equal(["payment.created", "payment.declined"], declinedEvents.Select(e => e.GetProperty("type").GetString()));
+        Assert.Equal("declined", declinedEvents[1].GetProperty("data").GetProperty("object").GetProperty("status").GetString());
+
+        var manual = await (await server.Client.PostJsonAsync("/v1/payments",
+            """{"amount":1200,"currency":"EUR","paymentMethod":"pm_card_visa","captureMethod":"manual"}""", Guid.NewGuid().ToString("N"))).ReadJsonAsync();
+        var id = manual.GetProperty("id").GetString()!;
+        Assert.Equal(HttpStatusCode.OK, (await server.Client.PostAsync($"/v1/payments/{id}/cancel", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await server.Client.PostAsync($"/v1/payments/{id}/cancel", null)).StatusCode);
+        var cancelledEvents = await EventsAsync(server, id);
+        Assert.Equal(["payment.created", "payment.authorized", "payment.cancelled"], cancelledEvents.Select(e => e.GetProperty("type").GetString()));
+    }
+
+    [Theory, BothDatabases]
     public async Task A_change_that_rolls_back_is_told_nothing_and_sends_nothing(DatabaseProvider provider)
     {
         await using var receiver = await WebhookReceiver.StartAsync();

@@ -31,6 +31,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
     public ConcurrentQueue<ReceivedDelivery> Received { get; } = new();
     public Func<ReceivedDelivery, int> Answer { get; set; } = _ => 200;
     public Func<ReceivedDelivery, TimeSpan> Delay { get; set; } = _ => TimeSpan.Zero;
+    public Func<ReceivedDelivery, string?> ResponseBody { get; set; } = _ => null;
 
     public string Url(string path = "hook") => new Uri(BaseAddress, path).ToString();
 
@@ -64,7 +65,14 @@ public sealed class WebhookReceiver : IAsyncDisposable
             }
 
             receiver.Received.Enqueue(seen with { Status = status, Arrival = Interlocked.Increment(ref receiver._arrivals) });
-            return Results.StatusCode(status == 499 ? 500 : status);
+            if (status is >= 300 and < 400)
+            {
+                http.Response.Headers.Location = "/elsewhere";
+            }
+
+            return receiver.ResponseBody(seen) is { } text
+                ? Results.Text(text, "text/plain", statusCode: status == 499 ? 500 : status)
+                : Results.StatusCode(status == 499 ? 500 : status);
         });
         await app.StartAsync();
         receiver = new WebhookReceiver(app);

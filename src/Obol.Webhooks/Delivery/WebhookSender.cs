@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Obol.Core.CardNumbers;
 using Obol.Webhooks.Endpoints;
 
 namespace Obol.Webhooks.Delivery;
@@ -111,7 +112,9 @@ internal sealed class WebhookSender : IDisposable
             kept.Append(Rune.IsControl(rune) && rune.Value is not ('\n' or '\r' or '\t') ? Rune.ReplacementChar : rune);
         }
 
-        return kept.ToString();
+        // A card number is never stored, not even one a receiver echoes.
+        var logged = kept.ToString();
+        return CardNumberDetector.ContainsCardNumber(logged) ? "(not kept: the response held a number shaped like a card number)" : logged;
     }
 
     private static string Describe(HttpRequestException exception) =>
