@@ -24,7 +24,7 @@ var postgres = Environment.GetEnvironmentVariable("OBOL_BENCH_POSTGRES") ?? thro
 var objects = int.Parse(Environment.GetEnvironmentVariable("OBOL_BENCH_OBJECTS") ?? "1000", CultureInfo.InvariantCulture);
 const int EventsPerObject = 10;
 const int Endpoints = 10;
-const int InFlight = 128;
+var InFlight = int.Parse(Environment.GetEnvironmentVariable("OBOL_BENCH_IN_FLIGHT") ?? "128", CultureInfo.InvariantCulture);
 const string Key = "sk_test_benchmarkkey00000000000000000001";
 var phases = (Environment.GetEnvironmentVariable("OBOL_BENCH_PHASES") ?? "throughput,latency,payments").Split(',');
 
@@ -60,7 +60,7 @@ using (var plain = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServ
 
 // 1. Throughput: events written with the dispatcher off, then a node with the dispatcher on drains them.
 var database = await CreateDatabaseAsync(postgres);
-await using (var writer = await StartObolAsync(database, dispatcher: false))
+await using (var writer = await StartObolAsync(database, dispatcher: false, InFlight))
 {
     using var client = Client(writer);
     for (var e = 0; e < Endpoints; e++)
@@ -88,7 +88,7 @@ await using (var writer = await StartObolAsync(database, dispatcher: false))
 var deliveries = (long)objects * EventsPerObject * Endpoints;
 Interlocked.Exchange(ref received, 0);
 double throughput;
-await using (var dispatcher = await StartObolAsync(database, dispatcher: true))
+await using (var dispatcher = await StartObolAsync(database, dispatcher: true, InFlight))
 {
     var (cpu, pg) = (ProcessCpu.Self(), ProcessCpu.PostgresBackends(new NpgsqlConnectionStringBuilder(database).Database!));
     var watch = Stopwatch.StartNew();
@@ -110,7 +110,7 @@ if (!phases.Contains("latency"))
 
 // 2. Latency at half load: events written at half the throughput (10 endpoints each), commit to first arrival.
 var latencyDatabase = await CreateDatabaseAsync(postgres);
-await using (var node = await StartObolAsync(latencyDatabase, dispatcher: true))
+await using (var node = await StartObolAsync(latencyDatabase, dispatcher: true, InFlight))
 {
     using var client = Client(node);
     for (var e = 0; e < Endpoints; e++)
@@ -160,7 +160,7 @@ if (!phases.Contains("payments"))
 foreach (var withEndpoint in new[] { false, true, false, true })
 {
     var payments = await CreateDatabaseAsync(postgres);
-    await using var node = await StartObolAsync(payments, dispatcher: true);
+    await using var node = await StartObolAsync(payments, dispatcher: true, InFlight);
     using var client = Client(node);
     if (withEndpoint)
     {
@@ -190,14 +190,14 @@ static async Task<string> CreateDatabaseAsync(string admin)
     return new NpgsqlConnectionStringBuilder(admin) { Database = name, MaxPoolSize = 100 }.ConnectionString;
 }
 
-static async Task<WebApplication> StartObolAsync(string connectionString, bool dispatcher)
+static async Task<WebApplication> StartObolAsync(string connectionString, bool dispatcher, int inFlight)
 {
     var builder = ObolApplication.CreateBuilder(
     [
         "--urls=http://127.0.0.1:0", "--environment=Production", "--Obol:Database:Provider=postgres",
         $"--ConnectionStrings:Obol={connectionString}", $"--Obol:BootstrapApiKey={Key}", "--Obol:PrintDevelopmentKey=false",
         "--Logging:LogLevel:Default=Warning", "--Obol:PspSimulator:Enabled=true", "--Obol:Webhooks:AllowHttp=true", "--Obol:Webhooks:AllowPrivateNetworks=true",
-        $"--Obol:Webhooks:Dispatcher:Enabled={dispatcher}", $"--Obol:Webhooks:Dispatcher:MaxInFlight={InFlight}",
+        $"--Obol:Webhooks:Dispatcher:Enabled={dispatcher}", $"--Obol:Webhooks:Dispatcher:MaxInFlight={inFlight}",
         "--Obol:Reconciliation:Schedule:Enabled=false",
     ]);
     builder.Logging.ClearProviders();

@@ -139,7 +139,7 @@ public static class WebhooksEndpoints
         }
         else if (enabling)
         {
-            await deliveries.PromoteEndpointAsync(session, id);
+            await deliveries.PromoteEndpointAsync(session, id, updated.UpdatedAt);
             QueuedAfterCommit(session, http);
         }
 

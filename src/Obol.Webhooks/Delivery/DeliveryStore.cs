@@ -1,3 +1,4 @@
+using Dapper;
 using Obol.Core.Http;
 using Obol.Core.Identity;
 using Obol.Core.Storage;
@@ -48,31 +49,36 @@ internal sealed class DeliveryStore(IdGenerator ids)
 
     /// <summary>
     /// Takes up to <paramref name="limit"/> due deliveries until <paramref name="leaseUntil"/>: the heads of their lanes
-    /// (ready), due, not leased by a node, to an endpoint that is enabled and not among <paramref name="busyEndpoints"/>. On
+    /// (ready), due, not leased by a node, to an endpoint not among <paramref name="busyEndpoints"/> (a disabled or deleted
+    /// endpoint's lanes have no heads; one disabled since its head was claimed is left out of the answer). On
     /// PostgreSQL rows another node is claiming are skipped (<c>SKIP LOCKED</c>); SQLite has one writer. Only lane heads
     /// are ever ready, so this reads the due index and nothing else, however long the queues behind them.
+    /// The scan starts after <paramref name="after"/>, where this node's last claim ended, and goes round to the start of
+    /// the index only when the rest has too few: the start of the index holds the entries of deliveries just finished until
+    /// vacuum removes them, and reading past all of them on every claim cost more than the sending. Whatever becomes due
+    /// later sorts after the cursor (new events, retries, lane heads promoted, all at or after now); an expired lease is
+    /// found on the next round.
     /// </summary>
-    public async Task<IReadOnlyList<ClaimedDelivery>> ClaimAsync(
-        DbSession session, DateTimeOffset now, DateTimeOffset leaseUntil, int limit, IReadOnlyCollection<string> busyEndpoints)
+    public async Task<(IReadOnlyList<ClaimedDelivery> Claimed, (DateTimeOffset At, long Id)? End)> ClaimAsync(
+        DbSession session, DateTimeOffset now, DateTimeOffset leaseUntil, int limit, IReadOnlyCollection<string> busyEndpoints,
+        (DateTimeOffset At, long Id)? after)
     {
-        // The due index alone, in its order, then the details of what was taken: a join in the first statement lets the
-        // planner start from the endpoints and read every delivery queued for them.
-        var ids = await session.QueryAsync<long>(
-            $"""
-            SELECT d.id FROM webhook_deliveries d
-            WHERE d.status = 'ready' AND d.next_attempt_at <= @now AND (d.leased_until IS NULL OR d.leased_until <= @now)
-              AND NOT ({session.InList("d.endpoint_id", "busy")})
-              AND EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.id = d.endpoint_id AND NOT e.disabled AND e.deleted_at IS NULL)
-            ORDER BY d.next_attempt_at, d.id
-            LIMIT @limit
-            {(session.IsPostgres ? "FOR UPDATE SKIP LOCKED" : "")}
-            """,
-            new { now, limit, busy = session.ListOf(busyEndpoints) });
-        if (ids.Count == 0)
+        await RelaxDurabilityAsync(session);
+
+        // The due index alone, in its order (the endpoints are joined afterwards, for the rows taken: joined here, they let
+        // the planner start from the endpoints and read every delivery queued for them).
+        var found = await DueAsync(session, now, limit, busyEndpoints, after, upTo: null);
+        if (found.Count < limit && after is not null)
         {
-            return [];
+            found = [.. found, .. await DueAsync(session, now, limit - found.Count, busyEndpoints, after: null, upTo: after)];
         }
 
+        if (found.Count == 0)
+        {
+            return ([], null);
+        }
+
+        var ids = found.Select(f => f.Id).ToList();
         var taken = session.ListOf(ids);
         await session.ExecuteAsync($"UPDATE webhook_deliveries SET leased_until = @leaseUntil WHERE {session.InList("id", "taken")}", new { leaseUntil, taken });
         var rows = await session.QueryAsync<ClaimRow>(
@@ -83,12 +89,37 @@ internal sealed class DeliveryStore(IdGenerator ids)
             FROM webhook_deliveries d
             JOIN webhook_endpoints e ON e.id = d.endpoint_id
             JOIN events ev ON ev.id = d.event_id
-            WHERE {session.InList("d.id", "taken")}
+            WHERE {session.InList("d.id", "taken")} AND NOT e.disabled AND e.deleted_at IS NULL
             ORDER BY d.next_attempt_at, d.id
             """,
             new { taken });
-        return rows.Select(r => new ClaimedDelivery(
+        var claimed = rows.Select(r => new ClaimedDelivery(
             r.Id, r.EndpointId, r.EventId, r.Attempts, r.CreatedAt, leaseUntil, r.Url, r.Secret, r.PreviousSecret, r.PreviousSecretExpiresAt, r.Body)).ToList();
+        return (claimed, (found[^1].NextAttemptAt, found[^1].Id));
+    }
+
+    /// <summary>Due lane heads in index order, after <paramref name="after"/> or up to and with <paramref name="upTo"/>, locked.</summary>
+    private static Task<IReadOnlyList<DueRow>> DueAsync(
+        DbSession session, DateTimeOffset now, int limit, IReadOnlyCollection<string> busyEndpoints, (DateTimeOffset At, long Id)? after,
+        (DateTimeOffset At, long Id)? upTo)
+    {
+        var range = after is not null ? " AND (d.next_attempt_at, d.id) > (@afterAt, @afterId)"
+            : upTo is not null ? " AND (d.next_attempt_at, d.id) <= (@upToAt, @upToId)"
+            : "";
+        return session.QueryAsync<DueRow>(
+            $"""
+            SELECT d.id AS Id, d.next_attempt_at AS NextAttemptAt FROM webhook_deliveries d
+            WHERE d.status = 'ready' AND d.next_attempt_at <= @now AND (d.leased_until IS NULL OR d.leased_until <= @now){range}
+              AND NOT ({session.InList("d.endpoint_id", "busy")})
+            ORDER BY d.next_attempt_at, d.id
+            LIMIT @limit
+            {(session.IsPostgres ? "FOR UPDATE SKIP LOCKED" : "")}
+            """,
+            new
+            {
+                now, limit, busy = session.ListOf(busyEndpoints),
+                afterAt = after?.At, afterId = after?.Id, upToAt = upTo?.At, upToId = upTo?.Id,
+            });
     }
 
     /// <summary>
@@ -98,6 +129,7 @@ internal sealed class DeliveryStore(IdGenerator ids)
     /// </summary>
     public async Task RecordAsync(DbSession session, IReadOnlyList<(AttemptResult Result, AttemptOutcome Outcome, DateTimeOffset? NextAttemptAt)> results)
     {
+        await RelaxDurabilityAsync(session);
         var rows = results.Select(r => new ResultRow
         {
             AttemptId = ids.New("wha"),
@@ -171,18 +203,30 @@ internal sealed class DeliveryStore(IdGenerator ids)
         if (finished.Count > 0)
         {
             await PromoteAsync(session, $"SELECT endpoint_id, object_id FROM webhook_deliveries WHERE {session.InList("id", "finished")}",
-                new { finished = session.ListOf(finished) });
+                results.Max(r => r.Result.AttemptedAt), new { finished = session.ListOf(finished) });
         }
     }
+
+    /// <summary>
+    /// PostgreSQL: the dispatcher's own units of work (a claim, the results of tries) commit without waiting for the disk.
+    /// A crash can lose the last few of them, which loses nothing: a lost claim is claimed again, a lost result makes the
+    /// delivery go out again, as at-least-once delivery allows. Events and the changes they report keep full durability.
+    /// </summary>
+    private static Task RelaxDurabilityAsync(DbSession session) =>
+        session.IsPostgres ? session.ExecuteAsync("SET LOCAL synchronous_commit = off") : Task.CompletedTask;
 
     /// <summary>
     /// Makes the first waiting delivery of each lane in <paramref name="lanes"/> (SQL giving <c>endpoint_id, object_id</c>
     /// rows) its head, unless the lane has one or its endpoint is disabled. Each lane costs a few reads of the lane index.
     /// </summary>
-    public Task<int> PromoteAsync(DbSession session, string lanes, object? parameters = null) =>
-        session.ExecuteAsync(
+    public Task<int> PromoteAsync(DbSession session, string lanes, DateTimeOffset now, object? parameters = null)
+    {
+        var arguments = new DynamicParameters(parameters);
+        arguments.Add("promotedAt", now);
+        return session.ExecuteAsync(
             $"""
-            UPDATE webhook_deliveries SET status = 'ready'
+            UPDATE webhook_deliveries
+            SET status = 'ready', next_attempt_at = CASE WHEN next_attempt_at < @promotedAt THEN @promotedAt ELSE next_attempt_at END
             WHERE status = 'waiting' AND id IN (
                 SELECT (SELECT n.id FROM webhook_deliveries n
                         WHERE n.endpoint_id = lane.endpoint_id AND n.object_id = lane.object_id AND n.status = 'waiting'
@@ -192,7 +236,8 @@ internal sealed class DeliveryStore(IdGenerator ids)
                                   WHERE r.endpoint_id = lane.endpoint_id AND r.object_id = lane.object_id AND r.status = 'ready')
                   AND EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.id = lane.endpoint_id AND NOT e.disabled AND e.deleted_at IS NULL))
             """,
-            parameters);
+            arguments);
+    }
 
     /// <summary>The lanes with a waiting delivery that match <paramref name="filter"/>, for <see cref="PromoteAsync"/>.</summary>
     private static string WaitingLanes(string filter) =>
@@ -202,17 +247,17 @@ internal sealed class DeliveryStore(IdGenerator ids)
     /// Gives every lane without a head its head: a safety net run now and then by the dispatcher (the writes above keep
     /// lanes headed themselves); it reads every waiting delivery.
     /// </summary>
-    public Task<int> RepairAsync(DbSession session) => PromoteAsync(session, WaitingLanes("1 = 1"));
+    public Task<int> RepairAsync(DbSession session, DateTimeOffset now) => PromoteAsync(session, WaitingLanes("1 = 1"), now);
 
     /// <summary>An endpoint disabled or deleted: its lane heads wait, so claims do not read past them.</summary>
     public Task ParkAsync(DbSession session, string endpointId) =>
         session.ExecuteAsync("UPDATE webhook_deliveries SET status = 'waiting' WHERE endpoint_id = @endpointId AND status = 'ready'", new { endpointId });
 
     /// <summary>An endpoint enabled again, or given new deliveries: each of its lanes gets its head.</summary>
-    public async Task PromoteEndpointAsync(DbSession session, string endpointId)
+    public async Task PromoteEndpointAsync(DbSession session, string endpointId, DateTimeOffset now)
     {
         await LockLanesAsync(session, endpointId);
-        await PromoteAsync(session, WaitingLanes("endpoint_id = @endpointId"), new { endpointId });
+        await PromoteAsync(session, WaitingLanes("endpoint_id = @endpointId"), now, new { endpointId });
     }
 
     /// <summary>
@@ -241,7 +286,7 @@ internal sealed class DeliveryStore(IdGenerator ids)
             ORDER BY e.id
             """,
             new { eventId, endpointIds = session.ListOf(endpointIds), now });
-        await PromoteAsync(session, WaitingLanes($"{session.InList("endpoint_id", "endpointIds")} AND object_id = (SELECT object_id FROM events WHERE id = @eventId)"),
+        await PromoteAsync(session, WaitingLanes($"{session.InList("endpoint_id", "endpointIds")} AND object_id = (SELECT object_id FROM events WHERE id = @eventId)"), now,
             new { eventId, endpointIds = session.ListOf(endpointIds) });
         return queued;
     }
@@ -266,7 +311,7 @@ internal sealed class DeliveryStore(IdGenerator ids)
             ORDER BY ev.position
             """,
             new { merchantId, endpointId, enabled = storedEnabledEvents, from, to, now });
-        await PromoteAsync(session, WaitingLanes("endpoint_id = @endpointId"), new { endpointId });
+        await PromoteAsync(session, WaitingLanes("endpoint_id = @endpointId"), now, new { endpointId });
         return queued;
     }
 
@@ -279,6 +324,12 @@ internal sealed class DeliveryStore(IdGenerator ids)
             ORDER BY id DESC LIMIT @take
             """,
             new { endpointId, eventId, startingAfter = page.StartingAfter, take = page.Limit + 1 }));
+
+    private sealed class DueRow
+    {
+        public long Id { get; init; }
+        public DateTimeOffset NextAttemptAt { get; init; }
+    }
 
     private sealed class ClaimRow
     {

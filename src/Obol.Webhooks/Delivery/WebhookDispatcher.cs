@@ -37,6 +37,9 @@ internal sealed partial class WebhookDispatcher(
     private int _inFlight;
     private DateTimeOffset _nextRepair = DateTimeOffset.MinValue;
 
+    /// <summary>Where this node's last claim ended in the due index (<see cref="DeliveryStore.ClaimAsync"/>).</summary>
+    private (DateTimeOffset At, long Id)? _cursor;
+
     /// <summary>A lease outlasts a send that waited for its endpoint's slot and then took the whole timeout.</summary>
     private TimeSpan Lease => options.DeliveryTimeout * 3 + TimeSpan.FromSeconds(5);
 
@@ -90,11 +93,12 @@ internal sealed partial class WebhookDispatcher(
         if (now >= _nextRepair)
         {
             _nextRepair = now + RepairInterval;
-            await database.WriteAsync(s => deliveries.RepairAsync(s), stoppingToken);
+            await database.WriteAsync(s => deliveries.RepairAsync(s, StoredInstant.Of(now)), stoppingToken);
         }
 
         var busy = _claimedPerEndpoint.Where(e => e.Value >= options.Dispatcher.MaxInFlightPerEndpoint).Select(e => e.Key).ToList();
-        var claimed = await database.WriteAsync(s => deliveries.ClaimAsync(s, now, now + Lease, limit, busy), stoppingToken);
+        var (claimed, end) = await database.WriteAsync(s => deliveries.ClaimAsync(s, now, now + Lease, limit, busy, _cursor), stoppingToken);
+        _cursor = end ?? _cursor;
         foreach (var delivery in claimed)
         {
             Interlocked.Increment(ref _inFlight);
