@@ -31,6 +31,9 @@ public sealed class WebhooksServer : IAsyncDisposable
             ["Obol:Webhooks:AllowHttp"] = "true",
             ["Obol:Webhooks:AllowPrivateNetworks"] = "true",
             ["Obol:Webhooks:DeliveryTimeout"] = "00:00:01",
+
+            // A fake clock that moves only when a test moves it would hold every claim in the batch window.
+            ["Obol:Webhooks:Dispatcher:BatchWindow"] = "00:00:00",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

@@ -73,6 +73,10 @@ internal sealed partial class WebhookDispatcher(
                 if (claimed == 0 || claimed == free)
                 {
                     await signal.WaitAsync(options.Dispatcher.PollInterval, clock, stoppingToken);
+                    if (options.Dispatcher.BatchWindow > TimeSpan.Zero)
+                    {
+                        await Task.Delay(options.Dispatcher.BatchWindow, clock, stoppingToken);
+                    }
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
