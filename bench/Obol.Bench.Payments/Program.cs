@@ -41,8 +41,11 @@ foreach (var (provider, connectionString) in databases)
     [
         "--urls=http://127.0.0.1:0", "--environment=Production", $"--Obol:Database:Provider={provider}",
         $"--ConnectionStrings:Obol={connectionString}", $"--Obol:BootstrapApiKey={Key}", "--Obol:PrintDevelopmentKey=false",
-        "--Logging:LogLevel:Default=Warning",
+        "--Logging:LogLevel:Default=Warning", "--Obol:PspSimulator:Enabled=true",
     ]);
+
+    // The host lets Microsoft.AspNetCore log at Information whatever the default; a benchmark logs nothing.
+    builder.Logging.ClearProviders();
     await using var app = ObolApplication.Build(builder);
     await ObolApplication.PrepareAsync(app);
     await app.StartAsync();

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Obol.Core.Errors;
 using Obol.Core.Events;
 using Obol.Core.Http;
@@ -287,7 +288,7 @@ public static class WebhooksEndpoints
 
     private static void QueuedAfterCommit(DbSession session, HttpContext http)
     {
-        var signal = (DispatchSignal)http.RequestServices.GetService(typeof(DispatchSignal))!;
+        var signal = http.RequestServices.GetRequiredService<DispatchSignal>();
         session.AfterCommit(() =>
         {
             signal.Wake();

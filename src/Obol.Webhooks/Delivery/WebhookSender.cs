@@ -42,9 +42,7 @@ internal sealed class WebhookSender : IDisposable
         var attemptedAt = _clock.GetUtcNow();
         var body = Encoding.UTF8.GetBytes(delivery.Body);
         var timestamp = attemptedAt.ToUnixTimeSeconds();
-        var secrets = delivery.PreviousSecret is { } previous && delivery.PreviousSecretExpiresAt > attemptedAt
-            ? new[] { delivery.Secret, previous }
-            : [delivery.Secret];
+        var secrets = WebhookSignature.SecretsInUse(delivery.Secret, delivery.PreviousSecret, delivery.PreviousSecretExpiresAt, attemptedAt);
         using var request = new HttpRequestMessage(HttpMethod.Post, delivery.Url) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
         request.Headers.TryAddWithoutValidation("webhook-id", delivery.EventId);

@@ -24,6 +24,10 @@ internal static class WebhookSignature
         return "v1," + Convert.ToBase64String(HMACSHA256.HashData(key, signed));
     }
 
+    /// <summary>The secrets that sign at <paramref name="now"/>: the current one, and a rotated-out one until its overlap ends.</summary>
+    public static IReadOnlyList<string> SecretsInUse(string current, string? previous, DateTimeOffset? previousUntil, DateTimeOffset now) =>
+        previous is not null && previousUntil > now ? [current, previous] : [current];
+
     /// <summary>The header value: a signature by each secret given (the current one, and a rotated-out one during its overlap).</summary>
     public static string Header(IEnumerable<string> secrets, string messageId, long timestamp, ReadOnlySpan<byte> body)
     {

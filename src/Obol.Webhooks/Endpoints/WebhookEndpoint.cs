@@ -17,10 +17,6 @@ internal sealed record WebhookEndpoint
     public required DateTimeOffset CreatedAt { get; init; }
     public required DateTimeOffset UpdatedAt { get; init; }
 
-    /// <summary>The secrets that sign a delivery at <paramref name="now"/>: the current one, and the previous one during its overlap.</summary>
-    public IEnumerable<string> SigningSecrets(DateTimeOffset now) =>
-        PreviousSecret is { } previous && PreviousSecretExpiresAt > now ? [Secret, previous] : [Secret];
-
     /// <summary>The stored form of <see cref="EnabledEvents"/>: <c>*</c>, or the names between commas.</summary>
     public static string StoredEnabledEvents(IReadOnlyList<string> names) =>
         names.Contains("*") ? "*" : "," + string.Join(',', names) + ",";
