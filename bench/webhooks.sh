@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Merchant webhooks on a throwaway PostgreSQL cluster: deliveries per second (10 endpoints, 1,000 objects x 10 events)
 # against plain loopback POSTs in the same run, commit-to-delivery latency at half that load, and the CPU a payments run
-# spends with and without an endpoint. Usage: bench/webhooks.sh  (OBOL_BENCH_OBJECTS)
+# spends with and without an endpoint (receiver in its own process). Usage: bench/webhooks.sh
+# (OBOL_BENCH_OBJECTS, OBOL_BENCH_PHASES=throughput,latency,payments, OBOL_BENCH_ROUNDS, OBOL_BENCH_IN_FLIGHT)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/postgres.sh

@@ -19,13 +19,24 @@ using Obol.Server;
 //    from a loopback receiver; baseline: the same receiver's POSTs per second from a plain HttpClient at the same
 //    concurrency (what loopback HTTP on this machine allows at all);
 // 2. latency: commit to first arrival, at half the measured throughput, p50 and p99;
-// 3. cost: CPU per payment of a payments run with no endpoint against one with an endpoint taking every event.
+// 3. cost: CPU per payment of a payments run with an endpoint taking every event, enabled against disabled.
+if (args is ["receiver"])
+{
+    long count = 0;
+    var app = await StartReceiverAsync(_ => Interlocked.Increment(ref count), () => Interlocked.Read(ref count));
+    Console.WriteLine(app.Urls.First());
+    await Console.In.ReadToEndAsync(); // until the parent closes our input
+    await app.StopAsync();
+    return;
+}
+
 var postgres = Environment.GetEnvironmentVariable("OBOL_BENCH_POSTGRES") ?? throw new InvalidOperationException("OBOL_BENCH_POSTGRES is required.");
 var objects = int.Parse(Environment.GetEnvironmentVariable("OBOL_BENCH_OBJECTS") ?? "1000", CultureInfo.InvariantCulture);
 const int EventsPerObject = 10;
 const int Endpoints = 10;
 var InFlight = int.Parse(Environment.GetEnvironmentVariable("OBOL_BENCH_IN_FLIGHT") ?? "128", CultureInfo.InvariantCulture);
 const string Key = "sk_test_benchmarkkey00000000000000000001";
+var rounds = int.Parse(Environment.GetEnvironmentVariable("OBOL_BENCH_ROUNDS") ?? "10", CultureInfo.InvariantCulture);
 var phases = (Environment.GetEnvironmentVariable("OBOL_BENCH_PHASES") ?? "throughput,latency,payments").Split(',');
 
 var arrivals = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
@@ -103,78 +114,90 @@ await using (var dispatcher = await StartObolAsync(database, dispatcher: true, I
         $"throughput: deliveries={deliveries} deliveries_per_second={throughput:F0} ratio_to_plain_posts={throughput / baseline:F2} process_cpu_us_per_delivery={cpuUsed.TotalMicroseconds / deliveries:F0} postgres_cpu_us_per_delivery={pgUsed.TotalMicroseconds / deliveries:F0}"));
 }
 
-if (!phases.Contains("latency"))
+if (phases.Contains("latency"))
 {
-    return;
-}
-
-// 2. Latency at half load: events written at half the throughput (10 endpoints each), commit to first arrival.
-var latencyDatabase = await CreateDatabaseAsync(postgres);
-await using (var node = await StartObolAsync(latencyDatabase, dispatcher: true, InFlight))
-{
-    using var client = Client(node);
-    for (var e = 0; e < Endpoints; e++)
+    // 2. Latency at half load: events written at half the throughput (10 endpoints each), commit to first arrival.
+    var latencyDatabase = await CreateDatabaseAsync(postgres);
+    await using (var node = await StartObolAsync(latencyDatabase, dispatcher: true, InFlight))
     {
-        await CreateEndpointAsync(client, $"{receiverUrl}/l{e}");
-    }
-
-    arrivals.Clear();
-    var db = node.Services.GetRequiredService<Database>();
-    var outbox = node.Services.GetRequiredService<IEventOutbox>();
-    var committed = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
-    var eventsPerSecond = throughput / 2 / Endpoints;
-    var total = (int)Math.Max(200, eventsPerSecond * 10);
-    var watch = Stopwatch.StartNew();
-    var writers = Enumerable.Range(0, 8).Select(async w =>
-    {
-        for (var i = w; i < total; i += 8)
+        using var client = Client(node);
+        for (var e = 0; e < Endpoints; e++)
         {
-            var due = TimeSpan.FromSeconds(i / eventsPerSecond);
-            if (due > watch.Elapsed)
-            {
-                await Task.Delay(due - watch.Elapsed);
-            }
-
-            var id = await db.WriteAsync(s => outbox.AppendAsync(s, new MerchantEvent("mer_default", "payment.captured", $"pay_latency_{i % 500}", new { id = $"pay_latency_{i % 500}" })), CancellationToken.None);
-            committed[id] = Stopwatch.GetTimestamp();
+            await CreateEndpointAsync(client, $"{receiverUrl}/l{e}");
         }
-    }).ToList();
-    await Task.WhenAll(writers);
-    while (committed.Keys.Count(arrivals.ContainsKey) < committed.Count && watch.Elapsed < TimeSpan.FromMinutes(2))
-    {
-        await Task.Delay(50);
+
+        arrivals.Clear();
+        var db = node.Services.GetRequiredService<Database>();
+        var outbox = node.Services.GetRequiredService<IEventOutbox>();
+        var committed = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
+        var eventsPerSecond = throughput / 2 / Endpoints;
+        var total = (int)Math.Max(200, eventsPerSecond * 10);
+        var watch = Stopwatch.StartNew();
+        var writers = Enumerable.Range(0, 8).Select(async w =>
+        {
+            for (var i = w; i < total; i += 8)
+            {
+                var due = TimeSpan.FromSeconds(i / eventsPerSecond);
+                if (due > watch.Elapsed)
+                {
+                    await Task.Delay(due - watch.Elapsed);
+                }
+
+                var id = await db.WriteAsync(s => outbox.AppendAsync(s, new MerchantEvent("mer_default", "payment.captured", $"pay_latency_{i % 500}", new { id = $"pay_latency_{i % 500}" })), CancellationToken.None);
+                committed[id] = Stopwatch.GetTimestamp();
+            }
+        }).ToList();
+        await Task.WhenAll(writers);
+        while (committed.Keys.Count(arrivals.ContainsKey) < committed.Count && watch.Elapsed < TimeSpan.FromMinutes(2))
+        {
+            await Task.Delay(50);
+        }
+
+        var latencies = committed.Where(c => arrivals.ContainsKey(c.Key))
+            .Select(c => Stopwatch.GetElapsedTime(c.Value, arrivals[c.Key]).TotalMilliseconds).Order().ToArray();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"latency: events={committed.Count} events_per_second={eventsPerSecond:F0} (x{Endpoints} endpoints) first_arrival_p50_ms={Percentile(latencies, 0.5):F1} p99_ms={Percentile(latencies, 0.99):F1} max_ms={latencies.LastOrDefault():F1}"));
     }
-
-    var latencies = committed.Where(c => arrivals.ContainsKey(c.Key))
-        .Select(c => Stopwatch.GetElapsedTime(c.Value, arrivals[c.Key]).TotalMilliseconds).Order().ToArray();
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"latency: events={committed.Count} events_per_second={eventsPerSecond:F0} (x{Endpoints} endpoints) first_arrival_p50_ms={Percentile(latencies, 0.5):F1} p99_ms={Percentile(latencies, 0.99):F1} max_ms={latencies.LastOrDefault():F1}"));
 }
 
-if (!phases.Contains("payments"))
+if (phases.Contains("payments"))
 {
-    return;
-}
-
-// 3. CPU per payment without and with an endpoint that takes every event (the receiver runs in this process too).
-foreach (var withEndpoint in new[] { false, true, false, true })
-{
+    // 3. CPU per payment with the endpoint disabled and enabled, alternated in short windows on one node and database
+    //    (OBOL_BENCH_ROUNDS pairs): the machine's speed drifts over minutes, so each enabled window is compared with the
+    //    disabled one just before it. The receiver runs in a process of its own (this program with the argument
+    //    "receiver"): its CPU is the merchant's, not Obol's.
+    await using var separate = await ReceiverProcess.StartAsync();
     var payments = await CreateDatabaseAsync(postgres);
+    var name = new NpgsqlConnectionStringBuilder(payments).Database!;
     await using var node = await StartObolAsync(payments, dispatcher: true, InFlight);
     using var client = Client(node);
-    if (withEndpoint)
+    var endpoint = await CreateEndpointAsync(client, $"{separate.Url}/p");
+    await PayAsync(client, TimeSpan.FromSeconds(3));
+    await DrainAsync(payments);
+    var overheads = new List<double>();
+    for (var round = 0; round < rounds; round++)
     {
-        await CreateEndpointAsync(client, $"{receiverUrl}/p");
+        var perPayment = new double[2];
+        foreach (var enabled in new[] { false, true })
+        {
+            using var patch = new StringContent($$"""{"disabled":{{(enabled ? "false" : "true")}}}""", Encoding.UTF8, "application/json");
+            (await client.PatchAsync($"/v1/webhook-endpoints/{endpoint}", patch)).EnsureSuccessStatusCode();
+            var (cpu, pg, delivered) = (ProcessCpu.Self(), ProcessCpu.PostgresBackends(name), await separate.CountAsync());
+            var count = await PayAsync(client, TimeSpan.FromSeconds(6));
+            await DrainAsync(payments);
+            var (cpuUsed, pgUsed) = (ProcessCpu.Self() - cpu, ProcessCpu.PostgresBackends(name) - pg);
+            delivered = await separate.CountAsync() - delivered;
+            perPayment[enabled ? 1 : 0] = (cpuUsed + pgUsed).TotalMilliseconds / count;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"payments_endpoint_{(enabled ? "enabled" : "disabled")}: payments={count} deliveries={delivered} process_cpu_ms_per_payment={cpuUsed.TotalMilliseconds / count:F2} postgres_cpu_ms_per_payment={pgUsed.TotalMilliseconds / count:F2}"));
+        }
+
+        overheads.Add(perPayment[1] / perPayment[0] - 1);
     }
 
-    await PayAsync(client, TimeSpan.FromSeconds(2));
-    var name = new NpgsqlConnectionStringBuilder(payments).Database!;
-    var (cpu, pg) = (ProcessCpu.Self(), ProcessCpu.PostgresBackends(name));
-    var count = await PayAsync(client, TimeSpan.FromSeconds(10));
-    await Task.Delay(1000); // the last deliveries
-    var (cpuUsed, pgUsed) = (ProcessCpu.Self() - cpu, ProcessCpu.PostgresBackends(name) - pg);
+    overheads.Sort();
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"payments_{(withEndpoint ? "with_endpoint" : "no_endpoint")}: payments={count} process_cpu_ms_per_payment={cpuUsed.TotalMilliseconds / count:F2} postgres_cpu_ms_per_payment={pgUsed.TotalMilliseconds / count:F2}"));
+        $"payments: dispatcher_cpu_overhead median={overheads[overheads.Count / 2] * 100:F1}% min={overheads[0] * 100:F1}% max={overheads[^1] * 100:F1}% (pairs={overheads.Count}) receiver_process_cpu_s={separate.Cpu.TotalSeconds:F1}"));
 }
 
 await receiver.StopAsync();
@@ -199,6 +222,7 @@ static async Task<WebApplication> StartObolAsync(string connectionString, bool d
         "--Logging:LogLevel:Default=Warning", "--Obol:PspSimulator:Enabled=true", "--Obol:Webhooks:AllowHttp=true", "--Obol:Webhooks:AllowPrivateNetworks=true",
         $"--Obol:Webhooks:Dispatcher:Enabled={dispatcher}", $"--Obol:Webhooks:Dispatcher:MaxInFlight={inFlight}",
         "--Obol:Reconciliation:Schedule:Enabled=false",
+        .. (Environment.GetEnvironmentVariable("OBOL_BENCH_SETTINGS") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries),
     ]);
     builder.Logging.ClearProviders();
     var app = ObolApplication.Build(builder);
@@ -214,11 +238,13 @@ static HttpClient Client(WebApplication app)
     return client;
 }
 
-static async Task CreateEndpointAsync(HttpClient client, string url)
+static async Task<string> CreateEndpointAsync(HttpClient client, string url)
 {
     using var content = new StringContent($$"""{"url":"{{url}}","enabledEvents":["*"]}""", Encoding.UTF8, "application/json");
     using var response = await client.PostAsync("/v1/webhook-endpoints", content);
     response.EnsureSuccessStatusCode();
+    using var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+    return json.RootElement.GetProperty("id").GetString()!;
 }
 
 static async Task<int> PayAsync(HttpClient client, TimeSpan duration)
@@ -242,7 +268,18 @@ static async Task<int> PayAsync(HttpClient client, TimeSpan duration)
     return count;
 }
 
-static async Task<WebApplication> StartReceiverAsync(Action<string> onDelivery)
+static async Task DrainAsync(string connectionString)
+{
+    await using var connection = new NpgsqlConnection(connectionString);
+    await connection.OpenAsync();
+    await using var pending = new NpgsqlCommand("SELECT count(*) FROM webhook_deliveries WHERE status IN ('ready', 'waiting')", connection);
+    while ((long)(await pending.ExecuteScalarAsync())! > 0)
+    {
+        await Task.Delay(50);
+    }
+}
+
+static async Task<WebApplication> StartReceiverAsync(Action<string> onDelivery, Func<long>? count = null)
 {
     var builder = WebApplication.CreateSlimBuilder();
     builder.WebHost.UseUrls("http://127.0.0.1:0");
@@ -254,6 +291,11 @@ static async Task<WebApplication> StartReceiverAsync(Action<string> onDelivery)
         onDelivery(http.Request.Headers["webhook-id"].ToString());
         return Results.Ok();
     });
+    if (count is not null)
+    {
+        app.MapGet("/count", () => count());
+    }
+
     await app.StartAsync();
     return app;
 }

@@ -40,14 +40,7 @@ public sealed class WebhooksServer : IAsyncDisposable
             configuration[key] = value;
         }
 
-        var server = database is null
-            ? await PaymentsTestServer.StartAsync(provider, clock, configuration)
-            : await ObolTestServer.StartAsync(provider, builder =>
-            {
-                Microsoft.Extensions.Configuration.MemoryConfigurationBuilderExtensions.AddInMemoryCollection(builder.Configuration, configuration);
-                builder.Services.AddSingleton<TimeProvider>(clock);
-            }, database: database);
-        return new WebhooksServer(server, clock);
+        return new WebhooksServer(await PaymentsTestServer.StartAsync(provider, clock, configuration, database), clock);
     }
 
     /// <summary>Creates an endpoint; its id and signing secret.</summary>

@@ -102,7 +102,7 @@ public static class WebhooksEndpoints
 
     private static async Task<Ok<WebhookEndpointResponse>> UpdateAsync(
         string id, UpdateWebhookEndpointRequest request, HttpContext http, RequestUnitOfWork unitOfWork, WebhookEndpointStore store,
-        DeliveryStore deliveries, EndpointAddressRule addresses, EventTypeNames types, TimeProvider clock)
+        DeliveryStore deliveries, DispatchSignal signal, EndpointAddressRule addresses, EventTypeNames types, TimeProvider clock)
     {
         var errors = new ValidationErrors();
         if (request.Url is not null)
@@ -141,7 +141,7 @@ public static class WebhooksEndpoints
         else if (enabling)
         {
             await deliveries.PromoteEndpointAsync(session, id, updated.UpdatedAt);
-            QueuedAfterCommit(session, http);
+            signal.WakeAfterCommit(session);
         }
 
         return TypedResults.Ok(WebhookEndpointResponse.From(updated, await store.BacklogAsync(session, id)));
@@ -193,7 +193,7 @@ public static class WebhooksEndpoints
 
     private static async Task<Accepted<QueuedResponse>> ReplayAsync(
         string id, ReplayRequest request, HttpContext http, RequestUnitOfWork unitOfWork, WebhookEndpointStore store, DeliveryStore deliveries,
-        TimeProvider clock)
+        DispatchSignal signal, TimeProvider clock)
     {
         if (request.To <= request.From)
         {
@@ -204,7 +204,7 @@ public static class WebhooksEndpoints
         var endpoint = await store.GetAsync(session, http.MerchantId(), id) ?? throw Problems.NotFound("webhook endpoint", id);
         var queued = await deliveries.ReplayAsync(session, endpoint.MerchantId, endpoint.Id, WebhookEndpoint.StoredEnabledEvents(endpoint.EnabledEvents),
             request.From, request.To, StoredInstant.Of(clock.GetUtcNow()));
-        QueuedAfterCommit(unitOfWork.Session, http);
+        signal.WakeAfterCommit(unitOfWork.Session);
         return TypedResults.Accepted($"/v1/webhook-endpoints/{id}", new QueuedResponse(queued));
     }
 
@@ -242,7 +242,7 @@ public static class WebhooksEndpoints
 
     private static async Task<Accepted<QueuedResponse>> RedeliverAsync(
         string id, RedeliverRequest? request, HttpContext http, RequestUnitOfWork unitOfWork, EventReader reader, WebhookEndpointStore store,
-        DeliveryStore deliveries, TimeProvider clock)
+        DeliveryStore deliveries, DispatchSignal signal, TimeProvider clock)
     {
         var session = unitOfWork.Session;
         var merchantId = http.MerchantId();
@@ -267,7 +267,7 @@ public static class WebhooksEndpoints
         }
 
         var queued = targets.Count == 0 ? 0 : await deliveries.EnqueueAsync(session, id, targets, StoredInstant.Of(clock.GetUtcNow()));
-        QueuedAfterCommit(session, http);
+        signal.WakeAfterCommit(session);
         return TypedResults.Accepted($"/v1/events/{id}", new QueuedResponse(queued));
     }
 
@@ -285,16 +285,6 @@ public static class WebhooksEndpoints
 
     private static Ok<Page<EventTypeResponse>> EventTypes(EventTypeNames types) =>
         TypedResults.Ok(new Page<EventTypeResponse>(types.All.Select(t => new EventTypeResponse(t.Type.Name, t.Module, t.Type.Description)).ToList(), false));
-
-    private static void QueuedAfterCommit(DbSession session, HttpContext http)
-    {
-        var signal = http.RequestServices.GetRequiredService<DispatchSignal>();
-        session.AfterCommit(() =>
-        {
-            signal.Wake();
-            return Task.CompletedTask;
-        });
-    }
 
     private static void CheckUrl(ValidationErrors errors, EndpointAddressRule addresses, string? url)
     {

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Obol.Core.Storage;
 
 namespace Obol.Webhooks.Delivery;
 
@@ -8,6 +9,13 @@ internal sealed class DispatchSignal
     private readonly Channel<bool> _channel = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
     public void Wake() => _channel.Writer.TryWrite(true);
+
+    /// <summary>Wakes the dispatcher once <paramref name="session"/> has committed what it queued (never for a rollback).</summary>
+    public void WakeAfterCommit(DbSession session) => session.AfterCommit(() =>
+    {
+        Wake();
+        return Task.CompletedTask;
+    });
 
     /// <summary>Waits for a wake-up or until <paramref name="timeout"/> has passed on <paramref name="clock"/>.</summary>
     public async Task WaitAsync(TimeSpan timeout, TimeProvider clock, CancellationToken cancellationToken)

@@ -63,11 +63,7 @@ internal sealed class EventStore(IdGenerator ids, TimeProvider clock, DispatchSi
                         ELSE id = @onlyEndpointId END);
             """,
             parameters);
-        session.AfterCommit(() =>
-        {
-            signal.Wake();
-            return Task.CompletedTask;
-        });
+        signal.WakeAfterCommit(session);
         return id;
     }
 
