@@ -37,6 +37,19 @@ public class MigrationTests
     }
 
     [Fact]
+    public async Task Migrating_on_postgres_leaves_no_session_lock_behind_on_the_pooled_connections_which_are_not_reset()
+    {
+        await using var database = await StorageFixture.CreateMigratedAsync(DatabaseProvider.Postgres);
+
+        var advisoryLocks = await database.ReadAsync(s => s.ExecuteScalarAsync<long>(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"),
+            CancellationToken.None);
+        Assert.Equal(0, advisoryLocks);
+        Assert.Contains("No Reset On Close=True", PostgresDatabase.WithoutReset("Host=db"), StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("No Reset On Close=False", PostgresDatabase.WithoutReset("Host=db;No Reset On Close=false"), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task Two_nodes_starting_at_once_on_postgres_migrate_exactly_once()
     {
         var options = await TestDatabases.CreateAsync(DatabaseProvider.Postgres);

@@ -82,9 +82,11 @@ public sealed partial class MigrationRunner(Database database, IEnumerable<Migra
 
     public async Task<int> ApplyAsync(CancellationToken cancellationToken)
     {
-        if (database.Provider == DatabaseProvider.Postgres)
+        if (database is PostgresDatabase postgres)
         {
-            await using var connection = await database.OpenConnectionAsync(cancellationToken);
+            // Outside the pool: a session lock must never go back to it (pooled connections are not reset).
+            await using var connection = postgres.CreateDedicatedConnection();
+            await connection.OpenAsync(cancellationToken);
             var lockSession = new DbSession(connection, null, database.Provider, cancellationToken);
             await lockSession.ExecuteAsync("SELECT pg_advisory_lock(@key)", new { key = AdvisoryLockKey });
             try

@@ -6,7 +6,7 @@ namespace Obol.Core.Storage;
 /// <summary>PostgreSQL through one pooled <see cref="NpgsqlDataSource"/>; writers lock rows themselves.</summary>
 public sealed class PostgresDatabase(string connectionString, TimeSpan unavailableRetryWindow) : Database(unavailableRetryWindow)
 {
-    private readonly NpgsqlDataSource _dataSource = NpgsqlDataSource.Create(WithStatementCache(connectionString));
+    private readonly NpgsqlDataSource _dataSource = NpgsqlDataSource.Create(WithoutReset(WithStatementCache(connectionString)));
 
     public override DatabaseProvider Provider => DatabaseProvider.Postgres;
 
@@ -67,5 +67,23 @@ public sealed class PostgresDatabase(string connectionString, TimeSpan unavailab
         }
 
         return builder.ConnectionString;
+    }
+
+    /// <summary>
+    /// Unless the connection string says otherwise, a connection going back to the pool is not reset. Obol leaves no
+    /// session state on pooled connections: settings are <c>SET LOCAL</c>, advisory locks are transaction-scoped, and the
+    /// sessions that hold session locks (migrations, node liveness) use <see cref="CreateDedicatedConnection"/>. The reset
+    /// would be three statements per unit of work for nothing.
+    /// </summary>
+    internal static string WithoutReset(string connectionString)
+    {
+        // NpgsqlConnectionStringBuilder.ContainsKey answers for every keyword it knows; the plain builder keeps what was given.
+        var given = new DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (given.ContainsKey("No Reset On Close") || given.ContainsKey("NoResetOnClose"))
+        {
+            return connectionString;
+        }
+
+        return new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true }.ConnectionString;
     }
 }
