@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Net;
 using System.Text.Json;
 using Obol.Core.Storage;
@@ -80,6 +81,13 @@ public sealed class DeliveryTests
 
         Assert.All(receiver.Received, d => Assert.Equal("/live", d.Path));
         Assert.Equal(HttpStatusCode.NotFound, (await server.Client.GetAsync($"/v1/webhook-endpoints/{deleted.Id}")).StatusCode);
+
+        // Its row stays, for its deliveries' log (they have no foreign key on PostgreSQL), and cannot be removed.
+        var database = server.Server.GetRequiredService<Database>();
+        await Assert.ThrowsAnyAsync<DbException>(() => database.WriteAsync(
+            s => s.ExecuteAsync("DELETE FROM webhook_endpoints WHERE id = @id", new { id = deleted.Id }), CancellationToken.None));
+        Assert.Equal(1, await database.ReadAsync(
+            s => s.ExecuteScalarAsync<long>("SELECT count(*) FROM webhook_endpoints WHERE id = @id AND deleted_at IS NOT NULL", new { id = deleted.Id }), CancellationToken.None));
     }
 
     [Theory, BothDatabases]
