@@ -141,6 +141,9 @@ public class DiscrepancyEventTests
 
         var (id, code) = Assert.Single(Discrepancies(run));
         Assert.Equal("line_changed", code);
+
+        // The row's earlier match is what it contradicts, not a later run that settled it.
+        Assert.Equal("open", (await DiscrepancyAsync(server, id)).GetProperty("status").GetString());
         EventsApi.AssertSameJson(await DiscrepancyAsync(server, id), await server.Client.SingleEventObjectAsync(id, "reconciliation.discrepancy_opened"));
         Assert.Equal(["reconciliation.discrepancy_opened"], await server.Client.EventTypesOfAsync(id));
     }

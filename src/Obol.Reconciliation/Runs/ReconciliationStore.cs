@@ -188,7 +188,9 @@ internal static class ReconciliationStore
 
     /// <summary>
     /// Discrepancies with their status: <c>resolved</c> by a person; <c>superseded</c> when a later run matched the same
-    /// report row, or a report has since shown the missing capture or refund; otherwise <c>open</c>.
+    /// report row, or a report has since shown the missing capture or refund; otherwise <c>open</c>. A changed row
+    /// (<c>line_changed</c>) is only ever resolved by a person: the match of that row is the earlier one it contradicts
+    /// (a row is matched once), never a later one.
     /// </summary>
     private const string DiscrepancyViews = """
         SELECT * FROM (
@@ -198,7 +200,7 @@ internal static class ReconciliationStore
                 r.note AS ResolutionNote, r.resolved_at AS ResolvedAt,
                 CASE
                     WHEN r.discrepancy_id IS NOT NULL THEN 'resolved'
-                    WHEN d.line_id IS NOT NULL AND EXISTS (
+                    WHEN d.line_id IS NOT NULL AND d.code <> 'line_changed' AND EXISTS (
                         SELECT 1 FROM settlement_lines m WHERE m.psp = d.psp AND m.line_id = d.line_id AND m.outcome = 'matched') THEN 'superseded'
                     WHEN d.code = 'missing_from_report' AND EXISTS (
                         SELECT 1 FROM settlement_lines m
