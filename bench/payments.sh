@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Payments through HTTP per second on SQLite and PostgreSQL, against pgbench's TPC-B on the same throwaway
-# PostgreSQL cluster in the same run. Usage: bench/payments.sh  (OBOL_BENCH_SECONDS, OBOL_BENCH_CLIENTS)
+# PostgreSQL cluster in the same run, for one merchant and for one merchant per client. Usage: bench/payments.sh
+# (OBOL_BENCH_SECONDS, OBOL_BENCH_CLIENTS, OBOL_BENCH_SKIP_SQLITE=1)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/postgres.sh
@@ -22,6 +23,12 @@ echo "pgbench tpcb-like: tps=$pgbench_tps clients=$clients"
 export OBOL_BENCH_POSTGRES="$PG_ADMIN_CONNECTION"
 out="$(dotnet run -c Release --no-build --project bench/Obol.Bench.Payments)"
 echo "$out"
-pg_rate="$(echo "$out" | awk -F'payments_per_second=' '/^postgres:/ {split($2, a, " "); print a[1]}')"
-sqlite_rate="$(echo "$out" | awk -F'payments_per_second=' '/^sqlite:/ {split($2, a, " "); print a[1]}')"
-python3 -c "print(f'ratio postgres payments/s to pgbench tps: {$pg_rate / $pgbench_tps:.2f}; sqlite: {$sqlite_rate / $pgbench_tps:.2f}')"
+# Each mix's payments/s against pgbench's tps, and its CPU per payment (this process and PostgreSQL's backends).
+echo "$out" | python3 -c "
+import re, sys
+for line in sys.stdin:
+    m = re.match(r'(\w+)/(\w+): payments_per_second=(\d+) .*process_cpu_ms_per_payment=([\d.]+) postgres_cpu_ms_per_payment=([\d.]+)', line)
+    if m:
+        provider, mix, rate, process, pg = m.groups()
+        print(f'{provider} {mix}: {int(rate) / $pgbench_tps:.3f} x pgbench tps, {float(process) + float(pg):.2f} ms CPU per payment')
+"
