@@ -68,9 +68,12 @@ internal sealed partial class WebhookDispatcher(
         {
             try
             {
+                // A claim that got fewer than it asked for emptied the due index (or filled the in-flight limit): the next
+                // round waits for a wake-up (an event committed, a result recorded) instead of finding nothing.
                 var free = options.Dispatcher.MaxInFlight - Volatile.Read(ref _inFlight);
-                var claimed = free > 0 ? await ClaimAndSendAsync(Math.Min(free, ClaimBatch), stoppingToken) : 0;
-                if (claimed == 0 || claimed == free)
+                var asked = Math.Min(free, ClaimBatch);
+                var claimed = asked > 0 ? await ClaimAndSendAsync(asked, stoppingToken) : 0;
+                if (asked <= 0 || claimed < asked || claimed == free)
                 {
                     await signal.WaitAsync(options.Dispatcher.PollInterval, clock, stoppingToken);
                     if (options.Dispatcher.BatchWindow > TimeSpan.Zero)
