@@ -1,9 +1,9 @@
 -- A delivery's endpoint and event are no longer checked by foreign keys. The check share-locks the endpoint's row, which
 -- every transaction that reports an event to that endpoint then holds at once (a payment's, a refund's …): PostgreSQL
 -- records concurrent lockers of a row in a MultiXact rebuilt for each new one, and that cost about a third of what the
--- dispatcher adds to a payments run (bench/results/webhooks.md). Nothing is lost: deliveries are only ever inserted from
--- rows of webhook_endpoints and events read in the same statement, events are append-only, and endpoints are deleted
--- softly (deleted_at), which the trigger below makes a rule.
+-- dispatcher adds to a payments run (bench/results/webhooks.md). Nothing is lost: deliveries are only ever inserted for
+-- endpoints and events their transaction has read or written, events are append-only, and endpoints are deleted softly
+-- (deleted_at), which the trigger below makes a rule.
 ALTER TABLE webhook_deliveries DROP CONSTRAINT webhook_deliveries_endpoint_id_fkey;
 ALTER TABLE webhook_deliveries DROP CONSTRAINT webhook_deliveries_event_id_fkey;
 
