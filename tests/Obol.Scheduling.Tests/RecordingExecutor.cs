@@ -7,7 +7,7 @@ namespace Obol.Scheduling.Tests;
 /// Stands in for the payments core: charges once per idempotency key (the first call with a key is the
 /// effect, later calls return the same payment) and records every call with the time it was made.
 /// </summary>
-public sealed class RecordingExecutor(TimeProvider clock) : IScheduledPaymentExecutor
+internal sealed class RecordingExecutor(TimeProvider clock) : IScheduledPaymentExecutor
 {
     private readonly ConcurrentDictionary<string, string> _payments = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _callsPerKey = new(StringComparer.Ordinal);

@@ -13,7 +13,7 @@ namespace Obol.Scheduling.Tests;
 /// The real server on a fresh database with a fake clock, a recording executor, and the background runner
 /// off: tests drive the runner one batch at a time with <see cref="ScheduledPaymentRunner.RunOnceAsync"/>.
 /// </summary>
-public sealed class SchedulingServer : IAsyncDisposable
+internal sealed class SchedulingServer : IAsyncDisposable
 {
     public static readonly DateTimeOffset Start = new(2027, 1, 4, 12, 0, 0, TimeSpan.Zero);
 

@@ -31,7 +31,7 @@ public sealed record ScheduledPaymentResponse(
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt)
 {
-    public static ScheduledPaymentResponse From(ScheduledPaymentRow row, IReadOnlyList<ExecutionRow>? executions) => new(
+    internal static ScheduledPaymentResponse From(ScheduledPaymentRow row, IReadOnlyList<ExecutionRow>? executions) => new(
         row.Id,
         row.Status,
         row.Amount,
@@ -55,4 +55,4 @@ public sealed record ScheduledPaymentResponse(
         row.UpdatedAt);
 }
 
-public sealed record HistoryResponse(long Occurrence, long Attempt, string? FromStatus, string ToStatus, string Reason, string? ErrorCode, string? PaymentId, DateTimeOffset OccurredAt);
+internal sealed record HistoryResponse(long Occurrence, long Attempt, string? FromStatus, string ToStatus, string Reason, string? ErrorCode, string? PaymentId, DateTimeOffset OccurredAt);

@@ -6,14 +6,14 @@ namespace Obol.Scheduling.Execution;
 /// with the same key (a runner whose lease expired, a raced runner, a retry after a timeout) returns that same
 /// payment and charges nothing again.
 /// </summary>
-public interface IScheduledPaymentExecutor
+internal interface IScheduledPaymentExecutor
 {
     /// <summary>Creates (or returns the existing) payment for this idempotency key through the payments core.</summary>
     Task<PaymentExecutionResult> ExecuteAsync(ScheduledPaymentExecution execution, CancellationToken cancellationToken);
 }
 
 /// <summary>One occurrence of a schedule to charge, with the key that makes it happen at most once.</summary>
-public sealed record ScheduledPaymentExecution(
+internal sealed record ScheduledPaymentExecution(
     string ScheduleId,
     string MerchantId,
     int Occurrence,
@@ -28,7 +28,7 @@ public sealed record ScheduledPaymentExecution(
     DateTimeOffset DueAt);
 
 /// <summary>What the payments core said about one execution.</summary>
-public abstract record PaymentExecutionResult
+internal abstract record PaymentExecutionResult
 {
     private PaymentExecutionResult()
     {

@@ -11,7 +11,7 @@ namespace Obol.Scheduling.Execution;
 /// A payment that failed because no PSP processed it (every attempt certainly not charged) is final under its
 /// key; only then does the next try use a fresh key (<c>…:retry:N</c>), so a retry never charges twice.
 /// </summary>
-public sealed class PaymentsCoreExecutor(IPayments payments) : IScheduledPaymentExecutor
+internal sealed class PaymentsCoreExecutor(IPayments payments) : IScheduledPaymentExecutor
 {
     public async Task<PaymentExecutionResult> ExecuteAsync(ScheduledPaymentExecution execution, CancellationToken cancellationToken)
     {

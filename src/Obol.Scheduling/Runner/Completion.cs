@@ -4,7 +4,7 @@ using Obol.Scheduling.Schedules;
 namespace Obol.Scheduling.Runner;
 
 /// <summary>The new state of a claimed schedule after its execution, and what to append.</summary>
-public sealed record Completion(
+internal sealed record Completion(
     string ScheduleId,
     string Status,
     long Occurrence,
@@ -21,7 +21,7 @@ public sealed record Completion(
 /// occurrence or ends the schedule, a decline is final, a retryable failure waits with full-jitter backoff
 /// until the attempts run out and the occurrence is dead-lettered.
 /// </summary>
-public static class CompletionRules
+internal static class CompletionRules
 {
     /// <summary>
     /// A claimed row the runner did not start before its lease ran short: back to <c>scheduled</c>, due at once,

@@ -1,7 +1,7 @@
 namespace Obol.Scheduling.Runner;
 
 /// <summary>Exponential backoff with full jitter: after attempt n, wait uniformly in [0, min(max, base·2^(n−1))].</summary>
-public sealed record RetryPolicy(int MaxAttempts, TimeSpan BaseDelay, TimeSpan MaxDelay)
+internal sealed record RetryPolicy(int MaxAttempts, TimeSpan BaseDelay, TimeSpan MaxDelay)
 {
     public static RetryPolicy From(SchedulingOptions options) => new(options.MaxAttempts, options.RetryBaseDelay, options.RetryMaxDelay);
 

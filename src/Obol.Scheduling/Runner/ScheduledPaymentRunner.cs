@@ -8,10 +8,10 @@ using Obol.Scheduling.Schedules;
 namespace Obol.Scheduling.Runner;
 
 /// <summary>What one <see cref="ScheduledPaymentRunner.RunOnceAsync"/> did.</summary>
-public sealed record RunResult(int Claimed, int Completed, int LeasesLost);
+internal sealed record RunResult(int Claimed, int Completed, int LeasesLost);
 
 /// <summary>A batch this runner holds: the rows as claimed (attempt counted) and the lease token that fences its writes.</summary>
-public sealed record ClaimedBatch(string LeaseToken, DateTimeOffset ClaimedAt, IReadOnlyList<ScheduledPaymentRow> Rows);
+internal sealed record ClaimedBatch(string LeaseToken, DateTimeOffset ClaimedAt, IReadOnlyList<ScheduledPaymentRow> Rows);
 
 /// <summary>
 /// Claims due schedules with a lease, executes them through <see cref="IScheduledPaymentExecutor"/> (bounded
@@ -21,7 +21,7 @@ public sealed record ClaimedBatch(string LeaseToken, DateTimeOffset ClaimedAt, I
 /// payment instead of charging twice; writes of a runner whose lease was lost are ignored (the lease token
 /// fences them).
 /// </summary>
-public sealed partial class ScheduledPaymentRunner(
+internal sealed partial class ScheduledPaymentRunner(
     Database database,
     IScheduledPaymentExecutor executor,
     IEventOutbox events,

@@ -10,7 +10,7 @@ namespace Obol.Scheduling.Runner;
 /// the database. Does not start when no <see cref="IScheduledPaymentExecutor"/> is registered (until the
 /// payments core provides one) or when <c>Obol:Scheduling:RunnerEnabled</c> is false.
 /// </summary>
-public sealed partial class ScheduledPaymentWorker(
+internal sealed partial class ScheduledPaymentWorker(
     IServiceProvider services,
     SchedulingOptions options,
     TimeProvider clock,

@@ -3,7 +3,7 @@ using Obol.Core.Configuration;
 namespace Obol.Scheduling.Runner;
 
 /// <summary>Configuration section <c>Obol:Scheduling</c>.</summary>
-public sealed class SchedulingOptions
+internal sealed class SchedulingOptions
 {
     /// <summary>Whether this node runs the background runner (it also needs an executor registered).</summary>
     public bool RunnerEnabled { get; set; } = true;

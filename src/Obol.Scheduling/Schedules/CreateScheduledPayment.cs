@@ -38,7 +38,7 @@ public static class CreateScheduledPayment
     /// <summary>How long after its first execution a recurrence may last: its last occurrence is no later.</summary>
     public const int MaxRecurrenceYears = 100;
 
-    public static ScheduledPaymentRow Decide(CreateScheduledPaymentRequest request, string id, string merchantId, DateTimeOffset now)
+    internal static ScheduledPaymentRow Decide(CreateScheduledPaymentRequest request, string id, string merchantId, DateTimeOffset now)
     {
         var errors = new ValidationErrors();
         ValidatePayment(request, errors);

@@ -10,4 +10,4 @@ public static class RecurrenceFrequency
 }
 
 /// <summary>Repeat every <see cref="Interval"/> days, weeks or months, <see cref="Count"/> times in all or until an instant.</summary>
-public sealed record Recurrence(string Frequency, int Interval, int? Count, DateTimeOffset? Until);
+internal sealed record Recurrence(string Frequency, int Interval, int? Count, DateTimeOffset? Until);

@@ -10,7 +10,7 @@ namespace Obol.Scheduling.Schedules;
 /// forward by the length of the gap, an ambiguous fall-back time takes the earlier instant. A schedule given
 /// as an instant recurs in UTC.
 /// </summary>
-public static class ScheduleClock
+internal static class ScheduleClock
 {
     /// <summary>NodaTime's lenient resolver: gap → shifted forward by the gap, overlap → earlier offset.</summary>
     public static ZoneLocalMappingResolver Resolver { get; } = Resolvers.LenientResolver;

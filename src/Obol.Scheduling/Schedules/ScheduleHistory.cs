@@ -7,7 +7,7 @@ using Obol.Core.Storage;
 namespace Obol.Scheduling.Schedules;
 
 /// <summary>One appended row of <c>scheduled_payment_history</c>: a state change, why, and what it produced.</summary>
-public sealed record HistoryEntry(
+internal sealed record HistoryEntry(
     string ScheduleId,
     long Occurrence,
     long Attempt,
@@ -42,7 +42,7 @@ internal static class HistoryReason
     public const string LeaseExpiredAttemptsExhausted = "lease_expired_attempts_exhausted";
 }
 
-public sealed class HistoryRow
+internal sealed class HistoryRow
 {
     public required long Seq { get; init; }
     public required long Occurrence { get; init; }
@@ -73,7 +73,7 @@ internal static class JsonRows
     public static string Instant(DateTimeOffset value) => Obol.Core.Storage.StoredInstant.SqliteText(value);
 }
 
-public static class ScheduleHistory
+internal static class ScheduleHistory
 {
     /// <summary>Appends the rows and, in the same unit of work, the merchant events they report (<see cref="ScheduleEvents"/>).</summary>
     internal static Task AppendAsync(DbSession session, IEventOutbox events, HistoryEntry entry) => AppendAsync(session, events, [entry]);

@@ -4,7 +4,7 @@ using NodaTime.Text;
 namespace Obol.Scheduling.Schedules;
 
 /// <summary>One row of <c>scheduled_payments</c>: what to charge, when, and where the runner is with it.</summary>
-public sealed class ScheduledPaymentRow
+internal sealed class ScheduledPaymentRow
 {
     public const string Columns = """
         id AS Id, merchant_id AS MerchantId, status AS Status, amount AS Amount, currency AS Currency,
@@ -74,7 +74,7 @@ public sealed class ScheduledPaymentRow
 }
 
 /// <summary>The idempotency key of one occurrence: every execution of it, by any runner, uses the same key.</summary>
-public static class ExecutionKey
+internal static class ExecutionKey
 {
     public static string For(string scheduleId, long occurrence) =>
         string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{scheduleId}:occ:{occurrence}");

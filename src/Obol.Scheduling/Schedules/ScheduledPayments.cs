@@ -6,7 +6,7 @@ using Obol.Core.Storage;
 namespace Obol.Scheduling.Schedules;
 
 /// <summary>A payment an occurrence produced (or the decline that ended it).</summary>
-public sealed class ExecutionRow
+internal sealed class ExecutionRow
 {
     public required string ScheduleId { get; init; }
     public required long Occurrence { get; init; }
@@ -19,7 +19,7 @@ public sealed class ExecutionRow
 }
 
 /// <summary>The SQL of the schedule API: insert, read, list, and the two hand-made transitions (cancel, retry).</summary>
-public static class ScheduledPayments
+internal static class ScheduledPayments
 {
     public static async Task InsertAsync(DbSession session, IEventOutbox events, ScheduledPaymentRow row)
     {
