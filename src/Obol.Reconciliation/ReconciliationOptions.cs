@@ -4,7 +4,7 @@ using Obol.Core.Merchants;
 namespace Obol.Reconciliation;
 
 /// <summary>Configuration section <c>Obol:Reconciliation</c>.</summary>
-public sealed class ReconciliationOptions
+internal sealed class ReconciliationOptions
 {
     /// <summary>
     /// Merchants whose keys may reconcile. A settlement report covers Obol's whole account at the PSP, every merchant's
@@ -65,7 +65,7 @@ public sealed class ReconciliationOptions
     }
 }
 
-public sealed class ReportSourceOptions
+internal sealed class ReportSourceOptions
 {
     /// <summary>
     /// Where a day's report is fetched from, with <c>{date}</c> (yyyy-MM-dd) in it. Default: the PSP simulator the
@@ -75,7 +75,7 @@ public sealed class ReportSourceOptions
 }
 
 /// <summary>The daily reconciliation: each PSP's report for a day is fetched and reconciled once it is published.</summary>
-public sealed class ReconciliationScheduleOptions
+internal sealed class ReconciliationScheduleOptions
 {
     public bool Enabled { get; set; } = true;
 

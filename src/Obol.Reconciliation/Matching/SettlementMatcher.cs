@@ -5,7 +5,7 @@ using Obol.Reconciliation.Reports;
 namespace Obol.Reconciliation.Matching;
 
 /// <summary>What a run made of a report row: <see cref="Matched"/>, or one of the discrepancy codes.</summary>
-public static class LineOutcomes
+internal static class LineOutcomes
 {
     public const string Matched = "matched";
 
@@ -38,7 +38,7 @@ public static class LineOutcomes
 }
 
 /// <summary>The outcome for one row, with the payment (and refund) it is about when known.</summary>
-public sealed record LineMatch(string Outcome, SettlementPayment? Payment = null, SettlementRefund? Refund = null, long? ExpectedAmount = null, string? Detail = null)
+internal sealed record LineMatch(string Outcome, SettlementPayment? Payment = null, SettlementRefund? Refund = null, long? ExpectedAmount = null, string? Detail = null)
 {
     public bool IsMatched => Outcome == LineOutcomes.Matched;
 }
@@ -48,7 +48,7 @@ public sealed record LineMatch(string Outcome, SettlementPayment? Payment = null
 /// agree is <see cref="LineOutcomes.Matched"/> (and booked); anything else is a discrepancy for a person to look at,
 /// and nothing is booked for it.
 /// </summary>
-public static class SettlementMatcher
+internal static class SettlementMatcher
 {
     /// <summary>The row's payment: by the PSP's reference for it on that PSP, else by the reference Obol sent (its payment id).</summary>
     public static SettlementPayment? PaymentFor(SettlementLine line, string psp, IReadOnlyList<SettlementPayment> candidates) =>

@@ -14,7 +14,7 @@ namespace Obol.Reconciliation.Reports;
 /// <c>Settled</c> and <c>Refunded</c> (fees, payouts, chargebacks, balance transfers) are read only as far as needed to
 /// show them.
 /// </summary>
-public static class AdyenSettlementReport
+internal static class AdyenSettlementReport
 {
     private static readonly string[] Required =
     [

@@ -1,6 +1,6 @@
 namespace Obol.Reconciliation.Reports;
 
-public enum SettlementLineKind
+internal enum SettlementLineKind
 {
     /// <summary>Money the PSP collected for a payment (a capture, or a bank transfer that completed).</summary>
     Capture,
@@ -16,7 +16,7 @@ public enum SettlementLineKind
 /// One row of a PSP's settlement report, in Obol's terms: amounts in minor units, <see cref="Gross"/> always
 /// positive (the kind says which way it went), <see cref="Fee"/> what the PSP kept (negative: a fee it gave back).
 /// </summary>
-public sealed record SettlementLine
+internal sealed record SettlementLine
 {
     /// <summary>1-based row number in the report, after the header.</summary>
     public required int LineNumber { get; init; }

@@ -2,7 +2,7 @@ using Obol.Core.Errors;
 
 namespace Obol.Reconciliation.Reports;
 
-public static class SettlementReportProblems
+internal static class SettlementReportProblems
 {
     /// <summary>The report cannot be read at all; nothing of it is applied.</summary>
     public static ProblemException Invalid(string detail) =>

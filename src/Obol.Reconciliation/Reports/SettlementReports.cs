@@ -1,7 +1,7 @@
 namespace Obol.Reconciliation.Reports;
 
 /// <summary>The PSPs whose settlement reports Obol reads, by the names payments use for them.</summary>
-public static class SettlementReports
+internal static class SettlementReports
 {
     public static IReadOnlyList<string> Psps { get; } = ["stripe", "adyen"];
 

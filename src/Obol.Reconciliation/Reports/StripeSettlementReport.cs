@@ -13,7 +13,7 @@ namespace Obol.Reconciliation.Reports;
 /// the report was run with it, <c>payment_metadata[reference]</c>. Stripe's default column set lacks
 /// <c>source_id</c> and <c>payment_intent_id</c>: Obol needs them to match a row, so the report must be run with them.
 /// </summary>
-public static class StripeSettlementReport
+internal static class StripeSettlementReport
 {
     private static readonly string[] Required =
         ["balance_transaction_id", "created_utc", "currency", "gross", "fee", "net", "reporting_category", "source_id", "payment_intent_id"];

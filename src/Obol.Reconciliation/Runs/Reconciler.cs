@@ -27,7 +27,7 @@ namespace Obol.Reconciliation.Runs;
 /// ones its rows superseded.
 /// </para>
 /// </summary>
-public sealed class Reconciler(
+internal sealed class Reconciler(
     Database database, ILedger ledger, IPaymentSettlementLookup payments, IdGenerator ids, TimeProvider clock, ReconciliationOptions options,
     IEventOutbox outbox)
 {

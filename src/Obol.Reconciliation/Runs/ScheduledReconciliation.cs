@@ -12,7 +12,7 @@ namespace Obol.Reconciliation.Runs;
 /// several nodes can run this side by side), fetched, reconciled and marked done. A fetch that fails leaves the day
 /// to the next poll; days missed while Obol was down are caught up, a few days back.
 /// </summary>
-public sealed partial class ScheduledReconciliation(
+internal sealed partial class ScheduledReconciliation(
     Database database,
     Reconciler reconciler,
     SettlementReportSource source,

@@ -8,7 +8,7 @@ namespace Obol.Reconciliation.Runs;
 /// Fetches a day's settlement report from where the PSP serves it: the configured URL, or else the PSP simulator
 /// this server hosts under <c>/sim</c>. The payments module downloads it with its credentials for that PSP.
 /// </summary>
-public sealed class SettlementReportSource(IPspSettlementReports reports, ReconciliationOptions options)
+internal sealed class SettlementReportSource(IPspSettlementReports reports, ReconciliationOptions options)
 {
     public async Task<string> FetchAsync(string psp, DateOnly date, CancellationToken cancellationToken)
     {
