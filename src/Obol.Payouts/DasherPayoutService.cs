@@ -16,7 +16,7 @@ namespace Obol.Payouts;
 /// Order ids compare ordinally (case-sensitive). Payout for a dasher with no activity is 0, also when
 /// no metadata was ever given for it; activity without metadata cannot be priced and throws.
 /// </remarks>
-public sealed class DasherPayoutService
+internal sealed class DasherPayoutService
 {
     public const int MaxDasherIdLength = 100;
 

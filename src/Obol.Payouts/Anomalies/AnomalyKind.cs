@@ -1,6 +1,6 @@
 namespace Obol.Payouts.Anomalies;
 
-public static class AnomalyKind
+internal static class AnomalyKind
 {
     public const string FulfilledWithoutAccepted = "fulfilled_without_accepted";
     public const string AcceptedNotFulfilled = "accepted_not_fulfilled";
@@ -16,4 +16,4 @@ public static class AnomalyKind
 }
 
 /// <summary>An anomaly found in an order's events.</summary>
-public sealed record DetectedAnomaly(string Kind, string? EventId, string Detail);
+internal sealed record DetectedAnomaly(string Kind, string? EventId, string Detail);

@@ -5,7 +5,7 @@ using Obol.Payouts.Events;
 
 namespace Obol.Payouts.Anomalies;
 
-public sealed class AnomalyRow
+internal sealed class AnomalyRow
 {
     public const string Columns = """
         id AS Id, courier_id AS CourierId, order_id AS OrderId, event_id AS EventId, kind AS Kind, status AS Status, detail AS Detail,
@@ -29,7 +29,7 @@ public sealed class AnomalyRow
 /// resolved one stays resolved. Derived anomalies whose condition has gone (the accept arrived) are resolved
 /// automatically with resolution <c>cleared</c>.
 /// </summary>
-public static class AnomalyStore
+internal static class AnomalyStore
 {
     public static string KeyFor(string kind, string courierId, string orderId) =>
         $"{kind}|{courierId.Length}:{courierId}|{orderId}";
@@ -258,7 +258,7 @@ public static class AnomalyStore
     }
 }
 
-public sealed class OpenAnomaly
+internal sealed class OpenAnomaly
 {
     public const string Columns = "a.id AS Id, a.courier_id AS CourierId, a.order_id AS OrderId, a.kind AS Kind, a.dedupe_key AS DedupeKey";
 

@@ -39,7 +39,7 @@ public sealed record CourierTerms
 }
 
 /// <summary>A courier's versions, oldest first; picks the one in effect at an instant.</summary>
-public sealed class CourierTermsHistory
+internal sealed class CourierTermsHistory
 {
     public CourierTermsHistory(long key, IReadOnlyList<CourierTerms> versions)
     {
@@ -89,7 +89,7 @@ public sealed record PutCourierRequest
     public DateTimeOffset? EffectiveAt { get; init; }
 }
 
-public static class CourierIds
+internal static class CourierIds
 {
     public const int MaxLength = 100;
 
@@ -114,7 +114,7 @@ public static class CourierIds
 }
 
 /// <summary>Turns a request into the next version of terms, or says why it cannot be.</summary>
-public static class CourierTermsDecision
+internal static class CourierTermsDecision
 {
     public static CourierTerms Decide(string courierId, PutCourierRequest request, CourierTermsHistory? history, DateTimeOffset now)
     {

@@ -11,7 +11,7 @@ namespace Obol.Payouts.Couriers;
 /// batch. A different epoch, higher or lower (a restored database), starts the merchant's copy over.
 /// </summary>
 /// <param name="capacity">Couriers held in all; past it the copy starts over.</param>
-public sealed class CourierTermsCache(int capacity = 200_000)
+internal sealed class CourierTermsCache(int capacity = 200_000)
 {
     private ConcurrentDictionary<string, MerchantTerms> merchants = new(StringComparer.Ordinal);
     private int held;

@@ -5,7 +5,7 @@ using Obol.Core.Storage;
 namespace Obol.Payouts.Couriers;
 
 /// <summary>Reads and appends versions of courier terms.</summary>
-public static class CourierTermsStore
+internal static class CourierTermsStore
 {
     /// <summary>SQL for the storage key of the courier <c>@courierId</c> of merchant <c>@merchantId</c>, for statements that have no terms at hand.</summary>
     public const string KeyOfCourier = "(SELECT courier_key FROM couriers WHERE merchant_id = @merchantId AND courier_id = @courierId)";

@@ -7,7 +7,7 @@ namespace Obol.Payouts.Earnings;
 /// the next batches look their orders up first, and after them the copy is tried again. One per node; it decides only
 /// how existing rows are found, never what is written.
 /// </summary>
-public sealed class CopyFirstPolicy
+internal sealed class CopyFirstPolicy
 {
     /// <summary>Attempts remembered (as bits, 1 = failed).</summary>
     private const int Window = 16;

@@ -5,7 +5,7 @@ using Obol.Payouts.Couriers;
 namespace Obol.Payouts.Earnings;
 
 /// <summary>One courier-local day: what its deliveries pay.</summary>
-public sealed record DayTotals(long Minutes, long Deliveries, long Cancellations, long BasePay, long BonusPay, long CancellationPay)
+internal sealed record DayTotals(long Minutes, long Deliveries, long Cancellations, long BasePay, long BonusPay, long CancellationPay)
 {
     public static readonly DayTotals Zero = new(0, 0, 0, 0, 0, 0);
 
@@ -15,7 +15,7 @@ public sealed record DayTotals(long Minutes, long Deliveries, long Cancellations
 }
 
 /// <summary>What the deliveries of one day add up to, before the bonus.</summary>
-public sealed record DaySums(long Minutes, long Deliveries, long Cancellations, long BasePay, long CancellationPay, DateTimeOffset? LastFulfilledAt)
+internal sealed record DaySums(long Minutes, long Deliveries, long Cancellations, long BasePay, long CancellationPay, DateTimeOffset? LastFulfilledAt)
 {
     /// <summary>What one delivery adds to its day (the same sums the day query takes over its line items).</summary>
     public static DaySums Of(DeliveryOutcome delivery) => new(
@@ -37,7 +37,7 @@ public sealed record DaySums(long Minutes, long Deliveries, long Cancellations, 
     private static DateTimeOffset? Later(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : (a > b ? a : b);
 }
 
-public static class DayPricing
+internal static class DayPricing
 {
     /// <summary>
     /// The day's bonus is <c>bonusPay × ⌊completed / deliveriesPerBonus⌋</c> with the terms in effect at the day's

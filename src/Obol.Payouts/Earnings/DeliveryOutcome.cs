@@ -6,7 +6,7 @@ using Obol.Payouts.PayRules;
 
 namespace Obol.Payouts.Earnings;
 
-public static class DeliveryState
+internal static class DeliveryState
 {
     /// <summary>Accepted, nothing else yet.</summary>
     public const string Accepted = "accepted";
@@ -25,7 +25,7 @@ public static class DeliveryState
 }
 
 /// <summary>What one order pays, derived from all its raw events and nothing else.</summary>
-public sealed record DeliveryOutcome
+internal sealed record DeliveryOutcome
 {
     public required string CourierId { get; init; }
     public required string OrderId { get; init; }
@@ -52,7 +52,7 @@ public sealed record DeliveryOutcome
 /// The pay rules for one order. Pure: the same events and terms always give the same outcome, whatever order the
 /// events arrived in, which is what makes a recompute from raw events deterministic.
 /// </summary>
-public static class DeliveryPricing
+internal static class DeliveryPricing
 {
     public static DeliveryOutcome Price(string courierId, string orderId, IReadOnlyList<DeliveryEvent> events, CourierTermsHistory terms)
     {

@@ -10,10 +10,10 @@ using Obol.Payouts.PayPeriods;
 
 namespace Obol.Payouts.Earnings;
 
-public readonly record struct OrderKey(string CourierId, string OrderId);
+internal readonly record struct OrderKey(string CourierId, string OrderId);
 
 /// <summary>A write session with who is writing and when, and the outbox its merchant events go to.</summary>
-public sealed record EngineWrite(DbSession Session, string MerchantId, DateTimeOffset Now, IdGenerator Ids, IEventOutbox Events);
+internal sealed record EngineWrite(DbSession Session, string MerchantId, DateTimeOffset Now, IdGenerator Ids, IEventOutbox Events);
 
 /// <summary>
 /// Re-derives orders from their raw events, and everything that depends on them: the per-delivery line items,
@@ -27,7 +27,7 @@ public sealed record EngineWrite(DbSession Session, string MerchantId, DateTimeO
 /// the table instead (neither has a row estimate for a JSON key list), and a prepared statement's generic plan made
 /// while a table was small would keep scanning it as it grows: that cost 10–17 ms per batch of 1,000 events.
 /// </remarks>
-public static class DeliveryRecalculation
+internal static class DeliveryRecalculation
 {
     /// <param name="write">The write session.</param>
     /// <param name="orders">The orders to re-derive.</param>

@@ -33,7 +33,7 @@ public sealed record EarningsResponse(
 /// (merchant, courier, local date). Days of closed periods show what was paid; later changes to them appear as
 /// adjustments on the first day of the period that pays them.
 /// </summary>
-public static class EarningsQuery
+internal static class EarningsQuery
 {
     public const int MaxDays = 366;
 

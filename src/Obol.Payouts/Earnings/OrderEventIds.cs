@@ -6,7 +6,7 @@ namespace Obol.Payouts.Earnings;
 /// An order's raw event ids as its delivery row keeps them: sorted ordinally, separated by spaces (event ids are
 /// printable ASCII without spaces). The raw log is indexed by event id only; an order's events are found through this list.
 /// </summary>
-public static class OrderEventIds
+internal static class OrderEventIds
 {
     private const char Separator = ' ';
 

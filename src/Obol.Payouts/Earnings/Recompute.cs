@@ -7,7 +7,7 @@ namespace Obol.Payouts.Earnings;
 /// Backfill: re-derives a courier's orders from raw events. Deterministic and idempotent (the same raw events give
 /// the same rows); closed days are not rewritten, their differences become adjustments as for late events.
 /// </summary>
-public static class Recompute
+internal static class Recompute
 {
     private const int Chunk = 1000;
 

@@ -6,7 +6,7 @@ using Obol.Payouts.Couriers;
 
 namespace Obol.Payouts.Events;
 
-public enum DeliveryStatus
+internal enum DeliveryStatus
 {
     Accepted,
     Fulfilled,
@@ -14,7 +14,7 @@ public enum DeliveryStatus
 }
 
 /// <summary>A validated lifecycle event. <see cref="OccurredAt"/> is UTC, truncated to microseconds (what both databases keep).</summary>
-public sealed record DeliveryEvent(string EventId, string CourierId, string OrderId, DeliveryStatus Status, DateTimeOffset OccurredAt)
+internal sealed record DeliveryEvent(string EventId, string CourierId, string OrderId, DeliveryStatus Status, DateTimeOffset OccurredAt)
 {
     public static string StatusName(DeliveryStatus status) => status switch
     {
@@ -68,9 +68,9 @@ public sealed record DeliveryEventBatch
     public IReadOnlyList<DeliveryEventInput>? Events { get; init; }
 }
 
-public sealed record RejectedEvent(string? EventId, string Code, string Detail);
+internal sealed record RejectedEvent(string? EventId, string Code, string Detail);
 
-public static class DeliveryEventValidation
+internal static class DeliveryEventValidation
 {
     /// <summary>Checks one event's shape; <c>null</c> with a rejection when it is not usable.</summary>
     public static DeliveryEvent? Validate(DeliveryEventInput input, out RejectedEvent? rejection)

@@ -6,7 +6,7 @@ using Obol.Payouts.Earnings;
 namespace Obol.Payouts.Events;
 
 /// <summary>The append-only raw event log.</summary>
-public static class DeliveryEventStore
+internal static class DeliveryEventStore
 {
     /// <summary>Appends the events whose ids are new; returns the ids it inserted.</summary>
     /// <param name="write">The write session.</param>

@@ -4,14 +4,14 @@ using Obol.Payouts.Earnings;
 
 namespace Obol.Payouts.Events;
 
-public sealed record IngestResult(int Accepted, int Duplicates, IReadOnlyList<RejectedEvent> Rejected);
+internal sealed record IngestResult(int Accepted, int Duplicates, IReadOnlyList<RejectedEvent> Rejected);
 
 /// <summary>
 /// At-least-once ingestion. Raw events are appended (a repeated event id inserts nothing); a repeat with the same
 /// content counts as a duplicate, one with different content is rejected and recorded as an anomaly. The orders
 /// that got new events are then re-derived from all their raw events, so arrival order never matters.
 /// </summary>
-public static class EventIngestion
+internal static class EventIngestion
 {
     /// <param name="write">The write session.</param>
     /// <param name="inputs">The batch.</param>

@@ -3,7 +3,7 @@ using NodaTime;
 namespace Obol.Payouts.PayPeriods;
 
 /// <summary>A week of local dates [StartDate, EndDate) and the instants its local midnights fall on.</summary>
-public sealed record PayPeriodWindow(LocalDate StartDate, LocalDate EndDate, DateTimeOffset StartsAt, DateTimeOffset EndsAt)
+internal sealed record PayPeriodWindow(LocalDate StartDate, LocalDate EndDate, DateTimeOffset StartsAt, DateTimeOffset EndsAt)
 {
     public Duration Length => Instant.FromDateTimeOffset(EndsAt) - Instant.FromDateTimeOffset(StartsAt);
 
@@ -15,7 +15,7 @@ public sealed record PayPeriodWindow(LocalDate StartDate, LocalDate EndDate, Dat
 /// local dates; their instants come from the zone, so a week across a DST change is 167 or 169 hours. Where a
 /// zone skips midnight, the period starts at the first instant of that local day (NodaTime's AtStartOfDay).
 /// </summary>
-public static class PayPeriodCalendar
+internal static class PayPeriodCalendar
 {
     public static PayPeriodWindow For(LocalDate date, IsoDayOfWeek startDay, DateTimeZone zone)
     {

@@ -9,7 +9,7 @@ using Obol.Payouts.Earnings;
 namespace Obol.Payouts.PayPeriods;
 
 /// <summary>A period's totals: its frozen or live days plus the adjustments it pays.</summary>
-public sealed record PeriodTotals(long BasePay, long BonusPay, long CancellationPay, long Adjustments)
+internal sealed record PeriodTotals(long BasePay, long BonusPay, long CancellationPay, long Adjustments)
 {
     public long Total => checked(BasePay + BonusPay + CancellationPay + Adjustments);
 }
@@ -21,7 +21,7 @@ public sealed record PeriodTotals(long BasePay, long BonusPay, long Cancellation
 /// Closing again returns the closed period; the ledger's external ids make a second booking impossible anyway.
 /// The close reports <c>pay_period.closed</c> and, when it paid, <c>payout.paid</c>, in its unit of work.
 /// </summary>
-public static class PayPeriodClose
+internal static class PayPeriodClose
 {
     public static async Task<PayPeriodRow> CloseAsync(EngineWrite write, ILedger ledger, string periodId)
     {

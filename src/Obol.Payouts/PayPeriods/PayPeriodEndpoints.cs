@@ -10,7 +10,7 @@ using Obol.Payouts.Earnings;
 
 namespace Obol.Payouts.PayPeriods;
 
-public static class PayPeriodEndpoints
+internal static class PayPeriodEndpoints
 {
     public static async Task<Ok<Page<PayPeriodResponse>>> ListAsync(string? courierId, int? limit, string? startingAfter, HttpContext http, Database database)
     {

@@ -5,14 +5,14 @@ using Obol.Payouts.Earnings;
 
 namespace Obol.Payouts.PayPeriods;
 
-public static class PayPeriodStatus
+internal static class PayPeriodStatus
 {
     public const string Open = "open";
     public const string Closed = "closed";
 }
 
 /// <summary>A stored pay period.</summary>
-public sealed class PayPeriodRow
+internal sealed class PayPeriodRow
 {
     public const string Columns = """
         id AS Id, courier_id AS CourierId, start_date AS StartDate, end_date AS EndDate, starts_at AS StartsAt, ends_at AS EndsAt,
@@ -41,7 +41,7 @@ public sealed class PayPeriodRow
     public DateTimeOffset? ClosedAt { get; init; }
 }
 
-public static class PayPeriodStore
+internal static class PayPeriodStore
 {
     /// <summary>Creates (if missing) the pay periods that contain these courier-days.</summary>
     public static async Task EnsureForDaysAsync(EngineWrite write, IEnumerable<(string CourierId, LocalDate Date)> days, IReadOnlyDictionary<string, CourierTermsHistory> terms)

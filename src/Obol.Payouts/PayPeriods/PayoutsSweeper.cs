@@ -11,7 +11,7 @@ using Obol.Payouts.Earnings;
 namespace Obol.Payouts.PayPeriods;
 
 /// <summary><c>Obol:Payouts</c> configuration.</summary>
-public sealed class PayoutsOptions
+internal sealed class PayoutsOptions
 {
     /// <summary>How long after a period ends it is closed automatically (late events in the meantime still land in it).</summary>
     public TimeSpan CloseGracePeriod { get; set; } = TimeSpan.FromDays(2);
@@ -39,7 +39,7 @@ public sealed class PayoutsOptions
 /// deliveries. Each close is its own transaction, so any number of nodes can run this (a close is idempotent and
 /// takes the courier's lock).
 /// </summary>
-public sealed partial class PayoutsSweeper(
+internal sealed partial class PayoutsSweeper(
     Database database, ILedger ledger, IdGenerator ids, IEventOutbox events, TimeProvider clock, PayoutsOptions options, ILogger<PayoutsSweeper> logger)
     : BackgroundService
 {

@@ -1,7 +1,7 @@
 namespace Obol.Payouts.PayRules;
 
 /// <summary><see cref="BonusPay"/> cents for every full <see cref="DeliveriesPerBonus"/> completed deliveries.</summary>
-public sealed record CompletionBonus
+internal sealed record CompletionBonus
 {
     public const int MaxBonusPay = 1000;
     public const int MaxDeliveriesPerBonus = 99;

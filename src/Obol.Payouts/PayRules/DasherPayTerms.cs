@@ -9,7 +9,7 @@ namespace Obol.Payouts.PayRules;
 /// <c>rate × Σ inclusive minutes</c> over the completed deliveries, which is why a payout needs only
 /// two running totals and never a per-minute timeline.
 /// </remarks>
-public sealed record DasherPayTerms
+internal sealed record DasherPayTerms
 {
     public const int MaxBasePayRate = 99;
 

@@ -6,7 +6,7 @@ namespace Obol.Payouts.PayRules;
 /// The seed service counts minutes of one day; the courier-earnings engine counts whole UTC minutes
 /// (<see cref="WholeMinute"/>). Both go through <see cref="Inclusive(long, long)"/>.
 /// </summary>
-public static class DeliveryMinutes
+internal static class DeliveryMinutes
 {
     /// <summary>
     /// <c>end − start + 1</c>, or 0 when the recorded start is after the recorded end

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Obol.Payouts.PayRules;
 
 /// <summary>A whole minute of one day, 00:00 (0) to 23:59 (1439).</summary>
-public readonly record struct MinuteOfDay
+internal readonly record struct MinuteOfDay
 {
     public const int MinutesPerDay = 24 * 60;
 

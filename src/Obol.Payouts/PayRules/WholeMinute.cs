@@ -7,7 +7,7 @@ namespace Obol.Payouts.PayRules;
 /// UTC flooring is the same as local flooring in every zone whose offset is a whole number of minutes
 /// (all of them today), so the minutes of a delivery never depend on the courier's zone or on DST.
 /// </summary>
-public static class WholeMinute
+internal static class WholeMinute
 {
     public static long Of(DateTimeOffset instant) => instant.UtcTicks / TimeSpan.TicksPerMinute;
 }
