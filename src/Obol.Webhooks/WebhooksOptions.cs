@@ -3,7 +3,7 @@ using Obol.Core.Configuration;
 namespace Obol.Webhooks;
 
 /// <summary>Configuration section <c>Obol:Webhooks</c>.</summary>
-public sealed class WebhooksOptions
+internal sealed class WebhooksOptions
 {
     public const string Section = "Obol:Webhooks";
 
@@ -43,7 +43,7 @@ public sealed class WebhooksOptions
 }
 
 /// <summary>Configuration section <c>Obol:Webhooks:Dispatcher</c>.</summary>
-public sealed class DispatcherOptions
+internal sealed class DispatcherOptions
 {
     /// <summary>Whether this node sends deliveries. Every node may; leases keep two from sending one delivery at once.</summary>
     public bool Enabled { get; set; } = true;

@@ -9,7 +9,6 @@ using Obol.Payouts.Events;
 using Obol.Reconciliation.Http;
 using Obol.Scheduling.Schedules;
 using Obol.Webhooks.Api;
-using Obol.Webhooks.Endpoints;
 
 namespace Obol.Server.OpenApi;
 
@@ -257,7 +256,7 @@ internal static class RequestFields
         // src/Obol.Webhooks/Api/WebhooksEndpoints.cs (CheckUrl, CheckEnabledEvents, CheckDescription, ReplayAsync, RedeliverAsync)
         [typeof(CreateWebhookEndpointRequest)] = new Dictionary<string, FieldRule>
         {
-            ["url"] = new() { Required = true, MaxLength = EndpointAddressRule.MaxUrlLength, Format = "uri",
+            ["url"] = new() { Required = true, MaxLength = CreateWebhookEndpointRequest.MaxUrlLength, Format = "uri",
                 Description = "https (http only where configured); not loopback, private or link-local addresses unless configured." },
             ["enabledEvents"] = new() { Required = true, MinItems = 1, MaxItems = WebhooksEndpoints.MaxEnabledEvents,
                 Description = "Event types (GET /v1/event-types), families such as payment.*, or * for every type." },
@@ -266,7 +265,7 @@ internal static class RequestFields
         },
         [typeof(UpdateWebhookEndpointRequest)] = new Dictionary<string, FieldRule>
         {
-            ["url"] = new() { MaxLength = EndpointAddressRule.MaxUrlLength, Format = "uri" },
+            ["url"] = new() { MaxLength = CreateWebhookEndpointRequest.MaxUrlLength, Format = "uri" },
             ["enabledEvents"] = new() { MinItems = 1, MaxItems = WebhooksEndpoints.MaxEnabledEvents },
             ["description"] = new() { MaxLength = WebhooksEndpoints.MaxDescriptionLength },
             ["disabled"] = new() { Description = "false enables a disabled endpoint again; its failing streak starts over." },

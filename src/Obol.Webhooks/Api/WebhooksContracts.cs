@@ -5,7 +5,11 @@ using Obol.Webhooks.Endpoints;
 
 namespace Obol.Webhooks.Api;
 
-public sealed record CreateWebhookEndpointRequest(string Url, IReadOnlyList<string> EnabledEvents, string? Description, bool? Disabled);
+public sealed record CreateWebhookEndpointRequest(string Url, IReadOnlyList<string> EnabledEvents, string? Description, bool? Disabled)
+{
+    /// <summary>The longest endpoint URL accepted, on creation and on update.</summary>
+    public const int MaxUrlLength = 2048;
+}
 
 /// <summary>Fields left out stay as they are.</summary>
 public sealed record UpdateWebhookEndpointRequest(string? Url, IReadOnlyList<string>? EnabledEvents, string? Description, bool? Disabled);

@@ -6,7 +6,7 @@ namespace Obol.Webhooks.Delivery;
 /// deliveries that failed together (an endpoint that was down) do not all come back at once. A delivery whose next try
 /// would fall after its first try plus the retry window (3 days by default) is given up: about 13 tries in all.
 /// </summary>
-public static class RetrySchedule
+internal static class RetrySchedule
 {
     public static readonly TimeSpan FirstDelay = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan MaxDelay = TimeSpan.FromHours(12);

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Obol.Webhooks.Api;
 
 namespace Obol.Webhooks.Endpoints;
 
@@ -9,9 +10,9 @@ namespace Obol.Webhooks.Endpoints;
 /// endpoint URL must not turn Obol into a way to reach what only it can reach (SSRF). A URL naming such an address is
 /// refused when saved; a host name is checked again on every connection, after it resolves (DNS can change).
 /// </summary>
-public sealed class EndpointAddressRule(WebhooksOptions options)
+internal sealed class EndpointAddressRule(WebhooksOptions options)
 {
-    public const int MaxUrlLength = 2048;
+    public const int MaxUrlLength = CreateWebhookEndpointRequest.MaxUrlLength;
 
     /// <summary>Null when the URL may be saved, else why not.</summary>
     public string? Problem(string url)
