@@ -55,7 +55,9 @@ public static class StoredInstant
 {
     /// <summary>UTC, microseconds, fixed width (<c>2026-11-25T14:03:00.000000Z</c>), so text order is time order.</summary>
     public static string SqliteText(DateTimeOffset value) =>
-        value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+        value.UtcDateTime.ToString(SqliteFormat, CultureInfo.InvariantCulture);
+
+    internal const string SqliteFormat = "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'";
 
     /// <summary>
     /// The instant as both databases keep it: UTC, to the microsecond. An instant made with this equals the one read

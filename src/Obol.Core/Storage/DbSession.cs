@@ -42,6 +42,19 @@ public sealed class DbSession
     /// <summary>The value of a list parameter for <see cref="InList"/>: an array on PostgreSQL, a JSON array on SQLite.</summary>
     public object ListOf<T>(IEnumerable<T> values) => IsPostgres ? values.ToArray() : JsonSerializer.Serialize(values);
 
+    /// <summary>
+    /// Joins <paramref name="table"/> (as <paramref name="alias"/>) to the key table before it in the FROM clause (a
+    /// <see cref="RowShape{T}.From"/>), one key at a time: for each key, the rows that meet <paramref name="condition"/>,
+    /// found through the table's index. Left to themselves both planners may scan the table instead (neither has a row
+    /// estimate for a key list), and a prepared statement's generic plan made while the table was small would keep
+    /// scanning it as it grows. SQLite keeps the order of a <c>CROSS JOIN</c>; on PostgreSQL the table is a
+    /// <c>LATERAL</c> subquery that <c>OFFSET 0</c> keeps from being flattened.
+    /// </summary>
+    public string JoinEach(string table, string alias, string condition) =>
+        IsPostgres
+            ? $"CROSS JOIN LATERAL (SELECT * FROM {table} {alias} WHERE {condition} OFFSET 0) {alias}"
+            : $"CROSS JOIN {table} {alias} ON {condition}";
+
     public Task<int> ExecuteAsync(string sql, object? param = null) =>
         Connection.ExecuteAsync(Command(sql, param));
 

@@ -1,0 +1,300 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Dapper;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace Obol.Core.Storage;
+
+/// <summary>
+/// The columns of rows that go to the database many at a time, each with its SQL type and where its value comes from,
+/// spelled once. From it come the column list; the rows as a binary COPY (PostgreSQL, <see cref="PgCopyWriter"/>); and
+/// the rows as a table a statement selects from, in one statement however many rows: on PostgreSQL <c>unnest</c> of
+/// one typed array per column, on SQLite <c>json_each</c> of one JSON array of objects keyed by column name.
+/// A key list that drives a lookup is such a table too (see <see cref="DbSession.JoinEach"/>).
+/// </summary>
+/// <example>
+/// <code>
+/// static readonly RowShape&lt;Day&gt; Days = new RowShape&lt;Day&gt;().Text("courier_id", d => d.CourierId).Bigint("minutes", d => d.Minutes);
+/// await session.ExecuteAsync($"INSERT INTO days ({Days.Columns}) SELECT {Days.Columns} FROM {Days.From(session, "rows", "r")} WHERE true ON CONFLICT …",
+///     Days.Bind(session, "rows", days, new { merchantId }));
+/// </code>
+/// </example>
+public sealed class RowShape<T>
+{
+    private readonly Column[] _columns;
+
+    public RowShape()
+        : this([])
+    {
+    }
+
+    private RowShape(Column[] columns)
+    {
+        _columns = columns;
+        Columns = string.Join(", ", columns.Select(c => c.Name));
+    }
+
+    /// <summary>The column names in order, comma-separated: <c>a, b, c</c>.</summary>
+    public string Columns { get; }
+
+    public RowShape<T> Text(string name, Func<T, string?> value) => With(new TextColumn(name, value));
+
+    public RowShape<T> Bigint(string name, Func<T, long> value) => With(new BigintColumn(name, value));
+
+    public RowShape<T> Bigint(string name, Func<T, long?> value) => With(new NullableBigintColumn(name, value));
+
+    /// <summary>An <c>integer</c> (<c>int4</c>) column.</summary>
+    public RowShape<T> Int4(string name, Func<T, int> value) => With(new Int4Column(name, value));
+
+    /// <summary>An instant: <c>timestamptz</c> on PostgreSQL, <see cref="StoredInstant.SqliteText"/> on SQLite.</summary>
+    public RowShape<T> Timestamp(string name, Func<T, DateTimeOffset> value) => With(new TimestampColumn(name, value));
+
+    public RowShape<T> Timestamp(string name, Func<T, DateTimeOffset?> value) => With(new NullableTimestampColumn(name, value));
+
+    /// <summary>
+    /// The rows as a table named <paramref name="alias"/> with this shape's columns, read from the parameters
+    /// <see cref="Bind"/> adds under <paramref name="parameter"/>: <c>unnest(@p_a::text[], …) AS alias (a, …)</c> on
+    /// PostgreSQL, <c>(SELECT value ->> '$.a' AS a, … FROM json_each(@p)) AS alias</c> on SQLite. Rows come in list
+    /// order. SQLite needs <c>WHERE true</c> between such a table and an <c>ON CONFLICT</c> clause (else it reads
+    /// <c>ON</c> as a join constraint).
+    /// </summary>
+    public string From(DbSession session, string parameter, string alias)
+    {
+        var sql = new StringBuilder();
+        if (session.IsPostgres)
+        {
+            sql.Append("unnest(");
+            for (var i = 0; i < _columns.Length; i++)
+            {
+                sql.Append(i == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"@{parameter}_{_columns[i].Name}::{_columns[i].SqlType}[]");
+            }
+
+            return sql.Append(CultureInfo.InvariantCulture, $") AS {alias} ({Columns})").ToString();
+        }
+
+        sql.Append("(SELECT ");
+        for (var i = 0; i < _columns.Length; i++)
+        {
+            sql.Append(i == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"value ->> '$.{_columns[i].Name}' AS {_columns[i].Name}");
+        }
+
+        return sql.Append(CultureInfo.InvariantCulture, $" FROM json_each(@{parameter})) AS {alias}").ToString();
+    }
+
+    /// <summary>
+    /// The parameters of <see cref="From"/> for <paramref name="rows"/> (one array per column on PostgreSQL, one JSON
+    /// text on SQLite), with the properties of <paramref name="template"/> for the rest of the statement.
+    /// </summary>
+    public DynamicParameters Bind(DbSession session, string parameter, IReadOnlyList<T> rows, object? template = null)
+    {
+        var parameters = new DynamicParameters(template);
+        if (session.IsPostgres)
+        {
+            foreach (var column in _columns)
+            {
+                parameters.Add($"{parameter}_{column.Name}", column.Array(rows));
+            }
+        }
+        else
+        {
+            parameters.Add(parameter, Json(rows));
+        }
+
+        return parameters;
+    }
+
+    /// <summary>
+    /// The rows as a PostgreSQL table from positional parameters, for commands without Dapper (an <see cref="NpgsqlBatch"/>):
+    /// <c>unnest($first::text[], …) AS alias (a, …)</c>, bound with <see cref="Arrays"/>.
+    /// </summary>
+    public string Unnest(int firstParameter, string alias)
+    {
+        var sql = new StringBuilder("unnest(");
+        for (var i = 0; i < _columns.Length; i++)
+        {
+            sql.Append(i == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"${firstParameter + i}::{_columns[i].SqlType}[]");
+        }
+
+        return sql.Append(CultureInfo.InvariantCulture, $") AS {alias} ({Columns})").ToString();
+    }
+
+    /// <summary>The positional parameters of <see cref="Unnest"/>: one typed array per column.</summary>
+    public NpgsqlParameter[] Arrays(IReadOnlyList<T> rows)
+    {
+        var parameters = new NpgsqlParameter[_columns.Length];
+        for (var i = 0; i < _columns.Length; i++)
+        {
+            parameters[i] = new NpgsqlParameter { Value = _columns[i].Array(rows), NpgsqlDbType = NpgsqlDbType.Array | _columns[i].DbType };
+        }
+
+        return parameters;
+    }
+
+    /// <summary>Writes the rows into <paramref name="table"/> with binary COPY, inside the session's transaction.</summary>
+    public Task CopyAsync(DbSession session, string table, IEnumerable<T> rows) =>
+        CopyAsync((NpgsqlConnection)session.Connection, table, rows, session.CancellationToken);
+
+    /// <summary>
+    /// Writes the rows into <paramref name="table"/> with binary COPY (no per-row conflict handling: for rows that are
+    /// certainly new, or behind a savepoint). A broken constraint fails the whole COPY.
+    /// </summary>
+    public async Task CopyAsync(NpgsqlConnection connection, string table, IEnumerable<T> rows, CancellationToken cancellationToken)
+    {
+        var fields = checked((short)_columns.Length);
+        await using var copy = await PgCopyWriter.BeginAsync(connection, $"{table} ({Columns})", cancellationToken);
+        foreach (var row in rows)
+        {
+            await copy.StartRowAsync(fields);
+            foreach (var column in _columns)
+            {
+                column.Copy(copy, row);
+            }
+        }
+
+        await copy.CompleteAsync();
+    }
+
+    /// <summary>
+    /// The rows as SQLite reads them with <c>json_each</c>: a JSON array of one object per row, keyed by column name;
+    /// instants in <see cref="StoredInstant.SqliteText"/> form, the form SQLite stores them in.
+    /// </summary>
+    internal string Json(IReadOnlyList<T> rows)
+    {
+        var buffer = new ArrayBufferWriter<byte>(Math.Max(256, rows.Count * _columns.Length * 16));
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            for (var i = 0; i < rows.Count; i++)
+            {
+                var row = rows[i];
+                writer.WriteStartObject();
+                foreach (var column in _columns)
+                {
+                    column.Json(writer, row);
+                }
+
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private RowShape<T> With(Column column) => new([.. _columns, column]);
+
+    private abstract class Column(string name, string sqlType, NpgsqlDbType dbType)
+    {
+        public string Name { get; } = name;
+        public string SqlType { get; } = sqlType;
+        public NpgsqlDbType DbType { get; } = dbType;
+        protected JsonEncodedText Key { get; } = JsonEncodedText.Encode(name);
+
+        public abstract void Copy(PgCopyWriter copy, T row);
+
+        public abstract void Json(Utf8JsonWriter writer, T row);
+
+        public abstract Array Array(IReadOnlyList<T> rows);
+
+        protected static TValue[] Values<TValue>(IReadOnlyList<T> rows, Func<T, TValue> value)
+        {
+            var values = new TValue[rows.Count];
+            for (var i = 0; i < values.Length; i++)
+            {
+                values[i] = value(rows[i]);
+            }
+
+            return values;
+        }
+
+        protected void Instant(Utf8JsonWriter writer, DateTimeOffset value)
+        {
+            Span<char> text = stackalloc char[32];
+            if (!value.UtcDateTime.TryFormat(text, out var length, StoredInstant.SqliteFormat, CultureInfo.InvariantCulture))
+            {
+                throw new InvalidOperationException($"The instant {value:O} does not fit its stored form.");
+            }
+
+            writer.WriteString(Key, text[..length]);
+        }
+    }
+
+    private sealed class TextColumn(string name, Func<T, string?> value) : Column(name, "text", NpgsqlDbType.Text)
+    {
+        public override void Copy(PgCopyWriter copy, T row) => copy.Text(value(row));
+
+        public override void Json(Utf8JsonWriter writer, T row) => writer.WriteString(Key, value(row));
+
+        public override Array Array(IReadOnlyList<T> rows) => Values(rows, value);
+    }
+
+    private sealed class BigintColumn(string name, Func<T, long> value) : Column(name, "bigint", NpgsqlDbType.Bigint)
+    {
+        public override void Copy(PgCopyWriter copy, T row) => copy.Bigint(value(row));
+
+        public override void Json(Utf8JsonWriter writer, T row) => writer.WriteNumber(Key, value(row));
+
+        public override Array Array(IReadOnlyList<T> rows) => Values(rows, value);
+    }
+
+    private sealed class NullableBigintColumn(string name, Func<T, long?> value) : Column(name, "bigint", NpgsqlDbType.Bigint)
+    {
+        public override void Copy(PgCopyWriter copy, T row) => copy.Bigint(value(row));
+
+        public override void Json(Utf8JsonWriter writer, T row)
+        {
+            if (value(row) is { } v)
+            {
+                writer.WriteNumber(Key, v);
+            }
+            else
+            {
+                writer.WriteNull(Key);
+            }
+        }
+
+        public override Array Array(IReadOnlyList<T> rows) => Values(rows, value);
+    }
+
+    private sealed class Int4Column(string name, Func<T, int> value) : Column(name, "integer", NpgsqlDbType.Integer)
+    {
+        public override void Copy(PgCopyWriter copy, T row) => copy.Int4(value(row));
+
+        public override void Json(Utf8JsonWriter writer, T row) => writer.WriteNumber(Key, value(row));
+
+        public override Array Array(IReadOnlyList<T> rows) => Values(rows, value);
+    }
+
+    private sealed class TimestampColumn(string name, Func<T, DateTimeOffset> value) : Column(name, "timestamptz", NpgsqlDbType.TimestampTz)
+    {
+        public override void Copy(PgCopyWriter copy, T row) => copy.Timestamp(value(row));
+
+        public override void Json(Utf8JsonWriter writer, T row) => Instant(writer, value(row));
+
+        // Npgsql writes timestamptz only from UTC offsets.
+        public override Array Array(IReadOnlyList<T> rows) => Values(rows, r => value(r).ToUniversalTime());
+    }
+
+    private sealed class NullableTimestampColumn(string name, Func<T, DateTimeOffset?> value) : Column(name, "timestamptz", NpgsqlDbType.TimestampTz)
+    {
+        public override void Copy(PgCopyWriter copy, T row) => copy.Timestamp(value(row));
+
+        public override void Json(Utf8JsonWriter writer, T row)
+        {
+            if (value(row) is { } v)
+            {
+                Instant(writer, v);
+            }
+            else
+            {
+                writer.WriteNull(Key);
+            }
+        }
+
+        public override Array Array(IReadOnlyList<T> rows) => Values(rows, r => value(r)?.ToUniversalTime());
+    }
+}
