@@ -29,6 +29,26 @@ internal sealed partial class ScheduledPaymentRunner(
     TimeProvider clock,
     ILogger<ScheduledPaymentRunner> logger)
 {
+    private static readonly RowShape<Completion> CompletionRows = new RowShape<Completion>()
+        .Text("schedule_id", c => c.ScheduleId)
+        .Text("status", c => c.Status)
+        .Bigint("occurrence", c => c.Occurrence)
+        .Timestamp("occurrence_due_at", c => c.OccurrenceDueAt)
+        .Timestamp("next_attempt_at", c => c.NextAttemptAt)
+        .Bigint("attempts", c => c.Attempts)
+        .Bigint("total_attempts", c => c.TotalAttempts)
+        .Text("last_error_code", c => c.LastErrorCode);
+
+    private static readonly RowShape<ExecutionRow> ExecutionRows = new RowShape<ExecutionRow>()
+        .Text("schedule_id", e => e.ScheduleId)
+        .Bigint("occurrence", e => e.Occurrence)
+        .Text("idempotency_key", e => e.IdempotencyKey)
+        .Text("payment_id", e => e.PaymentId)
+        .Text("payment_status", e => e.PaymentStatus)
+        .Text("outcome", e => e.Outcome)
+        .Text("decline_code", e => e.DeclineCode)
+        .Timestamp("executed_at", e => e.ExecutedAt);
+
     private readonly RetryPolicy _policy = RetryPolicy.From(options.Validate());
 
     public SchedulingOptions Options => options;
@@ -95,22 +115,14 @@ internal sealed partial class ScheduledPaymentRunner(
                 return new ClaimedBatch(token, now, []);
             }
 
-            var ids = due.Select(d => d.Id).ToArray();
-            var rows = await session.QueryAsync<ScheduledPaymentRow>(session.Sql(
-                sqlite: $"""
-                    UPDATE scheduled_payments
-                    SET status = 'processing', next_attempt_at = @leaseUntil, lease_token = @token,
-                        attempts = attempts + 1, total_attempts = total_attempts + 1, updated_at = @now
-                    WHERE id IN (SELECT value FROM json_each(@idJson))
-                    RETURNING {ScheduledPaymentRow.Columns}
-                    """,
-                postgres: $"""
-                    UPDATE scheduled_payments
-                    SET status = 'processing', next_attempt_at = @leaseUntil, lease_token = @token,
-                        attempts = attempts + 1, total_attempts = total_attempts + 1, updated_at = @now
-                    WHERE id = ANY(@ids)
-                    RETURNING {ScheduledPaymentRow.Columns}
-                    """), new { now = now, leaseUntil = now + options.LeaseDuration, token, ids, idJson = JsonSerializer.Serialize(ids) });
+            var rows = await session.QueryAsync<ScheduledPaymentRow>(
+                $"""
+                UPDATE scheduled_payments
+                SET status = 'processing', next_attempt_at = @leaseUntil, lease_token = @token,
+                    attempts = attempts + 1, total_attempts = total_attempts + 1, updated_at = @now
+                WHERE {session.InList("id", "ids")}
+                RETURNING {ScheduledPaymentRow.Columns}
+                """, new { now = now, leaseUntil = now + options.LeaseDuration, token, ids = session.ListOf(due.Select(d => d.Id)) });
 
             var previous = due.ToDictionary(d => d.Id, d => d.Status, StringComparer.Ordinal);
             await ScheduleHistory.AppendAsync(session, events, rows.Select(r => new HistoryEntry(
@@ -121,19 +133,13 @@ internal sealed partial class ScheduledPaymentRunner(
 
     private async Task DeadLetterAbandonedAsync(DbSession session, string[] ids, DateTimeOffset now)
     {
-        var rows = await session.QueryAsync<ScheduledPaymentRow>(session.Sql(
-            sqlite: $"""
-                UPDATE scheduled_payments
-                SET status = 'dead_lettered', next_attempt_at = @now, lease_token = NULL, last_error_code = 'lease_expired', updated_at = @now
-                WHERE id IN (SELECT value FROM json_each(@idJson))
-                RETURNING {ScheduledPaymentRow.Columns}
-                """,
-            postgres: $"""
-                UPDATE scheduled_payments
-                SET status = 'dead_lettered', next_attempt_at = @now, lease_token = NULL, last_error_code = 'lease_expired', updated_at = @now
-                WHERE id = ANY(@ids)
-                RETURNING {ScheduledPaymentRow.Columns}
-                """), new { now = now, ids, idJson = JsonSerializer.Serialize(ids) });
+        var rows = await session.QueryAsync<ScheduledPaymentRow>(
+            $"""
+            UPDATE scheduled_payments
+            SET status = 'dead_lettered', next_attempt_at = @now, lease_token = NULL, last_error_code = 'lease_expired', updated_at = @now
+            WHERE {session.InList("id", "ids")}
+            RETURNING {ScheduledPaymentRow.Columns}
+            """, new { now = now, ids = session.ListOf(ids) });
         await ScheduleHistory.AppendAsync(session, events, rows.Select(r => new HistoryEntry(
             r.Id, r.Occurrence, r.Attempts, ScheduledPaymentStatus.Processing, ScheduledPaymentStatus.DeadLettered,
             HistoryReason.LeaseExpiredAttemptsExhausted, "lease_expired", null, now)).ToList());
@@ -206,31 +212,15 @@ internal sealed partial class ScheduledPaymentRunner(
         {
             var now = await NowAsync(session);
             var completions = batch.Rows.Select((row, i) => CompletionRules.Decide(row, results[i], now, _policy, Random.Shared.NextDouble())).ToList();
-            var payload = JsonRows.Serialize(completions.Select(c => new CompletionJson(
-                c.ScheduleId, c.Status, c.Occurrence, JsonRows.Instant(c.OccurrenceDueAt), JsonRows.Instant(c.NextAttemptAt), c.Attempts, c.TotalAttempts,
-                c.LastErrorCode)));
-            var fenced = (await session.QueryAsync<string>(session.Sql(
-                sqlite: """
-                    UPDATE scheduled_payments
-                    SET status = u.status, occurrence = u.occurrence, occurrence_due_at = u.occurrence_due_at, next_attempt_at = u.next_attempt_at,
-                        attempts = u.attempts, total_attempts = u.total_attempts, last_error_code = u.last_error_code, lease_token = NULL, updated_at = @now
-                    FROM (SELECT value ->> '$.schedule_id' AS id, value ->> '$.status' AS status, value ->> '$.occurrence' AS occurrence,
-                                 value ->> '$.occurrence_due_at' AS occurrence_due_at, value ->> '$.next_attempt_at' AS next_attempt_at,
-                                 value ->> '$.attempts' AS attempts, value ->> '$.total_attempts' AS total_attempts,
-                                 value ->> '$.last_error_code' AS last_error_code
-                          FROM json_each(@payload)) AS u
-                    WHERE scheduled_payments.id = u.id AND scheduled_payments.status = 'processing' AND scheduled_payments.lease_token = @token
-                    RETURNING id
-                    """,
-                postgres: """
-                    UPDATE scheduled_payments AS s
-                    SET status = u.status, occurrence = u.occurrence, occurrence_due_at = u.occurrence_due_at, next_attempt_at = u.next_attempt_at,
-                        attempts = u.attempts, total_attempts = u.total_attempts, last_error_code = u.last_error_code, lease_token = NULL, updated_at = @now
-                    FROM jsonb_to_recordset(@payload::jsonb) AS u(schedule_id text, status text, occurrence int, occurrence_due_at timestamptz,
-                                                                 next_attempt_at timestamptz, attempts int, total_attempts int, last_error_code text)
-                    WHERE s.id = u.schedule_id AND s.status = 'processing' AND s.lease_token = @token
-                    RETURNING s.id
-                    """), new { now = now, payload, token = batch.LeaseToken })).ToHashSet(StringComparer.Ordinal);
+            var fenced = (await session.QueryAsync<string>(
+                $"""
+                UPDATE scheduled_payments
+                SET status = u.status, occurrence = u.occurrence, occurrence_due_at = u.occurrence_due_at, next_attempt_at = u.next_attempt_at,
+                    attempts = u.attempts, total_attempts = u.total_attempts, last_error_code = u.last_error_code, lease_token = NULL, updated_at = @now
+                FROM {CompletionRows.From(session, "completions", "u")}
+                WHERE scheduled_payments.id = u.schedule_id AND scheduled_payments.status = 'processing' AND scheduled_payments.lease_token = @token
+                RETURNING id
+                """, CompletionRows.Bind(session, "completions", completions, new { now = now, token = batch.LeaseToken }))).ToHashSet(StringComparer.Ordinal);
 
             var kept = completions.Where(c => fenced.Contains(c.ScheduleId)).ToList();
             // Executions first: the events of the history rows show the schedule with the payment an occurrence produced.
@@ -266,23 +256,12 @@ internal sealed partial class ScheduledPaymentRunner(
             return;
         }
 
-        var payload = JsonRows.Serialize(executions.Select(e => new ExecutionJson(
-            e.ScheduleId, e.Occurrence, e.IdempotencyKey, e.PaymentId, e.PaymentStatus, e.Outcome, e.DeclineCode, JsonRows.Instant(e.ExecutedAt))));
-        await session.ExecuteAsync(session.Sql(
-            sqlite: """
-                INSERT INTO scheduled_payment_executions (schedule_id, occurrence, idempotency_key, payment_id, payment_status, outcome, decline_code, executed_at)
-                SELECT value ->> '$.schedule_id', value ->> '$.occurrence', value ->> '$.idempotency_key', value ->> '$.payment_id',
-                       value ->> '$.payment_status', value ->> '$.outcome', value ->> '$.decline_code', value ->> '$.executed_at'
-                FROM json_each(@payload) WHERE true
-                ON CONFLICT (schedule_id, occurrence) DO NOTHING
-                """,
-            postgres: """
-                INSERT INTO scheduled_payment_executions (schedule_id, occurrence, idempotency_key, payment_id, payment_status, outcome, decline_code, executed_at)
-                SELECT schedule_id, occurrence, idempotency_key, payment_id, payment_status, outcome, decline_code, executed_at
-                FROM jsonb_to_recordset(@payload::jsonb) AS e(schedule_id text, occurrence int, idempotency_key text, payment_id text,
-                                                              payment_status text, outcome text, decline_code text, executed_at timestamptz)
-                ON CONFLICT (schedule_id, occurrence) DO NOTHING
-                """), new { payload });
+        await session.ExecuteAsync(
+            $"""
+            INSERT INTO scheduled_payment_executions ({ExecutionRows.Columns})
+            SELECT {ExecutionRows.Columns} FROM {ExecutionRows.From(session, "executions", "e")} WHERE true
+            ON CONFLICT (schedule_id, occurrence) DO NOTHING
+            """, ExecutionRows.Bind(session, "executions", executions));
     }
 
     /// <summary>
@@ -303,12 +282,6 @@ internal sealed partial class ScheduledPaymentRunner(
         public required string Status { get; init; }
         public required long Attempts { get; init; }
     }
-
-    private sealed record CompletionJson(
-        string ScheduleId, string Status, long Occurrence, string OccurrenceDueAt, string NextAttemptAt, long Attempts, long TotalAttempts, string? LastErrorCode);
-
-    private sealed record ExecutionJson(
-        string ScheduleId, long Occurrence, string IdempotencyKey, string? PaymentId, string? PaymentStatus, string Outcome, string? DeclineCode, string ExecutedAt);
 
     [LoggerMessage(EventId = SchedulingLogEvents.ExecutionTimedOut, Level = LogLevel.Warning, Message = "Executor call for {IdempotencyKey} timed out after {Timeout}; it will be retried with the same key")]
     private static partial void LogExecutionTimedOut(ILogger logger, string idempotencyKey, TimeSpan timeout);

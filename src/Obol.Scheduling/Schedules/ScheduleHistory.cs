@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Obol.Core.Events;
 using Obol.Core.Storage;
 
@@ -55,26 +52,19 @@ internal sealed class HistoryRow
     public required DateTimeOffset OccurredAt { get; init; }
 }
 
-/// <summary>
-/// Set-based writes: many rows go to the database as one JSON array parameter and one statement, read with
-/// <c>jsonb_to_recordset</c> on PostgreSQL and <c>json_each</c> on SQLite, so a batch costs a few round trips.
-/// </summary>
-internal static class JsonRows
-{
-    private static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-    };
-
-    public static string Serialize<T>(IEnumerable<T> rows) => JsonSerializer.Serialize(rows, Options);
-
-    /// <summary>The same fixed-width UTC text the SQLite handler writes; PostgreSQL reads it as timestamptz.</summary>
-    public static string Instant(DateTimeOffset value) => Obol.Core.Storage.StoredInstant.SqliteText(value);
-}
-
 internal static class ScheduleHistory
 {
+    private static readonly RowShape<HistoryEntry> Rows = new RowShape<HistoryEntry>()
+        .Text("schedule_id", e => e.ScheduleId)
+        .Bigint("occurrence", e => e.Occurrence)
+        .Bigint("attempt", e => e.Attempt)
+        .Text("from_status", e => e.FromStatus)
+        .Text("to_status", e => e.ToStatus)
+        .Text("reason", e => e.Reason)
+        .Text("error_code", e => e.ErrorCode)
+        .Text("payment_id", e => e.PaymentId)
+        .Timestamp("occurred_at", e => e.OccurredAt);
+
     /// <summary>Appends the rows and, in the same unit of work, the merchant events they report (<see cref="ScheduleEvents"/>).</summary>
     internal static Task AppendAsync(DbSession session, IEventOutbox events, HistoryEntry entry) => AppendAsync(session, events, [entry]);
 
@@ -85,9 +75,6 @@ internal static class ScheduleHistory
         await ScheduleEvents.AppendAsync(session, events, entries);
     }
 
-    private sealed record Json(
-        string ScheduleId, long Occurrence, long Attempt, string? FromStatus, string ToStatus, string Reason, string? ErrorCode, string? PaymentId, string OccurredAt);
-
     private static async Task InsertAsync(DbSession session, IReadOnlyCollection<HistoryEntry> entries)
     {
         if (entries.Count == 0)
@@ -95,22 +82,10 @@ internal static class ScheduleHistory
             return;
         }
 
-        var payload = JsonRows.Serialize(entries.Select(e => new Json(
-            e.ScheduleId, e.Occurrence, e.Attempt, e.FromStatus, e.ToStatus, e.Reason, e.ErrorCode, e.PaymentId, JsonRows.Instant(e.OccurredAt))));
-        await session.ExecuteAsync(session.Sql(
-            sqlite: """
-                INSERT INTO scheduled_payment_history (schedule_id, occurrence, attempt, from_status, to_status, reason, error_code, payment_id, occurred_at)
-                SELECT value ->> '$.schedule_id', value ->> '$.occurrence', value ->> '$.attempt', value ->> '$.from_status', value ->> '$.to_status',
-                       value ->> '$.reason', value ->> '$.error_code', value ->> '$.payment_id', value ->> '$.occurred_at'
-                FROM json_each(@payload)
-                ORDER BY key
-                """,
-            postgres: """
-                INSERT INTO scheduled_payment_history (schedule_id, occurrence, attempt, from_status, to_status, reason, error_code, payment_id, occurred_at)
-                SELECT schedule_id, occurrence, attempt, from_status, to_status, reason, error_code, payment_id, occurred_at
-                FROM jsonb_to_recordset(@payload::jsonb) AS h(schedule_id text, occurrence int, attempt int, from_status text, to_status text,
-                                                              reason text, error_code text, payment_id text, occurred_at timestamptz)
-                """), new { payload });
+        // In list order, so seq orders a schedule's entries as they were appended.
+        await session.ExecuteAsync(
+            $"INSERT INTO scheduled_payment_history ({Rows.Columns}) SELECT {Rows.Columns} FROM {Rows.From(session, "entries", "h")}",
+            Rows.Bind(session, "entries", entries.ToList()));
     }
 
     public static Task<IReadOnlyList<HistoryRow>> ReadAsync(DbSession session, string scheduleId) =>

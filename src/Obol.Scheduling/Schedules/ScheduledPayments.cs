@@ -64,10 +64,8 @@ internal static class ScheduledPayments
 
     /// <summary>These schedules, whatever their merchant (for the runner and the events of its batches).</summary>
     internal static Task<IReadOnlyList<ScheduledPaymentRow>> ByIdsAsync(DbSession session, IReadOnlyCollection<string> ids) =>
-        session.QueryAsync<ScheduledPaymentRow>(session.Sql(
-            sqlite: $"SELECT {ScheduledPaymentRow.Columns} FROM scheduled_payments WHERE id IN (SELECT value FROM json_each(@idJson))",
-            postgres: $"SELECT {ScheduledPaymentRow.Columns} FROM scheduled_payments WHERE id = ANY(@idArray)"),
-            new { idJson = JsonRows.Serialize(ids), idArray = ids.ToArray() });
+        session.QueryAsync<ScheduledPaymentRow>(
+            $"SELECT {ScheduledPaymentRow.Columns} FROM scheduled_payments WHERE {session.InList("id", "ids")}", new { ids = session.ListOf(ids) });
 
     public static async Task<IReadOnlyDictionary<string, IReadOnlyList<ExecutionRow>>> ExecutionsAsync(DbSession session, IReadOnlyCollection<string> scheduleIds)
     {
@@ -76,10 +74,8 @@ internal static class ScheduledPayments
             return new Dictionary<string, IReadOnlyList<ExecutionRow>>(StringComparer.Ordinal);
         }
 
-        var rows = await session.QueryAsync<ExecutionRow>(session.Sql(
-            sqlite: $"{ExecutionColumns} WHERE schedule_id IN (SELECT value FROM json_each(@ids)) ORDER BY schedule_id, occurrence",
-            postgres: $"{ExecutionColumns} WHERE schedule_id = ANY(@idArray) ORDER BY schedule_id, occurrence"),
-            new { ids = JsonRows.Serialize(scheduleIds), idArray = scheduleIds.ToArray() });
+        var rows = await session.QueryAsync<ExecutionRow>(
+            $"{ExecutionColumns} WHERE {session.InList("schedule_id", "ids")} ORDER BY schedule_id, occurrence", new { ids = session.ListOf(scheduleIds) });
         return rows.GroupBy(r => r.ScheduleId, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => (IReadOnlyList<ExecutionRow>)g.ToList(), StringComparer.Ordinal);
     }
