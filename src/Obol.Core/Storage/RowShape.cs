@@ -88,7 +88,7 @@ public sealed class RowShape<T>
     /// The parameters of <see cref="From"/> for <paramref name="rows"/> (one array per column on PostgreSQL, one JSON
     /// text on SQLite), with the properties of <paramref name="template"/> for the rest of the statement.
     /// </summary>
-    public DynamicParameters Bind(DbSession session, string parameter, IReadOnlyList<T> rows, object? template = null)
+    public DynamicParameters Bind(DbSession session, string parameter, IReadOnlyCollection<T> rows, object? template = null)
     {
         var parameters = new DynamicParameters(template);
         if (session.IsPostgres)
@@ -122,7 +122,7 @@ public sealed class RowShape<T>
     }
 
     /// <summary>The positional parameters of <see cref="Unnest"/>: one typed array per column.</summary>
-    public NpgsqlParameter[] Arrays(IReadOnlyList<T> rows)
+    public NpgsqlParameter[] Arrays(IReadOnlyCollection<T> rows)
     {
         var parameters = new NpgsqlParameter[_columns.Length];
         for (var i = 0; i < _columns.Length; i++)
@@ -161,15 +161,14 @@ public sealed class RowShape<T>
     /// The rows as SQLite reads them with <c>json_each</c>: a JSON array of one object per row, keyed by column name;
     /// instants in <see cref="StoredInstant.SqliteText"/> form, the form SQLite stores them in.
     /// </summary>
-    internal string Json(IReadOnlyList<T> rows)
+    internal string Json(IReadOnlyCollection<T> rows)
     {
         var buffer = new ArrayBufferWriter<byte>(Math.Max(256, rows.Count * _columns.Length * 16));
         using (var writer = new Utf8JsonWriter(buffer))
         {
             writer.WriteStartArray();
-            for (var i = 0; i < rows.Count; i++)
+            foreach (var row in rows)
             {
-                var row = rows[i];
                 writer.WriteStartObject();
                 foreach (var column in _columns)
                 {
@@ -198,14 +197,15 @@ public sealed class RowShape<T>
 
         public abstract void Json(Utf8JsonWriter writer, T row);
 
-        public abstract Array Array(IReadOnlyList<T> rows);
+        public abstract Array Array(IReadOnlyCollection<T> rows);
 
-        protected static TValue[] Values<TValue>(IReadOnlyList<T> rows, Func<T, TValue> value)
+        protected static TValue[] Values<TValue>(IReadOnlyCollection<T> rows, Func<T, TValue> value)
         {
             var values = new TValue[rows.Count];
-            for (var i = 0; i < values.Length; i++)
+            var i = 0;
+            foreach (var row in rows)
             {
-                values[i] = value(rows[i]);
+                values[i++] = value(row);
             }
 
             return values;
@@ -229,7 +229,7 @@ public sealed class RowShape<T>
 
         public override void Json(Utf8JsonWriter writer, T row) => writer.WriteString(Key, value(row));
 
-        public override Array Array(IReadOnlyList<T> rows) => Values(rows, value);
+        public override Array Array(IReadOnlyCollection<T> rows) => Values(rows, value);
     }
 
     private sealed class BigintColumn(string name, Func<T, long> value) : Column(name, "bigint", NpgsqlDbType.Bigint)
@@ -238,7 +238,7 @@ public sealed class RowShape<T>
 
         public override void Json(Utf8JsonWriter writer, T row) => writer.WriteNumber(Key, value(row));
 
-        public override Array Array(IReadOnlyList<T> rows) => Values(rows, value);
+        public override Array Array(IReadOnlyCollection<T> rows) => Values(rows, value);
     }
 
     private sealed class NullableBigintColumn(string name, Func<T, long?> value) : Column(name, "bigint", NpgsqlDbType.Bigint)
@@ -257,7 +257,7 @@ public sealed class RowShape<T>
             }
         }
 
-        public override Array Array(IReadOnlyList<T> rows) => Values(rows, value);
+        public override Array Array(IReadOnlyCollection<T> rows) => Values(rows, value);
     }
 
     private sealed class Int4Column(string name, Func<T, int> value) : Column(name, "integer", NpgsqlDbType.Integer)
@@ -266,7 +266,7 @@ public sealed class RowShape<T>
 
         public override void Json(Utf8JsonWriter writer, T row) => writer.WriteNumber(Key, value(row));
 
-        public override Array Array(IReadOnlyList<T> rows) => Values(rows, value);
+        public override Array Array(IReadOnlyCollection<T> rows) => Values(rows, value);
     }
 
     private sealed class TimestampColumn(string name, Func<T, DateTimeOffset> value) : Column(name, "timestamptz", NpgsqlDbType.TimestampTz)
@@ -276,7 +276,7 @@ public sealed class RowShape<T>
         public override void Json(Utf8JsonWriter writer, T row) => Instant(writer, value(row));
 
         // Npgsql writes timestamptz only from UTC offsets.
-        public override Array Array(IReadOnlyList<T> rows) => Values(rows, r => value(r).ToUniversalTime());
+        public override Array Array(IReadOnlyCollection<T> rows) => Values(rows, r => value(r).ToUniversalTime());
     }
 
     private sealed class NullableTimestampColumn(string name, Func<T, DateTimeOffset?> value) : Column(name, "timestamptz", NpgsqlDbType.TimestampTz)
@@ -295,6 +295,6 @@ public sealed class RowShape<T>
             }
         }
 
-        public override Array Array(IReadOnlyList<T> rows) => Values(rows, r => value(r)?.ToUniversalTime());
+        public override Array Array(IReadOnlyCollection<T> rows) => Values(rows, r => value(r)?.ToUniversalTime());
     }
 }

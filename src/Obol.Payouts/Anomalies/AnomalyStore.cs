@@ -31,6 +31,19 @@ internal sealed class AnomalyRow
 /// </summary>
 internal static class AnomalyStore
 {
+    private static readonly RowShape<NewAnomaly> NewAnomalies = new RowShape<NewAnomaly>()
+        .Text("id", a => a.Id)
+        .Text("courier_id", a => a.CourierId)
+        .Text("order_id", a => a.OrderId)
+        .Text("event_id", a => a.EventId)
+        .Text("kind", a => a.Kind)
+        .Text("detail", a => a.Detail)
+        .Text("dedupe_key", a => a.DedupeKey);
+
+    private static readonly RowShape<OrderKey> OrderKeys = new RowShape<OrderKey>()
+        .Text("courier_id", o => o.CourierId)
+        .Text("order_id", o => o.OrderId);
+
     public static string KeyFor(string kind, string courierId, string orderId) =>
         $"{kind}|{courierId.Length}:{courierId}|{orderId}";
 
@@ -51,23 +64,14 @@ internal static class AnomalyStore
     public static async Task SyncAsync(
         EngineWrite write, IReadOnlyList<DeliveryOutcome> outcomes, IReadOnlySet<OrderKey> existedBefore, IReadOnlyList<OpenAnomaly> openBefore)
     {
-        var detected = new Dictionary<string, object>(StringComparer.Ordinal);
+        var detected = new Dictionary<string, NewAnomaly>(StringComparer.Ordinal);
         var recheck = new Dictionary<OrderKey, DeliveryOutcome>();
         foreach (var outcome in outcomes)
         {
             foreach (var anomaly in outcome.Anomalies)
             {
                 var key = KeyFor(anomaly.Kind, outcome.CourierId, outcome.OrderId);
-                detected.TryAdd(key, new
-                {
-                    i = write.Ids.New("anm"),
-                    c = outcome.CourierId,
-                    o = outcome.OrderId,
-                    e = anomaly.EventId,
-                    k = anomaly.Kind,
-                    d = anomaly.Detail,
-                    y = key,
-                });
+                detected.TryAdd(key, new NewAnomaly(write.Ids.New("anm"), outcome.CourierId, outcome.OrderId, anomaly.EventId, anomaly.Kind, anomaly.Detail, key));
             }
 
             var order = new OrderKey(outcome.CourierId, outcome.OrderId);
@@ -79,7 +83,7 @@ internal static class AnomalyStore
 
         if (detected.Count > 0)
         {
-            await InsertAsync(write, detected.Values);
+            await InsertAsync(write, detected.Values.ToList());
         }
 
         var clear = new List<string>();
@@ -104,18 +108,12 @@ internal static class AnomalyStore
         if (clear.Count > 0)
         {
             var cleared = await write.Session.QueryAsync<AnomalyRow>(
-                write.Session.Sql(
-                    $"""
-                    UPDATE delivery_anomalies SET status = 'resolved', resolved_at = @now, resolution = 'cleared'
-                    WHERE status = 'open' AND id IN (SELECT value FROM json_each(@ids))
-                    RETURNING {AnomalyRow.Columns}
-                    """,
-                    $"""
-                    UPDATE delivery_anomalies SET status = 'resolved', resolved_at = @now, resolution = 'cleared'
-                    WHERE status = 'open' AND id = ANY(@ids)
-                    RETURNING {AnomalyRow.Columns}
-                    """),
-                new { now = write.Now, ids = write.Session.IsPostgres ? (object)clear.ToArray() : JsonRows.Serialize(clear) });
+                $"""
+                UPDATE delivery_anomalies SET status = 'resolved', resolved_at = @now, resolution = 'cleared'
+                WHERE status = 'open' AND {write.Session.InList("id", "ids")}
+                RETURNING {AnomalyRow.Columns}
+                """,
+                new { now = write.Now, ids = write.Session.ListOf(clear) });
             await ReportAsync(write, PayoutsEvents.AnomalyResolved, cleared);
         }
     }
@@ -125,35 +123,20 @@ internal static class AnomalyStore
     {
         var session = write.Session;
         return session.QueryAsync<OpenAnomaly>(
-            session.Sql(
-                $"""
-                SELECT {OpenAnomaly.Columns}
-                FROM (SELECT json_extract(value, '$.c') AS c, json_extract(value, '$.o') AS o FROM json_each(@keys)) k
-                CROSS JOIN delivery_anomalies a ON a.merchant_id = @merchantId AND a.status = 'open' AND a.courier_id = k.c AND a.order_id = k.o
-                """,
-                $"""
-                SELECT {OpenAnomaly.Columns}
-                FROM unnest(@courierIds, @orderIds) AS k(c, o)
-                CROSS JOIN LATERAL (
-                    SELECT * FROM delivery_anomalies x WHERE x.merchant_id = @merchantId AND x.status = 'open' AND x.courier_id = k.c AND x.order_id = k.o OFFSET 0) a
-                """),
-            session.IsPostgres
-                ? new { merchantId = write.MerchantId, courierIds = orders.Select(o => o.CourierId).ToArray(), orderIds = orders.Select(o => o.OrderId).ToArray() }
-                : new { merchantId = write.MerchantId, keys = JsonRows.Serialize(orders.Select(o => new { c = o.CourierId, o = o.OrderId })) });
+            $"""
+            SELECT {OpenAnomaly.Columns}
+            FROM {OrderKeys.From(session, "keys", "k")}
+            {session.JoinEach("delivery_anomalies", "a", "a.merchant_id = @merchantId AND a.status = 'open' AND a.courier_id = k.courier_id AND a.order_id = k.order_id")}
+            """,
+            OrderKeys.Bind(session, "keys", orders, new { merchantId = write.MerchantId }));
     }
 
     /// <summary>The same event id sent again with different content: the first stays, the new one is rejected and recorded.</summary>
     public static Task RecordEventConflictsAsync(EngineWrite write, IEnumerable<(DeliveryEvent Incoming, DeliveryEvent Stored)> conflicts) =>
-        InsertAsync(write, conflicts.Select(c => (object)new
-        {
-            i = write.Ids.New("anm"),
-            c = c.Incoming.CourierId,
-            o = c.Incoming.OrderId,
-            e = c.Incoming.EventId,
-            k = AnomalyKind.ConflictingDuplicate,
-            d = $"Event {c.Incoming.EventId} was sent again with different content ({Describe(c.Incoming)}; first seen as {Describe(c.Stored)}); the first is kept.",
-            y = $"event|{c.Incoming.EventId}|{Describe(c.Incoming)}",
-        }).ToList());
+        InsertAsync(write, conflicts.Select(c => new NewAnomaly(
+            write.Ids.New("anm"), c.Incoming.CourierId, c.Incoming.OrderId, c.Incoming.EventId, AnomalyKind.ConflictingDuplicate,
+            $"Event {c.Incoming.EventId} was sent again with different content ({Describe(c.Incoming)}; first seen as {Describe(c.Stored)}); the first is kept.",
+            $"event|{c.Incoming.EventId}|{Describe(c.Incoming)}")).ToList());
 
     /// <summary>Accepted deliveries with no fulfillment or cancellation for longer than <paramref name="timeout"/>.</summary>
     public static async Task<int> DetectStaleAcceptsAsync(EngineWrite write, TimeSpan timeout, int limit = 1000)
@@ -176,16 +159,10 @@ internal static class AnomalyStore
         await DeliveryRecalculation.LockCouriersAsync(write, couriers);
         var locked = couriers.ToHashSet(StringComparer.Ordinal);
         var stale = (await write.Session.QueryAsync<StaleRow>(sql, args)).Where(s => locked.Contains(s.CourierId)).ToList();
-        var rows = stale.Select(s => (object)new
-        {
-            i = write.Ids.New("anm"),
-            c = s.CourierId,
-            o = s.OrderId,
-            e = (string?)null,
-            k = AnomalyKind.AcceptedNotFulfilled,
-            d = $"Order {s.OrderId} was accepted at {s.AcceptedAt:O} and has not been fulfilled or cancelled after {timeout.TotalMinutes:0} minutes.",
-            y = KeyFor(AnomalyKind.AcceptedNotFulfilled, s.CourierId, s.OrderId),
-        }).ToList();
+        var rows = stale.Select(s => new NewAnomaly(
+            write.Ids.New("anm"), s.CourierId, s.OrderId, null, AnomalyKind.AcceptedNotFulfilled,
+            $"Order {s.OrderId} was accepted at {s.AcceptedAt:O} and has not been fulfilled or cancelled after {timeout.TotalMinutes:0} minutes.",
+            KeyFor(AnomalyKind.AcceptedNotFulfilled, s.CourierId, s.OrderId))).ToList();
         return rows.Count == 0 ? 0 : (await InsertAsync(write, rows)).Count;
     }
 
@@ -214,29 +191,19 @@ internal static class AnomalyStore
             new { merchantId = write.MerchantId, id, now = write.Now, resolution }));
 
     private static string Describe(DeliveryEvent e) =>
-        $"courier {e.CourierId}, order {e.OrderId}, {DeliveryEvent.StatusName(e.Status)} at {JsonRows.Instant(e.OccurredAt)}";
+        $"courier {e.CourierId}, order {e.OrderId}, {DeliveryEvent.StatusName(e.Status)} at {StoredInstant.SqliteText(e.OccurredAt)}";
 
     /// <summary>Records the anomalies not recorded yet (by their dedupe key) and reports each new one; returns the new ones.</summary>
-    private static async Task<IReadOnlyList<AnomalyRow>> InsertAsync(EngineWrite write, IEnumerable<object> rows)
+    private static async Task<IReadOnlyList<AnomalyRow>> InsertAsync(EngineWrite write, IReadOnlyCollection<NewAnomaly> rows)
     {
         var inserted = await write.Session.QueryAsync<AnomalyRow>(
-            write.Session.Sql(
-                $"""
-                INSERT INTO delivery_anomalies (id, merchant_id, courier_id, order_id, event_id, kind, status, detail, dedupe_key, detected_at)
-                SELECT json_extract(value, '$.i'), @merchantId, json_extract(value, '$.c'), json_extract(value, '$.o'), json_extract(value, '$.e'),
-                    json_extract(value, '$.k'), 'open', json_extract(value, '$.d'), json_extract(value, '$.y'), @now
-                FROM json_each(@rows) WHERE true
-                ON CONFLICT (merchant_id, dedupe_key) DO NOTHING
-                RETURNING {AnomalyRow.Columns}
-                """,
-                $"""
-                INSERT INTO delivery_anomalies (id, merchant_id, courier_id, order_id, event_id, kind, status, detail, dedupe_key, detected_at)
-                SELECT r.i, @merchantId, r.c, r.o, r.e, r.k, 'open', r.d, r.y, @now
-                FROM jsonb_to_recordset(CAST(@rows AS jsonb)) AS r(i text, c text, o text, e text, k text, d text, y text)
-                ON CONFLICT (merchant_id, dedupe_key) DO NOTHING
-                RETURNING {AnomalyRow.Columns}
-                """),
-            new { merchantId = write.MerchantId, now = write.Now, rows = JsonRows.Serialize(rows) });
+            $"""
+            INSERT INTO delivery_anomalies ({NewAnomalies.Columns}, merchant_id, status, detected_at)
+            SELECT {NewAnomalies.Columns}, @merchantId, 'open', @now FROM {NewAnomalies.From(write.Session, "anomalies", "r")} WHERE true
+            ON CONFLICT (merchant_id, dedupe_key) DO NOTHING
+            RETURNING {AnomalyRow.Columns}
+            """,
+            NewAnomalies.Bind(write.Session, "anomalies", rows, new { merchantId = write.MerchantId, now = write.Now }));
         await ReportAsync(write, PayoutsEvents.AnomalyOpened, inserted);
         return inserted;
     }
@@ -249,6 +216,8 @@ internal static class AnomalyStore
             await write.Events.AppendAsync(write.Session, new MerchantEvent(write.MerchantId, type, anomaly.Id, anomaly));
         }
     }
+
+    private sealed record NewAnomaly(string Id, string CourierId, string OrderId, string? EventId, string Kind, string Detail, string DedupeKey);
 
     private sealed class StaleRow
     {

@@ -10,6 +10,8 @@ internal static class CourierTermsStore
     /// <summary>SQL for the storage key of the courier <c>@courierId</c> of merchant <c>@merchantId</c>, for statements that have no terms at hand.</summary>
     public const string KeyOfCourier = "(SELECT courier_key FROM couriers WHERE merchant_id = @merchantId AND courier_id = @courierId)";
 
+    private static readonly RowShape<string> CourierIds = new RowShape<string>().Text("courier", id => id);
+
     private const string Columns = """
         courier_key AS CourierKey, courier_id AS CourierId, version AS Version, effective_at AS EffectiveAt, time_zone AS TimeZone, currency AS Currency,
         base_pay_rate AS BasePayRate, bonus_pay AS BonusPay, deliveries_per_bonus AS DeliveriesPerBonus,
@@ -29,19 +31,13 @@ internal static class CourierTermsStore
             return new Dictionary<string, CourierTermsHistory>(StringComparer.Ordinal);
         }
 
-        var rows = session.IsPostgres
-            ? await session.QueryAsync<TermsRow>(
-                // A key list drives the lookup (see DeliveryRecalculation): "= ANY(@ids)" left the generic plan scanning the table.
-                $"""
-                SELECT {Columns}
-                FROM unnest(@ids) AS k(c)
-                CROSS JOIN LATERAL (SELECT * FROM courier_terms x WHERE x.merchant_id = @merchantId AND x.courier_id = k.c OFFSET 0) t
-                ORDER BY courier_id, version
-                """,
-                new { merchantId, ids = courierIds.ToArray() })
-            : await session.QueryAsync<TermsRow>(
-                $"SELECT {Columns} FROM courier_terms WHERE merchant_id = @merchantId AND courier_id IN (SELECT value FROM json_each(@ids)) ORDER BY courier_id, version",
-                new { merchantId, ids = JsonRows.Serialize(courierIds) });
+        var rows = await session.QueryAsync<TermsRow>(
+            $"""
+            SELECT {Columns}
+            FROM {CourierIds.From(session, "ids", "k")} {session.JoinEach("courier_terms", "t", "t.merchant_id = @merchantId AND t.courier_id = k.courier")}
+            ORDER BY courier_id, version
+            """,
+            CourierIds.Bind(session, "ids", courierIds, new { merchantId }));
         return rows.GroupBy(r => r.CourierId, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => new CourierTermsHistory(g.First().CourierKey, g.Select(r => r.ToTerms()).ToList()), StringComparer.Ordinal);
     }

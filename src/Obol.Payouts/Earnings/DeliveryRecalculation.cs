@@ -29,6 +29,45 @@ internal sealed record EngineWrite(DbSession Session, string MerchantId, DateTim
 /// </remarks>
 internal static class DeliveryRecalculation
 {
+    private static readonly RowShape<DeliveryWrite> DeliveryRows = new RowShape<DeliveryWrite>()
+        .Text("merchant_id", r => r.MerchantId)
+        .Text("courier_id", r => r.Outcome.CourierId)
+        .Bigint("courier_key", r => r.CourierKey)
+        .Text("order_id", r => r.Outcome.OrderId)
+        .Text("state", r => r.Outcome.State)
+        .Timestamp("accepted_at", r => r.Outcome.AcceptedAt)
+        .Timestamp("fulfilled_at", r => r.Outcome.FulfilledAt)
+        .Timestamp("cancelled_at", r => r.Outcome.CancelledAt)
+        .Text("local_date", r => r.Outcome.LocalDate is { } date ? DayPricing.Format(date) : null)
+        .Bigint("minutes", r => r.Outcome.Minutes)
+        .Bigint("amount", r => r.Outcome.Amount)
+        .Bigint("completed", r => r.Outcome.Completed ? 1 : 0)
+        .Bigint("cancellation", r => r.Outcome.Cancellation ? 1 : 0)
+        .Bigint("terms_version", r => (long?)r.Outcome.TermsVersion)
+        .Text("event_ids", r => r.Outcome.EventIds);
+
+    private static readonly RowShape<DayWrite> DayRows = new RowShape<DayWrite>()
+        .Text("merchant_id", r => r.MerchantId)
+        .Text("courier_id", r => r.CourierId)
+        .Bigint("courier_key", r => r.CourierKey)
+        .Text("local_date", r => r.Date)
+        .Bigint("minutes", r => r.Totals.Minutes)
+        .Bigint("deliveries", r => r.Totals.Deliveries)
+        .Bigint("cancellations", r => r.Totals.Cancellations)
+        .Bigint("base_pay", r => r.Totals.BasePay)
+        .Bigint("bonus_pay", r => r.Totals.BonusPay)
+        .Bigint("cancellation_pay", r => r.Totals.CancellationPay)
+        .Timestamp("last_fulfilled_at", r => r.LastFulfilledAt)
+        .Bigint("frozen", _ => 0);
+
+    private static readonly RowShape<(long CourierKey, string OrderId)> OrderKeys = new RowShape<(long CourierKey, string OrderId)>()
+        .Bigint("courier_key", k => k.CourierKey)
+        .Text("order_id", k => k.OrderId);
+
+    private static readonly RowShape<(long CourierKey, string LocalDate)> DayKeys = new RowShape<(long CourierKey, string LocalDate)>()
+        .Bigint("courier_key", k => k.CourierKey)
+        .Text("local_date", k => k.LocalDate);
+
     /// <param name="write">The write session.</param>
     /// <param name="orders">The orders to re-derive.</param>
     /// <param name="appended">
@@ -71,18 +110,11 @@ internal static class DeliveryRecalculation
         var copiedKeys = copied.Select(o => new OrderKey(o.CourierId, o.OrderId)).ToHashSet();
         var unknown = copied.Count == 0 ? orders : orders.Where(o => !copiedKeys.Contains(o)).ToList();
         var previous = unknown.Count == 0 ? [] : await session.QueryAsync<PreviousRow>(
-            session.Sql(
-                $"""
-                SELECT {PreviousRow.Columns}
-                FROM (SELECT json_extract(value, '$.c') AS c, json_extract(value, '$.o') AS o FROM json_each(@keys)) k
-                CROSS JOIN deliveries d ON d.courier_key = k.c AND d.order_id = k.o
-                """,
-                $"""
-                SELECT {PreviousRow.Columns}
-                FROM unnest(@courierKeys, @orderIds) AS k(c, o)
-                CROSS JOIN LATERAL (SELECT * FROM deliveries x WHERE x.courier_key = k.c AND x.order_id = k.o OFFSET 0) d
-                """),
-            OrderKeys(write, unknown, byCourier));
+            $"""
+            SELECT {PreviousRow.Columns}
+            FROM {OrderKeys.From(session, "keys", "k")} {session.JoinEach("deliveries", "d", "d.courier_key = k.courier_key AND d.order_id = k.order_id")}
+            """,
+            OrderKeys.Bind(session, "keys", Keyed(unknown, byCourier)));
         var existed = previous.Select(p => new OrderKey(p.CourierId, p.OrderId)).ToHashSet();
 
         // An order's events: the ones its row lists (read back by id, or rebuilt from the row itself when ingestion
@@ -309,18 +341,11 @@ internal static class DeliveryRecalculation
 
         var session = write.Session;
         var stored = await session.QueryAsync<DayRow>(
-            session.Sql(
-                $"""
-                SELECT {DayRow.Columns}
-                FROM (SELECT json_extract(value, '$.c') AS c, json_extract(value, '$.d') AS d FROM json_each(@keys)) k
-                CROSS JOIN earning_days e ON e.courier_key = k.c AND e.local_date = k.d
-                """,
-                $"""
-                SELECT {DayRow.Columns}
-                FROM unnest(@courierKeys, @dates) AS k(c, d)
-                CROSS JOIN LATERAL (SELECT * FROM earning_days x WHERE x.courier_key = k.c AND x.local_date = k.d OFFSET 0) e
-                """),
-            DayKeys(write, days, terms));
+            $"""
+            SELECT {DayRow.Columns}
+            FROM {DayKeys.From(session, "keys", "k")} {session.JoinEach("earning_days", "e", "e.courier_key = k.courier_key AND e.local_date = k.local_date")}
+            """,
+            DayKeys.Bind(session, "keys", Keyed(days, terms)));
 
         var storedByDay = stored.ToDictionary(s => (s.CourierId, s.LocalDate));
         var resum = days.Where(d => additions is null || !additions.ContainsKey(d)
@@ -329,20 +354,12 @@ internal static class DeliveryRecalculation
         if (resum.Count > 0)
         {
             sums = await session.QueryAsync<SumsRow>(
-                session.Sql(
-                    $"""
-                    {SumsRow.Select}
-                    FROM (SELECT json_extract(value, '$.c') AS c, json_extract(value, '$.d') AS d FROM json_each(@keys)) k
-                    CROSS JOIN deliveries d ON d.courier_key = k.c AND d.local_date = k.d
-                    GROUP BY d.courier_id, d.local_date
-                    """,
-                    $"""
-                    {SumsRow.Select}
-                    FROM unnest(@courierKeys, @dates) AS k(c, d)
-                    CROSS JOIN LATERAL (SELECT * FROM deliveries x WHERE x.courier_key = k.c AND x.local_date = k.d OFFSET 0) d
-                    GROUP BY d.courier_id, d.local_date
-                    """),
-                DayKeys(write, resum, terms));
+                $"""
+                {SumsRow.Select}
+                FROM {DayKeys.From(session, "keys", "k")} {session.JoinEach("deliveries", "d", "d.courier_key = k.courier_key AND d.local_date = k.local_date")}
+                GROUP BY d.courier_id, d.local_date
+                """,
+                DayKeys.Bind(session, "keys", Keyed(resum, terms)));
         }
 
         var sumsByDay = sums.ToDictionary(s => (s.CourierId, s.LocalDate));
@@ -390,7 +407,7 @@ internal static class DeliveryRecalculation
                     created.Add((courierId, date));
                 }
 
-                (existing is null ? inserts : updates).Add(new DayWrite(courierId, history.Key, key.Item2, live, lastFulfilledAt));
+                (existing is null ? inserts : updates).Add(new DayWrite(write.MerchantId, courierId, history.Key, key.Item2, live, lastFulfilledAt));
             }
         }
 
@@ -399,19 +416,19 @@ internal static class DeliveryRecalculation
 
         if (deletes.Count > 0)
         {
+            var keys = DayKeys.From(session, "keys", "k");
             await session.ExecuteAsync(
                 session.Sql(
-                    """
+                    $"""
                     DELETE FROM earning_days WHERE rowid IN (
-                        SELECT e.rowid FROM (SELECT json_extract(value, '$.c') AS c, json_extract(value, '$.d') AS d FROM json_each(@keys)) k
-                        CROSS JOIN earning_days e ON e.courier_key = k.c AND e.local_date = k.d
+                        SELECT e.rowid FROM {keys} CROSS JOIN earning_days e ON e.courier_key = k.courier_key AND e.local_date = k.local_date
                         WHERE e.frozen = 0)
                     """,
-                    """
-                    DELETE FROM earning_days e USING unnest(@courierKeys, @dates) AS r(c, d)
-                    WHERE e.frozen = 0 AND e.courier_key = r.c AND e.local_date = r.d
+                    $"""
+                    DELETE FROM earning_days e USING {keys}
+                    WHERE e.frozen = 0 AND e.courier_key = k.courier_key AND e.local_date = k.local_date
                     """),
-                DayKeys(write, deletes, terms));
+                DayKeys.Bind(session, "keys", Keyed(deletes, terms)));
         }
 
         return created;
@@ -466,78 +483,17 @@ internal static class DeliveryRecalculation
             """;
         if (write.Session.IsPostgres && !upsert)
         {
-            await using var copy = await PgCopyWriter.BeginAsync(write.Session,
-                "earning_days (merchant_id, courier_id, courier_key, local_date, minutes, deliveries, cancellations, base_pay, bonus_pay, cancellation_pay, last_fulfilled_at, frozen)");
-            foreach (var r in rows)
-            {
-                await copy.StartRowAsync(12);
-                copy.Text(write.MerchantId);
-                copy.Text(r.CourierId);
-                copy.Bigint(r.CourierKey);
-                copy.Text(r.Date);
-                copy.Bigint(r.Totals.Minutes);
-                copy.Bigint(r.Totals.Deliveries);
-                copy.Bigint(r.Totals.Cancellations);
-                copy.Bigint(r.Totals.BasePay);
-                copy.Bigint(r.Totals.BonusPay);
-                copy.Bigint(r.Totals.CancellationPay);
-                copy.Timestamp(r.LastFulfilledAt);
-                copy.Bigint(0);
-            }
-
-            await copy.CompleteAsync();
+            await DayRows.CopyAsync(write.Session, "earning_days", rows);
             return;
         }
 
-        if (write.Session.IsPostgres)
-        {
-            await write.Session.ExecuteAsync(
-                $"""
-                INSERT INTO earning_days (merchant_id, courier_id, courier_key, local_date, minutes, deliveries, cancellations, base_pay, bonus_pay, cancellation_pay, last_fulfilled_at, frozen)
-                SELECT @merchantId, r.c, r.k, r.d, r.m, r.n, r.x, r.b, r.o, r.p, r.f, 0
-                FROM unnest(@CourierIds, @CourierKeys, @Dates, @Minutes, @Deliveries, @Cancellations, @BasePay, @BonusPay, @CancellationPay, @LastFulfilledAt)
-                    AS r(c, k, d, m, n, x, b, o, p, f)
-                {update}
-                """,
-                new
-                {
-                    merchantId = write.MerchantId,
-                    CourierIds = rows.Select(r => r.CourierId).ToArray(),
-                    CourierKeys = rows.Select(r => r.CourierKey).ToArray(),
-                    Dates = rows.Select(r => r.Date).ToArray(),
-                    Minutes = rows.Select(r => r.Totals.Minutes).ToArray(),
-                    Deliveries = rows.Select(r => r.Totals.Deliveries).ToArray(),
-                    Cancellations = rows.Select(r => r.Totals.Cancellations).ToArray(),
-                    BasePay = rows.Select(r => r.Totals.BasePay).ToArray(),
-                    BonusPay = rows.Select(r => r.Totals.BonusPay).ToArray(),
-                    CancellationPay = rows.Select(r => r.Totals.CancellationPay).ToArray(),
-                    LastFulfilledAt = rows.Select(r => r.LastFulfilledAt?.ToUniversalTime()).ToArray(),
-                });
-            return;
-        }
-
-        var json = JsonRows.Serialize(rows.Select(r => new
-        {
-            c = r.CourierId,
-            k = r.CourierKey,
-            d = r.Date,
-            m = r.Totals.Minutes,
-            n = r.Totals.Deliveries,
-            x = r.Totals.Cancellations,
-            b = r.Totals.BasePay,
-            o = r.Totals.BonusPay,
-            p = r.Totals.CancellationPay,
-            f = JsonRows.Instant(r.LastFulfilledAt),
-        }));
         await write.Session.ExecuteAsync(
             $"""
-            INSERT INTO earning_days (merchant_id, courier_id, courier_key, local_date, minutes, deliveries, cancellations, base_pay, bonus_pay, cancellation_pay, last_fulfilled_at, frozen)
-            SELECT @merchantId, json_extract(value, '$.c'), json_extract(value, '$.k'), json_extract(value, '$.d'), json_extract(value, '$.m'), json_extract(value, '$.n'),
-                json_extract(value, '$.x'), json_extract(value, '$.b'), json_extract(value, '$.o'), json_extract(value, '$.p'), json_extract(value, '$.f'), 0
-            FROM json_each(@rows) WHERE true
+            INSERT INTO earning_days ({DayRows.Columns})
+            SELECT {DayRows.Columns} FROM {DayRows.From(write.Session, "days", "r")} WHERE true
             {update}
             """,
-            new { merchantId = write.MerchantId, rows = json });
+            DayRows.Bind(write.Session, "days", rows));
     }
 
     /// <summary>Writes line items: new ones as plain inserts (COPY on PostgreSQL), changed ones as upserts.</summary>
@@ -555,119 +511,30 @@ internal static class DeliveryRecalculation
                 minutes = excluded.minutes, amount = excluded.amount, completed = excluded.completed,
                 cancellation = excluded.cancellation, terms_version = excluded.terms_version, event_ids = excluded.event_ids
             """;
+        var rows = outcomes.Select(o => new DeliveryWrite(write.MerchantId, terms[o.CourierId].Key, o)).ToList();
         if (write.Session.IsPostgres && !upsert)
         {
-            await using var copy = await PgCopyWriter.BeginAsync(write.Session,
-                "deliveries (merchant_id, courier_id, courier_key, order_id, state, accepted_at, fulfilled_at, cancelled_at, local_date, minutes, amount, completed, cancellation, terms_version, event_ids)");
-            foreach (var o in outcomes)
-            {
-                await copy.StartRowAsync(15);
-                copy.Text(write.MerchantId);
-                copy.Text(o.CourierId);
-                copy.Bigint(terms[o.CourierId].Key);
-                copy.Text(o.OrderId);
-                copy.Text(o.State);
-                copy.Timestamp(o.AcceptedAt);
-                copy.Timestamp(o.FulfilledAt);
-                copy.Timestamp(o.CancelledAt);
-                copy.Text(o.LocalDate is { } date ? DayPricing.Format(date) : null);
-                copy.Bigint(o.Minutes);
-                copy.Bigint(o.Amount);
-                copy.Bigint(o.Completed ? 1 : 0);
-                copy.Bigint(o.Cancellation ? 1 : 0);
-                copy.Bigint(o.TermsVersion);
-                copy.Text(o.EventIds);
-            }
-
-            await copy.CompleteAsync();
+            await DeliveryRows.CopyAsync(write.Session, "deliveries", rows);
             return;
         }
 
-        if (write.Session.IsPostgres)
-        {
-            // Typed arrays: nothing to format or parse as text on either side of the wire. Instants go as DateTimeOffset
-            // (always timestamptz): Npgsql would type a DateTime array that starts with a null as timestamp without time zone.
-            await write.Session.ExecuteAsync(
-                $"""
-                INSERT INTO deliveries (merchant_id, courier_id, courier_key, order_id, state, accepted_at, fulfilled_at, cancelled_at, local_date,
-                    minutes, amount, completed, cancellation, terms_version, event_ids)
-                SELECT @merchantId, r.c, r.ck, r.o, r.s, r.a, r.f, r.x, r.d, r.m, r.p, r.k, r.n, r.v, r.e
-                FROM unnest(@CourierIds, @CourierKeys, @OrderIds, @States, @AcceptedAt, @FulfilledAt, @CancelledAt, @Dates, @Minutes, @Amounts,
-                    @Completed, @Cancellations, @TermsVersions, @EventIds) AS r(c, ck, o, s, a, f, x, d, m, p, k, n, v, e)
-                {update}
-                """,
-                new
-                {
-                    merchantId = write.MerchantId,
-                    CourierIds = outcomes.Select(o => o.CourierId).ToArray(),
-                    CourierKeys = outcomes.Select(o => terms[o.CourierId].Key).ToArray(),
-                    OrderIds = outcomes.Select(o => o.OrderId).ToArray(),
-                    States = outcomes.Select(o => o.State).ToArray(),
-                    AcceptedAt = outcomes.Select(o => o.AcceptedAt?.ToUniversalTime()).ToArray(),
-                    FulfilledAt = outcomes.Select(o => o.FulfilledAt?.ToUniversalTime()).ToArray(),
-                    CancelledAt = outcomes.Select(o => o.CancelledAt?.ToUniversalTime()).ToArray(),
-                    Dates = outcomes.Select(o => o.LocalDate is { } date ? DayPricing.Format(date) : null).ToArray(),
-                    Minutes = outcomes.Select(o => o.Minutes).ToArray(),
-                    Amounts = outcomes.Select(o => o.Amount).ToArray(),
-                    Completed = outcomes.Select(o => o.Completed ? 1L : 0L).ToArray(),
-                    Cancellations = outcomes.Select(o => o.Cancellation ? 1L : 0L).ToArray(),
-                    TermsVersions = outcomes.Select(o => (long?)o.TermsVersion).ToArray(),
-                    EventIds = outcomes.Select(o => o.EventIds).ToArray(),
-                });
-            return;
-        }
-
-        var rows = JsonRows.Serialize(outcomes.Select(o => new
-        {
-            c = o.CourierId,
-            ck = terms[o.CourierId].Key,
-            o = o.OrderId,
-            s = o.State,
-            a = JsonRows.Instant(o.AcceptedAt),
-            f = JsonRows.Instant(o.FulfilledAt),
-            x = JsonRows.Instant(o.CancelledAt),
-            d = o.LocalDate is { } date ? DayPricing.Format(date) : null,
-            m = o.Minutes,
-            p = o.Amount,
-            k = o.Completed ? 1 : 0,
-            n = o.Cancellation ? 1 : 0,
-            v = o.TermsVersion,
-            e = o.EventIds,
-        }));
         await write.Session.ExecuteAsync(
             $"""
-            INSERT INTO deliveries (merchant_id, courier_id, courier_key, order_id, state, accepted_at, fulfilled_at, cancelled_at, local_date,
-                minutes, amount, completed, cancellation, terms_version, event_ids)
-            SELECT @merchantId, json_extract(value, '$.c'), json_extract(value, '$.ck'), json_extract(value, '$.o'), json_extract(value, '$.s'), json_extract(value, '$.a'),
-                json_extract(value, '$.f'), json_extract(value, '$.x'), json_extract(value, '$.d'), json_extract(value, '$.m'),
-                json_extract(value, '$.p'), json_extract(value, '$.k'), json_extract(value, '$.n'), json_extract(value, '$.v'), json_extract(value, '$.e')
-            FROM json_each(@rows) WHERE true
+            INSERT INTO deliveries ({DeliveryRows.Columns})
+            SELECT {DeliveryRows.Columns} FROM {DeliveryRows.From(write.Session, "deliveries", "r")} WHERE true
             {update}
             """,
-            new { merchantId = write.MerchantId, rows });
+            DeliveryRows.Bind(write.Session, "deliveries", rows));
     }
 
-    /// <summary>
-    /// A key list of orders as parameters: <c>@keys</c> (JSON) on SQLite, <c>@courierKeys</c>/<c>@orderIds</c> (arrays) on
-    /// PostgreSQL. A courier without terms has no stored rows, so its orders are left out.
-    /// </summary>
-    private static object OrderKeys(EngineWrite write, IReadOnlyCollection<OrderKey> orders, IReadOnlyDictionary<string, CourierTermsHistory> terms)
-    {
-        var keyed = orders.Where(o => terms.ContainsKey(o.CourierId)).Select(o => (Courier: terms[o.CourierId].Key, o.OrderId)).ToList();
-        return write.Session.IsPostgres
-            ? new { courierKeys = keyed.Select(k => k.Courier).ToArray(), orderIds = keyed.Select(k => k.OrderId).ToArray() }
-            : new { keys = JsonRows.Serialize(keyed.Select(k => new { c = k.Courier, o = k.OrderId })) };
-    }
+    /// <summary>The orders by their couriers' storage keys; a courier without terms has no stored rows, so its orders are left out.</summary>
+    private static List<(long CourierKey, string OrderId)> Keyed(IReadOnlyCollection<OrderKey> orders, IReadOnlyDictionary<string, CourierTermsHistory> terms) =>
+        orders.Where(o => terms.ContainsKey(o.CourierId)).Select(o => (terms[o.CourierId].Key, o.OrderId)).ToList();
 
-    /// <summary>A key list of courier-days as parameters: <c>@keys</c> (JSON) on SQLite, <c>@courierKeys</c>/<c>@dates</c> (arrays) on PostgreSQL.</summary>
-    private static object DayKeys(
-        EngineWrite write, IReadOnlyCollection<(string CourierId, LocalDate Date)> days, IReadOnlyDictionary<string, CourierTermsHistory> terms)
-    {
-        var keyed = days.Where(d => terms.ContainsKey(d.CourierId)).Select(d => (Courier: terms[d.CourierId].Key, Date: DayPricing.Format(d.Date))).ToList();
-        return write.Session.IsPostgres
-            ? new { courierKeys = keyed.Select(k => k.Courier).ToArray(), dates = keyed.Select(k => k.Date).ToArray() }
-            : new { keys = JsonRows.Serialize(keyed.Select(k => new { c = k.Courier, d = k.Date })) };
-    }
+    /// <summary>The courier-days by their couriers' storage keys, dates as stored.</summary>
+    private static List<(long CourierKey, string LocalDate)> Keyed(
+        IReadOnlyCollection<(string CourierId, LocalDate Date)> days, IReadOnlyDictionary<string, CourierTermsHistory> terms) =>
+        days.Where(d => terms.ContainsKey(d.CourierId)).Select(d => (terms[d.CourierId].Key, DayPricing.Format(d.Date))).ToList();
 
     /// <summary>On PostgreSQL, one courier's recalculations run one at a time (transaction advisory locks, taken in id order).</summary>
     public static async Task LockCouriersAsync(EngineWrite write, IReadOnlyList<string> sortedCourierIds)
@@ -737,7 +604,10 @@ internal static class DeliveryRecalculation
 }
 
 /// <summary>A day row to write.</summary>
-internal sealed record DayWrite(string CourierId, long CourierKey, string Date, DayTotals Totals, DateTimeOffset? LastFulfilledAt);
+internal sealed record DayWrite(string MerchantId, string CourierId, long CourierKey, string Date, DayTotals Totals, DateTimeOffset? LastFulfilledAt);
+
+/// <summary>A line item to write: the priced order with its courier's storage key.</summary>
+internal readonly record struct DeliveryWrite(string MerchantId, long CourierKey, DeliveryOutcome Outcome);
 
 /// <summary>A stored <c>earning_days</c> row.</summary>
 internal sealed class DayRow

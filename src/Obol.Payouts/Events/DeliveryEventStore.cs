@@ -8,6 +8,18 @@ namespace Obol.Payouts.Events;
 /// <summary>The append-only raw event log.</summary>
 internal static class DeliveryEventStore
 {
+    private static readonly RowShape<EventWrite> Rows = new RowShape<EventWrite>()
+        .Text("merchant_id", r => r.MerchantId)
+        .Text("event_id", r => r.Event.EventId)
+        .Text("courier_id", r => r.Event.CourierId)
+        .Bigint("courier_key", r => r.CourierKey)
+        .Text("order_id", r => r.Event.OrderId)
+        .Text("status", r => DeliveryEvent.StatusName(r.Event.Status))
+        .Timestamp("occurred_at", r => r.Event.OccurredAt)
+        .Timestamp("received_at", r => r.ReceivedAt);
+
+    private static readonly RowShape<string> EventIds = new RowShape<string>().Text("event_id", id => id);
+
     /// <summary>Appends the events whose ids are new; returns the ids it inserted.</summary>
     /// <param name="write">The write session.</param>
     /// <param name="events">The events, all of couriers in <paramref name="terms"/>.</param>
@@ -20,31 +32,8 @@ internal static class DeliveryEventStore
             return new HashSet<string>(StringComparer.Ordinal);
         }
 
-        if (write.Session.IsPostgres)
-        {
-            return await AppendPostgresAsync(write, events, terms);
-        }
-
-        var rows = JsonRows.Serialize(events.Select(e => new
-        {
-            e = e.EventId,
-            c = e.CourierId,
-            k = terms[e.CourierId].Key,
-            o = e.OrderId,
-            s = DeliveryEvent.StatusName(e.Status),
-            t = JsonRows.Instant(e.OccurredAt),
-        }));
-        var inserted = await write.Session.QueryAsync<string>(
-            """
-            INSERT INTO delivery_events (merchant_id, event_id, courier_id, courier_key, order_id, status, occurred_at, received_at)
-            SELECT @merchantId, json_extract(value, '$.e'), json_extract(value, '$.c'), json_extract(value, '$.k'), json_extract(value, '$.o'),
-                json_extract(value, '$.s'), json_extract(value, '$.t'), @now
-            FROM json_each(@rows) WHERE true
-            ON CONFLICT (merchant_id, event_id) DO NOTHING
-            RETURNING event_id
-            """,
-            new { merchantId = write.MerchantId, rows, now = write.Now });
-        return inserted.ToHashSet(StringComparer.Ordinal);
+        var rows = events.Select(e => new EventWrite(write.MerchantId, e, terms[e.CourierId].Key, write.Now)).ToList();
+        return write.Session.IsPostgres ? await AppendPostgresAsync(write, rows) : await InsertSkippingStoredAsync(write, rows);
     }
 
     /// <summary>
@@ -54,59 +43,37 @@ internal static class DeliveryEventStore
     /// concurrent append stored in between fails that second copy too, and the events go in as an insert that skips
     /// what exists.
     /// </summary>
-    private static async Task<HashSet<string>> AppendPostgresAsync(
-        EngineWrite write, IReadOnlyList<DeliveryEvent> events, IReadOnlyDictionary<string, CourierTermsHistory> terms)
+    private static async Task<HashSet<string>> AppendPostgresAsync(EngineWrite write, List<EventWrite> rows)
     {
-        if (await TryCopyAsync(write, events, terms))
+        if (await TryCopyAsync(write, rows))
         {
-            return events.Select(e => e.EventId).ToHashSet(StringComparer.Ordinal);
+            return rows.Select(r => r.Event.EventId).ToHashSet(StringComparer.Ordinal);
         }
 
-        var stored = await write.Session.QueryAsync<string>(
-            """
-            SELECT x.event_id FROM unnest(@ids) AS k(e)
-            CROSS JOIN LATERAL (SELECT event_id FROM delivery_events x WHERE x.merchant_id = @merchantId AND x.event_id = k.e OFFSET 0) x
-            """,
-            new { merchantId = write.MerchantId, ids = events.Select(e => e.EventId).ToArray() });
+        var session = write.Session;
+        var stored = await session.QueryAsync<string>(
+            $"SELECT x.event_id FROM {EventIds.From(session, "ids", "k")} {session.JoinEach("delivery_events", "x", "x.merchant_id = @merchantId AND x.event_id = k.event_id")}",
+            EventIds.Bind(session, "ids", rows.Select(r => r.Event.EventId).ToList(), new { merchantId = write.MerchantId }));
         var storedIds = stored.ToHashSet(StringComparer.Ordinal);
-        var fresh = events.Where(e => !storedIds.Contains(e.EventId)).ToList();
+        var fresh = rows.Where(r => !storedIds.Contains(r.Event.EventId)).ToList();
         if (fresh.Count == 0)
         {
             return new HashSet<string>(StringComparer.Ordinal);
         }
 
-        return await TryCopyAsync(write, fresh, terms)
-            ? fresh.Select(e => e.EventId).ToHashSet(StringComparer.Ordinal)
-            : await InsertSkippingStoredAsync(write, fresh, terms);
+        return await TryCopyAsync(write, fresh)
+            ? fresh.Select(r => r.Event.EventId).ToHashSet(StringComparer.Ordinal)
+            : await InsertSkippingStoredAsync(write, fresh);
     }
 
     /// <summary>Copies all the events in, or none (false) when one of their ids is stored already.</summary>
-    private static async Task<bool> TryCopyAsync(
-        EngineWrite write, IReadOnlyList<DeliveryEvent> events, IReadOnlyDictionary<string, CourierTermsHistory> terms)
+    private static async Task<bool> TryCopyAsync(EngineWrite write, List<EventWrite> rows)
     {
         var session = write.Session;
         await session.ExecuteAsync("SAVEPOINT delivery_events_copy");
         try
         {
-            await using (var copy = await PgCopyWriter.BeginAsync(session,
-                "delivery_events (merchant_id, event_id, courier_id, courier_key, order_id, status, occurred_at, received_at)"))
-            {
-                foreach (var e in events)
-                {
-                    await copy.StartRowAsync(8);
-                    copy.Text(write.MerchantId);
-                    copy.Text(e.EventId);
-                    copy.Text(e.CourierId);
-                    copy.Bigint(terms[e.CourierId].Key);
-                    copy.Text(e.OrderId);
-                    copy.Text(DeliveryEvent.StatusName(e.Status));
-                    copy.Timestamp(e.OccurredAt);
-                    copy.Timestamp(write.Now);
-                }
-
-                await copy.CompleteAsync();
-            }
-
+            await Rows.CopyAsync(session, "delivery_events", rows);
             await session.ExecuteAsync("RELEASE SAVEPOINT delivery_events_copy");
             return true;
         }
@@ -117,28 +84,16 @@ internal static class DeliveryEventStore
         }
     }
 
-    private static async Task<HashSet<string>> InsertSkippingStoredAsync(
-        EngineWrite write, IReadOnlyList<DeliveryEvent> events, IReadOnlyDictionary<string, CourierTermsHistory> terms)
+    private static async Task<HashSet<string>> InsertSkippingStoredAsync(EngineWrite write, List<EventWrite> rows)
     {
         var appended = await write.Session.QueryAsync<string>(
-            """
-            INSERT INTO delivery_events (merchant_id, event_id, courier_id, courier_key, order_id, status, occurred_at, received_at)
-            SELECT @merchantId, r.e, r.c, r.k, r.o, r.s, r.t, @now
-            FROM unnest(@eventIds, @courierIds, @courierKeys, @orderIds, @statuses, @occurredAt) AS r(e, c, k, o, s, t)
-            ON CONFLICT (event_id, merchant_id) DO NOTHING
+            $"""
+            INSERT INTO delivery_events ({Rows.Columns})
+            SELECT {Rows.Columns} FROM {Rows.From(write.Session, "events", "r")} WHERE true
+            ON CONFLICT (merchant_id, event_id) DO NOTHING
             RETURNING event_id
             """,
-            new
-            {
-                merchantId = write.MerchantId,
-                eventIds = events.Select(e => e.EventId).ToArray(),
-                courierIds = events.Select(e => e.CourierId).ToArray(),
-                courierKeys = events.Select(e => terms[e.CourierId].Key).ToArray(),
-                orderIds = events.Select(e => e.OrderId).ToArray(),
-                statuses = events.Select(e => DeliveryEvent.StatusName(e.Status)).ToArray(),
-                occurredAt = events.Select(e => e.OccurredAt.ToUniversalTime()).ToArray(),
-                now = write.Now,
-            });
+            Rows.Bind(write.Session, "events", rows));
         return appended.ToHashSet(StringComparer.Ordinal);
     }
 
@@ -146,17 +101,8 @@ internal static class DeliveryEventStore
     public static async Task<Dictionary<string, DeliveryEvent>> GetAsync(DbSession session, string merchantId, IReadOnlyList<string> eventIds)
     {
         var rows = await session.QueryAsync<Row>(
-            session.Sql(
-                $"""
-                SELECT {Row.Columns}
-                FROM json_each(@ids) k CROSS JOIN delivery_events e ON e.merchant_id = @merchantId AND e.event_id = k.value
-                """,
-                $"""
-                SELECT {Row.Columns}
-                FROM unnest(@ids) AS k(id)
-                CROSS JOIN LATERAL (SELECT * FROM delivery_events x WHERE x.event_id = k.id AND x.merchant_id = @merchantId OFFSET 0) e
-                """),
-            new { merchantId, ids = session.IsPostgres ? (object)eventIds.ToArray() : JsonRows.Serialize(eventIds) });
+            $"SELECT {Row.Columns} FROM {EventIds.From(session, "ids", "k")} {session.JoinEach("delivery_events", "e", "e.merchant_id = @merchantId AND e.event_id = k.event_id")}",
+            EventIds.Bind(session, "ids", eventIds, new { merchantId }));
         return rows.ToDictionary(r => r.EventId, r => new DeliveryEvent(r.EventId, r.CourierId, r.OrderId, DeliveryEvent.ParseStatus(r.Status), r.OccurredAt), StringComparer.Ordinal);
     }
 
@@ -171,4 +117,6 @@ internal static class DeliveryEventStore
         public string Status { get; init; } = "";
         public DateTimeOffset OccurredAt { get; init; }
     }
+
+    private readonly record struct EventWrite(string MerchantId, DeliveryEvent Event, long CourierKey, DateTimeOffset ReceivedAt);
 }

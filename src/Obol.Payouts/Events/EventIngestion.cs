@@ -1,3 +1,4 @@
+using Obol.Core.Storage;
 using Obol.Payouts.Anomalies;
 using Obol.Payouts.Couriers;
 using Obol.Payouts.Earnings;
@@ -119,5 +120,5 @@ internal static class EventIngestion
 
     private static RejectedEvent ConflictRejection(DeliveryEvent incoming, DeliveryEvent stored) =>
         new(incoming.EventId, "event_id_conflict",
-            $"Event '{incoming.EventId}' was already received with different content ({DeliveryEvent.StatusName(stored.Status)} for order '{stored.OrderId}' of courier '{stored.CourierId}' at {JsonRows.Instant(stored.OccurredAt)}). Event ids must not be reused.");
+            $"Event '{incoming.EventId}' was already received with different content ({DeliveryEvent.StatusName(stored.Status)} for order '{stored.OrderId}' of courier '{stored.CourierId}' at {StoredInstant.SqliteText(stored.OccurredAt)}). Event ids must not be reused.");
 }

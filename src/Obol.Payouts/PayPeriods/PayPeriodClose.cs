@@ -2,6 +2,7 @@ using NodaTime;
 using Obol.Core;
 using Obol.Core.Errors;
 using Obol.Core.Events;
+using Obol.Core.Storage;
 using Obol.Ledger;
 using Obol.Payouts.Couriers;
 using Obol.Payouts.Earnings;
@@ -34,7 +35,7 @@ internal static class PayPeriodClose
         if (period.EndsAt > write.Now)
         {
             throw new ProblemException(409, "pay_period_not_ended", "Pay period has not ended",
-                $"Pay period {periodId} ends at {JsonRows.Instant(period.EndsAt)}; it can be closed after that.");
+                $"Pay period {periodId} ends at {StoredInstant.SqliteText(period.EndsAt)}; it can be closed after that.");
         }
 
         await DeliveryRecalculation.LockCouriersAsync(write, [period.CourierId]);

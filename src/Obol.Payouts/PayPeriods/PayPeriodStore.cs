@@ -43,6 +43,16 @@ internal sealed class PayPeriodRow
 
 internal static class PayPeriodStore
 {
+    private static readonly RowShape<NewPeriod> NewPeriods = new RowShape<NewPeriod>()
+        .Text("id", p => p.Id)
+        .Text("courier_id", p => p.CourierId)
+        .Text("start_date", p => p.StartDate)
+        .Text("end_date", p => p.EndDate)
+        .Timestamp("starts_at", p => p.StartsAt)
+        .Timestamp("ends_at", p => p.EndsAt)
+        .Text("time_zone", p => p.TimeZone)
+        .Text("currency", p => p.Currency);
+
     /// <summary>Creates (if missing) the pay periods that contain these courier-days.</summary>
     public static async Task EnsureForDaysAsync(EngineWrite write, IEnumerable<(string CourierId, LocalDate Date)> days, IReadOnlyDictionary<string, CourierTermsHistory> terms)
     {
@@ -62,33 +72,16 @@ internal static class PayPeriodStore
             return;
         }
 
-        var rows = JsonRows.Serialize(windows.Select(w => new
-        {
-            i = write.Ids.New("pp"),
-            c = w.Key.Item1,
-            s = DayPricing.Format(w.Value.Window.StartDate),
-            e = DayPricing.Format(w.Value.Window.EndDate),
-            a = JsonRows.Instant(w.Value.Window.StartsAt),
-            b = JsonRows.Instant(w.Value.Window.EndsAt),
-            z = w.Value.Terms.Zone.Id,
-            u = w.Value.Terms.Currency.Code,
-        }));
+        var rows = windows.Select(w => new NewPeriod(
+            write.Ids.New("pp"), w.Key.Item1, DayPricing.Format(w.Value.Window.StartDate), DayPricing.Format(w.Value.Window.EndDate),
+            w.Value.Window.StartsAt, w.Value.Window.EndsAt, w.Value.Terms.Zone.Id, w.Value.Terms.Currency.Code)).ToList();
         await write.Session.ExecuteAsync(
-            write.Session.Sql(
-                """
-                INSERT INTO pay_periods (id, merchant_id, courier_id, start_date, end_date, starts_at, ends_at, time_zone, currency, status, created_at)
-                SELECT json_extract(value, '$.i'), @merchantId, json_extract(value, '$.c'), json_extract(value, '$.s'), json_extract(value, '$.e'),
-                    json_extract(value, '$.a'), json_extract(value, '$.b'), json_extract(value, '$.z'), json_extract(value, '$.u'), 'open', @now
-                FROM json_each(@rows) WHERE true
-                ON CONFLICT (merchant_id, courier_id, start_date) DO NOTHING
-                """,
-                """
-                INSERT INTO pay_periods (id, merchant_id, courier_id, start_date, end_date, starts_at, ends_at, time_zone, currency, status, created_at)
-                SELECT r.i, @merchantId, r.c, r.s, r.e, r.a, r.b, r.z, r.u, 'open', @now
-                FROM jsonb_to_recordset(CAST(@rows AS jsonb)) AS r(i text, c text, s text, e text, a timestamptz, b timestamptz, z text, u text)
-                ON CONFLICT (merchant_id, courier_id, start_date) DO NOTHING
-                """),
-            new { merchantId = write.MerchantId, rows, now = write.Now });
+            $"""
+            INSERT INTO pay_periods ({NewPeriods.Columns}, merchant_id, status, created_at)
+            SELECT {NewPeriods.Columns}, @merchantId, 'open', @now FROM {NewPeriods.From(write.Session, "periods", "r")} WHERE true
+            ON CONFLICT (merchant_id, courier_id, start_date) DO NOTHING
+            """,
+            NewPeriods.Bind(write.Session, "periods", rows, new { merchantId = write.MerchantId, now = write.Now }));
     }
 
     /// <summary>The first open period after the (closed) one containing <paramref name="date"/>, created if it does not exist yet.</summary>
@@ -118,4 +111,7 @@ internal static class PayPeriodStore
             new { merchantId, id });
 
     public static LocalDate ParseDate(string text) => DayPricing.ParseStored(text);
+
+    private sealed record NewPeriod(
+        string Id, string CourierId, string StartDate, string EndDate, DateTimeOffset StartsAt, DateTimeOffset EndsAt, string TimeZone, string Currency);
 }
