@@ -66,29 +66,27 @@ internal sealed class PaymentSettlementLookup : IPaymentSettlementLookup
         }
 
         var payments = new List<PaymentRow>();
-        foreach (var chunk in pspReferences.Chunk(500))
+        if (pspReferences.Count > 0)
         {
             payments.AddRange(await session.QueryAsync<PaymentRow>(
-                $"SELECT {PaymentColumns} FROM payments WHERE psp = @psp AND {session.Sql("psp_reference IN @chunk", "psp_reference = ANY(@chunk)")}", new { psp, chunk }));
+                $"SELECT {PaymentColumns} FROM payments WHERE psp = @psp AND {session.InList("psp_reference", "references")}",
+                new { psp, references = session.ListOf(pspReferences) }));
         }
 
         var found = payments.Select(p => p.Id).ToHashSet(StringComparer.Ordinal);
-        foreach (var chunk in paymentIds.Where(id => !found.Contains(id)).Chunk(500))
+        var notFound = paymentIds.Where(id => !found.Contains(id)).ToList();
+        if (notFound.Count > 0)
         {
             payments.AddRange(await session.QueryAsync<PaymentRow>(
-                $"SELECT {PaymentColumns} FROM payments WHERE {session.Sql("id IN @chunk", "id = ANY(@chunk)")}", new { chunk }));
+                $"SELECT {PaymentColumns} FROM payments WHERE {session.InList("id", "ids")}", new { ids = session.ListOf(notFound) }));
         }
 
-        var refunds = new List<RefundRow>();
-        foreach (var chunk in payments.Select(p => p.Id).Distinct(StringComparer.Ordinal).Chunk(500))
-        {
-            refunds.AddRange(await session.QueryAsync<RefundRow>(
-                $"""
-                SELECT id AS Id, payment_id AS PaymentId, psp_reference AS PspReference, amount AS Amount, status AS Status
-                FROM refunds WHERE {session.Sql("payment_id IN @chunk", "payment_id = ANY(@chunk)")}
-                """,
-                new { chunk }));
-        }
+        var refunds = payments.Count == 0 ? [] : await session.QueryAsync<RefundRow>(
+            $"""
+            SELECT id AS Id, payment_id AS PaymentId, psp_reference AS PspReference, amount AS Amount, status AS Status
+            FROM refunds WHERE {session.InList("payment_id", "ids")}
+            """,
+            new { ids = session.ListOf(payments.Select(p => p.Id).Distinct(StringComparer.Ordinal)) });
 
         var refundsByPayment = refunds.ToLookup(r => r.PaymentId, StringComparer.Ordinal);
         return payments
@@ -116,14 +114,14 @@ internal sealed class PaymentSettlementLookup : IPaymentSettlementLookup
 
         // A capture or refund the PSP reported failed after acknowledging it was undone: it moved no money to settle.
         var undone = new HashSet<(RecordedMovementKind, string, string?)>();
-        foreach (var chunk in movements.Select(m => m.PaymentId).Distinct(StringComparer.Ordinal).Chunk(500))
+        if (movements.Count > 0)
         {
             foreach (var row in await session.QueryAsync<MovementRow>(
                          $"""
                           SELECT payment_id AS PaymentId, type AS Type, data AS Data FROM payment_events
-                          WHERE {session.Sql("payment_id IN @chunk", "payment_id = ANY(@chunk)")} AND type IN ('payment.capture_reversed', 'refund.reversed')
+                          WHERE {session.InList("payment_id", "ids")} AND type IN ('payment.capture_reversed', 'refund.reversed')
                           """,
-                         new { chunk }))
+                         new { ids = session.ListOf(movements.Select(m => m.PaymentId).Distinct(StringComparer.Ordinal)) }))
             {
                 undone.Add(row.Type == "refund.reversed"
                     ? (RecordedMovementKind.Refund, row.PaymentId, RefundId(row.Data))

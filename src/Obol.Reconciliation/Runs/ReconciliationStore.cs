@@ -54,14 +54,14 @@ internal static class ReconciliationStore
     public static async Task<Dictionary<string, BookedLine>> BookedLinesAsync(DbSession session, string psp, IReadOnlyCollection<string> lineIds)
     {
         var booked = new Dictionary<string, BookedLine>(StringComparer.Ordinal);
-        foreach (var chunk in lineIds.Chunk(500))
+        if (lineIds.Count > 0)
         {
             foreach (var row in await session.QueryAsync<BookedLine>(
                          $"""
                          SELECT line_id AS LineId, kind AS Kind, gross AS Gross, fee AS Fee, currency AS Currency
-                         FROM settlement_lines WHERE psp = @psp AND outcome = 'matched' AND {session.Sql("line_id IN @chunk", "line_id = ANY(@chunk)")}
+                         FROM settlement_lines WHERE psp = @psp AND outcome = 'matched' AND {session.InList("line_id", "ids")}
                          """,
-                         new { psp, chunk }))
+                         new { psp, ids = session.ListOf(lineIds) }))
             {
                 booked[row.LineId] = row;
             }
@@ -75,16 +75,16 @@ internal static class ReconciliationStore
         DbSession session, string psp, IReadOnlyCollection<string> paymentIds)
     {
         var settled = new Dictionary<(string, string, string), BookedLine>();
-        foreach (var chunk in paymentIds.Distinct(StringComparer.Ordinal).Chunk(500))
+        if (paymentIds.Count > 0)
         {
             foreach (var row in await session.QueryAsync<BookedLine>(
                          $"""
                           SELECT line_id AS LineId, kind AS Kind, gross AS Gross, fee AS Fee, currency AS Currency, payment_id AS PaymentId,
                               refund_id AS RefundId
                           FROM settlement_lines
-                          WHERE {session.Sql("payment_id IN @chunk", "payment_id = ANY(@chunk)")} AND psp = @psp AND outcome = 'matched'
+                          WHERE {session.InList("payment_id", "ids")} AND psp = @psp AND outcome = 'matched'
                           """,
-                         new { psp, chunk }))
+                         new { psp, ids = session.ListOf(paymentIds.Distinct(StringComparer.Ordinal)) }))
             {
                 settled[(row.Kind, row.PaymentId!, row.RefundId ?? "")] = row;
             }
@@ -98,14 +98,14 @@ internal static class ReconciliationStore
         DbSession session, string psp, IReadOnlyCollection<string> paymentIds)
     {
         var movements = new HashSet<(string, string, string)>();
-        foreach (var chunk in paymentIds.Distinct(StringComparer.Ordinal).Chunk(500))
+        if (paymentIds.Count > 0)
         {
             foreach (var row in await session.QueryAsync<BookedLine>(
                          $"""
                           SELECT kind AS Kind, payment_id AS PaymentId, refund_id AS RefundId
-                          FROM settlement_lines WHERE {session.Sql("payment_id IN @chunk", "payment_id = ANY(@chunk)")} AND psp = @psp
+                          FROM settlement_lines WHERE {session.InList("payment_id", "ids")} AND psp = @psp
                           """,
-                         new { psp, chunk }))
+                         new { psp, ids = session.ListOf(paymentIds.Distinct(StringComparer.Ordinal)) }))
             {
                 movements.Add((row.Kind, row.PaymentId!, row.RefundId ?? ""));
             }
