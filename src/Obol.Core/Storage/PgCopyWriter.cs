@@ -105,6 +105,18 @@ public sealed class PgCopyWriter : IAsyncDisposable
         _length += 8;
     }
 
+    public void Int4(int? value)
+    {
+        if (value is { } v)
+        {
+            Int4(v);
+        }
+        else
+        {
+            Null();
+        }
+    }
+
     /// <summary>A <c>timestamptz</c>: microseconds since 2000-01-01 UTC.</summary>
     public void Timestamp(DateTimeOffset value) => Bigint(Microseconds(value));
 

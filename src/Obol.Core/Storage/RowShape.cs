@@ -49,6 +49,8 @@ public sealed class RowShape<T>
     /// <summary>An <c>integer</c> (<c>int4</c>) column.</summary>
     public RowShape<T> Int4(string name, Func<T, int> value) => With(new Int4Column(name, value));
 
+    public RowShape<T> Int4(string name, Func<T, int?> value) => With(new NullableInt4Column(name, value));
+
     /// <summary>An instant: <c>timestamptz</c> on PostgreSQL, <see cref="StoredInstant.SqliteText"/> on SQLite.</summary>
     public RowShape<T> Timestamp(string name, Func<T, DateTimeOffset> value) => With(new TimestampColumn(name, value));
 
@@ -265,6 +267,25 @@ public sealed class RowShape<T>
         public override void Copy(PgCopyWriter copy, T row) => copy.Int4(value(row));
 
         public override void Json(Utf8JsonWriter writer, T row) => writer.WriteNumber(Key, value(row));
+
+        public override Array Array(IReadOnlyCollection<T> rows) => Values(rows, value);
+    }
+
+    private sealed class NullableInt4Column(string name, Func<T, int?> value) : Column(name, "integer", NpgsqlDbType.Integer)
+    {
+        public override void Copy(PgCopyWriter copy, T row) => copy.Int4(value(row));
+
+        public override void Json(Utf8JsonWriter writer, T row)
+        {
+            if (value(row) is { } v)
+            {
+                writer.WriteNumber(Key, v);
+            }
+            else
+            {
+                writer.WriteNull(Key);
+            }
+        }
 
         public override Array Array(IReadOnlyCollection<T> rows) => Values(rows, value);
     }

@@ -220,17 +220,10 @@ internal static class ReconciliationStore
         (await session.QueryAsync<DiscrepancyView>(DiscrepancyViews + " WHERE v.Id = @id", new { id })).SingleOrDefault();
 
     /// <summary>These discrepancies, as the API shows them.</summary>
-    public static async Task<IReadOnlyList<DiscrepancyView>> DiscrepanciesByIdAsync(DbSession session, IReadOnlyCollection<string> ids)
-    {
-        var views = new List<DiscrepancyView>(ids.Count);
-        foreach (var chunk in ids.Chunk(500))
-        {
-            views.AddRange(await session.QueryAsync<DiscrepancyView>(
-                DiscrepancyViews + $" WHERE {session.Sql("v.Id IN @chunk", "v.Id = ANY(@chunk)")}", new { chunk }));
-        }
-
-        return views;
-    }
+    public static async Task<IReadOnlyList<DiscrepancyView>> DiscrepanciesByIdAsync(DbSession session, IReadOnlyCollection<string> ids) =>
+        ids.Count == 0
+            ? []
+            : await session.QueryAsync<DiscrepancyView>(DiscrepancyViews + $" WHERE {session.InList("v.Id", "ids")}", new { ids = session.ListOf(ids) });
 
     /// <summary>
     /// The open discrepancies that these report rows being matched, or rows about these payments being recorded, would
@@ -240,20 +233,18 @@ internal static class ReconciliationStore
         DbSession session, string psp, IReadOnlyCollection<string> matchedLineIds, IReadOnlyCollection<string> paymentIds)
     {
         var open = new List<DiscrepancyView>();
-        foreach (var chunk in matchedLineIds.Distinct(StringComparer.Ordinal).Chunk(500))
+        if (matchedLineIds.Count > 0)
         {
             open.AddRange(await session.QueryAsync<DiscrepancyView>(
-                DiscrepancyViews + $" WHERE v.Status = 'open' AND v.Psp = @psp AND {session.Sql("v.LineId IN @chunk", "v.LineId = ANY(@chunk)")}",
-                new { psp, chunk }));
+                DiscrepancyViews + $" WHERE v.Status = 'open' AND v.Psp = @psp AND {session.InList("v.LineId", "lineIds")}",
+                new { psp, lineIds = session.ListOf(matchedLineIds.Distinct(StringComparer.Ordinal)) }));
         }
 
-        foreach (var chunk in paymentIds.Distinct(StringComparer.Ordinal).Chunk(500))
+        if (paymentIds.Count > 0)
         {
             open.AddRange(await session.QueryAsync<DiscrepancyView>(
-                DiscrepancyViews + $"""
-                     WHERE v.Status = 'open' AND v.Psp = @psp AND v.Code = 'missing_from_report' AND {session.Sql("v.PaymentId IN @chunk", "v.PaymentId = ANY(@chunk)")}
-                    """,
-                new { psp, chunk }));
+                DiscrepancyViews + $" WHERE v.Status = 'open' AND v.Psp = @psp AND v.Code = 'missing_from_report' AND {session.InList("v.PaymentId", "paymentIds")}",
+                new { psp, paymentIds = session.ListOf(paymentIds.Distinct(StringComparer.Ordinal)) }));
         }
 
         return open.Select(v => v.Id).Distinct(StringComparer.Ordinal).ToList();

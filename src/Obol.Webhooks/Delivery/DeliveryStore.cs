@@ -148,56 +148,15 @@ internal sealed class DeliveryStore(IdGenerator ids)
             Error = r.Result.Error,
         }).ToList();
 
-        if (session.IsPostgres)
-        {
-            await session.ExecuteAsync(
-                """
-                UPDATE webhook_deliveries d SET status = v.status, attempts = v.attempt, next_attempt_at = v.next_attempt_at,
-                    completed_at = v.completed_at, leased_until = NULL
-                FROM unnest(@deliveryIds, @statuses, @attempts, @nextAttemptAts, @completedAts)
-                    AS v(id, status, attempt, next_attempt_at, completed_at)
-                WHERE d.id = v.id AND d.status = 'ready';
-                INSERT INTO webhook_delivery_attempts (id, delivery_id, endpoint_id, event_id, attempt, attempted_at, outcome, status_code, latency_ms,
-                    response_body, error)
-                SELECT * FROM unnest(@attemptIds, @deliveryIds, @endpointIds, @eventIds, @attempts, @attemptedAts, @outcomes, @statusCodes, @latencies,
-                    @responseBodies, @errors);
-                """,
-                new
-                {
-                    deliveryIds = rows.Select(r => r.DeliveryId).ToArray(),
-                    statuses = rows.Select(r => r.Status).ToArray(),
-                    attempts = rows.Select(r => r.Attempt).ToArray(),
-                    nextAttemptAts = rows.Select(r => r.NextAttemptAt).ToArray(),
-                    completedAts = rows.Select(r => r.CompletedAt).ToArray(),
-                    attemptIds = rows.Select(r => r.AttemptId).ToArray(),
-                    endpointIds = rows.Select(r => r.EndpointId).ToArray(),
-                    eventIds = rows.Select(r => r.EventId).ToArray(),
-                    attemptedAts = rows.Select(r => r.AttemptedAt).ToArray(),
-                    outcomes = rows.Select(r => r.Outcome).ToArray(),
-                    statusCodes = rows.Select(r => r.StatusCode).ToArray(),
-                    latencies = rows.Select(r => r.LatencyMs).ToArray(),
-                    responseBodies = rows.Select(r => r.ResponseBody).ToArray(),
-                    errors = rows.Select(r => r.Error).ToArray(),
-                });
-        }
-        else
-        {
-            // SQLite runs in-process: one prepared statement per row costs no round trip.
-            await session.ExecuteAsync(
-                """
-                UPDATE webhook_deliveries SET status = @Status, attempts = @Attempt, next_attempt_at = @NextAttemptAt, completed_at = @CompletedAt,
-                    leased_until = NULL
-                WHERE id = @DeliveryId AND status = 'ready'
-                """,
-                rows);
-            await session.ExecuteAsync(
-                """
-                INSERT INTO webhook_delivery_attempts (id, delivery_id, endpoint_id, event_id, attempt, attempted_at, outcome, status_code, latency_ms,
-                    response_body, error)
-                VALUES (@AttemptId, @DeliveryId, @EndpointId, @EventId, @Attempt, @AttemptedAt, @Outcome, @StatusCode, @LatencyMs, @ResponseBody, @Error)
-                """,
-                rows);
-        }
+        await session.ExecuteAsync(
+            $"""
+            UPDATE webhook_deliveries AS d SET status = v.status, attempts = v.attempts, next_attempt_at = v.next_attempt_at,
+                completed_at = v.completed_at, leased_until = NULL
+            FROM {DeliveryResults.From(session, "deliveries", "v")}
+            WHERE d.id = v.id AND d.status = 'ready';
+            INSERT INTO webhook_delivery_attempts ({AttemptRows.Columns}) SELECT {AttemptRows.Columns} FROM {AttemptRows.From(session, "attempts", "a")};
+            """,
+            DeliveryResults.Bind(session, "deliveries", rows, AttemptRows.Bind(session, "attempts", rows)));
 
         var finished = results.Where(r => r.Outcome != AttemptOutcome.Failed).Select(r => r.Result.Delivery.Id).ToList();
         if (finished.Count > 0)
@@ -344,6 +303,26 @@ internal sealed class DeliveryStore(IdGenerator ids)
         public DateTimeOffset? PreviousSecretExpiresAt { get; init; }
         public string Body { get; init; } = "";
     }
+
+    private static readonly RowShape<ResultRow> DeliveryResults = new RowShape<ResultRow>()
+        .Bigint("id", r => r.DeliveryId)
+        .Text("status", r => r.Status)
+        .Int4("attempts", r => r.Attempt)
+        .Timestamp("next_attempt_at", r => r.NextAttemptAt)
+        .Timestamp("completed_at", r => r.CompletedAt);
+
+    private static readonly RowShape<ResultRow> AttemptRows = new RowShape<ResultRow>()
+        .Text("id", r => r.AttemptId)
+        .Bigint("delivery_id", r => r.DeliveryId)
+        .Text("endpoint_id", r => r.EndpointId)
+        .Text("event_id", r => r.EventId)
+        .Int4("attempt", r => r.Attempt)
+        .Timestamp("attempted_at", r => r.AttemptedAt)
+        .Text("outcome", r => r.Outcome)
+        .Int4("status_code", r => r.StatusCode)
+        .Int4("latency_ms", r => r.LatencyMs)
+        .Text("response_body", r => r.ResponseBody)
+        .Text("error", r => r.Error);
 
     private sealed class ResultRow
     {
