@@ -20,23 +20,25 @@ public static class MerchantEndpoints
     public static IEndpointRouteBuilder MapMerchantEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var keys = endpoints.MapGroup("/v1/api-keys").WithTags("API keys").RequireAuthorization();
-
-        keys.MapGet("/", async Task<Ok<Page<ApiKeyResponse>>> (HttpContext http, ApiKeys apiKeys) =>
-        {
-            var list = await apiKeys.ListAsync(http.MerchantId(), http.RequestAborted);
-            return TypedResults.Ok(new Page<ApiKeyResponse>(list.Select(k => ApiKeyResponse.From(k)).ToList(), false));
-        });
-
-        keys.MapPost("/", async Task<Created<ApiKeyResponse>> (CreateApiKeyRequest request, HttpContext http, ApiKeys apiKeys, InstallationMode installation, RequestUnitOfWork work) =>
-        {
-            var issued = await apiKeys.IssueAsync(work.Session, http.MerchantId(), request.Mode ?? installation.Mode, request.Label);
-            return TypedResults.Created($"/v1/api-keys/{issued.Key.Id}", ApiKeyResponse.From(issued.Key, issued.Secret));
-        }).WithUnitOfWork(IdempotencyKeyRule.Refused);
-
-        keys.MapPost("/{id}/revoke", async Task<Ok<ApiKeyResponse>> (string id, HttpContext http, ApiKeys apiKeys, RequestUnitOfWork work) =>
-            TypedResults.Ok(ApiKeyResponse.From(await apiKeys.RevokeAsync(work.Session, http.MerchantId(), id))))
-            .WithUnitOfWork();
-
+        keys.MapGet("/", ListAsync);
+        keys.MapPost("/", IssueAsync).WithUnitOfWork(IdempotencyKeyRule.Refused);
+        keys.MapPost("/{id}/revoke", RevokeAsync).WithUnitOfWork();
         return endpoints;
     }
+
+    private static async Task<Ok<Page<ApiKeyResponse>>> ListAsync(HttpContext http, ApiKeys apiKeys)
+    {
+        var list = await apiKeys.ListAsync(http.MerchantId(), http.RequestAborted);
+        return TypedResults.Ok(new Page<ApiKeyResponse>(list.Select(k => ApiKeyResponse.From(k)).ToList(), false));
+    }
+
+    private static async Task<Created<ApiKeyResponse>> IssueAsync(
+        CreateApiKeyRequest request, HttpContext http, ApiKeys apiKeys, InstallationMode installation, RequestUnitOfWork work)
+    {
+        var issued = await apiKeys.IssueAsync(work.Session, http.MerchantId(), request.Mode ?? installation.Mode, request.Label);
+        return TypedResults.Created($"/v1/api-keys/{issued.Key.Id}", ApiKeyResponse.From(issued.Key, issued.Secret));
+    }
+
+    private static async Task<Ok<ApiKeyResponse>> RevokeAsync(string id, HttpContext http, ApiKeys apiKeys, RequestUnitOfWork work) =>
+        TypedResults.Ok(ApiKeyResponse.From(await apiKeys.RevokeAsync(work.Session, http.MerchantId(), id)));
 }

@@ -51,130 +51,142 @@ public static class LedgerEndpoints
     public static IEndpointRouteBuilder MapLedgerEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var ledger = endpoints.MapGroup("/v1/ledger").WithTags("Ledger").RequireAuthorization();
-
-        ledger.MapPost("/accounts", async Task<Created<LedgerAccount>> (CreateAccountRequest request, HttpContext http, Ledger books, RequestUnitOfWork work) =>
-        {
-            var account = await books.CreateAccountAsync(work.Session, http.MerchantId(), ToNewAccount(request));
-            return TypedResults.Created($"/v1/ledger/accounts/{account.Id}", account);
-        }).WithUnitOfWork();
-
-        ledger.MapGet("/accounts", async Task<Ok<Page<LedgerAccount>>> (HttpContext http, Database database, int? limit, string? startingAfter, string? code, string? currency) =>
-        {
-            var page = PageRequest.From(limit, startingAfter);
-            return TypedResults.Ok(await database.ReadAsync(s => LedgerQueries.ListAccountsAsync(s, http.MerchantId(), page, code, currency), http.RequestAborted));
-        });
-
-        ledger.MapGet("/accounts/{id}", async Task<Ok<LedgerAccount>> (string id, HttpContext http, Database database, string? asOf) =>
-        {
-            var errors = new ValidationErrors();
-            var at = ApiTime.OptionalInstant(errors, "asOf", asOf);
-            errors.ThrowIfAny();
-            var account = await database.ReadAsync(s => LedgerQueries.GetAccountAsync(s, Ledger.OwnBooks(http.MerchantId()), id, at), http.RequestAborted);
-            return TypedResults.Ok(account ?? throw Problems.NotFound("ledger account", id));
-        });
-
-        ledger.MapGet("/accounts/{id}/entries", async Task<Ok<Page<LedgerEntry>>> (string id, HttpContext http, Database database, int? limit, string? startingAfter,
-            string? from, string? to) =>
-        {
-            var page = PageRequest.From(limit, startingAfter);
-            var errors = new ValidationErrors();
-            var (since, until) = (ApiTime.OptionalInstant(errors, "from", from), ApiTime.OptionalInstant(errors, "to", to));
-            errors.ThrowIfAny();
-            return TypedResults.Ok(await database.ReadAsync(async s =>
-            {
-                var account = await LedgerQueries.GetAccountRowAsync(s, Ledger.OwnBooks(http.MerchantId()), id) ?? throw Problems.NotFound("ledger account", id);
-                return await LedgerQueries.ListEntriesAsync(s, account, page, since, until);
-            }, http.RequestAborted));
-        });
-
-        ledger.MapPost("/transactions", async Task<IResult> (CreateTransactionRequest request, HttpContext http, Ledger books, RequestUnitOfWork work) =>
-        {
-            var booked = await books.CreateTransactionAsync(work.Session, Ledger.OwnBooks(http.MerchantId()), ToNewTransaction(request));
-            return booked.Created
-                ? TypedResults.Created($"/v1/ledger/transactions/{booked.Transaction.Id}", booked.Transaction)
-                : TypedResults.Ok(booked.Transaction);
-        }).WithUnitOfWork().Produces<LedgerTransaction>(StatusCodes.Status201Created).Produces<LedgerTransaction>();
-
-        ledger.MapPost("/transactions/batch", async Task<Ok<TransactionBatchResult>> (CreateTransactionBatchRequest request, HttpContext http, Ledger books, RequestUnitOfWork work) =>
-        {
-            if (request.Transactions is not { Count: > 0 and <= MaxBatchTransactions })
-            {
-                throw Problems.Validation("transactions", $"1 to {MaxBatchTransactions} transactions.");
-            }
-
-            var results = new TransactionBatchItem[request.Transactions.Count];
-            var valid = new List<(int Index, NewTransaction Transaction)>(results.Length);
-            for (var i = 0; i < results.Length; i++)
-            {
-                try
-                {
-                    valid.Add((i, ToNewTransaction(request.Transactions[i] ?? throw Problems.Validation($"transactions[{i}]", "Required."))));
-                }
-                catch (ProblemException problem)
-                {
-                    results[i] = Rejected(problem);
-                }
-            }
-
-            var outcomes = await books.CreateTransactionsAsync(work.Session, Ledger.OwnBooks(http.MerchantId()), valid.Select(v => v.Transaction).ToList());
-            for (var k = 0; k < outcomes.Count; k++)
-            {
-                results[valid[k].Index] = outcomes[k] is { Booked: { } booked }
-                    ? new TransactionBatchItem(booked.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK, booked.Transaction, null)
-                    : Rejected(outcomes[k].Rejection!);
-            }
-
-            var rejected = results.Count(r => r.Problem is not null);
-            return TypedResults.Ok(new TransactionBatchResult(results.Length - rejected, rejected, results));
-
-            static TransactionBatchItem Rejected(ProblemException problem) => new(problem.Status, null,
-                new BatchProblem(ProblemResponses.TypeOf(problem.Code), problem.Title, problem.Status, problem.Detail, problem.Code, problem.Errors));
-        }).WithUnitOfWork().WithMetadata(new RequestBodyLimit(8 * 1024 * 1024));
-
-        ledger.MapGet("/transactions", async Task<Ok<Page<LedgerTransaction>>> (HttpContext http, Database database, int? limit, string? startingAfter) =>
-        {
-            var page = PageRequest.From(limit, startingAfter);
-            var (key, value) = MetadataFilter(http.Request.Query);
-            return TypedResults.Ok(await database.ReadAsync(s => LedgerQueries.ListTransactionsAsync(s, http.MerchantId(), page, key, value), http.RequestAborted));
-        });
-
-        ledger.MapGet("/transactions/{id}", async Task<Ok<LedgerTransaction>> (string id, HttpContext http, Database database) =>
-        {
-            var transaction = await database.ReadAsync(s => LedgerQueries.GetTransactionAsync(s, http.MerchantId(), id), http.RequestAborted);
-            return TypedResults.Ok(transaction ?? throw Problems.NotFound("ledger transaction", id));
-        });
-
-        ledger.MapPost("/transactions/{id}/reverse", async Task<IResult> (string id, ResolutionRequest? request, HttpContext http, Ledger books, RequestUnitOfWork work) =>
-        {
-            var booked = await books.ReverseAsync(work.Session, Ledger.OwnBooks(http.MerchantId()), id, ToResolution(request?.ExternalId, request?.Description, request?.Metadata));
-            return booked.Created
-                ? TypedResults.Created($"/v1/ledger/transactions/{booked.Transaction.Id}", booked.Transaction)
-                : TypedResults.Ok(booked.Transaction);
-        }).WithUnitOfWork().Produces<LedgerTransaction>(StatusCodes.Status201Created).Produces<LedgerTransaction>();
-
-        ledger.MapGet("/transfers/{id}", async Task<Ok<LedgerTransfer>> (string id, HttpContext http, Database database) =>
-        {
-            var transfer = await database.ReadAsync(s => LedgerQueries.GetTransferAsync(s, http.MerchantId(), id), http.RequestAborted);
-            return TypedResults.Ok(transfer ?? throw Problems.NotFound("transfer", id));
-        });
-
-        ledger.MapPost("/transfers/{id}/post", async Task<Ok<LedgerTransfer>> (string id, PostTransferRequest? request, HttpContext http, Ledger books, RequestUnitOfWork work) =>
-        {
-            long? amount = request?.Amount is { } a ? ToAmount(a, "amount") : null;
-            return TypedResults.Ok(await books.ResolveAsync(work.Session, Ledger.OwnBooks(http.MerchantId()), id, TransferKind.PostPending, amount,
-                ToResolution(request?.ExternalId, request?.Description, request?.Metadata)));
-        }).WithUnitOfWork();
-
-        ledger.MapPost("/transfers/{id}/void", async Task<Ok<LedgerTransfer>> (string id, ResolutionRequest? request, HttpContext http, Ledger books, RequestUnitOfWork work) =>
-            TypedResults.Ok(await books.ResolveAsync(work.Session, Ledger.OwnBooks(http.MerchantId()), id, TransferKind.VoidPending, null,
-                ToResolution(request?.ExternalId, request?.Description, request?.Metadata))))
-            .WithUnitOfWork();
-
-        ledger.MapGet("/verify", async Task<Ok<VerificationReport>> (HttpContext http, Database database, ILedger books) =>
-            TypedResults.Ok(await database.ReadAsync(s => books.VerifyAsync(s, http.MerchantId()), http.RequestAborted)));
-
+        ledger.MapPost("/accounts", CreateAccountAsync).WithUnitOfWork();
+        ledger.MapGet("/accounts", ListAccountsAsync);
+        ledger.MapGet("/accounts/{id}", GetAccountAsync);
+        ledger.MapGet("/accounts/{id}/entries", ListEntriesAsync);
+        ledger.MapPost("/transactions", CreateTransactionAsync).WithUnitOfWork().Produces<LedgerTransaction>(StatusCodes.Status201Created).Produces<LedgerTransaction>();
+        ledger.MapPost("/transactions/batch", CreateTransactionBatchAsync).WithUnitOfWork().WithMetadata(new RequestBodyLimit(8 * 1024 * 1024));
+        ledger.MapGet("/transactions", ListTransactionsAsync);
+        ledger.MapGet("/transactions/{id}", GetTransactionAsync);
+        ledger.MapPost("/transactions/{id}/reverse", ReverseTransactionAsync).WithUnitOfWork().Produces<LedgerTransaction>(StatusCodes.Status201Created).Produces<LedgerTransaction>();
+        ledger.MapGet("/transfers/{id}", GetTransferAsync);
+        ledger.MapPost("/transfers/{id}/post", PostTransferAsync).WithUnitOfWork();
+        ledger.MapPost("/transfers/{id}/void", VoidTransferAsync).WithUnitOfWork();
+        ledger.MapGet("/verify", VerifyAsync);
         return endpoints;
     }
+
+    private static async Task<Created<LedgerAccount>> CreateAccountAsync(CreateAccountRequest request, HttpContext http, Ledger books, RequestUnitOfWork work)
+    {
+        var account = await books.CreateAccountAsync(work.Session, http.MerchantId(), ToNewAccount(request));
+        return TypedResults.Created($"/v1/ledger/accounts/{account.Id}", account);
+    }
+
+    private static async Task<Ok<Page<LedgerAccount>>> ListAccountsAsync(HttpContext http, Database database, int? limit, string? startingAfter, string? code, string? currency)
+    {
+        var page = PageRequest.From(limit, startingAfter);
+        return TypedResults.Ok(await database.ReadAsync(s => LedgerQueries.ListAccountsAsync(s, http.MerchantId(), page, code, currency), http.RequestAborted));
+    }
+
+    private static async Task<Ok<LedgerAccount>> GetAccountAsync(string id, HttpContext http, Database database, string? asOf)
+    {
+        var errors = new ValidationErrors();
+        var at = ApiTime.OptionalInstant(errors, "asOf", asOf);
+        errors.ThrowIfAny();
+        var account = await database.ReadAsync(s => LedgerQueries.GetAccountAsync(s, Ledger.OwnBooks(http.MerchantId()), id, at), http.RequestAborted);
+        return TypedResults.Ok(account ?? throw Problems.NotFound("ledger account", id));
+    }
+
+    private static async Task<Ok<Page<LedgerEntry>>> ListEntriesAsync(
+        string id, HttpContext http, Database database, int? limit, string? startingAfter, string? from, string? to)
+    {
+        var page = PageRequest.From(limit, startingAfter);
+        var errors = new ValidationErrors();
+        var (since, until) = (ApiTime.OptionalInstant(errors, "from", from), ApiTime.OptionalInstant(errors, "to", to));
+        errors.ThrowIfAny();
+        return TypedResults.Ok(await database.ReadAsync(async s =>
+        {
+            var account = await LedgerQueries.GetAccountRowAsync(s, Ledger.OwnBooks(http.MerchantId()), id) ?? throw Problems.NotFound("ledger account", id);
+            return await LedgerQueries.ListEntriesAsync(s, account, page, since, until);
+        }, http.RequestAborted));
+    }
+
+    private static async Task<IResult> CreateTransactionAsync(CreateTransactionRequest request, HttpContext http, Ledger books, RequestUnitOfWork work)
+    {
+        var booked = await books.CreateTransactionAsync(work.Session, Ledger.OwnBooks(http.MerchantId()), ToNewTransaction(request));
+        return booked.Created
+            ? TypedResults.Created($"/v1/ledger/transactions/{booked.Transaction.Id}", booked.Transaction)
+            : TypedResults.Ok(booked.Transaction);
+    }
+
+    private static async Task<Ok<TransactionBatchResult>> CreateTransactionBatchAsync(
+        CreateTransactionBatchRequest request, HttpContext http, Ledger books, RequestUnitOfWork work)
+    {
+        if (request.Transactions is not { Count: > 0 and <= MaxBatchTransactions })
+        {
+            throw Problems.Validation("transactions", $"1 to {MaxBatchTransactions} transactions.");
+        }
+
+        var results = new TransactionBatchItem[request.Transactions.Count];
+        var valid = new List<(int Index, NewTransaction Transaction)>(results.Length);
+        for (var i = 0; i < results.Length; i++)
+        {
+            try
+            {
+                valid.Add((i, ToNewTransaction(request.Transactions[i] ?? throw Problems.Validation($"transactions[{i}]", "Required."))));
+            }
+            catch (ProblemException problem)
+            {
+                results[i] = Rejected(problem);
+            }
+        }
+
+        var outcomes = await books.CreateTransactionsAsync(work.Session, Ledger.OwnBooks(http.MerchantId()), valid.Select(v => v.Transaction).ToList());
+        for (var k = 0; k < outcomes.Count; k++)
+        {
+            results[valid[k].Index] = outcomes[k] is { Booked: { } booked }
+                ? new TransactionBatchItem(booked.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK, booked.Transaction, null)
+                : Rejected(outcomes[k].Rejection!);
+        }
+
+        var rejected = results.Count(r => r.Problem is not null);
+        return TypedResults.Ok(new TransactionBatchResult(results.Length - rejected, rejected, results));
+
+        static TransactionBatchItem Rejected(ProblemException problem) => new(problem.Status, null,
+            new BatchProblem(ProblemResponses.TypeOf(problem.Code), problem.Title, problem.Status, problem.Detail, problem.Code, problem.Errors));
+    }
+
+    private static async Task<Ok<Page<LedgerTransaction>>> ListTransactionsAsync(HttpContext http, Database database, int? limit, string? startingAfter)
+    {
+        var page = PageRequest.From(limit, startingAfter);
+        var (key, value) = MetadataFilter(http.Request.Query);
+        return TypedResults.Ok(await database.ReadAsync(s => LedgerQueries.ListTransactionsAsync(s, http.MerchantId(), page, key, value), http.RequestAborted));
+    }
+
+    private static async Task<Ok<LedgerTransaction>> GetTransactionAsync(string id, HttpContext http, Database database)
+    {
+        var transaction = await database.ReadAsync(s => LedgerQueries.GetTransactionAsync(s, http.MerchantId(), id), http.RequestAborted);
+        return TypedResults.Ok(transaction ?? throw Problems.NotFound("ledger transaction", id));
+    }
+
+    private static async Task<IResult> ReverseTransactionAsync(string id, ResolutionRequest? request, HttpContext http, Ledger books, RequestUnitOfWork work)
+    {
+        var booked = await books.ReverseAsync(work.Session, Ledger.OwnBooks(http.MerchantId()), id, ToResolution(request?.ExternalId, request?.Description, request?.Metadata));
+        return booked.Created
+            ? TypedResults.Created($"/v1/ledger/transactions/{booked.Transaction.Id}", booked.Transaction)
+            : TypedResults.Ok(booked.Transaction);
+    }
+
+    private static async Task<Ok<LedgerTransfer>> GetTransferAsync(string id, HttpContext http, Database database)
+    {
+        var transfer = await database.ReadAsync(s => LedgerQueries.GetTransferAsync(s, http.MerchantId(), id), http.RequestAborted);
+        return TypedResults.Ok(transfer ?? throw Problems.NotFound("transfer", id));
+    }
+
+    private static async Task<Ok<LedgerTransfer>> PostTransferAsync(string id, PostTransferRequest? request, HttpContext http, Ledger books, RequestUnitOfWork work)
+    {
+        long? amount = request?.Amount is { } a ? ToAmount(a, "amount") : null;
+        return TypedResults.Ok(await books.ResolveAsync(work.Session, Ledger.OwnBooks(http.MerchantId()), id, TransferKind.PostPending, amount,
+            ToResolution(request?.ExternalId, request?.Description, request?.Metadata)));
+    }
+
+    private static async Task<Ok<LedgerTransfer>> VoidTransferAsync(string id, ResolutionRequest? request, HttpContext http, Ledger books, RequestUnitOfWork work) =>
+        TypedResults.Ok(await books.ResolveAsync(work.Session, Ledger.OwnBooks(http.MerchantId()), id, TransferKind.VoidPending, null,
+            ToResolution(request?.ExternalId, request?.Description, request?.Metadata)));
+
+    private static async Task<Ok<VerificationReport>> VerifyAsync(HttpContext http, Database database, ILedger books) =>
+        TypedResults.Ok(await database.ReadAsync(s => books.VerifyAsync(s, http.MerchantId()), http.RequestAborted));
 
     private static NewAccount ToNewAccount(CreateAccountRequest request)
     {

@@ -18,72 +18,74 @@ public static class ScheduledPaymentEndpoints
     public static IEndpointRouteBuilder MapSchedulingEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/v1/scheduled-payments").WithTags("Scheduled payments").RequireAuthorization();
-
-        group.MapPost("/", async Task<Created<ScheduledPaymentResponse>> (
-            CreateScheduledPaymentRequest request, HttpContext http, RequestUnitOfWork work, IdGenerator ids, TimeProvider clock, IEventOutbox events) =>
-        {
-            var row = CreateScheduledPayment.Decide(request, ids.New(IdPrefix), http.MerchantId(), clock.GetUtcNow());
-            await ScheduledPayments.InsertAsync(work.Session, events, row);
-            return TypedResults.Created($"/v1/scheduled-payments/{row.Id}", ScheduledPaymentResponse.From(row, []));
-        }).WithUnitOfWork(IdempotencyKeyRule.Required);
-
-        group.MapGet("/", async Task<Ok<Page<ScheduledPaymentResponse>>> (
-            HttpContext http, Database database, string? status, int? limit, string? startingAfter) =>
-        {
-            if (status is not null && !ScheduledPaymentStatus.All.Contains(status, StringComparer.Ordinal))
-            {
-                throw Problems.Validation("status", $"Must be one of: {string.Join(", ", ScheduledPaymentStatus.All)}.");
-            }
-
-            var page = PageRequest.From(limit, startingAfter);
-            var merchantId = http.MerchantId();
-            var result = await database.ReadAsync(async session =>
-            {
-                var rows = page.ToPage(await ScheduledPayments.ListAsync(session, merchantId, status, page));
-                var executions = await ScheduledPayments.ExecutionsAsync(session, rows.Data.Select(r => r.Id).ToList());
-                return new Page<ScheduledPaymentResponse>(
-                    rows.Data.Select(r => ScheduledPaymentResponse.From(r, executions.GetValueOrDefault(r.Id))).ToList(), rows.HasMore);
-            }, http.RequestAborted);
-            return TypedResults.Ok(result);
-        });
-
-        group.MapGet("/{id}", async Task<Ok<ScheduledPaymentResponse>> (string id, HttpContext http, Database database) =>
-        {
-            var merchantId = http.MerchantId();
-            var response = await database.ReadAsync(session => ReadAsync(session, merchantId, CheckId(id)), http.RequestAborted);
-            return TypedResults.Ok(response);
-        });
-
-        group.MapGet("/{id}/history", async Task<Ok<Page<HistoryResponse>>> (string id, HttpContext http, Database database) =>
-        {
-            var merchantId = http.MerchantId();
-            var history = await database.ReadAsync(async session =>
-            {
-                await ScheduledPayments.GetAsync(session, merchantId, CheckId(id));
-                return await ScheduleHistory.ReadAsync(session, id);
-            }, http.RequestAborted);
-            return TypedResults.Ok(new Page<HistoryResponse>(
-                history.Select(h => new HistoryResponse(h.Occurrence, h.Attempt, h.FromStatus, h.ToStatus, h.Reason, h.ErrorCode, h.PaymentId, h.OccurredAt)).ToList(),
-                false));
-        });
-
-        group.MapPost("/{id}/cancel", async Task<Ok<ScheduledPaymentResponse>> (
-            string id, HttpContext http, RequestUnitOfWork work, TimeProvider clock, IEventOutbox events) =>
-        {
-            var merchantId = http.MerchantId();
-            await ScheduledPayments.CancelAsync(work.Session, events, merchantId, CheckId(id), clock.GetUtcNow());
-            return TypedResults.Ok(await ReadAsync(work.Session, merchantId, id));
-        }).WithUnitOfWork();
-
-        group.MapPost("/{id}/retry", async Task<Ok<ScheduledPaymentResponse>> (
-            string id, HttpContext http, RequestUnitOfWork work, TimeProvider clock, IEventOutbox events) =>
-        {
-            var merchantId = http.MerchantId();
-            await ScheduledPayments.RetryAsync(work.Session, events, merchantId, CheckId(id), clock.GetUtcNow());
-            return TypedResults.Ok(await ReadAsync(work.Session, merchantId, id));
-        }).WithUnitOfWork();
-
+        group.MapPost("/", CreateAsync).WithUnitOfWork(IdempotencyKeyRule.Required);
+        group.MapGet("/", ListAsync);
+        group.MapGet("/{id}", GetAsync);
+        group.MapGet("/{id}/history", HistoryAsync);
+        group.MapPost("/{id}/cancel", CancelAsync).WithUnitOfWork();
+        group.MapPost("/{id}/retry", RetryAsync).WithUnitOfWork();
         return endpoints;
+    }
+
+    private static async Task<Created<ScheduledPaymentResponse>> CreateAsync(
+        CreateScheduledPaymentRequest request, HttpContext http, RequestUnitOfWork work, IdGenerator ids, TimeProvider clock, IEventOutbox events)
+    {
+        var row = CreateScheduledPayment.Decide(request, ids.New(IdPrefix), http.MerchantId(), clock.GetUtcNow());
+        await ScheduledPayments.InsertAsync(work.Session, events, row);
+        return TypedResults.Created($"/v1/scheduled-payments/{row.Id}", ScheduledPaymentResponse.From(row, []));
+    }
+
+    private static async Task<Ok<Page<ScheduledPaymentResponse>>> ListAsync(HttpContext http, Database database, string? status, int? limit, string? startingAfter)
+    {
+        if (status is not null && !ScheduledPaymentStatus.All.Contains(status, StringComparer.Ordinal))
+        {
+            throw Problems.Validation("status", $"Must be one of: {string.Join(", ", ScheduledPaymentStatus.All)}.");
+        }
+
+        var page = PageRequest.From(limit, startingAfter);
+        var merchantId = http.MerchantId();
+        var result = await database.ReadAsync(async session =>
+        {
+            var rows = page.ToPage(await ScheduledPayments.ListAsync(session, merchantId, status, page));
+            var executions = await ScheduledPayments.ExecutionsAsync(session, rows.Data.Select(r => r.Id).ToList());
+            return new Page<ScheduledPaymentResponse>(
+                rows.Data.Select(r => ScheduledPaymentResponse.From(r, executions.GetValueOrDefault(r.Id))).ToList(), rows.HasMore);
+        }, http.RequestAborted);
+        return TypedResults.Ok(result);
+    }
+
+    private static async Task<Ok<ScheduledPaymentResponse>> GetAsync(string id, HttpContext http, Database database)
+    {
+        var merchantId = http.MerchantId();
+        var response = await database.ReadAsync(session => ReadAsync(session, merchantId, CheckId(id)), http.RequestAborted);
+        return TypedResults.Ok(response);
+    }
+
+    private static async Task<Ok<Page<HistoryResponse>>> HistoryAsync(string id, HttpContext http, Database database)
+    {
+        var merchantId = http.MerchantId();
+        var history = await database.ReadAsync(async session =>
+        {
+            await ScheduledPayments.GetAsync(session, merchantId, CheckId(id));
+            return await ScheduleHistory.ReadAsync(session, id);
+        }, http.RequestAborted);
+        return TypedResults.Ok(new Page<HistoryResponse>(
+            history.Select(h => new HistoryResponse(h.Occurrence, h.Attempt, h.FromStatus, h.ToStatus, h.Reason, h.ErrorCode, h.PaymentId, h.OccurredAt)).ToList(),
+            false));
+    }
+
+    private static async Task<Ok<ScheduledPaymentResponse>> CancelAsync(string id, HttpContext http, RequestUnitOfWork work, TimeProvider clock, IEventOutbox events)
+    {
+        var merchantId = http.MerchantId();
+        await ScheduledPayments.CancelAsync(work.Session, events, merchantId, CheckId(id), clock.GetUtcNow());
+        return TypedResults.Ok(await ReadAsync(work.Session, merchantId, id));
+    }
+
+    private static async Task<Ok<ScheduledPaymentResponse>> RetryAsync(string id, HttpContext http, RequestUnitOfWork work, TimeProvider clock, IEventOutbox events)
+    {
+        var merchantId = http.MerchantId();
+        await ScheduledPayments.RetryAsync(work.Session, events, merchantId, CheckId(id), clock.GetUtcNow());
+        return TypedResults.Ok(await ReadAsync(work.Session, merchantId, id));
     }
 
     private static string CheckId(string id) =>
