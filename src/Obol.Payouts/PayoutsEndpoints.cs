@@ -32,20 +32,36 @@ public static class PayoutsEndpoints
     public static IEndpointRouteBuilder MapPayoutsEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var couriers = endpoints.MapGroup("/v1/couriers").WithTags("Courier earnings").RequireAuthorization();
-        couriers.MapPut("/{id}", PutCourierAsync).WithUnitOfWork();
-        couriers.MapGet("/{id}", GetCourierAsync);
-        couriers.MapGet("/{id}/earnings", GetEarningsAsync);
-        couriers.MapGet("/{id}/anomalies", ListAnomaliesAsync);
-        couriers.MapPost("/{id}/anomalies/{anomalyId}/resolve", ResolveAnomalyAsync).WithUnitOfWork();
-        couriers.MapPost("/{id}/recompute", RecomputeAsync).WithUnitOfWork();
+        couriers.MapPut("/{id}", PutCourierAsync).WithUnitOfWork()
+            .WithName("putCourier").WithSummary("Create a courier or give it new terms")
+            .WithDescription("201 for a new courier; 200 for new terms (a new version) or the same terms again.")
+            .ProducesProblems(new ProblemCase(409, "courier_terms_immutable"));
+        couriers.MapGet("/{id}", GetCourierAsync)
+            .WithName("getCourier").WithSummary("Get a courier's current terms");
+        couriers.MapGet("/{id}/earnings", GetEarningsAsync)
+            .WithName("getCourierEarnings").WithSummary("A courier's earnings over local dates");
+        couriers.MapGet("/{id}/anomalies", ListAnomaliesAsync)
+            .WithName("listCourierAnomalies").WithSummary("List a courier's delivery anomalies");
+        couriers.MapPost("/{id}/anomalies/{anomalyId}/resolve", ResolveAnomalyAsync).WithUnitOfWork()
+            .WithName("resolveCourierAnomaly").WithSummary("Resolve a delivery anomaly")
+            .ProducesProblems(new ProblemCase(409, "invalid_state_transition"));
+        couriers.MapPost("/{id}/recompute", RecomputeAsync).WithUnitOfWork()
+            .WithName("recomputeCourierEarnings").WithSummary("Recompute a courier's earnings over local dates");
 
         var events = endpoints.MapGroup("/v1/delivery-events").WithTags("Courier earnings").RequireAuthorization();
-        events.MapPost("/", PostEventsAsync).WithUnitOfWork();
+        events.MapPost("/", PostEventsAsync).WithUnitOfWork()
+            .WithName("ingestDeliveryEvents").WithSummary("Send up to 1,000 delivery events")
+            .WithDescription("Each event is taken, recognised as a duplicate, or rejected on its own.")
+            .ProducesProblems(new ProblemCase(400, "too_many_events"));
 
         var periods = endpoints.MapGroup("/v1/pay-periods").WithTags("Courier earnings").RequireAuthorization();
-        periods.MapGet("/", PayPeriodEndpoints.ListAsync);
-        periods.MapGet("/{id}", PayPeriodEndpoints.GetAsync);
-        periods.MapPost("/{id}/close", PayPeriodEndpoints.CloseAsync).WithUnitOfWork();
+        periods.MapGet("/", PayPeriodEndpoints.ListAsync)
+            .WithName("listPayPeriods").WithSummary("List a courier's pay periods, newest first");
+        periods.MapGet("/{id}", PayPeriodEndpoints.GetAsync)
+            .WithName("getPayPeriod").WithSummary("Get a pay period");
+        periods.MapPost("/{id}/close", PayPeriodEndpoints.CloseAsync).WithUnitOfWork()
+            .WithName("closePayPeriod").WithSummary("Close an ended pay period and book its earnings")
+            .ProducesProblems(new ProblemCase(409, "pay_period_not_ended"), new ProblemCase(409, "invalid_state_transition"));
         return endpoints;
     }
 

@@ -91,8 +91,11 @@ public static partial class ObolApplication
         app.UseAuthentication();
         app.UseAuthorization();
 
-        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).WithTags("Operations");
-        app.MapGet("/readyz", ReadyAsync).WithTags("Operations").Produces<ReadyResponse>(StatusCodes.Status503ServiceUnavailable);
+        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).WithTags("Operations")
+            .WithName("getHealth").WithSummary("Liveness: the process answers").WithDescription("Needs no key and touches no database.");
+        app.MapGet("/readyz", ReadyAsync).WithTags("Operations").Produces<ReadyResponse>(StatusCodes.Status503ServiceUnavailable)
+            .WithName("getReadiness").WithSummary("Readiness: the database answers and every migration is applied")
+            .WithDescription("Needs no key. 503 with the same body while the database is unreachable or migrations are pending.");
         app.MapOpenApi();
         app.MapScalarApiReference("/docs", o => o.WithTitle("Obol API"));
 

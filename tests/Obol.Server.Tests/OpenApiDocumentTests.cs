@@ -52,6 +52,17 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
         Assert.DoesNotContain("\"null\"", text, StringComparison.Ordinal);
     }
 
+    /// <summary>Ids and summaries are declared on each endpoint mapping; an id names one operation only.</summary>
+    [Fact]
+    public async Task Every_operation_declares_its_own_id_and_a_summary()
+    {
+        var operations = Operations(await DocumentAsync()).ToList();
+        Assert.All(operations, o => Assert.False(string.IsNullOrWhiteSpace(o.Operation["summary"]?.GetValue<string>()), $"{o.Method} {o.Path} has no summary"));
+        var ids = operations.Select(o => o.Operation["operationId"]?.GetValue<string>()).ToList();
+        Assert.All(ids, id => Assert.Matches("^[a-z][A-Za-z]+$", id));
+        Assert.Empty(ids.GroupBy(id => id).Where(g => g.Count() > 1).Select(g => g.Key));
+    }
+
     [Fact]
     public async Task Real_responses_match_the_document()
     {

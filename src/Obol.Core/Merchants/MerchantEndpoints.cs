@@ -20,9 +20,13 @@ public static class MerchantEndpoints
     public static IEndpointRouteBuilder MapMerchantEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var keys = endpoints.MapGroup("/v1/api-keys").WithTags("API keys").RequireAuthorization();
-        keys.MapGet("/", ListAsync);
-        keys.MapPost("/", IssueAsync).WithUnitOfWork(IdempotencyKeyRule.Refused);
-        keys.MapPost("/{id}/revoke", RevokeAsync).WithUnitOfWork();
+        keys.MapGet("/", ListAsync)
+            .WithName("listApiKeys").WithSummary("List the calling merchant's secret keys");
+        keys.MapPost("/", IssueAsync).WithUnitOfWork(IdempotencyKeyRule.Refused)
+            .WithName("createApiKey").WithSummary("Issue a secret key (the secret is shown once)")
+            .WithDescription("The response holds the secret, which is never stored and so cannot be replayed: an Idempotency-Key is refused.");
+        keys.MapPost("/{id}/revoke", RevokeAsync).WithUnitOfWork()
+            .WithName("revokeApiKey").WithSummary("Revoke a secret key");
         return endpoints;
     }
 

@@ -47,23 +47,61 @@ public static class LedgerEndpoints
 {
     public const int MaxBatchTransactions = 1000;
 
+    /// <summary>What booking a transaction can be refused with (<see cref="LedgerProblems"/>).</summary>
+    private static readonly ProblemCase[] BookingProblems =
+    [
+        new(400, "same_account"), new(400, "invalid_amount"), new(403, "account_kept_by_obol"), new(409, "external_id_reused"),
+        new(422, "account_not_found"), new(422, "currency_mismatch"), new(422, "balance_limit_exceeded"), new(422, "amount_overflow"),
+    ];
+
+    /// <summary>What posting or voiding a pending transfer can be refused with (<see cref="LedgerProblems"/>).</summary>
+    private static readonly ProblemCase[] ResolutionProblems =
+    [
+        new(403, "account_kept_by_obol"), new(409, "transfer_not_pending"), new(409, "transfer_already_posted"), new(409, "transfer_already_voided"),
+        new(409, "transfer_expired"), new(409, "external_id_reused"), new(422, "balance_limit_exceeded"),
+    ];
+
     /// <summary>The ledger under <c>/v1/ledger</c>: the calling merchant's own books only.</summary>
     public static IEndpointRouteBuilder MapLedgerEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var ledger = endpoints.MapGroup("/v1/ledger").WithTags("Ledger").RequireAuthorization();
-        ledger.MapPost("/accounts", CreateAccountAsync).WithUnitOfWork();
-        ledger.MapGet("/accounts", ListAccountsAsync);
-        ledger.MapGet("/accounts/{id}", GetAccountAsync);
-        ledger.MapGet("/accounts/{id}/entries", ListEntriesAsync);
-        ledger.MapPost("/transactions", CreateTransactionAsync).WithUnitOfWork().Produces<LedgerTransaction>(StatusCodes.Status201Created).Produces<LedgerTransaction>();
-        ledger.MapPost("/transactions/batch", CreateTransactionBatchAsync).WithUnitOfWork().WithMetadata(new RequestBodyLimit(8 * 1024 * 1024));
-        ledger.MapGet("/transactions", ListTransactionsAsync);
-        ledger.MapGet("/transactions/{id}", GetTransactionAsync);
-        ledger.MapPost("/transactions/{id}/reverse", ReverseTransactionAsync).WithUnitOfWork().Produces<LedgerTransaction>(StatusCodes.Status201Created).Produces<LedgerTransaction>();
-        ledger.MapGet("/transfers/{id}", GetTransferAsync);
-        ledger.MapPost("/transfers/{id}/post", PostTransferAsync).WithUnitOfWork();
-        ledger.MapPost("/transfers/{id}/void", VoidTransferAsync).WithUnitOfWork();
-        ledger.MapGet("/verify", VerifyAsync);
+        ledger.MapPost("/accounts", CreateAccountAsync).WithUnitOfWork()
+            .WithName("createLedgerAccount").WithSummary("Create a ledger account")
+            .ProducesProblems(new ProblemCase(409, "account_code_taken"));
+        ledger.MapGet("/accounts", ListAccountsAsync)
+            .WithName("listLedgerAccounts").WithSummary("List ledger accounts");
+        ledger.MapGet("/accounts/{id}", GetAccountAsync)
+            .WithName("getLedgerAccount").WithSummary("Get a ledger account with its balances, now or as of an instant");
+        ledger.MapGet("/accounts/{id}/entries", ListEntriesAsync)
+            .WithName("listLedgerEntries").WithSummary("List an account's entries");
+        ledger.MapPost("/transactions", CreateTransactionAsync).WithUnitOfWork().Produces<LedgerTransaction>(StatusCodes.Status201Created).Produces<LedgerTransaction>()
+            .WithName("createLedgerTransaction").WithSummary("Book a balanced transaction")
+            .WithDescription("201 when booked; 200 with the transaction booked before under the same externalId.")
+            .ProducesProblems(BookingProblems);
+        ledger.MapPost("/transactions/batch", CreateTransactionBatchAsync).WithUnitOfWork().WithMetadata(new RequestBodyLimit(8 * 1024 * 1024))
+            .WithName("createLedgerTransactionBatch").WithSummary("Book up to 1,000 transactions in one commit")
+            .WithDescription("Each transaction is booked or rejected on its own; the result lists each one's status, in request order.");
+        ledger.MapGet("/transactions", ListTransactionsAsync)
+            .WithName("listLedgerTransactions").WithSummary("List transactions, newest first")
+            .WithDescription("Filter by one metadata pair with `metadata[key]=value`.");
+        ledger.MapGet("/transactions/{id}", GetTransactionAsync)
+            .WithName("getLedgerTransaction").WithSummary("Get a transaction");
+        ledger.MapPost("/transactions/{id}/reverse", ReverseTransactionAsync).WithUnitOfWork().Produces<LedgerTransaction>(StatusCodes.Status201Created).Produces<LedgerTransaction>()
+            .WithName("reverseLedgerTransaction").WithSummary("Reverse a transaction")
+            .WithDescription("201 with the reversing transaction; 200 with the one booked before under the same externalId.")
+            .ProducesProblems(
+                new ProblemCase(403, "account_kept_by_obol"), new ProblemCase(409, "transaction_already_reversed"),
+                new ProblemCase(409, "transaction_not_reversible"), new ProblemCase(409, "external_id_reused"), new ProblemCase(422, "balance_limit_exceeded"));
+        ledger.MapGet("/transfers/{id}", GetTransferAsync)
+            .WithName("getLedgerTransfer").WithSummary("Get a transfer");
+        ledger.MapPost("/transfers/{id}/post", PostTransferAsync).WithUnitOfWork()
+            .WithName("postLedgerTransfer").WithSummary("Post a pending transfer, in full or in part")
+            .ProducesProblems([.. ResolutionProblems, new(422, "amount_exceeds_pending")]);
+        ledger.MapPost("/transfers/{id}/void", VoidTransferAsync).WithUnitOfWork()
+            .WithName("voidLedgerTransfer").WithSummary("Void a pending transfer")
+            .ProducesProblems(ResolutionProblems);
+        ledger.MapGet("/verify", VerifyAsync)
+            .WithName("verifyLedger").WithSummary("Verify the books' invariants");
         return endpoints;
     }
 

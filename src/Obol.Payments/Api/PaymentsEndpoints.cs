@@ -18,15 +18,34 @@ public static class PaymentsEndpoints
     public static IEndpointRouteBuilder MapPaymentsEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var payments = endpoints.MapGroup("/v1/payments").WithTags("Payments").RequireAuthorization();
-        payments.MapPost("/", CreateAsync).WithIdempotencyKey(IdempotencyKeyRule.Required).Produces<PaymentResponse>(StatusCodes.Status201Created);
-        payments.MapGet("/", ListAsync);
-        payments.MapGet("/{id}", GetAsync);
-        payments.MapGet("/{id}/events", EventsAsync);
-        payments.MapPost("/{id}/capture", CaptureAsync).WithIdempotencyKey(IdempotencyKeyRule.Optional).Produces<PaymentResponse>();
-        payments.MapPost("/{id}/cancel", CancelAsync).WithIdempotencyKey(IdempotencyKeyRule.Optional).Produces<PaymentResponse>();
-        payments.MapPost("/{id}/refunds", RefundAsync).WithIdempotencyKey(IdempotencyKeyRule.Optional).Produces<RefundResponse>(StatusCodes.Status201Created);
+        payments.MapPost("/", CreateAsync).WithIdempotencyKey(IdempotencyKeyRule.Required).Produces<PaymentResponse>(StatusCodes.Status201Created)
+            .WithName("createPayment").WithSummary("Create a payment")
+            .WithDescription(
+                "Authorizes the payment method with the PSP that routing picks (failing over to the next when one is down) and, "
+                + "with captureMethod automatic, captures it. A declined card is a payment with status declined and lastError, "
+                + "not an error. When the PSP's answer is unknown (a timeout) the payment is processing until the resolver finds out. "
+                + "Needs an Idempotency-Key.")
+            .ProducesProblems(new ProblemCase(409, "invalid_state_transition"));
+        payments.MapGet("/", ListAsync)
+            .WithName("listPayments").WithSummary("List payments, newest first");
+        payments.MapGet("/{id}", GetAsync)
+            .WithName("getPayment").WithSummary("Get a payment");
+        payments.MapGet("/{id}/events", EventsAsync)
+            .WithName("listPaymentEvents").WithSummary("A payment's history, oldest first");
+        payments.MapPost("/{id}/capture", CaptureAsync).WithIdempotencyKey(IdempotencyKeyRule.Optional).Produces<PaymentResponse>()
+            .WithName("capturePayment").WithSummary("Capture an authorized payment, in full or in part")
+            .WithDescription("502 when the PSP refused the capture: the problem carries the payment (still authorized) as `payment`.")
+            .ProducesProblems(new ProblemCase(400, "amount_exceeds_capturable"), new ProblemCase(409, "invalid_state_transition"), new ProblemCase(502, "psp_refused"));
+        payments.MapPost("/{id}/cancel", CancelAsync).WithIdempotencyKey(IdempotencyKeyRule.Optional).Produces<PaymentResponse>()
+            .WithName("cancelPayment").WithSummary("Cancel an authorized payment (release the hold)")
+            .WithDescription("502 when the PSP refused the cancellation: the problem carries the payment (still authorized) as `payment`.")
+            .ProducesProblems(new ProblemCase(409, "invalid_state_transition"), new ProblemCase(502, "psp_refused"));
+        payments.MapPost("/{id}/refunds", RefundAsync).WithIdempotencyKey(IdempotencyKeyRule.Optional).Produces<RefundResponse>(StatusCodes.Status201Created)
+            .WithName("refundPayment").WithSummary("Refund a captured payment, in full or in part")
+            .ProducesProblems(new ProblemCase(400, "amount_exceeds_refundable"), new ProblemCase(409, "invalid_state_transition"));
 
-        endpoints.MapGet("/v1/refunds/{id}", GetRefundAsync).WithTags("Payments").RequireAuthorization();
+        endpoints.MapGet("/v1/refunds/{id}", GetRefundAsync).WithTags("Payments").RequireAuthorization()
+            .WithName("getRefund").WithSummary("Get a refund");
         return endpoints;
     }
 

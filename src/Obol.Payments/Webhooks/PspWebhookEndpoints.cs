@@ -30,8 +30,18 @@ public static class PspWebhookEndpoints
     public static IEndpointRouteBuilder MapPspWebhookEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/webhooks/psp").WithTags("PSP webhooks");
-        group.MapPost("/stripe", StripeAsync);
-        group.MapPost("/adyen", AdyenAsync).WithMetadata(new ScansCardNumbersItself());
+        group.MapPost("/stripe", StripeAsync)
+            .WithName("receiveStripeWebhook").WithSummary("Receive a Stripe event")
+            .WithDescription(
+                "Authenticated by the Stripe-Signature header (HMAC-SHA256 of the payload with the webhook secret, 5 minutes' tolerance), "
+                + "not by a secret key. Stored once by the event's id; a repeat is a fast 200.")
+            .ProducesProblems(new ProblemCase(400, "invalid_signature"), new ProblemCase(400, "malformed_webhook"));
+        group.MapPost("/adyen", AdyenAsync).WithMetadata(new ScansCardNumbersItself())
+            .WithName("receiveAdyenWebhook").WithSummary("Receive an Adyen notification")
+            .WithDescription(
+                "Authenticated by each item's additionalData.hmacSignature (Adyen's notification HMAC with the configured key), "
+                + "not by a secret key. Stored once per item; answered `[accepted]` as Adyen expects.")
+            .ProducesProblems(new ProblemCase(400, "invalid_signature"), new ProblemCase(400, "malformed_webhook"));
         return endpoints;
     }
 

@@ -24,15 +24,29 @@ public static class ReconciliationEndpoints
     /// </summary>
     public static IEndpointRouteBuilder MapReconciliationEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        var group = endpoints.MapGroup("/v1/reconciliation").WithTags("Reconciliation").RequireAuthorization();
+        // Every endpoint is for the operator's keys only (EnsureOperator): 403 forbidden for any other.
+        var group = endpoints.MapGroup("/v1/reconciliation").WithTags("Reconciliation").RequireAuthorization().ProducesProblems(new ProblemCase(403, "forbidden"));
         group.MapPost("/reports", UploadAsync).Accepts<string>("text/csv").WithMetadata(new RequestBodyLimit(MaxReportBytes), new ScansCardNumbersItself()).WithIdempotencyKey(IdempotencyKeyRule.Optional)
-            .Produces<RunResponse>(StatusCodes.Status201Created);
-        group.MapPost("/runs", FetchAndReconcileAsync).WithIdempotencyKey(IdempotencyKeyRule.Optional).Produces<RunResponse>(StatusCodes.Status201Created);
-        group.MapGet("/runs", ListAsync);
-        group.MapGet("/runs/{id}", GetAsync);
-        group.MapGet("/discrepancies", ListDiscrepanciesAsync);
-        group.MapGet("/discrepancies/{id}", GetDiscrepancyAsync);
-        group.MapPost("/discrepancies/{id}/resolve", ResolveDiscrepancyAsync).WithIdempotencyKey(IdempotencyKeyRule.Optional).Produces<DiscrepancyResponse>();
+            .Produces<RunResponse>(StatusCodes.Status201Created)
+            .WithName("uploadSettlementReport").WithSummary("Upload a PSP settlement report and reconcile it")
+            .WithDescription("The report as the PSP publishes it (CSV). Operator keys only.")
+            .ProducesProblems(new ProblemCase(400, "invalid_settlement_report"), new ProblemCase(400, "settlement_report_date_mismatch"));
+        group.MapPost("/runs", FetchAndReconcileAsync).WithIdempotencyKey(IdempotencyKeyRule.Optional).Produces<RunResponse>(StatusCodes.Status201Created)
+            .WithName("startReconciliationRun").WithSummary("Fetch a day's settlement report from the PSP and reconcile it")
+            .WithDescription("Operator keys only.")
+            .ProducesProblems(new ProblemCase(400, "invalid_settlement_report"), new ProblemCase(502, "settlement_report_unavailable"));
+        group.MapGet("/runs", ListAsync)
+            .WithName("listReconciliationRuns").WithSummary("List reconciliation runs").WithDescription("Operator keys only.");
+        group.MapGet("/runs/{id}", GetAsync)
+            .WithName("getReconciliationRun").WithSummary("Get a reconciliation run").WithDescription("Operator keys only.");
+        group.MapGet("/discrepancies", ListDiscrepanciesAsync)
+            .WithName("listDiscrepancies").WithSummary("List reconciliation discrepancies").WithDescription("Operator keys only.");
+        group.MapGet("/discrepancies/{id}", GetDiscrepancyAsync)
+            .WithName("getDiscrepancy").WithSummary("Get a discrepancy").WithDescription("Operator keys only.");
+        group.MapPost("/discrepancies/{id}/resolve", ResolveDiscrepancyAsync).WithIdempotencyKey(IdempotencyKeyRule.Optional).Produces<DiscrepancyResponse>()
+            .WithName("resolveDiscrepancy").WithSummary("Mark a discrepancy dealt with")
+            .WithDescription("Books nothing. Resolving again with the same note answers the same. Operator keys only.")
+            .ProducesProblems(new ProblemCase(409, "discrepancy_already_resolved"));
         return endpoints;
     }
 

@@ -18,12 +18,24 @@ public static class ScheduledPaymentEndpoints
     public static IEndpointRouteBuilder MapSchedulingEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/v1/scheduled-payments").WithTags("Scheduled payments").RequireAuthorization();
-        group.MapPost("/", CreateAsync).WithUnitOfWork(IdempotencyKeyRule.Required);
-        group.MapGet("/", ListAsync);
-        group.MapGet("/{id}", GetAsync);
-        group.MapGet("/{id}/history", HistoryAsync);
-        group.MapPost("/{id}/cancel", CancelAsync).WithUnitOfWork();
-        group.MapPost("/{id}/retry", RetryAsync).WithUnitOfWork();
+        group.MapPost("/", CreateAsync).WithUnitOfWork(IdempotencyKeyRule.Required)
+            .WithName("createScheduledPayment").WithSummary("Schedule a payment, once or recurring")
+            .WithDescription("At an instant (executeAt) or at a local date-time in a time zone. Needs an Idempotency-Key.")
+            .ProducesProblems(
+                new ProblemCase(400, "execute_at_in_past"), new ProblemCase(400, "execute_at_too_far"), new ProblemCase(400, "schedule_time_conflict"), new ProblemCase(400, "schedule_time_required"),
+                new ProblemCase(400, "time_zone_required"), new ProblemCase(400, "local_date_time_required"), new ProblemCase(400, "unknown_time_zone"));
+        group.MapGet("/", ListAsync)
+            .WithName("listScheduledPayments").WithSummary("List scheduled payments, newest first");
+        group.MapGet("/{id}", GetAsync)
+            .WithName("getScheduledPayment").WithSummary("Get a scheduled payment");
+        group.MapGet("/{id}/history", HistoryAsync)
+            .WithName("listScheduledPaymentHistory").WithSummary("A scheduled payment's history, oldest first");
+        group.MapPost("/{id}/cancel", CancelAsync).WithUnitOfWork()
+            .WithName("cancelScheduledPayment").WithSummary("Cancel a scheduled payment")
+            .ProducesProblems(new ProblemCase(409, "invalid_state_transition"));
+        group.MapPost("/{id}/retry", RetryAsync).WithUnitOfWork()
+            .WithName("retryScheduledPayment").WithSummary("Retry a dead-lettered scheduled payment")
+            .ProducesProblems(new ProblemCase(409, "invalid_state_transition"));
         return endpoints;
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
@@ -8,10 +9,12 @@ using Obol.Core.Http;
 namespace Obol.Server.OpenApi;
 
 /// <summary>
-/// Gives each operation what its endpoint's code implies but does not declare: its id and summary
-/// (<see cref="OperationCatalog"/>), the bearer requirement (endpoints behind <c>RequireAuthorization</c>; PSP webhooks
-/// and probes have none), the <c>Idempotency-Key</c> header (<see cref="IdempotencyKeyMetadata"/>), its query parameters'
-/// rules, and every problem+json response it can give.
+/// Gives each operation what its endpoint's code implies but does not declare: the bearer requirement (endpoints behind
+/// <c>RequireAuthorization</c>; PSP webhooks and probes have none), the <c>Idempotency-Key</c> header
+/// (<see cref="IdempotencyKeyMetadata"/>), its query parameters' rules, and every problem+json response it can give (the
+/// ones of its kind, and those its mapping declares with <see cref="ProblemCaseEndpointExtensions.ProducesProblems"/>).
+/// Ids, summaries and descriptions are declared on each mapping (<c>WithName</c>, <c>WithSummary</c>,
+/// <c>WithDescription</c>); a handler's XML comment, applied before this transformer, goes before the declared description.
 /// </summary>
 internal sealed class ObolOperationTransformer : IOpenApiOperationTransformer
 {
@@ -61,14 +64,11 @@ internal sealed class ObolOperationTransformer : IOpenApiOperationTransformer
             RequestFields.EnsureCovers(body.Type);
         }
 
-        if (OperationCatalog.Entries.TryGetValue(key, out var entry))
+        if (metadata.OfType<IEndpointDescriptionMetadata>().LastOrDefault()?.Description is { } declared
+            && operation.Description is { } fromComment && fromComment != declared)
         {
-            operation.OperationId = entry.OperationId;
-            operation.Summary ??= entry.Summary;
-            if (entry.Description is not null)
-            {
-                operation.Description = operation.Description is null ? entry.Description : $"{operation.Description}\n\n{entry.Description}";
-            }
+            // The handler's XML comment replaced the declared description: both are kept, the comment first.
+            operation.Description = $"{fromComment}\n\n{declared}";
         }
 
         var secured = metadata.OfType<IAuthorizeData>().Any();
@@ -100,7 +100,7 @@ internal sealed class ObolOperationTransformer : IOpenApiOperationTransformer
             });
         }
 
-        AddProblems(operation, key, secured, idempotency, entry);
+        AddProblems(operation, key, secured, idempotency, metadata.OfType<ProblemCasesMetadata>().SelectMany(m => m.Problems));
         return Task.CompletedTask;
     }
 
@@ -136,7 +136,7 @@ internal sealed class ObolOperationTransformer : IOpenApiOperationTransformer
         }
     }
 
-    private static void AddProblems(OpenApiOperation operation, string key, bool secured, IdempotencyKeyRule? idempotency, OperationEntry? entry)
+    private static void AddProblems(OpenApiOperation operation, string key, bool secured, IdempotencyKeyRule? idempotency, IEnumerable<ProblemCase> declared)
     {
         var problems = new List<ProblemCase>
         {
@@ -183,7 +183,7 @@ internal sealed class ObolOperationTransformer : IOpenApiOperationTransformer
                 break;
         }
 
-        problems.AddRange(entry?.Problems ?? []);
+        problems.AddRange(declared);
         operation.Responses ??= [];
         foreach (var status in problems.GroupBy(p => p.Status).OrderBy(g => g.Key))
         {

@@ -29,22 +29,39 @@ public static class WebhooksEndpoints
     public static IEndpointRouteBuilder MapWebhooksEndpoints(this IEndpointRouteBuilder routes)
     {
         var endpoints = routes.MapGroup("/v1/webhook-endpoints").WithTags("Webhooks").RequireAuthorization();
-        endpoints.MapPost("/", CreateAsync).WithUnitOfWork(IdempotencyKeyRule.Refused).Produces<WebhookEndpointResponse>(StatusCodes.Status201Created);
-        endpoints.MapGet("/", ListAsync);
-        endpoints.MapGet("/{id}", GetAsync);
-        endpoints.MapPatch("/{id}", UpdateAsync).WithUnitOfWork(IdempotencyKeyRule.Optional);
-        endpoints.MapDelete("/{id}", DeleteAsync).WithUnitOfWork(IdempotencyKeyRule.Optional);
-        endpoints.MapPost("/{id}/rotate-secret", RotateSecretAsync).WithUnitOfWork(IdempotencyKeyRule.Refused);
-        endpoints.MapPost("/{id}/test", SendTestAsync).WithUnitOfWork(IdempotencyKeyRule.Optional).Produces<EventResponse>(StatusCodes.Status201Created);
-        endpoints.MapPost("/{id}/replay", ReplayAsync).WithUnitOfWork(IdempotencyKeyRule.Optional).Produces<QueuedResponse>(StatusCodes.Status202Accepted);
-        endpoints.MapGet("/{id}/delivery-attempts", EndpointAttemptsAsync);
+        endpoints.MapPost("/", CreateAsync).WithUnitOfWork(IdempotencyKeyRule.Refused).Produces<WebhookEndpointResponse>(StatusCodes.Status201Created)
+            .WithName("createWebhookEndpoint").WithSummary("Create a webhook endpoint")
+            .WithDescription("The answer holds the signing secret (whsec_…); it is shown only here and after a rotation.");
+        endpoints.MapGet("/", ListAsync)
+            .WithName("listWebhookEndpoints").WithSummary("List webhook endpoints, newest first");
+        endpoints.MapGet("/{id}", GetAsync)
+            .WithName("getWebhookEndpoint").WithSummary("Get a webhook endpoint and its backlog");
+        endpoints.MapPatch("/{id}", UpdateAsync).WithUnitOfWork(IdempotencyKeyRule.Optional)
+            .WithName("updateWebhookEndpoint").WithSummary("Change a webhook endpoint's URL, events, description or disabled flag");
+        endpoints.MapDelete("/{id}", DeleteAsync).WithUnitOfWork(IdempotencyKeyRule.Optional)
+            .WithName("deleteWebhookEndpoint").WithSummary("Delete a webhook endpoint").WithDescription("Its pending deliveries are not sent.");
+        endpoints.MapPost("/{id}/rotate-secret", RotateSecretAsync).WithUnitOfWork(IdempotencyKeyRule.Refused)
+            .WithName("rotateWebhookEndpointSecret").WithSummary("Issue a new signing secret")
+            .WithDescription("The previous secret keeps signing beside the new one for Obol:Webhooks:SecretOverlap (24 h by default).");
+        endpoints.MapPost("/{id}/test", SendTestAsync).WithUnitOfWork(IdempotencyKeyRule.Optional).Produces<EventResponse>(StatusCodes.Status201Created)
+            .WithName("sendTestWebhook").WithSummary("Send a webhook_endpoint.test event to this endpoint alone")
+            .ProducesProblems(new ProblemCase(409, "webhook_endpoint_disabled"));
+        endpoints.MapPost("/{id}/replay", ReplayAsync).WithUnitOfWork(IdempotencyKeyRule.Optional).Produces<QueuedResponse>(StatusCodes.Status202Accepted)
+            .WithName("replayWebhooks").WithSummary("Send the events of a time range to this endpoint again, in order");
+        endpoints.MapGet("/{id}/delivery-attempts", EndpointAttemptsAsync)
+            .WithName("listEndpointDeliveryAttempts").WithSummary("The delivery log of an endpoint, newest first");
 
         var events = routes.MapGroup("/v1/events").WithTags("Webhooks").RequireAuthorization();
-        events.MapGet("/", ListEventsAsync);
-        events.MapGet("/{id}", GetEventAsync);
-        events.MapPost("/{id}/redeliver", RedeliverAsync).WithUnitOfWork(IdempotencyKeyRule.Optional).Produces<QueuedResponse>(StatusCodes.Status202Accepted);
-        events.MapGet("/{id}/delivery-attempts", EventAttemptsAsync);
-        routes.MapGet("/v1/event-types", EventTypes).WithTags("Webhooks").RequireAuthorization();
+        events.MapGet("/", ListEventsAsync)
+            .WithName("listEvents").WithSummary("List events, newest first");
+        events.MapGet("/{id}", GetEventAsync)
+            .WithName("getEvent").WithSummary("Get an event as it was delivered");
+        events.MapPost("/{id}/redeliver", RedeliverAsync).WithUnitOfWork(IdempotencyKeyRule.Optional).Produces<QueuedResponse>(StatusCodes.Status202Accepted)
+            .WithName("redeliverEvent").WithSummary("Send an event again to one endpoint or to every endpoint that takes it");
+        events.MapGet("/{id}/delivery-attempts", EventAttemptsAsync)
+            .WithName("listEventDeliveryAttempts").WithSummary("The delivery log of an event, newest first");
+        routes.MapGet("/v1/event-types", EventTypes).WithTags("Webhooks").RequireAuthorization()
+            .WithName("listEventTypes").WithSummary("The event types Obol sends");
         return routes;
     }
 
