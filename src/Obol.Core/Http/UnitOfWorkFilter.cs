@@ -2,6 +2,7 @@ using System.Data.Common;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.DependencyInjection;
 using Obol.Core.Errors;
 using Obol.Core.Idempotency;
@@ -119,10 +120,12 @@ public static class IdempotentRequest
     /// <summary>
     /// <c>Idempotency-Key</c> for an endpoint whose work commits in transactions of its own (a reconciliation run, chunk by
     /// chunk): the key is claimed first and a stored response replayed; otherwise the work runs and its response is stored
-    /// in one more transaction. A failure frees the key. Work that committed before a failure stays, and a crash between the
-    /// work and storing its response lets a repeat do the work again, so such work must be safe to repeat.
+    /// in one more transaction, and that stored response is the answer. A failure frees the key. Work that committed before
+    /// a failure stays, and a crash between the work and storing its response lets a repeat do the work again, so such
+    /// work must be safe to repeat.
     /// </summary>
-    public static async Task<IResult> RunAsync(HttpContext http, Func<Task<IResult>> work)
+    public static async Task<Results<TResult, StoredResponseResult>> RunAsync<TResult>(HttpContext http, Func<Task<TResult>> work)
+        where TResult : IResult
     {
         var key = ReadKey(http, IdempotencyKeyRule.Optional);
         if (key is null)

@@ -74,7 +74,7 @@ public static class LedgerEndpoints
             .WithName("getLedgerAccount").WithSummary("Get a ledger account with its balances, now or as of an instant");
         ledger.MapGet("/accounts/{id}/entries", ListEntriesAsync)
             .WithName("listLedgerEntries").WithSummary("List an account's entries");
-        ledger.MapPost("/transactions", CreateTransactionAsync).WithUnitOfWork().Produces<LedgerTransaction>(StatusCodes.Status201Created).Produces<LedgerTransaction>()
+        ledger.MapPost("/transactions", CreateTransactionAsync).WithUnitOfWork()
             .WithName("createLedgerTransaction").WithSummary("Book a balanced transaction")
             .WithDescription("201 when booked; 200 with the transaction booked before under the same externalId.")
             .ProducesProblems(BookingProblems);
@@ -86,7 +86,7 @@ public static class LedgerEndpoints
             .WithDescription("Filter by one metadata pair with `metadata[key]=value`.");
         ledger.MapGet("/transactions/{id}", GetTransactionAsync)
             .WithName("getLedgerTransaction").WithSummary("Get a transaction");
-        ledger.MapPost("/transactions/{id}/reverse", ReverseTransactionAsync).WithUnitOfWork().Produces<LedgerTransaction>(StatusCodes.Status201Created).Produces<LedgerTransaction>()
+        ledger.MapPost("/transactions/{id}/reverse", ReverseTransactionAsync).WithUnitOfWork()
             .WithName("reverseLedgerTransaction").WithSummary("Reverse a transaction")
             .WithDescription("201 with the reversing transaction; 200 with the one booked before under the same externalId.")
             .ProducesProblems(
@@ -140,13 +140,9 @@ public static class LedgerEndpoints
         }, http.RequestAborted));
     }
 
-    private static async Task<IResult> CreateTransactionAsync(CreateTransactionRequest request, HttpContext http, Ledger books, RequestUnitOfWork work)
-    {
-        var booked = await books.CreateTransactionAsync(work.Session, Ledger.OwnBooks(http.MerchantId()), ToNewTransaction(request));
-        return booked.Created
-            ? TypedResults.Created($"/v1/ledger/transactions/{booked.Transaction.Id}", booked.Transaction)
-            : TypedResults.Ok(booked.Transaction);
-    }
+    private static async Task<Results<Created<LedgerTransaction>, Ok<LedgerTransaction>>> CreateTransactionAsync(
+        CreateTransactionRequest request, HttpContext http, Ledger books, RequestUnitOfWork work) =>
+        Booked(await books.CreateTransactionAsync(work.Session, Ledger.OwnBooks(http.MerchantId()), ToNewTransaction(request)));
 
     private static async Task<Ok<TransactionBatchResult>> CreateTransactionBatchAsync(
         CreateTransactionBatchRequest request, HttpContext http, Ledger books, RequestUnitOfWork work)
@@ -198,13 +194,15 @@ public static class LedgerEndpoints
         return TypedResults.Ok(transaction ?? throw Problems.NotFound("ledger transaction", id));
     }
 
-    private static async Task<IResult> ReverseTransactionAsync(string id, ResolutionRequest? request, HttpContext http, Ledger books, RequestUnitOfWork work)
-    {
-        var booked = await books.ReverseAsync(work.Session, Ledger.OwnBooks(http.MerchantId()), id, ToResolution(request?.ExternalId, request?.Description, request?.Metadata));
-        return booked.Created
+    private static async Task<Results<Created<LedgerTransaction>, Ok<LedgerTransaction>>> ReverseTransactionAsync(
+        string id, ResolutionRequest? request, HttpContext http, Ledger books, RequestUnitOfWork work) =>
+        Booked(await books.ReverseAsync(work.Session, Ledger.OwnBooks(http.MerchantId()), id, ToResolution(request?.ExternalId, request?.Description, request?.Metadata)));
+
+    /// <summary>201 with a transaction booked now; 200 with the one booked before under the same external id.</summary>
+    private static Results<Created<LedgerTransaction>, Ok<LedgerTransaction>> Booked(BookedTransaction booked) =>
+        booked.Created
             ? TypedResults.Created($"/v1/ledger/transactions/{booked.Transaction.Id}", booked.Transaction)
             : TypedResults.Ok(booked.Transaction);
-    }
 
     private static async Task<Ok<LedgerTransfer>> GetTransferAsync(string id, HttpContext http, Database database)
     {

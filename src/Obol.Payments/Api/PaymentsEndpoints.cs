@@ -18,7 +18,7 @@ public static class PaymentsEndpoints
     public static IEndpointRouteBuilder MapPaymentsEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var payments = endpoints.MapGroup("/v1/payments").WithTags("Payments").RequireAuthorization();
-        payments.MapPost("/", CreateAsync).WithIdempotencyKey(IdempotencyKeyRule.Required).Produces<PaymentResponse>(StatusCodes.Status201Created)
+        payments.MapPost("/", CreateAsync).WithIdempotencyKey(IdempotencyKeyRule.Required)
             .WithName("createPayment").WithSummary("Create a payment")
             .WithDescription(
                 "Authorizes the payment method with the PSP that routing picks (failing over to the next when one is down) and, "
@@ -32,15 +32,15 @@ public static class PaymentsEndpoints
             .WithName("getPayment").WithSummary("Get a payment");
         payments.MapGet("/{id}/events", EventsAsync)
             .WithName("listPaymentEvents").WithSummary("A payment's history, oldest first");
-        payments.MapPost("/{id}/capture", CaptureAsync).WithIdempotencyKey(IdempotencyKeyRule.Optional).Produces<PaymentResponse>()
+        payments.MapPost("/{id}/capture", CaptureAsync).WithIdempotencyKey(IdempotencyKeyRule.Optional)
             .WithName("capturePayment").WithSummary("Capture an authorized payment, in full or in part")
             .WithDescription("502 when the PSP refused the capture: the problem carries the payment (still authorized) as `payment`.")
             .ProducesProblems(new ProblemCase(400, "amount_exceeds_capturable"), new ProblemCase(409, "invalid_state_transition"), new ProblemCase(502, "psp_refused"));
-        payments.MapPost("/{id}/cancel", CancelAsync).WithIdempotencyKey(IdempotencyKeyRule.Optional).Produces<PaymentResponse>()
+        payments.MapPost("/{id}/cancel", CancelAsync).WithIdempotencyKey(IdempotencyKeyRule.Optional)
             .WithName("cancelPayment").WithSummary("Cancel an authorized payment (release the hold)")
             .WithDescription("502 when the PSP refused the cancellation: the problem carries the payment (still authorized) as `payment`.")
             .ProducesProblems(new ProblemCase(409, "invalid_state_transition"), new ProblemCase(502, "psp_refused"));
-        payments.MapPost("/{id}/refunds", RefundAsync).WithIdempotencyKey(IdempotencyKeyRule.Optional).Produces<RefundResponse>(StatusCodes.Status201Created)
+        payments.MapPost("/{id}/refunds", RefundAsync).WithIdempotencyKey(IdempotencyKeyRule.Optional)
             .WithName("refundPayment").WithSummary("Refund a captured payment, in full or in part")
             .ProducesProblems(new ProblemCase(400, "amount_exceeds_refundable"), new ProblemCase(409, "invalid_state_transition"));
 
@@ -49,16 +49,18 @@ public static class PaymentsEndpoints
         return endpoints;
     }
 
-    private static Task<IResult> CreateAsync(CreatePaymentRequest request, HttpContext http, PaymentProcessor processor, IdempotencyStore idempotency)
+    private static Task<Results<Created<PaymentResponse>, StoredResponseResult>> CreateAsync(
+        CreatePaymentRequest request, HttpContext http, PaymentProcessor processor, IdempotencyStore idempotency)
     {
         var key = IdempotentRequest.ReadKey(http, IdempotencyKeyRule.Required)!;
         var command = Validate(request, http.MerchantId(), key);
-        return IdempotentAsync<Payment>(http, idempotency, key,
-            complete => processor.CreateAsync(command, complete, http.RequestAborted),
+        return IdempotentAsync(http, idempotency, key,
+            (CompleteRequest<Payment>? complete) => processor.CreateAsync(command, complete, http.RequestAborted),
             payment => TypedResults.Created($"/v1/payments/{payment.Id}", PaymentResponse.From(payment)));
     }
 
-    private static Task<IResult> CaptureAsync(string id, CaptureRequest? request, HttpContext http, PaymentProcessor processor, IdempotencyStore idempotency)
+    private static Task<Results<Results<Ok<PaymentResponse>, ProblemHttpResult>, StoredResponseResult>> CaptureAsync(
+        string id, CaptureRequest? request, HttpContext http, PaymentProcessor processor, IdempotencyStore idempotency)
     {
         if (request?.Amount is <= 0)
         {
@@ -66,20 +68,22 @@ public static class PaymentsEndpoints
         }
 
         var key = IdempotentRequest.ReadKey(http, IdempotencyKeyRule.Optional);
-        return IdempotentAsync<Payment>(http, idempotency, key,
-            complete => processor.CaptureAsync(http.MerchantId(), id, request?.Amount, key, complete, http.RequestAborted),
+        return IdempotentAsync(http, idempotency, key,
+            (CompleteRequest<Payment>? complete) => processor.CaptureAsync(http.MerchantId(), id, request?.Amount, key, complete, http.RequestAborted),
             payment => ModificationResult(http, payment));
     }
 
-    private static Task<IResult> CancelAsync(string id, HttpContext http, PaymentProcessor processor, IdempotencyStore idempotency)
+    private static Task<Results<Results<Ok<PaymentResponse>, ProblemHttpResult>, StoredResponseResult>> CancelAsync(
+        string id, HttpContext http, PaymentProcessor processor, IdempotencyStore idempotency)
     {
         var key = IdempotentRequest.ReadKey(http, IdempotencyKeyRule.Optional);
-        return IdempotentAsync<Payment>(http, idempotency, key,
-            complete => processor.CancelAsync(http.MerchantId(), id, key, complete, http.RequestAborted),
+        return IdempotentAsync(http, idempotency, key,
+            (CompleteRequest<Payment>? complete) => processor.CancelAsync(http.MerchantId(), id, key, complete, http.RequestAborted),
             payment => ModificationResult(http, payment));
     }
 
-    private static Task<IResult> RefundAsync(string id, CreateRefundRequest? request, HttpContext http, PaymentProcessor processor, IdempotencyStore idempotency)
+    private static Task<Results<Created<RefundResponse>, StoredResponseResult>> RefundAsync(
+        string id, CreateRefundRequest? request, HttpContext http, PaymentProcessor processor, IdempotencyStore idempotency)
     {
         var errors = new ValidationErrors();
         if (request?.Amount is <= 0)
@@ -94,8 +98,8 @@ public static class PaymentsEndpoints
 
         errors.ThrowIfAny();
         var key = IdempotentRequest.ReadKey(http, IdempotencyKeyRule.Optional);
-        return IdempotentAsync<Refund>(http, idempotency, key,
-            complete => processor.RefundAsync(http.MerchantId(), id, request?.Amount, request?.Reason, key, complete, http.RequestAborted),
+        return IdempotentAsync(http, idempotency, key,
+            (CompleteRequest<Refund>? complete) => processor.RefundAsync(http.MerchantId(), id, request?.Amount, request?.Reason, key, complete, http.RequestAborted),
             refund => TypedResults.Created($"/v1/refunds/{refund.Id}", RefundResponse.From(refund)));
     }
 
@@ -139,7 +143,7 @@ public static class PaymentsEndpoints
     }
 
     /// <summary>A capture or cancel that the PSP refused answers 502 with the payment's error; the attempt stays on record.</summary>
-    private static IResult ModificationResult(HttpContext http, Payment payment) =>
+    private static Results<Ok<PaymentResponse>, ProblemHttpResult> ModificationResult(HttpContext http, Payment payment) =>
         payment.LastError is { } error && payment.OperationInFlight is null && payment.Status is PaymentStatus.Authorized
             ? TypedResults.Problem(new Microsoft.AspNetCore.Mvc.ProblemDetails
             {
@@ -153,11 +157,12 @@ public static class PaymentsEndpoints
 
     /// <summary>
     /// Runs a multi-phase operation under the request's Idempotency-Key (if any): the final phase stores the
-    /// response in the same transaction as the outcome. A problem thrown before anything committed frees the key; any
-    /// other failure ends the claim's lease.
+    /// response in the same transaction as the outcome, and that stored response is the answer (the first time too). A
+    /// problem thrown before anything committed frees the key; any other failure ends the claim's lease.
     /// </summary>
-    private static async Task<IResult> IdempotentAsync<T>(
-        HttpContext http, IdempotencyStore idempotency, string? key, Func<CompleteRequest<T>?, Task<T>> run, Func<T, IResult> respond)
+    private static async Task<Results<TResult, StoredResponseResult>> IdempotentAsync<T, TResult>(
+        HttpContext http, IdempotencyStore idempotency, string? key, Func<CompleteRequest<T>?, Task<T>> run, Func<T, TResult> respond)
+        where TResult : IResult
     {
         if (key is null)
         {

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Obol.Core.CardNumbers;
 using Obol.Core.Errors;
@@ -45,7 +46,7 @@ public static class PspWebhookEndpoints
         return endpoints;
     }
 
-    private static async Task<IResult> StripeAsync(
+    private static async Task<Ok<WebhookReceived>> StripeAsync(
         HttpContext http, Database database, PaymentStore store, PaymentProcessor processor, PaymentsOptions options, TimeProvider clock)
     {
         var payload = Body(http);
@@ -82,7 +83,7 @@ public static class PspWebhookEndpoints
                 await store.MarkWebhookAppliedAsync(session, StripeConnector.PspName, stripeEvent.Id);
             }
         }, http.RequestAborted);
-        return TypedResults.Ok(new { received = true });
+        return TypedResults.Ok(new WebhookReceived(true));
     }
 
     /// <summary>
@@ -173,7 +174,7 @@ public static class PspWebhookEndpoints
         }
     }
 
-    private static async Task<IResult> AdyenAsync(
+    private static async Task<ContentHttpResult> AdyenAsync(
         HttpContext http, Database database, PaymentStore store, PaymentProcessor processor, PaymentsOptions options)
     {
         var payload = Body(http);
@@ -306,6 +307,9 @@ public static class PspWebhookEndpoints
         // settles each by its own request.
         return ambiguous ? null : report;
     }
+
+    /// <summary>Stripe's answer: <c>{"received": true}</c>.</summary>
+    private sealed record WebhookReceived(bool Received);
 
     /// <summary>The raw body, exactly as signed (read once by the chassis).</summary>
     private static string Body(HttpContext http) => http.Features.Get<BufferedRequestBody>()?.Text ?? "";

@@ -27,11 +27,10 @@ public static class ReconciliationEndpoints
         // Every endpoint is for the operator's keys only (EnsureOperator): 403 forbidden for any other.
         var group = endpoints.MapGroup("/v1/reconciliation").WithTags("Reconciliation").RequireAuthorization().ProducesProblems(new ProblemCase(403, "forbidden"));
         group.MapPost("/reports", UploadAsync).Accepts<string>("text/csv").WithMetadata(new RequestBodyLimit(MaxReportBytes), new ScansCardNumbersItself()).WithIdempotencyKey(IdempotencyKeyRule.Optional)
-            .Produces<RunResponse>(StatusCodes.Status201Created)
             .WithName("uploadSettlementReport").WithSummary("Upload a PSP settlement report and reconcile it")
             .WithDescription("The report as the PSP publishes it (CSV). Operator keys only.")
             .ProducesProblems(new ProblemCase(400, "invalid_settlement_report"), new ProblemCase(400, "settlement_report_date_mismatch"));
-        group.MapPost("/runs", FetchAndReconcileAsync).WithIdempotencyKey(IdempotencyKeyRule.Optional).Produces<RunResponse>(StatusCodes.Status201Created)
+        group.MapPost("/runs", FetchAndReconcileAsync).WithIdempotencyKey(IdempotencyKeyRule.Optional)
             .WithName("startReconciliationRun").WithSummary("Fetch a day's settlement report from the PSP and reconcile it")
             .WithDescription("Operator keys only.")
             .ProducesProblems(new ProblemCase(400, "invalid_settlement_report"), new ProblemCase(502, "settlement_report_unavailable"));
@@ -43,7 +42,7 @@ public static class ReconciliationEndpoints
             .WithName("listDiscrepancies").WithSummary("List reconciliation discrepancies").WithDescription("Operator keys only.");
         group.MapGet("/discrepancies/{id}", GetDiscrepancyAsync)
             .WithName("getDiscrepancy").WithSummary("Get a discrepancy").WithDescription("Operator keys only.");
-        group.MapPost("/discrepancies/{id}/resolve", ResolveDiscrepancyAsync).WithIdempotencyKey(IdempotencyKeyRule.Optional).Produces<DiscrepancyResponse>()
+        group.MapPost("/discrepancies/{id}/resolve", ResolveDiscrepancyAsync).WithIdempotencyKey(IdempotencyKeyRule.Optional)
             .WithName("resolveDiscrepancy").WithSummary("Mark a discrepancy dealt with")
             .WithDescription("Books nothing. Resolving again with the same note answers the same. Operator keys only.")
             .ProducesProblems(new ProblemCase(409, "discrepancy_already_resolved"));
@@ -54,7 +53,7 @@ public static class ReconciliationEndpoints
     /// With an <c>Idempotency-Key</c>, a repeat answers the first run (<see cref="IdempotentRequest.RunAsync"/>); a run is safe
     /// to repeat anyway (each report row is booked once), so a repeat after a crash that lost the answer runs the day again.
     /// </remarks>
-    private static async Task<IResult> UploadAsync(
+    private static async Task<Results<Created<RunResponse>, StoredResponseResult>> UploadAsync(
         string? psp, string? date, HttpContext http, Reconciler reconciler, Database database, ReconciliationOptions options, TimeProvider clock,
         IHostApplicationLifetime lifetime)
     {
@@ -69,7 +68,7 @@ public static class ReconciliationEndpoints
         });
     }
 
-    private static async Task<IResult> FetchAndReconcileAsync(
+    private static async Task<Results<Created<RunResponse>, StoredResponseResult>> FetchAndReconcileAsync(
         StartRunRequest request, HttpContext http, Reconciler reconciler, SettlementReportSource source, Database database,
         ReconciliationOptions options, TimeProvider clock, IHostApplicationLifetime lifetime)
     {
@@ -137,7 +136,7 @@ public static class ReconciliationEndpoints
     /// <c>Idempotency-Key</c>, a repeat answers the first resolve, and the key with another body is refused. The resolve that
     /// records the resolution reports it (<see cref="DiscrepancyEvents.Resolved"/>) in its unit of work.
     /// </summary>
-    private static async Task<IResult> ResolveDiscrepancyAsync(
+    private static async Task<Results<Ok<DiscrepancyResponse>, StoredResponseResult>> ResolveDiscrepancyAsync(
         string id, ResolveDiscrepancyRequest request, HttpContext http, Database database, ReconciliationOptions options, TimeProvider clock, IEventOutbox outbox)
     {
         EnsureOperator(http, options);

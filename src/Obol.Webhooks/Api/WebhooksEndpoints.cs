@@ -29,7 +29,7 @@ public static class WebhooksEndpoints
     public static IEndpointRouteBuilder MapWebhooksEndpoints(this IEndpointRouteBuilder routes)
     {
         var endpoints = routes.MapGroup("/v1/webhook-endpoints").WithTags("Webhooks").RequireAuthorization();
-        endpoints.MapPost("/", CreateAsync).WithUnitOfWork(IdempotencyKeyRule.Refused).Produces<WebhookEndpointResponse>(StatusCodes.Status201Created)
+        endpoints.MapPost("/", CreateAsync).WithUnitOfWork(IdempotencyKeyRule.Refused)
             .WithName("createWebhookEndpoint").WithSummary("Create a webhook endpoint")
             .WithDescription("The answer holds the signing secret (whsec_…); it is shown only here and after a rotation.");
         endpoints.MapGet("/", ListAsync)
@@ -43,10 +43,10 @@ public static class WebhooksEndpoints
         endpoints.MapPost("/{id}/rotate-secret", RotateSecretAsync).WithUnitOfWork(IdempotencyKeyRule.Refused)
             .WithName("rotateWebhookEndpointSecret").WithSummary("Issue a new signing secret")
             .WithDescription("The previous secret keeps signing beside the new one for Obol:Webhooks:SecretOverlap (24 h by default).");
-        endpoints.MapPost("/{id}/test", SendTestAsync).WithUnitOfWork(IdempotencyKeyRule.Optional).Produces<EventResponse>(StatusCodes.Status201Created)
+        endpoints.MapPost("/{id}/test", SendTestAsync).WithUnitOfWork(IdempotencyKeyRule.Optional)
             .WithName("sendTestWebhook").WithSummary("Send a webhook_endpoint.test event to this endpoint alone")
             .ProducesProblems(new ProblemCase(409, "webhook_endpoint_disabled"));
-        endpoints.MapPost("/{id}/replay", ReplayAsync).WithUnitOfWork(IdempotencyKeyRule.Optional).Produces<QueuedResponse>(StatusCodes.Status202Accepted)
+        endpoints.MapPost("/{id}/replay", ReplayAsync).WithUnitOfWork(IdempotencyKeyRule.Optional)
             .WithName("replayWebhooks").WithSummary("Send the events of a time range to this endpoint again, in order");
         endpoints.MapGet("/{id}/delivery-attempts", EndpointAttemptsAsync)
             .WithName("listEndpointDeliveryAttempts").WithSummary("The delivery log of an endpoint, newest first");
@@ -56,7 +56,7 @@ public static class WebhooksEndpoints
             .WithName("listEvents").WithSummary("List events, newest first");
         events.MapGet("/{id}", GetEventAsync)
             .WithName("getEvent").WithSummary("Get an event as it was delivered");
-        events.MapPost("/{id}/redeliver", RedeliverAsync).WithUnitOfWork(IdempotencyKeyRule.Optional).Produces<QueuedResponse>(StatusCodes.Status202Accepted)
+        events.MapPost("/{id}/redeliver", RedeliverAsync).WithUnitOfWork(IdempotencyKeyRule.Optional)
             .WithName("redeliverEvent").WithSummary("Send an event again to one endpoint or to every endpoint that takes it");
         events.MapGet("/{id}/delivery-attempts", EventAttemptsAsync)
             .WithName("listEventDeliveryAttempts").WithSummary("The delivery log of an event, newest first");
