@@ -28,7 +28,7 @@ internal static class PaymentRules
 
         return amount <= payment.AmountCapturable
             ? amount
-            : throw new ProblemException(400, "amount_exceeds_capturable", "Amount exceeds capturable", $"At most {payment.AmountCapturable} can be captured.");
+            : throw PaymentsProblems.AmountExceedsCapturable(payment.AmountCapturable);
     }
 
     public static void EnsureCanCancel(Payment payment)
@@ -54,7 +54,7 @@ internal static class PaymentRules
         var amount = requested ?? payment.AmountRefundable;
         if (amount <= 0 && requested is null)
         {
-            throw new ProblemException(400, "amount_exceeds_refundable", "Amount exceeds refundable", "Nothing is left to refund.");
+            throw PaymentsProblems.NothingLeftToRefund();
         }
 
         if (amount <= 0)
@@ -64,8 +64,7 @@ internal static class PaymentRules
 
         return amount <= payment.AmountRefundable
             ? amount
-            : throw new ProblemException(400, "amount_exceeds_refundable", "Amount exceeds refundable",
-                $"At most {payment.AmountRefundable} can be refunded (captured {payment.AmountCaptured}, refunded or refunding {payment.AmountRefunded + payment.AmountRefunding}).");
+            : throw PaymentsProblems.AmountExceedsRefundable(payment.AmountRefundable, payment.AmountCaptured, payment.AmountRefunded + payment.AmountRefunding);
     }
 
     /// <summary>

@@ -58,7 +58,7 @@ public static class PspWebhookEndpoints
         }
         catch (StripeException)
         {
-            throw InvalidSignature("The Stripe-Signature header does not match the payload (or is too old).");
+            throw PaymentsProblems.InvalidSignature("The Stripe-Signature header does not match the payload (or is too old).");
         }
 
         var stripeEvent = ParseStripeEvent(payload);
@@ -104,7 +104,7 @@ public static class PspWebhookEndpoints
                     || !root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object
                     || !data.TryGetProperty("object", out var dataObject) || dataObject.ValueKind != JsonValueKind.Object)
                 {
-                    throw MalformedWebhook("A Stripe event needs a string id and type of at most 255 characters and a data.object.");
+                    throw PaymentsProblems.MalformedWebhook("A Stripe event needs a string id and type of at most 255 characters and a data.object.");
                 }
             }
 
@@ -112,7 +112,7 @@ public static class PspWebhookEndpoints
         }
         catch (Exception e) when (e is JsonException or Newtonsoft.Json.JsonException or FormatException or InvalidCastException or ArgumentException)
         {
-            throw MalformedWebhook("The Stripe event is not well formed JSON of Stripe's types.");
+            throw PaymentsProblems.MalformedWebhook("The Stripe event is not well formed JSON of Stripe's types.");
         }
 
         var currency = parsed?.Data?.Object switch
@@ -123,7 +123,7 @@ public static class PspWebhookEndpoints
         };
         return parsed is { Data.Object: not null } && PspText.IsStorable(currency)
             ? parsed
-            : throw MalformedWebhook("The Stripe event's object is missing or names no currency.");
+            : throw PaymentsProblems.MalformedWebhook("The Stripe event's object is missing or names no currency.");
 
         static bool HasStorableText(JsonElement element, string name) =>
             element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
@@ -187,12 +187,12 @@ public static class PspWebhookEndpoints
         }
         catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
         {
-            throw new ProblemException(400, "malformed_json", "Malformed notification", "Not an Adyen notification.");
+            throw PaymentsProblems.MalformedNotification();
         }
 
         if (items.Any(PspText.HoldsUnstorableText))
         {
-            throw MalformedWebhook("A notification item holds U+0000 or a lone surrogate, which no Adyen field does.");
+            throw PaymentsProblems.MalformedWebhook("A notification item holds U+0000 or a lone surrogate, which no Adyen field does.");
         }
 
         if (items.Any(HoldsCardNumber))
@@ -208,11 +208,11 @@ public static class PspWebhookEndpoints
         }
         catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException)
         {
-            throw MalformedWebhook($"An Adyen notification item is not well formed: {e.Message}");
+            throw PaymentsProblems.MalformedWebhook($"An Adyen notification item is not well formed: {e.Message}");
         }
         if (notifications.Any(n => !n.HasValidSignature(key)))
         {
-            throw InvalidSignature("An Adyen notification item's hmacSignature does not match.");
+            throw PaymentsProblems.InvalidSignature("An Adyen notification item's hmacSignature does not match.");
         }
 
         await database.WriteAsync(async session =>
@@ -313,12 +313,6 @@ public static class PspWebhookEndpoints
 
     /// <summary>The raw body, exactly as signed (read once by the chassis).</summary>
     private static string Body(HttpContext http) => http.Features.Get<BufferedRequestBody>()?.Text ?? "";
-
-    private static ProblemException InvalidSignature(string detail) =>
-        new(400, "invalid_signature", "Invalid webhook signature", detail);
-
-    private static ProblemException MalformedWebhook(string detail) =>
-        new(400, "malformed_webhook", "Malformed webhook", detail);
 
     /// <summary>
     /// One Adyen notification item, with Adyen's notification HMAC check: Base64(HMAC-SHA256(key,
