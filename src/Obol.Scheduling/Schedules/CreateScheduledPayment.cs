@@ -48,14 +48,12 @@ public static class CreateScheduledPayment
         var (executeAt, local, zone) = ResolveTime(request);
         if (executeAt < now - PastTolerance)
         {
-            throw new ProblemException(400, "execute_at_in_past", "Execution time in the past",
-                $"The schedule resolves to {Format(executeAt)}, which is before now ({Format(now)}).");
+            throw SchedulingProblems.ExecuteAtInPast(Format(executeAt), Format(now));
         }
 
         if (executeAt > now.AddYears(MaxYearsAhead))
         {
-            throw new ProblemException(400, "execute_at_too_far", "Execution time too far ahead",
-                $"A payment can be scheduled at most {MaxYearsAhead} years ahead; {Format(executeAt)} is later.");
+            throw SchedulingProblems.ExecuteAtTooFar(MaxYearsAhead, Format(executeAt));
         }
 
         if (recurrence?.Until is { } until && until < executeAt)
@@ -206,8 +204,7 @@ public static class CreateScheduledPayment
 
         if (hasInstant && (hasLocal || hasZone))
         {
-            throw new ProblemException(400, "schedule_time_conflict", "Conflicting execution times",
-                "Give either 'executeAt' (an instant) or 'localDateTime' with 'timeZone', not both.");
+            throw SchedulingProblems.ScheduleTimeConflict();
         }
 
         if (hasInstant)
@@ -219,25 +216,21 @@ public static class CreateScheduledPayment
 
         if (!hasLocal && !hasZone)
         {
-            throw new ProblemException(400, "schedule_time_required", "Execution time required",
-                "Give 'executeAt' (an instant) or 'localDateTime' with 'timeZone'.");
+            throw SchedulingProblems.ScheduleTimeRequired();
         }
 
         if (!hasZone)
         {
-            throw new ProblemException(400, "time_zone_required", "Time zone required",
-                "A 'localDateTime' needs a 'timeZone' (an IANA name such as America/New_York) to say when it happens.");
+            throw SchedulingProblems.TimeZoneRequired();
         }
 
         if (!hasLocal)
         {
-            throw new ProblemException(400, "local_date_time_required", "Local date-time required",
-                "A 'timeZone' needs a 'localDateTime' (such as 2027-03-14T09:00:00).");
+            throw SchedulingProblems.LocalDateTimeRequired();
         }
 
         var zone = ScheduleClock.FindZone(request.TimeZone!)
-            ?? throw new ProblemException(400, "unknown_time_zone", "Unknown time zone",
-                $"'{request.TimeZone}' is not an IANA time zone name (such as America/New_York).");
+            ?? throw SchedulingProblems.UnknownTimeZone(request.TimeZone!);
 
         var local = ParseLocal(request.LocalDateTime!) is { Year: >= 1970 and <= 2998 } accepted
             ? accepted
