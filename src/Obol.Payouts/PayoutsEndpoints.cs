@@ -107,8 +107,7 @@ public static class PayoutsEndpoints
 
         if (batch.Events.Count > DeliveryEventBatch.MaxEvents)
         {
-            throw new ProblemException(400, "too_many_events", "Too many events",
-                $"A batch holds at most {DeliveryEventBatch.MaxEvents} events; this one has {batch.Events.Count}. Split it.");
+            throw PayoutsProblems.TooManyEvents(DeliveryEventBatch.MaxEvents, batch.Events.Count);
         }
 
         if (batch.Events.Any(e => e is null))

@@ -164,8 +164,7 @@ internal static class CourierTermsDecision
             var current = history.Current;
             if (current.Zone.Id != zone!.Id || current.Currency != currency || current.PayPeriodStartDay != startDay)
             {
-                throw new ProblemException(409, "courier_terms_immutable", "Terms cannot change this way",
-                    $"timeZone ({current.Zone.Id}), currency ({current.Currency}) and payPeriodStartDay ({DayName(current.PayPeriodStartDay)}) are fixed for a courier once set: changing them would re-slice days and pay periods already computed.");
+                throw PayoutsProblems.CourierTermsImmutable(current.Zone.Id, current.Currency, DayName(current.PayPeriodStartDay));
             }
 
             if (request.EffectiveAt is null && current.BasePayRate == request.BasePayRate && current.BonusPay == request.BonusPay

@@ -34,8 +34,7 @@ internal static class PayPeriodClose
 
         if (period.EndsAt > write.Now)
         {
-            throw new ProblemException(409, "pay_period_not_ended", "Pay period has not ended",
-                $"Pay period {periodId} ends at {StoredInstant.SqliteText(period.EndsAt)}; it can be closed after that.");
+            throw PayoutsProblems.PayPeriodNotEnded(periodId, StoredInstant.SqliteText(period.EndsAt));
         }
 
         await DeliveryRecalculation.LockCouriersAsync(write, [period.CourierId]);
