@@ -200,7 +200,7 @@ public static class WebhooksEndpoints
         var endpoint = await store.GetAsync(session, http.MerchantId(), id) ?? throw Problems.NotFound("webhook endpoint", id);
         if (endpoint.Disabled)
         {
-            throw new ProblemException(409, "webhook_endpoint_disabled", "Webhook endpoint disabled", "A disabled endpoint receives nothing; enable it first.");
+            throw WebhooksProblems.EndpointDisabled();
         }
 
         var eventId = await events.AppendAsync(session, new MerchantEvent(endpoint.MerchantId, TestEvent, endpoint.Id, WebhookEndpointResponse.From(endpoint)), endpoint.Id);
