@@ -158,8 +158,7 @@ public static class ReconciliationEndpoints
                 var now = (await ReconciliationStore.GetDiscrepancyAsync(s, id))!;
                 if (!inserted && now.ResolutionNote != note)
                 {
-                    throw new ProblemException(409, "discrepancy_already_resolved", "Already resolved",
-                        $"Discrepancy '{id}' was resolved at {now.ResolvedAt:O} with another note.");
+                    throw ReconciliationProblems.DiscrepancyAlreadyResolved(id, now.ResolvedAt);
                 }
 
                 if (inserted)
@@ -200,8 +199,7 @@ public static class ReconciliationEndpoints
     {
         if (!options.Operators.Contains(http.MerchantId(), StringComparer.Ordinal))
         {
-            throw new ProblemException(403, "forbidden", "Forbidden",
-                "Settlement reports cover every merchant's payments: only the platform operator's keys may reconcile them.");
+            throw ReconciliationProblems.OperatorOnly();
         }
     }
 

@@ -53,7 +53,7 @@ internal static class AdyenSettlementReport
 
             if (pspReference.Length == 0 || modification.Length == 0)
             {
-                throw SettlementReportProblems.Invalid(number, $"A {type} row needs 'Psp Reference' and 'Modification Reference'.");
+                throw ReconciliationProblems.InvalidSettlementReport(number, $"A {type} row needs 'Psp Reference' and 'Modification Reference'.");
             }
 
             var grossCurrency = CurrencyOf(number, "Gross Currency", grossCurrencyText);
@@ -75,7 +75,7 @@ internal static class AdyenSettlementReport
 
             if (checked(gross - fee) != net)
             {
-                throw SettlementReportProblems.Invalid(number, $"net {net} is not gross {gross} less costs {fee} (minor units).");
+                throw ReconciliationProblems.InvalidSettlementReport(number, $"net {net} is not gross {gross} less costs {fee} (minor units).");
             }
 
             var (kind, note) = (type, gross) switch
@@ -146,7 +146,7 @@ internal static class AdyenSettlementReport
     private static Currency CurrencyOf(int number, string column, string text) =>
         Currency.TryFromCode(text, out var currency)
             ? currency
-            : throw SettlementReportProblems.Invalid(number, $"{column} '{text}' is not an ISO 4217 currency.");
+            : throw ReconciliationProblems.InvalidSettlementReport(number, $"{column} '{text}' is not an ISO 4217 currency.");
 
     /// <summary>Credit minus debit; at most one of the two may be filled.</summary>
     private static long Signed(int number, string what, string credit, string debit, Currency currency) => (credit.Length, debit.Length) switch
@@ -154,7 +154,7 @@ internal static class AdyenSettlementReport
         (> 0, 0) => Amount(number, what + " Credit", credit, currency),
         (0, > 0) => checked(-Amount(number, what + " Debit", debit, currency)),
         (0, 0) => 0,
-        _ => throw SettlementReportProblems.Invalid(number, $"{what} has both a debit and a credit."),
+        _ => throw ReconciliationProblems.InvalidSettlementReport(number, $"{what} has both a debit and a credit."),
     };
 
     /// <summary>A debit or credit: an amount of zero or more.</summary>
@@ -163,20 +163,20 @@ internal static class AdyenSettlementReport
         var amount = Cost(number, column, text, currency);
         return amount >= 0
             ? amount
-            : throw SettlementReportProblems.Invalid(number, $"{column} '{text}' is negative; Adyen reports money going the other way as a positive amount in the opposite column.");
+            : throw ReconciliationProblems.InvalidSettlementReport(number, $"{column} '{text}' is negative; Adyen reports money going the other way as a positive amount in the opposite column.");
     }
 
     /// <summary>A cost column: signed, since a cost can be given back (on a refund, say); empty is zero.</summary>
     private static long Cost(int number, string column, string text, Currency currency) =>
         text.Length == 0 ? 0
         : Money.TryParse(text, currency, out var money) ? money.MinorUnits
-        : throw SettlementReportProblems.Invalid(number, $"{column} '{text}' is not an amount in {currency.Code} major units.");
+        : throw ReconciliationProblems.InvalidSettlementReport(number, $"{column} '{text}' is not an amount in {currency.Code} major units.");
 
     private static DateTimeOffset Instant(int number, string created, string zone)
     {
         if (!DateTime.TryParseExact(created, "yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture, DateTimeStyles.None, out var local))
         {
-            throw SettlementReportProblems.Invalid(number, $"Creation Date '{created}' is not 'yyyy-MM-dd HH:mm:ss'.");
+            throw ReconciliationProblems.InvalidSettlementReport(number, $"Creation Date '{created}' is not 'yyyy-MM-dd HH:mm:ss'.");
         }
 
         if (zone.Length == 0)
@@ -191,7 +191,7 @@ internal static class AdyenSettlementReport
 
         if (!TimeZoneInfo.TryFindSystemTimeZoneById(zone, out var timeZone))
         {
-            throw SettlementReportProblems.Invalid(number, $"TimeZone '{zone}' is neither a time zone abbreviation Adyen uses nor an IANA zone.");
+            throw ReconciliationProblems.InvalidSettlementReport(number, $"TimeZone '{zone}' is neither a time zone abbreviation Adyen uses nor an IANA zone.");
         }
 
         return new DateTimeOffset(local, timeZone.GetUtcOffset(local));

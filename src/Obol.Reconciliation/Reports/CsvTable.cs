@@ -53,7 +53,7 @@ internal static class CsvTable
 
         if (missing.Count > 0)
         {
-            throw SettlementReportProblems.Invalid($"The header lacks the column(s) {string.Join(", ", missing.Select(c => $"'{c}'"))}.");
+            throw ReconciliationProblems.InvalidSettlementReport($"The header lacks the column(s) {string.Join(", ", missing.Select(c => $"'{c}'"))}.");
         }
 
         var exempt = reader.Header.ColNames.Select(name => identifiers.Contains(name, StringComparer.Ordinal)).ToArray();
@@ -89,7 +89,7 @@ internal static class CsvTable
         catch (InvalidDataException)
         {
             // Sep's message quotes the row, which may hold anything: it is not passed on.
-            throw SettlementReportProblems.Invalid("A row does not have the header's columns, or has an unclosed quote.");
+            throw ReconciliationProblems.InvalidSettlementReport("A row does not have the header's columns, or has an unclosed quote.");
         }
     }
 
@@ -98,7 +98,7 @@ internal static class CsvTable
         csv = csv.TrimStart('\uFEFF');
         if (string.IsNullOrWhiteSpace(csv))
         {
-            throw SettlementReportProblems.Invalid("The report is empty; it needs at least its header row.");
+            throw ReconciliationProblems.InvalidSettlementReport("The report is empty; it needs at least its header row.");
         }
 
         try
@@ -107,7 +107,7 @@ internal static class CsvTable
         }
         catch (Exception e) when (e is InvalidDataException or ArgumentException)
         {
-            throw SettlementReportProblems.Invalid("The header cannot be read: a column name is repeated or a quote is not closed.");
+            throw ReconciliationProblems.InvalidSettlementReport("The header cannot be read: a column name is repeated or a quote is not closed.");
         }
     }
 }

@@ -19,7 +19,7 @@ internal static class SettlementReports
         }
         catch (OverflowException)
         {
-            throw SettlementReportProblems.Invalid("An amount, or a sum of amounts, is beyond what Obol can hold.");
+            throw ReconciliationProblems.InvalidSettlementReport("An amount, or a sum of amounts, is beyond what Obol can hold.");
         }
     }
 }

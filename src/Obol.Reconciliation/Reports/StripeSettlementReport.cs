@@ -30,12 +30,12 @@ internal static class StripeSettlementReport
                 (v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9]);
             if (id.Length == 0)
             {
-                throw SettlementReportProblems.Invalid(number, "'balance_transaction_id' is empty.");
+                throw ReconciliationProblems.InvalidSettlementReport(number, "'balance_transaction_id' is empty.");
             }
 
             if (!Currency.TryFromCode(currencyText.ToUpperInvariant(), out var currency))
             {
-                throw SettlementReportProblems.Invalid(number, $"'{currencyText}' is not an ISO 4217 currency.");
+                throw ReconciliationProblems.InvalidSettlementReport(number, $"'{currencyText}' is not an ISO 4217 currency.");
             }
 
             var gross = Amount(number, "gross", grossText, currency);
@@ -43,13 +43,13 @@ internal static class StripeSettlementReport
             var net = Amount(number, "net", netText, currency);
             if (checked(gross - fee) != net)
             {
-                throw SettlementReportProblems.Invalid(number, $"net {net} is not gross {gross} less fee {fee} (minor units).");
+                throw ReconciliationProblems.InvalidSettlementReport(number, $"net {net} is not gross {gross} less fee {fee} (minor units).");
             }
 
             if (!DateTime.TryParseExact(created, "yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture,
                     DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var at))
             {
-                throw SettlementReportProblems.Invalid(number, $"created_utc '{created}' is not a UTC time as 'yyyy-MM-dd HH:mm:ss'.");
+                throw ReconciliationProblems.InvalidSettlementReport(number, $"created_utc '{created}' is not a UTC time as 'yyyy-MM-dd HH:mm:ss'.");
             }
 
             var (kind, note) = (category, gross) switch
@@ -82,7 +82,7 @@ internal static class StripeSettlementReport
     private static long Amount(int number, string column, string text, Currency currency) =>
         Money.TryParse(text, currency, out var money)
             ? money.MinorUnits
-            : throw SettlementReportProblems.Invalid(number, $"{column} '{text}' is not an amount in {currency.Code} major units.");
+            : throw ReconciliationProblems.InvalidSettlementReport(number, $"{column} '{text}' is not an amount in {currency.Code} major units.");
 
     private static string? Blank(string value) => value.Length == 0 ? null : value;
 }

@@ -78,8 +78,7 @@ internal sealed class Reconciler(
         var movements = lines.Where(l => l.Kind != SettlementLineKind.Other).ToList();
         if (movements.Count > 0 && !movements.Any(l => l.OccurredAt >= from && l.OccurredAt < from.AddDays(3)))
         {
-            throw new Core.Errors.ProblemException(400, "settlement_report_date_mismatch", "The report is not about that day",
-                $"No row of the report falls within a day of {reportDate:yyyy-MM-dd}; its rows run from {movements.Min(l => l.OccurredAt):O} to {movements.Max(l => l.OccurredAt):O}.");
+            throw ReconciliationProblems.SettlementReportDateMismatch(reportDate, movements.Min(l => l.OccurredAt), movements.Max(l => l.OccurredAt));
         }
     }
 

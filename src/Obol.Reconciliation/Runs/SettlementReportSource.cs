@@ -1,5 +1,4 @@
 using System.Globalization;
-using Obol.Core.Errors;
 using Obol.Payments.Settlements;
 
 namespace Obol.Reconciliation.Runs;
@@ -20,19 +19,15 @@ internal sealed class SettlementReportSource(IPspSettlementReports reports, Reco
         }
         catch (HttpRequestException e) when (e.StatusCode is { } status)
         {
-            throw Unavailable(psp, day, $"it answered {(int)status}");
+            throw ReconciliationProblems.SettlementReportUnavailable(psp, day, $"it answered {(int)status}");
         }
         catch (HttpRequestException e)
         {
-            throw Unavailable(psp, day, e.Message);
+            throw ReconciliationProblems.SettlementReportUnavailable(psp, day, e.Message);
         }
         catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            throw Unavailable(psp, day, "it did not answer in time");
+            throw ReconciliationProblems.SettlementReportUnavailable(psp, day, "it did not answer in time");
         }
     }
-
-    private static ProblemException Unavailable(string psp, string day, string why) =>
-        new(502, "settlement_report_unavailable", "The settlement report could not be fetched",
-            $"Fetching {psp}'s report for {day} failed: {why}. Set Obol:Reconciliation:{char.ToUpperInvariant(psp[0])}{psp[1..]}:ReportUrl, or upload the report.");
 }
