@@ -227,8 +227,26 @@ public sealed class RowShape<T>
             return values;
         }
 
-        protected void Instant(Utf8JsonWriter writer, DateTimeOffset value)
+        protected static void Number(Utf8JsonWriter writer, long? value)
         {
+            if (value is { } number)
+            {
+                writer.WriteNumberValue(number);
+            }
+            else
+            {
+                writer.WriteNullValue();
+            }
+        }
+
+        protected static void Instant(Utf8JsonWriter writer, DateTimeOffset? instant)
+        {
+            if (instant is not { } value)
+            {
+                writer.WriteNullValue();
+                return;
+            }
+
             Span<char> text = stackalloc char[32];
             if (!value.UtcDateTime.TryFormat(text, out var length, StoredInstant.SqliteFormat, CultureInfo.InvariantCulture))
             {
@@ -261,17 +279,7 @@ public sealed class RowShape<T>
     {
         public override void Copy(PgCopyWriter copy, T row) => copy.Bigint(value(row));
 
-        public override void Json(Utf8JsonWriter writer, T row)
-        {
-            if (value(row) is { } v)
-            {
-                writer.WriteNumberValue(v);
-            }
-            else
-            {
-                writer.WriteNullValue();
-            }
-        }
+        public override void Json(Utf8JsonWriter writer, T row) => Number(writer, value(row));
 
         public override Array Array(IReadOnlyCollection<T> rows) => Values(rows, value);
     }
@@ -289,17 +297,7 @@ public sealed class RowShape<T>
     {
         public override void Copy(PgCopyWriter copy, T row) => copy.Int4(value(row));
 
-        public override void Json(Utf8JsonWriter writer, T row)
-        {
-            if (value(row) is { } v)
-            {
-                writer.WriteNumberValue(v);
-            }
-            else
-            {
-                writer.WriteNullValue();
-            }
-        }
+        public override void Json(Utf8JsonWriter writer, T row) => Number(writer, value(row));
 
         public override Array Array(IReadOnlyCollection<T> rows) => Values(rows, value);
     }
@@ -318,17 +316,7 @@ public sealed class RowShape<T>
     {
         public override void Copy(PgCopyWriter copy, T row) => copy.Timestamp(value(row));
 
-        public override void Json(Utf8JsonWriter writer, T row)
-        {
-            if (value(row) is { } v)
-            {
-                Instant(writer, v);
-            }
-            else
-            {
-                writer.WriteNullValue();
-            }
-        }
+        public override void Json(Utf8JsonWriter writer, T row) => Instant(writer, value(row));
 
         public override Array Array(IReadOnlyCollection<T> rows) => Values(rows, r => value(r)?.ToUniversalTime());
     }
