@@ -15,7 +15,7 @@ public sealed class DeliveryTests
         var random = new Random(2112);
         receiver.Answer = _ => { lock (random) { return random.NextDouble() < 0.5 ? 500 : 200; } };
         receiver.Delay = _ => { lock (random) { return random.NextDouble() < 0.1 ? TimeSpan.FromMilliseconds(1500) : TimeSpan.Zero; } };
-        await using var server = await WebhooksServer.StartAsync(provider);
+        await using var server = await WebhooksServer.StartAsync(provider, new Dictionary<string, string?> { ["Obol:Webhooks:DeliveryTimeout"] = "00:00:01" });
         var first = await server.CreateEndpointAsync(receiver.Url("a"));
         var second = await server.CreateEndpointAsync(receiver.Url("b"), """["payment.*"]""");
 

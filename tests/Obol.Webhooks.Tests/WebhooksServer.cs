@@ -30,7 +30,10 @@ public sealed class WebhooksServer : IAsyncDisposable
         {
             ["Obol:Webhooks:AllowHttp"] = "true",
             ["Obol:Webhooks:AllowPrivateNetworks"] = "true",
-            ["Obol:Webhooks:DeliveryTimeout"] = "00:00:01",
+
+            // The sender's timeout runs on real time: a test whose clock does not move would wait forever for the retry of a
+            // send that a loaded machine made late. Tests of timeouts set a short one themselves.
+            ["Obol:Webhooks:DeliveryTimeout"] = "00:00:10",
 
             // A fake clock that moves only when a test moves it would hold every claim in the batch window.
             ["Obol:Webhooks:Dispatcher:BatchWindow"] = "00:00:00",
