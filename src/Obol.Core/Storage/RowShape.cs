@@ -41,21 +41,30 @@ public sealed class RowShape<T>
     /// <summary>The column names in order, comma-separated: <c>a, b, c</c>.</summary>
     public string Columns { get; }
 
-    public RowShape<T> Text(string name, Func<T, string?> value) => With(new TextColumn(name, value));
+    public RowShape<T> Text(string name, Func<T, string?> value) =>
+        With(new Column<string?>(name, "text", NpgsqlDbType.Text, value, (copy, v) => copy.Text(v), (json, v) => json.WriteStringValue(v)));
 
-    public RowShape<T> Bigint(string name, Func<T, long> value) => With(new BigintColumn(name, value));
+    public RowShape<T> Bigint(string name, Func<T, long> value) =>
+        With(new Column<long>(name, "bigint", NpgsqlDbType.Bigint, value, (copy, v) => copy.Bigint(v), (json, v) => json.WriteNumberValue(v)));
 
-    public RowShape<T> Bigint(string name, Func<T, long?> value) => With(new NullableBigintColumn(name, value));
+    public RowShape<T> Bigint(string name, Func<T, long?> value) =>
+        With(new Column<long?>(name, "bigint", NpgsqlDbType.Bigint, value, (copy, v) => copy.Bigint(v), (json, v) => Number(json, v)));
 
     /// <summary>An <c>integer</c> (<c>int4</c>) column.</summary>
-    public RowShape<T> Int4(string name, Func<T, int> value) => With(new Int4Column(name, value));
+    public RowShape<T> Int4(string name, Func<T, int> value) =>
+        With(new Column<int>(name, "integer", NpgsqlDbType.Integer, value, (copy, v) => copy.Int4(v), (json, v) => json.WriteNumberValue(v)));
 
-    public RowShape<T> Int4(string name, Func<T, int?> value) => With(new NullableInt4Column(name, value));
+    public RowShape<T> Int4(string name, Func<T, int?> value) =>
+        With(new Column<int?>(name, "integer", NpgsqlDbType.Integer, value, (copy, v) => copy.Int4(v), (json, v) => Number(json, v)));
 
-    /// <summary>An instant: <c>timestamptz</c> on PostgreSQL, <see cref="StoredInstant.SqliteText"/> on SQLite.</summary>
-    public RowShape<T> Timestamp(string name, Func<T, DateTimeOffset> value) => With(new TimestampColumn(name, value));
+    /// <summary>An instant: <c>timestamptz</c> on PostgreSQL (which Npgsql writes only from UTC), <see cref="StoredInstant.SqliteText"/> on SQLite.</summary>
+    public RowShape<T> Timestamp(string name, Func<T, DateTimeOffset> value) =>
+        With(new Column<DateTimeOffset>(name, "timestamptz", NpgsqlDbType.TimestampTz, r => value(r).ToUniversalTime(),
+            (copy, v) => copy.Timestamp(v), (json, v) => Instant(json, v)));
 
-    public RowShape<T> Timestamp(string name, Func<T, DateTimeOffset?> value) => With(new NullableTimestampColumn(name, value));
+    public RowShape<T> Timestamp(string name, Func<T, DateTimeOffset?> value) =>
+        With(new Column<DateTimeOffset?>(name, "timestamptz", NpgsqlDbType.TimestampTz, r => value(r)?.ToUniversalTime(),
+            (copy, v) => copy.Timestamp(v), (json, v) => Instant(json, v)));
 
     /// <summary>
     /// The rows as a table named <paramref name="alias"/> with this shape's columns, read from the parameters
@@ -203,6 +212,35 @@ public sealed class RowShape<T>
 
     private RowShape<T> With(Column column) => new([.. _columns, column]);
 
+    private static void Number(Utf8JsonWriter writer, long? value)
+    {
+        if (value is { } number)
+        {
+            writer.WriteNumberValue(number);
+        }
+        else
+        {
+            writer.WriteNullValue();
+        }
+    }
+
+    private static void Instant(Utf8JsonWriter writer, DateTimeOffset? instant)
+    {
+        if (instant is not { } value)
+        {
+            writer.WriteNullValue();
+            return;
+        }
+
+        Span<char> text = stackalloc char[32];
+        if (!value.UtcDateTime.TryFormat(text, out var length, StoredInstant.SqliteFormat, CultureInfo.InvariantCulture))
+        {
+            throw new InvalidOperationException($"The instant {value:O} does not fit its stored form.");
+        }
+
+        writer.WriteStringValue(text[..length]);
+    }
+
     private abstract class Column(string name, string sqlType, NpgsqlDbType dbType)
     {
         public string Name { get; } = name;
@@ -214,8 +252,18 @@ public sealed class RowShape<T>
         public abstract void Json(Utf8JsonWriter writer, T row);
 
         public abstract Array Array(IReadOnlyCollection<T> rows);
+    }
 
-        protected static TValue[] Values<TValue>(IReadOnlyCollection<T> rows, Func<T, TValue> value)
+    /// <summary>A column of <typeparamref name="TValue"/>, with how COPY and JSON write one value.</summary>
+    private sealed class Column<TValue>(
+        string name, string sqlType, NpgsqlDbType dbType, Func<T, TValue> value, Action<PgCopyWriter, TValue> copy, Action<Utf8JsonWriter, TValue> json)
+        : Column(name, sqlType, dbType)
+    {
+        public override void Copy(PgCopyWriter writer, T row) => copy(writer, value(row));
+
+        public override void Json(Utf8JsonWriter writer, T row) => json(writer, value(row));
+
+        public override Array Array(IReadOnlyCollection<T> rows)
         {
             var values = new TValue[rows.Count];
             var i = 0;
@@ -226,98 +274,5 @@ public sealed class RowShape<T>
 
             return values;
         }
-
-        protected static void Number(Utf8JsonWriter writer, long? value)
-        {
-            if (value is { } number)
-            {
-                writer.WriteNumberValue(number);
-            }
-            else
-            {
-                writer.WriteNullValue();
-            }
-        }
-
-        protected static void Instant(Utf8JsonWriter writer, DateTimeOffset? instant)
-        {
-            if (instant is not { } value)
-            {
-                writer.WriteNullValue();
-                return;
-            }
-
-            Span<char> text = stackalloc char[32];
-            if (!value.UtcDateTime.TryFormat(text, out var length, StoredInstant.SqliteFormat, CultureInfo.InvariantCulture))
-            {
-                throw new InvalidOperationException($"The instant {value:O} does not fit its stored form.");
-            }
-
-            writer.WriteStringValue(text[..length]);
-        }
-    }
-
-    private sealed class TextColumn(string name, Func<T, string?> value) : Column(name, "text", NpgsqlDbType.Text)
-    {
-        public override void Copy(PgCopyWriter copy, T row) => copy.Text(value(row));
-
-        public override void Json(Utf8JsonWriter writer, T row) => writer.WriteStringValue(value(row));
-
-        public override Array Array(IReadOnlyCollection<T> rows) => Values(rows, value);
-    }
-
-    private sealed class BigintColumn(string name, Func<T, long> value) : Column(name, "bigint", NpgsqlDbType.Bigint)
-    {
-        public override void Copy(PgCopyWriter copy, T row) => copy.Bigint(value(row));
-
-        public override void Json(Utf8JsonWriter writer, T row) => writer.WriteNumberValue(value(row));
-
-        public override Array Array(IReadOnlyCollection<T> rows) => Values(rows, value);
-    }
-
-    private sealed class NullableBigintColumn(string name, Func<T, long?> value) : Column(name, "bigint", NpgsqlDbType.Bigint)
-    {
-        public override void Copy(PgCopyWriter copy, T row) => copy.Bigint(value(row));
-
-        public override void Json(Utf8JsonWriter writer, T row) => Number(writer, value(row));
-
-        public override Array Array(IReadOnlyCollection<T> rows) => Values(rows, value);
-    }
-
-    private sealed class Int4Column(string name, Func<T, int> value) : Column(name, "integer", NpgsqlDbType.Integer)
-    {
-        public override void Copy(PgCopyWriter copy, T row) => copy.Int4(value(row));
-
-        public override void Json(Utf8JsonWriter writer, T row) => writer.WriteNumberValue(value(row));
-
-        public override Array Array(IReadOnlyCollection<T> rows) => Values(rows, value);
-    }
-
-    private sealed class NullableInt4Column(string name, Func<T, int?> value) : Column(name, "integer", NpgsqlDbType.Integer)
-    {
-        public override void Copy(PgCopyWriter copy, T row) => copy.Int4(value(row));
-
-        public override void Json(Utf8JsonWriter writer, T row) => Number(writer, value(row));
-
-        public override Array Array(IReadOnlyCollection<T> rows) => Values(rows, value);
-    }
-
-    private sealed class TimestampColumn(string name, Func<T, DateTimeOffset> value) : Column(name, "timestamptz", NpgsqlDbType.TimestampTz)
-    {
-        public override void Copy(PgCopyWriter copy, T row) => copy.Timestamp(value(row));
-
-        public override void Json(Utf8JsonWriter writer, T row) => Instant(writer, value(row));
-
-        // Npgsql writes timestamptz only from UTC offsets.
-        public override Array Array(IReadOnlyCollection<T> rows) => Values(rows, r => value(r).ToUniversalTime());
-    }
-
-    private sealed class NullableTimestampColumn(string name, Func<T, DateTimeOffset?> value) : Column(name, "timestamptz", NpgsqlDbType.TimestampTz)
-    {
-        public override void Copy(PgCopyWriter copy, T row) => copy.Timestamp(value(row));
-
-        public override void Json(Utf8JsonWriter writer, T row) => Instant(writer, value(row));
-
-        public override Array Array(IReadOnlyCollection<T> rows) => Values(rows, r => value(r)?.ToUniversalTime());
     }
 }
