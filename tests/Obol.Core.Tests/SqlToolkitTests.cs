@@ -31,9 +31,6 @@ public class SqlToolkitTests
     {
         Assert.Equal("id, n, maybe_n, i, at, maybe_at, label", Things.Columns);
         Assert.Equal(
-            "unnest($3::text[], $4::bigint[], $5::bigint[], $6::integer[], $7::timestamptz[], $8::timestamptz[], $9::text[]) AS r (id, n, maybe_n, i, at, maybe_at, label)",
-            Things.Unnest(3, "r"));
-        Assert.Equal(
             """[["b",-1,42,7,"2025-10-21T08:00:00.123456Z","2026-11-25T08:00:00.123457Z",null]]""",
             Things.Json([Sample[1]]));
     }

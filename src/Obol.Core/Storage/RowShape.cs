@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.Json;
 using Dapper;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace Obol.Core.Storage;
 
@@ -42,28 +41,28 @@ public sealed class RowShape<T>
     public string Columns { get; }
 
     public RowShape<T> Text(string name, Func<T, string?> value) =>
-        With(new Column<string?>(name, "text", NpgsqlDbType.Text, value, (copy, v) => copy.Text(v), (json, v) => json.WriteStringValue(v)));
+        With(new Column<string?>(name, "text", value, (copy, v) => copy.Text(v), (json, v) => json.WriteStringValue(v)));
 
     public RowShape<T> Bigint(string name, Func<T, long> value) =>
-        With(new Column<long>(name, "bigint", NpgsqlDbType.Bigint, value, (copy, v) => copy.Bigint(v), (json, v) => json.WriteNumberValue(v)));
+        With(new Column<long>(name, "bigint", value, (copy, v) => copy.Bigint(v), (json, v) => json.WriteNumberValue(v)));
 
     public RowShape<T> Bigint(string name, Func<T, long?> value) =>
-        With(new Column<long?>(name, "bigint", NpgsqlDbType.Bigint, value, (copy, v) => copy.Bigint(v), (json, v) => Number(json, v)));
+        With(new Column<long?>(name, "bigint", value, (copy, v) => copy.Bigint(v), (json, v) => Number(json, v)));
 
     /// <summary>An <c>integer</c> (<c>int4</c>) column.</summary>
     public RowShape<T> Int4(string name, Func<T, int> value) =>
-        With(new Column<int>(name, "integer", NpgsqlDbType.Integer, value, (copy, v) => copy.Int4(v), (json, v) => json.WriteNumberValue(v)));
+        With(new Column<int>(name, "integer", value, (copy, v) => copy.Int4(v), (json, v) => json.WriteNumberValue(v)));
 
     public RowShape<T> Int4(string name, Func<T, int?> value) =>
-        With(new Column<int?>(name, "integer", NpgsqlDbType.Integer, value, (copy, v) => copy.Int4(v), (json, v) => Number(json, v)));
+        With(new Column<int?>(name, "integer", value, (copy, v) => copy.Int4(v), (json, v) => Number(json, v)));
 
     /// <summary>An instant: <c>timestamptz</c> on PostgreSQL (which Npgsql writes only from UTC), <see cref="StoredInstant.SqliteText"/> on SQLite.</summary>
     public RowShape<T> Timestamp(string name, Func<T, DateTimeOffset> value) =>
-        With(new Column<DateTimeOffset>(name, "timestamptz", NpgsqlDbType.TimestampTz, r => value(r).ToUniversalTime(),
+        With(new Column<DateTimeOffset>(name, "timestamptz", r => value(r).ToUniversalTime(),
             (copy, v) => copy.Timestamp(v), (json, v) => Instant(json, v)));
 
     public RowShape<T> Timestamp(string name, Func<T, DateTimeOffset?> value) =>
-        With(new Column<DateTimeOffset?>(name, "timestamptz", NpgsqlDbType.TimestampTz, r => value(r)?.ToUniversalTime(),
+        With(new Column<DateTimeOffset?>(name, "timestamptz", r => value(r)?.ToUniversalTime(),
             (copy, v) => copy.Timestamp(v), (json, v) => Instant(json, v)));
 
     /// <summary>
@@ -119,33 +118,6 @@ public sealed class RowShape<T>
         else
         {
             parameters.Add(parameter, Json(rows));
-        }
-
-        return parameters;
-    }
-
-    /// <summary>
-    /// The rows as a PostgreSQL table from positional parameters, for commands without Dapper (an <see cref="NpgsqlBatch"/>):
-    /// <c>unnest($first::text[], …) AS alias (a, …)</c>, bound with <see cref="Arrays"/>.
-    /// </summary>
-    public string Unnest(int firstParameter, string alias)
-    {
-        var sql = new StringBuilder("unnest(");
-        for (var i = 0; i < _columns.Length; i++)
-        {
-            sql.Append(i == 0 ? "" : ", ").Append(CultureInfo.InvariantCulture, $"${firstParameter + i}::{_columns[i].SqlType}[]");
-        }
-
-        return sql.Append(CultureInfo.InvariantCulture, $") AS {alias} ({Columns})").ToString();
-    }
-
-    /// <summary>The positional parameters of <see cref="Unnest"/>: one typed array per column.</summary>
-    public NpgsqlParameter[] Arrays(IReadOnlyCollection<T> rows)
-    {
-        var parameters = new NpgsqlParameter[_columns.Length];
-        for (var i = 0; i < _columns.Length; i++)
-        {
-            parameters[i] = new NpgsqlParameter { Value = _columns[i].Array(rows), NpgsqlDbType = NpgsqlDbType.Array | _columns[i].DbType };
         }
 
         return parameters;
@@ -241,11 +213,10 @@ public sealed class RowShape<T>
         writer.WriteStringValue(text[..length]);
     }
 
-    private abstract class Column(string name, string sqlType, NpgsqlDbType dbType)
+    private abstract class Column(string name, string sqlType)
     {
         public string Name { get; } = name;
         public string SqlType { get; } = sqlType;
-        public NpgsqlDbType DbType { get; } = dbType;
 
         public abstract void Copy(PgCopyWriter copy, T row);
 
@@ -256,8 +227,8 @@ public sealed class RowShape<T>
 
     /// <summary>A column of <typeparamref name="TValue"/>, with how COPY and JSON write one value.</summary>
     private sealed class Column<TValue>(
-        string name, string sqlType, NpgsqlDbType dbType, Func<T, TValue> value, Action<PgCopyWriter, TValue> copy, Action<Utf8JsonWriter, TValue> json)
-        : Column(name, sqlType, dbType)
+        string name, string sqlType, Func<T, TValue> value, Action<PgCopyWriter, TValue> copy, Action<Utf8JsonWriter, TValue> json)
+        : Column(name, sqlType)
     {
         public override void Copy(PgCopyWriter writer, T row) => copy(writer, value(row));
 
