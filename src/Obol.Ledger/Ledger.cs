@@ -24,6 +24,12 @@ internal sealed partial class Ledger(Bookkeeper bookkeeper, IdGenerator ids, Tim
         ["courier_payable"] = AccountType.Liability,
         ["refunds_payable"] = AccountType.Liability,
         ["suspense"] = AccountType.Liability,
+
+        // FX: the platform's position in each currency (what it converted in, less what it converted out), its margin on
+        // conversions, and the gain or loss when a refund's cost at the day's rate differs from what the merchant gives back.
+        ["fx_position"] = AccountType.Asset,
+        ["fx_revenue"] = AccountType.Revenue,
+        ["fx_gain_loss"] = AccountType.Expense,
         ["fee_revenue"] = AccountType.Revenue,
         ["psp_fee_expense"] = AccountType.Expense,
         ["courier_earnings_expense"] = AccountType.Expense,

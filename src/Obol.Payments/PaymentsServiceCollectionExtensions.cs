@@ -44,6 +44,7 @@ public static class PaymentsServiceCollectionExtensions
         services.AddSingleton<PspRouter>();
         services.AddSingleton<PaymentStore>();
         services.AddSingleton<PaymentPostings>();
+        services.AddSingleton<SettlementConversions>();
         services.AddSingleton<PaymentEvents>();
         services.AddEventTypes("payments", PaymentEvents.Types);
         services.AddSingleton<PaymentProcessor>();

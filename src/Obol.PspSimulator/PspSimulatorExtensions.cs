@@ -7,6 +7,7 @@ using Obol.PspSimulator.Adyen;
 using Obol.PspSimulator.Charges;
 using Obol.PspSimulator.Control;
 using Obol.PspSimulator.Faults;
+using Obol.PspSimulator.Rates;
 using Obol.PspSimulator.Requests;
 using Obol.PspSimulator.Scheduling;
 using Obol.PspSimulator.Settlements;
@@ -74,6 +75,7 @@ public static class PspSimulatorExtensions
         sim.MapStripeDialect("/stripe");
         sim.MapAdyenDialect("/adyen");
         sim.MapSimulatorSettlements();
+        sim.MapEcbReferenceRates("/ecb");
         var control = sim.MapGroup(string.Empty).MapSimulatorControl();
         protectControl?.Invoke(control);
         return endpoints;

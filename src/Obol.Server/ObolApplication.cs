@@ -6,6 +6,8 @@ using Obol.Core;
 using Obol.Core.Http;
 using Obol.Core.Merchants;
 using Obol.Core.Storage;
+using Obol.Fx;
+using Obol.Fx.Api;
 using Obol.Ledger;
 using Obol.Payments;
 using Obol.Payments.Api;
@@ -66,6 +68,7 @@ public static partial class ObolApplication
         builder.Services.AddObolCore(builder.Configuration);
         builder.Services.AddObolWebhooks();
         builder.Services.AddObolLedger();
+        builder.Services.AddObolFx();
         builder.Services.AddObolPayments();
         builder.Services.AddObolReconciliation();
         builder.Services.AddObolPayouts();
@@ -74,6 +77,11 @@ public static partial class ObolApplication
         if (hostsSimulator)
         {
             builder.Services.AddPspSimulator(builder.Configuration);
+            if (string.IsNullOrEmpty(builder.Configuration["Obol:Fx:RatesUrl"]) && string.IsNullOrEmpty(builder.Configuration["Obol:Fx:RatesFile"]))
+            {
+                // Without a rates source of its own, a server that runs the simulator takes the simulator's ECB-style rates.
+                builder.Configuration.AddInMemoryCollection([new("Obol:Fx:RatesUrl", "sim/ecb/eurofxref-daily.xml")]);
+            }
         }
 
         builder.Services.AddSingleton<IValidateOptions<PaymentsOptions>>(new EveryPspReachable(hostsSimulator));
@@ -108,6 +116,7 @@ public static partial class ObolApplication
 
         app.MapMerchantEndpoints();
         app.MapLedgerEndpoints();
+        app.MapFxEndpoints();
         app.MapPaymentsEndpoints();
         app.MapPspWebhookEndpoints();
         app.MapReconciliationEndpoints();

@@ -8,7 +8,8 @@ public sealed record CreatePaymentRequest(
     string? PaymentMethod,
     CaptureMethod? CaptureMethod,
     string? Description,
-    Dictionary<string, string>? Metadata);
+    Dictionary<string, string>? Metadata,
+    string? FxQuote = null);
 
 public sealed record CaptureRequest(long? Amount);
 
@@ -30,14 +31,22 @@ public sealed record PaymentResponse(
     ErrorResponse? LastError,
     string? Description,
     IReadOnlyDictionary<string, string> Metadata,
+    SettlementResponse? Settlement,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt)
 {
     internal static PaymentResponse From(Payment p) => new(
         p.Id, p.Status, p.Amount, p.Currency, p.CaptureMethod, p.AmountCapturable, p.AmountCaptured, p.AmountRefunded,
         p.Psp, p.PspReference, p.LastError is { } e ? new ErrorResponse(e.Code, e.Message) : null, p.Description, p.Metadata,
+        p.SettlementCurrency is { } currency ? new SettlementResponse(currency, p.SettlementAmount, p.SettlementAmountRefunded, p.FxQuoteId!, p.FxRate!.Value) : null,
         p.CreatedAt, p.UpdatedAt);
 }
+
+/// <summary>
+/// A payment converted into the merchant's settlement currency: what its captures credited and its refunds took back, in
+/// that currency's minor units, at the quote's rate (the mid rate less the margin).
+/// </summary>
+public sealed record SettlementResponse(string Currency, long Amount, long AmountRefunded, string FxQuote, decimal FxRate);
 
 public sealed record RefundResponse(
     string Id,
@@ -47,11 +56,17 @@ public sealed record RefundResponse(
     RefundStatus Status,
     string? Reason,
     ErrorResponse? LastError,
+    RefundSettlementResponse? Settlement,
     DateTimeOffset CreatedAt)
 {
     internal static RefundResponse From(Refund r) => new(
-        r.Id, r.PaymentId, r.Amount, r.Currency, r.Status, r.Reason, r.LastError is { } e ? new ErrorResponse(e.Code, e.Message) : null, r.CreatedAt);
+        r.Id, r.PaymentId, r.Amount, r.Currency, r.Status, r.Reason, r.LastError is { } e ? new ErrorResponse(e.Code, e.Message) : null,
+        r.SettlementAmount is { } amount && r.SettlementCurrency is { } currency ? new RefundSettlementResponse(currency, amount, r.FxRate!.Value) : null,
+        r.CreatedAt);
 }
+
+/// <summary>A refund of a converted payment: what it took back from the merchant in the settlement currency, and the day's mid rate its cost was valued at.</summary>
+public sealed record RefundSettlementResponse(string Currency, long Amount, decimal DayRate);
 
 public sealed record PaymentEventResponse(
     string Id,

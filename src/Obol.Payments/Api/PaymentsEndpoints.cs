@@ -234,6 +234,6 @@ public static class PaymentsEndpoints
 
         errors.ThrowIfAny();
         return new CreatePaymentCommand(merchantId, idempotencyKey, request.Amount!.Value, request.Currency!, request.CaptureMethod ?? CaptureMethod.Automatic,
-            request.PaymentMethod!, request.Description, request.Metadata ?? []);
+            request.PaymentMethod!, request.Description, request.Metadata ?? [], request.FxQuote);
     }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Obol.Core;
 using Obol.Core.Storage;
+using Obol.Fx.Quotes;
 using Obol.Ledger;
 using Obol.Payments.Domain;
 
@@ -36,14 +37,31 @@ internal sealed class PaymentPostings(ILedger ledger, TimeProvider clock)
         return booked.Transaction.Transfers.Single().Id;
     }
 
-    public void Capture(DbSession session, Payment payment, PaymentAttempt attempt, long amount) =>
-        session.BeforeCommit(() => BookCaptureAsync(session, payment, attempt, amount));
+    /// <summary>Books a capture; a converted payment's capture also converts it into the settlement currency (<see cref="BookConversionAsync"/>).</summary>
+    public void Capture(DbSession session, Payment payment, PaymentAttempt attempt, long amount, FxSettlement? conversion) =>
+        session.BeforeCommit(async () =>
+        {
+            await BookCaptureAsync(session, payment, attempt, amount);
+            if (conversion is not null)
+            {
+                await BookConversionAsync(session, payment, attempt, CaptureConversion(conversion));
+            }
+        });
 
     public void Release(DbSession session, Payment payment, PaymentAttempt attempt) =>
         session.BeforeCommit(() => BookReleaseAsync(session, payment, attempt));
 
-    public void Refund(DbSession session, Payment payment, PaymentAttempt attempt) =>
-        session.BeforeCommit(() => BookRefundAsync(session, payment, attempt));
+    /// <summary>Books a refund; for a converted payment the settlement currency is converted back first.</summary>
+    public void Refund(DbSession session, Payment payment, PaymentAttempt attempt, RefundConversion? conversion) =>
+        session.BeforeCommit(async () =>
+        {
+            if (conversion is not null)
+            {
+                await BookConversionAsync(session, payment, attempt, RefundConversionLegs(conversion));
+            }
+
+            await BookRefundAsync(session, payment, attempt);
+        });
 
     /// <summary>
     /// Undoes what <paramref name="attempt"/> booked (a capture or a refund the PSP later reported as failed) with a
@@ -55,16 +73,74 @@ internal sealed class PaymentPostings(ILedger ledger, TimeProvider clock)
         {
             var booked = await ledger.GetTransactionByExternalIdAsync(session, payment.MerchantId, attempt.Id)
                 ?? throw new InvalidOperationException($"Attempt {attempt.Id} of {payment.Id} succeeded but booked nothing to reverse.");
-            if (booked.ReversedByTransactionId is null)
+            await ReverseUnlessReversedAsync(session, payment, attempt, booked, "reversal:" + attempt.Id, reason);
+            if (await ledger.GetTransactionByExternalIdAsync(session, payment.MerchantId, ConversionId(attempt)) is { } conversion)
             {
-                await ledger.ReverseTransactionAsync(session, payment.MerchantId, booked.Id, new TransferResolution
-                {
-                    ExternalId = "reversal:" + attempt.Id,
-                    Description = $"{reason} ({payment.Id})",
-                    Metadata = Metadata(payment, attempt),
-                });
+                await ReverseUnlessReversedAsync(session, payment, attempt, conversion, "reversal:" + ConversionId(attempt), reason);
             }
         });
+
+    private async Task ReverseUnlessReversedAsync(DbSession session, Payment payment, PaymentAttempt attempt, LedgerTransaction booked, string externalId, string reason)
+    {
+        if (booked.ReversedByTransactionId is null)
+        {
+            await ledger.ReverseTransactionAsync(session, payment.MerchantId, booked.Id, new TransferResolution
+            {
+                ExternalId = externalId,
+                Description = $"{reason} ({payment.Id})",
+                Metadata = Metadata(payment, attempt),
+            });
+        }
+    }
+
+    /// <summary>The external id of the conversion booked with an attempt's capture or refund.</summary>
+    private static string ConversionId(PaymentAttempt attempt) => "fx:" + attempt.Id;
+
+    /// <summary>One leg of a conversion: an amount from one account (code) to another, in one currency.</summary>
+    private sealed record ConversionLeg(string DebitCode, string CreditCode, Money Amount);
+
+    /// <summary>
+    /// A capture's conversion: the captured amount leaves the merchant's payable in the payment's currency for the FX
+    /// position; in the settlement currency the position pays the merchant the net amount and FX revenue the margin.
+    /// </summary>
+    private static IEnumerable<ConversionLeg> CaptureConversion(FxSettlement conversion) =>
+    [
+        new("merchant_payable", "fx_position", conversion.Amount),
+        new("fx_position", "merchant_payable", conversion.Net),
+        new("fx_position", "fx_revenue", conversion.Margin),
+    ];
+
+    /// <summary>
+    /// A refund's conversion back: the merchant gives back its share in the settlement currency to the FX position, which
+    /// funds the refunded amount in the payment's currency; the gap between the share and the refund's cost at the day's
+    /// rate is the platform's FX gain or loss.
+    /// </summary>
+    private static IEnumerable<ConversionLeg> RefundConversionLegs(RefundConversion conversion)
+    {
+        yield return new("fx_position", "merchant_payable", conversion.Refunded);
+        yield return new("merchant_payable", "fx_position", conversion.FromMerchant);
+        var gain = conversion.GainOrLoss;
+        yield return gain.IsNegative ? new("fx_gain_loss", "fx_position", -gain) : new("fx_position", "fx_gain_loss", gain);
+    }
+
+    /// <summary>One transaction, balanced in each currency (every leg is); legs of zero (a margin that rounds away) are left out.</summary>
+    private async Task BookConversionAsync(DbSession session, Payment payment, PaymentAttempt attempt, IEnumerable<ConversionLeg> legs)
+    {
+        var transfers = new List<NewTransfer>();
+        foreach (var leg in legs.Where(l => !l.Amount.IsZero))
+        {
+            var debit = await PlatformAccountAsync(session, payment.MerchantId, leg.DebitCode, leg.Amount.Currency.Code);
+            var credit = await PlatformAccountAsync(session, payment.MerchantId, leg.CreditCode, leg.Amount.Currency.Code);
+            transfers.Add(new NewTransfer(debit, credit, leg.Amount.MinorUnits, leg.Amount.Currency));
+        }
+
+        await ledger.CreateTransactionAsync(session, payment.MerchantId, new NewTransaction(transfers)
+        {
+            ExternalId = ConversionId(attempt),
+            Description = $"FX conversion for {(attempt.RefundId is { } refundId ? $"refund {refundId}" : "capture")} of {payment.Id}",
+            Metadata = Metadata(payment, attempt),
+        });
+    }
 
     private async Task BookCaptureAsync(DbSession session, Payment payment, PaymentAttempt attempt, long amount)
     {

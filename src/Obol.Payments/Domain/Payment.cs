@@ -35,6 +35,20 @@ internal sealed record Payment
     /// <summary>A capture or cancel under way at a PSP; another one waits (409) until it is known.</summary>
     public PaymentOperation? OperationInFlight { get; init; }
 
+    /// <summary>The FX quote that converts this payment into <see cref="SettlementCurrency"/>; null when it settles in its own currency.</summary>
+    public string? FxQuoteId { get; init; }
+
+    /// <summary>The quote's rate (the mid rate less the margin).</summary>
+    public decimal? FxRate { get; init; }
+
+    public string? SettlementCurrency { get; init; }
+
+    /// <summary>What the captures credited the merchant, in <see cref="SettlementCurrency"/>'s minor units.</summary>
+    public long SettlementAmount { get; init; }
+
+    /// <summary>What the refunds took back from the merchant, in <see cref="SettlementCurrency"/>'s minor units.</summary>
+    public long SettlementAmountRefunded { get; init; }
+
     public required DateTimeOffset CreatedAt { get; init; }
     public required DateTimeOffset UpdatedAt { get; init; }
 
@@ -89,6 +103,15 @@ internal sealed record Refund
     public string? Reason { get; init; }
     public string? PspReference { get; init; }
     public PaymentError? LastError { get; init; }
+
+    /// <summary>For a converted payment, once refunded: what it took back from the merchant in the payment's settlement currency.</summary>
+    public long? SettlementAmount { get; init; }
+
+    public string? SettlementCurrency { get; init; }
+
+    /// <summary>The day's mid rate the refund's cost was valued at.</summary>
+    public decimal? FxRate { get; init; }
+
     public required DateTimeOffset CreatedAt { get; init; }
     public required DateTimeOffset UpdatedAt { get; init; }
 }

@@ -11,7 +11,8 @@ public sealed record CreatePaymentCommand(
     CaptureMethod CaptureMethod,
     string PaymentMethod,
     string? Description,
-    IReadOnlyDictionary<string, string> Metadata);
+    IReadOnlyDictionary<string, string> Metadata,
+    string? FxQuote = null);
 
 /// <summary>Runs inside the unit of work that records a request's final outcome (stores the idempotent response).</summary>
 internal delegate Task CompleteRequest<in T>(Core.Storage.DbSession session, T result);

@@ -1,6 +1,9 @@
 using Microsoft.Extensions.Logging;
+using Obol.Core;
 using Obol.Core.Errors;
 using Obol.Core.Storage;
+using Obol.Fx;
+using Obol.Fx.Quotes;
 using Obol.Payments.Bookkeeping;
 using Obol.Payments.Domain;
 using Obol.Payments.Psp;
@@ -19,6 +22,8 @@ internal sealed partial class PaymentProcessor(
     PaymentStore store,
     PspRouter router,
     PaymentPostings postings,
+    SettlementConversions conversions,
+    IFx fx,
     PaymentEvents events,
     PaymentsOptions options,
     ILogger<PaymentProcessor> logger)
@@ -37,9 +42,11 @@ internal sealed partial class PaymentProcessor(
             }
 
             var now = store.Now();
+            var id = store.NewId("pay");
+            var quote = await SettlementQuoteAsync(session, command, id);
             var created = new Payment
             {
-                Id = store.NewId("pay"),
+                Id = id,
                 MerchantId = command.MerchantId,
                 IdempotencyKey = command.IdempotencyKey,
                 Amount = command.Amount,
@@ -48,6 +55,9 @@ internal sealed partial class PaymentProcessor(
                 PaymentMethod = command.PaymentMethod,
                 Description = command.Description,
                 Metadata = command.Metadata,
+                FxQuoteId = quote?.Id,
+                FxRate = quote?.Rate,
+                SettlementCurrency = quote?.To.Code,
                 CreatedAt = now,
                 UpdatedAt = now,
             };
@@ -83,6 +93,24 @@ internal sealed partial class PaymentProcessor(
         }
 
         return await DriveAuthorizationAsync(payment, attempt, call, EventSource.Api, complete, cancellationToken);
+    }
+
+    /// <summary>
+    /// The quote that converts a new payment into a settlement currency, used (so no other payment can) before the PSP is asked
+    /// for anything: the one the request names, or, for a merchant that settles in another currency, one taken now. A quote
+    /// that cannot be used, or stale rates, refuse the payment with nothing stored.
+    /// </summary>
+    private async Task<FxQuote?> SettlementQuoteAsync(DbSession session, CreatePaymentCommand command, string paymentId)
+    {
+        var amount = new Money(command.Amount, Currency.FromCode(command.Currency));
+        if (command.FxQuote is { } quoteId)
+        {
+            return await fx.UseQuoteAsync(session, command.MerchantId, quoteId, amount, paymentId);
+        }
+
+        return await fx.SettlementCurrencyAsync(session, command.MerchantId) is { } settlement && settlement != amount.Currency
+            ? await fx.TakeQuoteAsync(session, command.MerchantId, amount, settlement, paymentId)
+            : null;
     }
 
     /// <summary>
@@ -411,29 +439,49 @@ internal sealed partial class PaymentProcessor(
             await store.UpdateAttemptAsync(session, decidedAttempt);
         }
 
-        if (decision.Refund is { } refund)
-        {
-            await store.UpdateRefundAsync(session, refund);
-        }
-
         var payment = decision.Payment ?? before;
+        var refund = decision.Refund;
         switch (decision.Posting)
         {
             case Posting.HoldAuthorization:
                 payment = payment with { LedgerHoldTransferId = await postings.HoldAuthorizationAsync(session, payment, attempt) };
                 break;
             case Posting.Capture capture:
-                postings.Capture(session, payment, attempt, capture.Amount);
+                var captureConversion = await conversions.ForCaptureAsync(session, payment, capture.Amount);
+                if (captureConversion is not null)
+                {
+                    payment = payment with { SettlementAmount = checked(payment.SettlementAmount + captureConversion.Net.MinorUnits) };
+                }
+
+                postings.Capture(session, payment, attempt, capture.Amount, captureConversion);
                 break;
             case Posting.Release:
                 postings.Release(session, payment, attempt);
                 break;
             case Posting.Refund:
-                postings.Refund(session, payment, attempt);
+                var refundConversion = await conversions.ForRefundAsync(session, payment, before.AmountRefunded, attempt.Amount);
+                if (refundConversion is not null)
+                {
+                    payment = payment with { SettlementAmountRefunded = checked(payment.SettlementAmountRefunded + refundConversion.FromMerchant.MinorUnits) };
+                    refund = refund! with
+                    {
+                        SettlementAmount = refundConversion.FromMerchant.MinorUnits,
+                        SettlementCurrency = refundConversion.FromMerchant.Currency.Code,
+                        FxRate = refundConversion.DayRate,
+                    };
+                }
+
+                postings.Refund(session, payment, attempt, refundConversion);
                 break;
             case Posting.Reverse reverse:
+                payment = WithoutReversedSettlement(payment, before, refund, reverse.Of);
                 postings.Reverse(session, payment, reverse.Of, reverse.Reason);
                 break;
+        }
+
+        if (refund is not null)
+        {
+            await store.UpdateRefundAsync(session, refund);
         }
 
         if (decision.Payment is not null)
@@ -448,6 +496,22 @@ internal sealed partial class PaymentProcessor(
         }
 
         return payment;
+    }
+
+    /// <summary>
+    /// A converted payment's settlement amounts once a capture or refund is undone: a reversed refund gives back what it took;
+    /// a reversed capture (only ever the whole of it, with nothing refunded) takes back what it credited.
+    /// </summary>
+    private static Payment WithoutReversedSettlement(Payment payment, Payment before, Refund? refund, PaymentAttempt reversed)
+    {
+        if (payment.SettlementCurrency is null)
+        {
+            return payment;
+        }
+
+        return reversed.Operation == PaymentOperation.Refund
+            ? payment with { SettlementAmountRefunded = payment.SettlementAmountRefunded - (refund?.SettlementAmount ?? 0) }
+            : payment with { SettlementAmount = before.AmountCaptured == payment.AmountCaptured ? payment.SettlementAmount : 0 };
     }
 
     private PaymentAttempt NewAttempt(Payment payment, PaymentOperation operation, string psp, long amount, string? refundId)

@@ -16,7 +16,8 @@ internal sealed class PaymentStore(IdGenerator ids, TimeProvider clock)
         status AS Status, amount_capturable AS AmountCapturable, amount_captured AS AmountCaptured, amount_refunded AS AmountRefunded,
         amount_refunding AS AmountRefunding, psp AS Psp, psp_reference AS PspReference, last_error_code AS LastErrorCode,
         last_error_message AS LastErrorMessage, operation_in_flight AS OperationInFlight, ledger_hold_transfer_id AS LedgerHoldTransferId,
-        created_at AS CreatedAt, updated_at AS UpdatedAt
+        fx_quote_id AS FxQuoteId, fx_rate AS FxRate, settlement_currency AS SettlementCurrency, settlement_amount AS SettlementAmount,
+        settlement_amount_refunded AS SettlementAmountRefunded, created_at AS CreatedAt, updated_at AS UpdatedAt
         """;
 
     private const string AttemptColumns = """
@@ -28,7 +29,7 @@ internal sealed class PaymentStore(IdGenerator ids, TimeProvider clock)
     private const string RefundColumns = """
         id AS Id, payment_id AS PaymentId, merchant_id AS MerchantId, amount AS Amount, currency AS Currency, status AS Status,
         reason AS Reason, psp_reference AS PspReference, last_error_code AS LastErrorCode, last_error_message AS LastErrorMessage,
-        created_at AS CreatedAt, updated_at AS UpdatedAt
+        settlement_amount AS SettlementAmount, settlement_currency AS SettlementCurrency, fx_rate AS FxRate, created_at AS CreatedAt, updated_at AS UpdatedAt
         """;
 
     /// <summary>Now, to the microsecond: what both databases store, so a payment in memory equals the one read back.</summary>
@@ -41,10 +42,10 @@ internal sealed class PaymentStore(IdGenerator ids, TimeProvider clock)
             """
             INSERT INTO payments (id, merchant_id, idempotency_key, amount, currency, capture_method, payment_method, description, metadata,
                 status, amount_capturable, amount_captured, amount_refunded, amount_refunding, psp, psp_reference, last_error_code,
-                last_error_message, operation_in_flight, created_at, updated_at)
+                last_error_message, operation_in_flight, fx_quote_id, fx_rate, settlement_currency, created_at, updated_at)
             VALUES (@Id, @MerchantId, @IdempotencyKey, @Amount, @Currency, @CaptureMethod, @PaymentMethod, @Description, @Metadata,
                 @Status, @AmountCapturable, @AmountCaptured, @AmountRefunded, @AmountRefunding, @Psp, @PspReference, @LastErrorCode,
-                @LastErrorMessage, @OperationInFlight, @CreatedAt, @UpdatedAt)
+                @LastErrorMessage, @OperationInFlight, @FxQuoteId, @FxRate, @SettlementCurrency, @CreatedAt, @UpdatedAt)
             """,
             PaymentRow.From(payment));
 
@@ -54,7 +55,8 @@ internal sealed class PaymentStore(IdGenerator ids, TimeProvider clock)
             UPDATE payments SET status = @Status, amount_capturable = @AmountCapturable, amount_captured = @AmountCaptured,
                 amount_refunded = @AmountRefunded, amount_refunding = @AmountRefunding, psp = @Psp, psp_reference = @PspReference,
                 last_error_code = @LastErrorCode, last_error_message = @LastErrorMessage, operation_in_flight = @OperationInFlight,
-                ledger_hold_transfer_id = @LedgerHoldTransferId, updated_at = @UpdatedAt
+                ledger_hold_transfer_id = @LedgerHoldTransferId, settlement_amount = @SettlementAmount,
+                settlement_amount_refunded = @SettlementAmountRefunded, updated_at = @UpdatedAt
             WHERE id = @Id
             """,
             PaymentRow.From(payment));
@@ -193,7 +195,7 @@ internal sealed class PaymentStore(IdGenerator ids, TimeProvider clock)
         session.ExecuteAsync(
             """
             UPDATE refunds SET status = @Status, psp_reference = @PspReference, last_error_code = @LastErrorCode,
-                last_error_message = @LastErrorMessage, updated_at = @UpdatedAt
+                last_error_message = @LastErrorMessage, settlement_amount = @SettlementAmount, settlement_currency = @SettlementCurrency, fx_rate = @FxRate, updated_at = @UpdatedAt
             WHERE id = @Id
             """,
             RefundRow.From(refund));
@@ -249,6 +251,11 @@ internal sealed class PaymentStore(IdGenerator ids, TimeProvider clock)
     private static string? Snake<TEnum>(TEnum? value)
         where TEnum : struct, Enum => value is { } v ? EnumText.ToSnake(v) : null;
 
+    /// <summary>Rates are kept as decimal text on both databases, exactly as computed.</summary>
+    private static string? RateText(decimal? rate) => rate?.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static decimal? ParseRate(string? text) => text is null ? null : decimal.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
+
     private sealed class PaymentRow
     {
         public string Id { get; init; } = "";
@@ -271,6 +278,11 @@ internal sealed class PaymentStore(IdGenerator ids, TimeProvider clock)
         public string? LastErrorMessage { get; init; }
         public string? OperationInFlight { get; init; }
         public string? LedgerHoldTransferId { get; init; }
+        public string? FxQuoteId { get; init; }
+        public string? FxRate { get; init; }
+        public string? SettlementCurrency { get; init; }
+        public long SettlementAmount { get; init; }
+        public long SettlementAmountRefunded { get; init; }
         public DateTimeOffset CreatedAt { get; init; }
         public DateTimeOffset UpdatedAt { get; init; }
 
@@ -281,7 +293,9 @@ internal sealed class PaymentStore(IdGenerator ids, TimeProvider clock)
             Metadata = JsonSerializer.Serialize(p.Metadata), Status = EnumText.ToSnake(p.Status), AmountCapturable = p.AmountCapturable,
             AmountCaptured = p.AmountCaptured, AmountRefunded = p.AmountRefunded, AmountRefunding = p.AmountRefunding, Psp = p.Psp,
             PspReference = p.PspReference, LastErrorCode = p.LastError?.Code, LastErrorMessage = p.LastError?.Message,
-            OperationInFlight = Snake(p.OperationInFlight), LedgerHoldTransferId = p.LedgerHoldTransferId, CreatedAt = p.CreatedAt, UpdatedAt = p.UpdatedAt,
+            OperationInFlight = Snake(p.OperationInFlight), LedgerHoldTransferId = p.LedgerHoldTransferId, FxQuoteId = p.FxQuoteId,
+            FxRate = RateText(p.FxRate), SettlementCurrency = p.SettlementCurrency, SettlementAmount = p.SettlementAmount,
+            SettlementAmountRefunded = p.SettlementAmountRefunded, CreatedAt = p.CreatedAt, UpdatedAt = p.UpdatedAt,
         };
 
         public Payment ToDomain() => Payment.Restored(new()
@@ -292,7 +306,8 @@ internal sealed class PaymentStore(IdGenerator ids, TimeProvider clock)
             AmountCapturable = AmountCapturable, AmountCaptured = AmountCaptured, AmountRefunded = AmountRefunded, AmountRefunding = AmountRefunding,
             Psp = Psp, PspReference = PspReference, LastError = LastErrorCode is null ? null : new PaymentError(LastErrorCode, LastErrorMessage ?? ""),
             OperationInFlight = OperationInFlight is null ? null : EnumText.Parse<PaymentOperation>(OperationInFlight),
-            LedgerHoldTransferId = LedgerHoldTransferId, CreatedAt = CreatedAt, UpdatedAt = UpdatedAt,
+            LedgerHoldTransferId = LedgerHoldTransferId, FxQuoteId = FxQuoteId, FxRate = ParseRate(FxRate), SettlementCurrency = SettlementCurrency,
+            SettlementAmount = SettlementAmount, SettlementAmountRefunded = SettlementAmountRefunded, CreatedAt = CreatedAt, UpdatedAt = UpdatedAt,
         }, EnumText.Parse<PaymentStatus>(Status));
     }
 
@@ -344,6 +359,9 @@ internal sealed class PaymentStore(IdGenerator ids, TimeProvider clock)
         public string? PspReference { get; init; }
         public string? LastErrorCode { get; init; }
         public string? LastErrorMessage { get; init; }
+        public long? SettlementAmount { get; init; }
+        public string? SettlementCurrency { get; init; }
+        public string? FxRate { get; init; }
         public DateTimeOffset CreatedAt { get; init; }
         public DateTimeOffset UpdatedAt { get; init; }
         public string? IdempotencyKey { get; init; }
@@ -352,8 +370,8 @@ internal sealed class PaymentStore(IdGenerator ids, TimeProvider clock)
         {
             Id = r.Id, PaymentId = r.PaymentId, MerchantId = r.MerchantId, Amount = r.Amount, Currency = r.Currency,
             Status = EnumText.ToSnake(r.Status), Reason = r.Reason, PspReference = r.PspReference,
-            LastErrorCode = r.LastError?.Code, LastErrorMessage = r.LastError?.Message, CreatedAt = r.CreatedAt, UpdatedAt = r.UpdatedAt,
-            IdempotencyKey = idempotencyKey,
+            LastErrorCode = r.LastError?.Code, LastErrorMessage = r.LastError?.Message, SettlementAmount = r.SettlementAmount,
+            SettlementCurrency = r.SettlementCurrency, FxRate = RateText(r.FxRate), CreatedAt = r.CreatedAt, UpdatedAt = r.UpdatedAt, IdempotencyKey = idempotencyKey,
         };
 
         public Refund ToDomain() => new()
@@ -361,7 +379,7 @@ internal sealed class PaymentStore(IdGenerator ids, TimeProvider clock)
             Id = Id, PaymentId = PaymentId, MerchantId = MerchantId, Amount = Amount, Currency = Currency,
             Status = EnumText.Parse<RefundStatus>(Status), Reason = Reason, PspReference = PspReference,
             LastError = LastErrorCode is null ? null : new PaymentError(LastErrorCode, LastErrorMessage ?? ""),
-            CreatedAt = CreatedAt, UpdatedAt = UpdatedAt,
+            SettlementAmount = SettlementAmount, SettlementCurrency = SettlementCurrency, FxRate = ParseRate(FxRate), CreatedAt = CreatedAt, UpdatedAt = UpdatedAt,
         };
     }
 
