@@ -47,7 +47,7 @@ public sealed record RatesResponse(string Base, RateProvenance Provenance, bool 
             .ToList());
 }
 
-/// <param name="SettlementCurrency">Payments in another currency are converted into it at capture; null: each payment settles in its own currency.</param>
+/// <param name="SettlementCurrency">Payments in another currency are converted into it; left out, each payment settles in its own currency.</param>
 public sealed record FxSettingsRequest(string? SettlementCurrency);
 
 public sealed record FxSettingsResponse(string? SettlementCurrency, int MarginBps);

@@ -13,6 +13,8 @@ namespace Obol.Fx.Api;
 
 public static class FxEndpoints
 {
+    public const int MaxLockDurationLength = 40;
+
     /// <summary><c>/v1/fx/rates</c> (the latest reference rates), <c>/v1/fx/quotes</c> (create, get), <c>/v1/fx/settings</c> (settlement currency).</summary>
     public static IEndpointRouteBuilder MapFxEndpoints(this IEndpointRouteBuilder routes)
     {
@@ -31,7 +33,7 @@ public static class FxEndpoints
             .WithName("getFxSettings").WithSummary("The calling merchant's settlement currency and FX margin");
         fx.MapPut("/settings", PutSettingsAsync).WithUnitOfWork(IdempotencyKeyRule.Optional)
             .WithName("updateFxSettings").WithSummary("Set the settlement currency")
-            .WithDescription("Applies to payments created from now on; null settles each payment in its own currency.");
+            .WithDescription("Applies to payments created from now on; without settlementCurrency each payment settles in its own currency.");
         return routes;
     }
 
@@ -116,8 +118,8 @@ public static class FxEndpoints
             return options.DefaultLockDuration;
         }
 
-        var parsed = PeriodPattern.NormalizingIso.Parse(text);
-        if (!parsed.Success || parsed.Value.HasDateComponent)
+        var parsed = text.Length <= MaxLockDurationLength ? PeriodPattern.NormalizingIso.Parse(text) : null;
+        if (parsed is not { Success: true } || parsed.Value.HasDateComponent)
         {
             errors.Add("lockDuration", "An ISO 8601 duration in hours, minutes and seconds, such as PT5M.");
             return TimeSpan.Zero;

@@ -1,6 +1,7 @@
 using Obol.Core.Errors;
 using Obol.Core.Http;
 using Obol.Core.Merchants;
+using Obol.Fx.Api;
 using Obol.Ledger;
 using Obol.Payments.Api;
 using Obol.Payouts;
@@ -110,6 +111,11 @@ internal static class RequestFields
             ["captureMethod"] = new() { Description = "Defaults to automatic." },
             ["description"] = Description1000,
             ["metadata"] = Metadata,
+            ["fxQuote"] = new()
+            {
+                Description = "An FX quote (POST /v1/fx/quotes) from this currency, unexpired and unused, that converts the payment into its target currency. "
+                    + "Without one, a merchant with another settlement currency gets a quote at the current rates.",
+            },
         },
         [typeof(CaptureRequest)] = new Dictionary<string, FieldRule>
         {
@@ -251,6 +257,19 @@ internal static class RequestFields
         [typeof(ResolveDiscrepancyRequest)] = new Dictionary<string, FieldRule>
         {
             ["note"] = new() { Required = true, MinLength = 1, MaxLength = 2000, Description = "How the discrepancy was dealt with." },
+        },
+
+        // src/Obol.Fx/Api/FxEndpoints.cs (CreateQuoteAsync, LockDuration, PutSettingsAsync)
+        [typeof(CreateQuoteRequest)] = new Dictionary<string, FieldRule>
+        {
+            ["from"] = Currency,
+            ["to"] = Currency with { Description = "An ISO 4217 code in upper case, other than from." },
+            ["amount"] = PositiveMinorUnits with { Description = "In from's minor units; a quote with an amount converts that amount only." },
+            ["lockDuration"] = new() { MaxLength = FxEndpoints.MaxLockDurationLength, Description = "ISO 8601 duration in hours, minutes and seconds (PT5M); defaults to 5 minutes." },
+        },
+        [typeof(FxSettingsRequest)] = new Dictionary<string, FieldRule>
+        {
+            ["settlementCurrency"] = new() { Pattern = "^[A-Z]{3}$", Description = "An ISO 4217 code in upper case; left out, each payment settles in its own currency." },
         },
 
         // src/Obol.Webhooks/Api/WebhooksEndpoints.cs (CheckUrl, CheckEnabledEvents, CheckDescription, ReplayAsync, RedeliverAsync)
