@@ -15,6 +15,12 @@ public interface IPayments
     Task<PaymentResult> CreateAsync(CreatePaymentCommand command, CancellationToken cancellationToken);
 
     Task<PaymentResult?> FindByIdempotencyKeyAsync(string merchantId, string idempotencyKey, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Refuses, as creating the payment would, an amount that PSPs are routed for but none of them can take exactly: a
+    /// <see cref="Core.Errors.ProblemException"/> 400 <c>amount_not_supported</c>. For a payment to be made later (a schedule).
+    /// </summary>
+    void EnsureAmountSupported(string merchantId, long amount, string currency, string paymentMethod);
 }
 
 /// <summary>A payment as another module sees it.</summary>
@@ -24,8 +30,11 @@ public interface IPayments
 /// </param>
 public sealed record PaymentResult(string Id, PaymentStatus Status, PaymentError? LastError, bool CertainlyNotCharged);
 
-internal sealed class PaymentsCore(PaymentProcessor processor, PaymentStore store, Database database) : IPayments
+internal sealed class PaymentsCore(PaymentProcessor processor, PaymentStore store, Database database, Psp.PspRouter router) : IPayments
 {
+    public void EnsureAmountSupported(string merchantId, long amount, string currency, string paymentMethod) =>
+        router.RouteNew(merchantId, amount, currency, paymentMethod);
+
     public async Task<PaymentResult> CreateAsync(CreatePaymentCommand command, CancellationToken cancellationToken) =>
         await ResultAsync(await processor.CreateAsync(command, complete: null, cancellationToken), cancellationToken);
 

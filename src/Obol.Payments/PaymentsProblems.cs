@@ -19,6 +19,14 @@ internal static class PaymentsProblems
         new(400, "amount_exceeds_refundable", "Amount exceeds refundable",
             $"At most {refundable} can be refunded (captured {captured}, refunded or refunding {refundedOrRefunding}).");
 
+    /// <summary>
+    /// An amount that the PSPs it would go to cannot represent exactly (Stripe takes KWD only in steps of 0.010, say): PSPs refuse
+    /// such amounts, and Obol never rounds one, so the request is refused before anything is stored or sent.
+    /// </summary>
+    public static ProblemException AmountNotSupported(IReadOnlyList<string> psps, long amount, Core.Currency currency) =>
+        new(400, "amount_not_supported", "Amount not supported",
+            $"{string.Join(" and ", psps)} cannot take {new Core.Money(amount, currency)} exactly, and Obol never rounds an amount.");
+
     /// <summary>A PSP webhook whose signature does not match: nothing of it is recorded.</summary>
     public static ProblemException InvalidSignature(string detail) =>
         new(400, "invalid_signature", "Invalid webhook signature", detail);

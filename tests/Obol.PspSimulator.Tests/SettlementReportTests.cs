@@ -76,6 +76,8 @@ public sealed class SettlementReportTests
     [InlineData("USD", 12_345, "123.45", "3.88", "119.57")]
     [InlineData("JPY", 5_000, "5000", "175", "4825")]
     [InlineData("KWD", 10_005, "10.005", "0.320", "9.685")]
+    [InlineData("IDR", 15_000, "15000", "465", "14535")] // no decimals at Adyen, two in ISO 4217
+    [InlineData("CLP", 50_000, "500.00", "14.00", "486.00")] // two decimals at Adyen; the fee in whole pesos
     public async Task Adyen_report_formats_major_units_with_the_currency_decimals(string currency, long value, string gross, string commission, string net)
     {
         await using var sim = await SimulatorHost.StartAsync(time: new FakeTimeProvider(Day));
@@ -167,7 +169,23 @@ public sealed class SettlementReportTests
     [InlineData(long.MinValue, "USD", "-92233720368547758.08")]
     public void Major_units_are_formatted_from_integers(long minor, string currency, string expected)
     {
-        Assert.Equal(expected, Currencies.FormatMajor(minor, currency));
+        Assert.Equal(expected, Currencies.FormatMajor(Psp.Stripe, minor, currency));
+    }
+
+    [Theory]
+    [InlineData("stripe", 5_000, "JPY", "5000")]
+    [InlineData("stripe", 1_230, "KWD", "1.230")]
+    [InlineData("stripe", 100_000, "ISK", "1000.00")] // two decimals at Stripe, none in ISO 4217
+    [InlineData("stripe", 150, "MGA", "150")] // none at Stripe, two in ISO 4217
+    [InlineData("adyen", 150, "MGA", "1.50")]
+    [InlineData("adyen", 15_000, "IDR", "15000")]
+    [InlineData("adyen", 1_500, "CVE", "1500")]
+    [InlineData("adyen", 50_000, "CLP", "500.00")]
+    [InlineData("adyen", 100_000, "ISK", "1000.00")]
+    public void Each_psp_formats_with_its_own_decimals(string psp, long amount, string currency, string expected)
+    {
+        Assert.True(PspNames.TryParse(psp, out var which));
+        Assert.Equal(expected, Currencies.FormatMajor(which, amount, currency));
     }
 
     [Theory]

@@ -39,6 +39,49 @@ public sealed class StripeDialectTests
         Assert.Equal(1000, charge.AmountCaptured);
     }
 
+    [Theory]
+    [InlineData("kwd", 1_005, "invalid_charge_amount")]
+    [InlineData("bhd", 1, "invalid_charge_amount")]
+    [InlineData("isk", 100_050, "invalid_charge_amount_no_decimal_compatible")]
+    public async Task An_amount_stripe_cannot_take_in_its_currency_is_refused_and_nothing_is_charged(string currency, long amount, string code)
+    {
+        await using var sim = await SimulatorHost.StartAsync();
+        var options = Create("pm_card_visa", amount);
+        options.Currency = currency;
+        var error = await Assert.ThrowsAsync<StripeException>(() => new PaymentIntentService(sim.StripeClient()).CreateAsync(options, cancellationToken: Ct));
+
+        Assert.Equal(HttpStatusCode.BadRequest, error.HttpStatusCode);
+        Assert.Equal(("invalid_request_error", code, "amount"), (error.StripeError.Type, error.StripeError.Code, error.StripeError.Param));
+        Assert.Empty(await sim.ChargesAsync("stripe", "ord-1"));
+    }
+
+    [Theory]
+    [InlineData("kwd", 1_230, 1_225, 1_000, "invalid_charge_amount")]
+    [InlineData("isk", 100_000, 99_950, 50_000, "invalid_charge_amount_no_decimal_compatible")]
+    public async Task A_partial_capture_or_refund_stripe_cannot_take_is_refused_and_the_amount_it_can_take_goes_through(
+        string currency, long amount, long unrepresentable, long refundable, string code)
+    {
+        await using var sim = await SimulatorHost.StartAsync();
+        var service = new PaymentIntentService(sim.StripeClient());
+        var options = Create("pm_card_visa", amount, "manual");
+        options.Currency = currency;
+        var intent = await service.CreateAsync(options, cancellationToken: Ct);
+
+        var capture = await Assert.ThrowsAsync<StripeException>(() =>
+            service.CaptureAsync(intent.Id, new PaymentIntentCaptureOptions { AmountToCapture = unrepresentable }, cancellationToken: Ct));
+        Assert.Equal((code, "amount_to_capture"), (capture.StripeError.Code, capture.StripeError.Param));
+        var captured = await service.CaptureAsync(intent.Id, cancellationToken: Ct);
+        Assert.Equal(amount, captured.AmountReceived);
+
+        var refunds = new RefundService(sim.StripeClient());
+        var refund = await Assert.ThrowsAsync<StripeException>(() =>
+            refunds.CreateAsync(new RefundCreateOptions { PaymentIntent = intent.Id, Amount = amount - unrepresentable }, cancellationToken: Ct));
+        Assert.Equal((code, "amount"), (refund.StripeError.Code, refund.StripeError.Param));
+        var refunded = await refunds.CreateAsync(new RefundCreateOptions { PaymentIntent = intent.Id, Amount = refundable }, cancellationToken: Ct);
+        Assert.Equal(refundable, refunded.Amount);
+        Assert.Equal(refundable, Assert.Single(await sim.ChargesAsync("stripe", "ord-1")).AmountRefunded);
+    }
+
     [Fact]
     public async Task Mastercard_payment_intent_succeeds()
     {

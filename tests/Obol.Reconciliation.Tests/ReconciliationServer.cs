@@ -119,9 +119,9 @@ internal static class RunJson
     public static List<string> Codes(this JsonElement run) =>
         run.GetProperty("discrepancies").EnumerateArray().Select(d => d.GetProperty("code").GetString()!).ToList();
 
-    public static (long Captured, long Refunded, long Fees, long Net) Settled(this JsonElement run)
+    public static (long Captured, long Refunded, long Fees, long Net) Settled(this JsonElement run, string currency = "USD")
     {
-        var usd = run.GetProperty("settled").EnumerateArray().SingleOrDefault(s => s.GetProperty("currency").GetString() == "USD");
+        var usd = run.GetProperty("settled").EnumerateArray().SingleOrDefault(s => s.GetProperty("currency").GetString() == currency);
         return usd.ValueKind == JsonValueKind.Undefined
             ? (0, 0, 0, 0)
             : (usd.GetProperty("captured").GetInt64(), usd.GetProperty("refunded").GetInt64(), usd.GetProperty("fees").GetInt64(), usd.GetProperty("net").GetInt64());

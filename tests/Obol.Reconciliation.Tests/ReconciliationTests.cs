@@ -44,6 +44,47 @@ public class ReconciliationTests
         Assert.Equal(4, fetched.Int("matched"));
     }
 
+    /// <summary>
+    /// Yen and dinars through both report formats, and a currency each PSP counts with other decimals than ISO 4217 (krónur at
+    /// Stripe, two decimals; rupiah at Adyen, none): every row matches and is booked in ISO minor units. The simulator's fee is
+    /// worked out in the PSP's units and kept in whole ISO minor units.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_day_in_yen_dinars_and_a_currency_the_psp_counts_its_own_way_reconciles_cleanly(DatabaseProvider provider, string psp)
+    {
+        await using var server = await ReconciliationServer.StartAsync(provider, psp);
+        var (other, scale) = psp == "stripe" ? ("ISK", 100L) : ("IDR", -100L);
+        var days = new (string Currency, long First, long Second, long Refund, long Fees)[]
+        {
+            ("JPY", 10_000, 5_000, 2_500, Fee(10_000) + Fee(5_000)),
+            ("KWD", 10_000, 5_000, 2_500, Fee(10_000) + Fee(5_000)),
+            (other, 100_000, 50_000, 25_000, IsoFee(100_000, scale) + IsoFee(50_000, scale)),
+        };
+        foreach (var (currency, first, second, refund, _) in days)
+        {
+            var id = await server.CapturedAsync(first, currency: currency);
+            await server.CapturedAsync(second, currency: currency);
+            await server.RefundAsync(id, refund);
+        }
+
+        var run = await server.ReconcileAsync(psp);
+
+        Assert.Equal((9, 9, 0, 0), (run.Int("lines"), run.Int("matched"), run.Int("alreadyReconciled"), run.Int("discrepancyCount")));
+        foreach (var (currency, first, second, refund, fees) in days)
+        {
+            Assert.Equal((first + second, refund, fees, first + second - refund - fees), run.Settled(currency));
+            Assert.Equal((0L, first + second - refund - fees, fees, first + second - refund), await server.BooksAsync(currency: currency));
+        }
+
+        await server.AssertLedgerBalancedAsync();
+        var again = await server.ReconcileAsync(psp);
+        Assert.Equal((0, 9, 0), (again.Int("matched"), again.Int("alreadyReconciled"), again.Int("discrepancyCount")));
+
+        // The fee of an amount in ISO minor units, worked out in the PSP's units (× or ÷ |scale|) and kept in whole ISO minor units.
+        static long IsoFee(long amount, long scale) => scale > 0 ? Fee(amount * scale) / scale : Fee(amount / -scale) * -scale;
+    }
+
     [Theory]
     [MemberData(nameof(Providers))]
     public async Task A_capture_smaller_than_its_fee_is_settled_at_a_loss_as_the_psp_reports_it(DatabaseProvider provider, string psp)

@@ -112,6 +112,26 @@ public class SettlementReportParsingTests
     }
 
     [Fact]
+    public void Amounts_are_read_with_each_psps_decimals_into_iso_minor_units_and_an_inexact_one_refuses_the_report()
+    {
+        // Krónur keep two decimals at Stripe (none in ISO 4217); rupiah have none at Adyen (two in ISO 4217); dinars three at both.
+        var stripe = StripeSettlementReport.Parse(StripeHeader +
+            "txn_1,2026-11-25 12:00:00,isk,1000.00,29.00,971.00,charge,ch_1,,pi_1,pay_1\n" +
+            "txn_2,2026-11-25 12:00:00,kwd,1.230,0.066,1.164,charge,ch_2,,pi_2,pay_2\n");
+        Assert.Equal((1_000L, 29L, "ISK"), (stripe[0].Gross, stripe[0].Fee, stripe[0].Currency));
+        Assert.Equal((1_230L, 66L), (stripe[1].Gross, stripe[1].Fee));
+        var adyen = Assert.Single(AdyenSettlementReport.Parse(AdyenHeader +
+            "Obol,ObolMerchantAccount,IDRREF0123456789,pay_3,visa,2026-11-25 12:00:00,UTC,Settled,MODREF000000003,IDR,,15000,1,IDR,,14535,465,,,,visaclassic,,1" + Reserved + "\n"));
+        Assert.Equal((1_500_000L, 46_500L, "IDR"), (adyen.Gross, adyen.Fee, adyen.Currency));
+
+        var halfKrona = Assert.Throws<ProblemException>(() => StripeSettlementReport.Parse(StripeHeader +
+            "txn_1,2026-11-25 12:00:00,isk,1000.50,29.00,971.50,charge,ch_1,,pi_1,pay_1\n"));
+        Assert.Equal("invalid_settlement_report", halfKrona.Code);
+        Assert.Throws<ProblemException>(() => AdyenSettlementReport.Parse(AdyenHeader +
+            "Obol,ObolMerchantAccount,IDRREF0123456789,pay_3,visa,2026-11-25 12:00:00,UTC,Settled,MODREF000000003,IDR,,15000.00,1,IDR,,14535.00,465.00,,,,visaclassic,,1" + Reserved + "\n"));
+    }
+
+    [Fact]
     public void An_adyen_row_settled_in_another_currency_is_not_booked_automatically()
     {
         var lines = AdyenSettlementReport.Parse(AdyenHeader +

@@ -53,6 +53,58 @@ public class PaymentsCoreExecutionTests
         Assert.Equal(2, charges!.Count);
     }
 
+    /// <summary>Amounts in the currency's minor units, whatever its exponent: yen have none, dinars three, at either PSP.</summary>
+    [Theory]
+    [BothDatabases("stripe")]
+    [BothDatabases("adyen")]
+    public async Task Schedules_in_yen_and_dinars_charge_their_amounts_in_minor_units_and_one_no_psp_can_take_is_refused(DatabaseProvider provider, string psp)
+    {
+        var clock = new FakeTimeProvider(SchedulingServer.Start);
+        await using var server = await ObolTestServer.StartAsync(provider, b =>
+        {
+            b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Obol:Payments:Resolver:Enabled"] = "false",
+                ["Obol:Payments:Routing:0:Psps:0"] = psp,
+            });
+            b.Services.AddSingleton<TimeProvider>(clock);
+            b.Services.AddSingleton(new SchedulingOptions { RunnerEnabled = false, UseDatabaseClock = false });
+        });
+        using var client = server.CreateClient();
+        var at = SchedulingServer.Start.AddHours(1).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        var yen = await ApiTests.CreateAsync(client, $$"""{"amount":2500,"currency":"JPY","paymentMethod":"pm_card_visa","executeAt":"{{at}}"}""");
+        var dinars = await ApiTests.CreateAsync(client, $$"""{"amount":12340,"currency":"KWD","paymentMethod":"pm_card_visa","executeAt":"{{at}}"}""");
+        Assert.Equal((2500, "JPY"), (yen.GetProperty("amount").GetInt64(), yen.GetProperty("currency").GetString()));
+
+        // 12.345 KWD: Stripe takes dinars only in steps of 0.010; Adyen takes fils.
+        var fils = await client.PostJsonAsync("/v1/scheduled-payments",
+            $$"""{"amount":12345,"currency":"KWD","paymentMethod":"pm_card_visa","executeAt":"{{at}}"}""", Guid.NewGuid().ToString("N"));
+        if (psp == "stripe")
+        {
+            await fils.ReadProblemAsync(400, "amount_not_supported");
+        }
+        else
+        {
+            Assert.Equal(System.Net.HttpStatusCode.Created, fils.StatusCode);
+        }
+
+        clock.Advance(TimeSpan.FromHours(1));
+        await server.GetRequiredService<ScheduledPaymentRunner>().RunOnceAsync(CancellationToken.None);
+
+        var charges = (await client.GetFromJsonAsync<List<JsonElement>>("/sim/charges"))!;
+        Assert.Equal(psp == "stripe" ? 2 : 3, charges.Count);
+        foreach (var (schedule, amount, currency) in new[] { (yen, 2500L, "JPY"), (dinars, 12340L, "KWD") })
+        {
+            var executed = await client.GetFromJsonAsync<JsonElement>($"/v1/scheduled-payments/{schedule.GetProperty("id").GetString()}");
+            Assert.Equal("succeeded", executed.GetProperty("status").GetString());
+            var paymentId = Assert.Single(executed.GetProperty("payments").EnumerateArray()).GetProperty("paymentId").GetString();
+            var payment = await client.GetFromJsonAsync<JsonElement>($"/v1/payments/{paymentId}");
+            Assert.Equal((amount, currency, psp), (payment.GetProperty("amountCaptured").GetInt64(), payment.GetProperty("currency").GetString(), payment.GetProperty("psp").GetString()));
+            var charge = Assert.Single(charges, c => c.GetProperty("reference").GetString() == paymentId);
+            Assert.Equal((amount, currency), (charge.GetProperty("amountCaptured").GetInt64(), charge.GetProperty("currency").GetString()));
+        }
+    }
+
     [Fact]
     public async Task Two_runners_on_one_postgres_execute_2000_schedules_due_at_once_with_exactly_2000_psp_charges()
     {

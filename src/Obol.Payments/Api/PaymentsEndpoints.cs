@@ -25,7 +25,7 @@ public static class PaymentsEndpoints
                 + "with captureMethod automatic, captures it. A declined card is a payment with status declined and lastError, "
                 + "not an error. When the PSP's answer is unknown (a timeout) the payment is processing until the resolver finds out. "
                 + "Needs an Idempotency-Key.")
-            .ProducesProblems(new ProblemCase(409, "invalid_state_transition"));
+            .ProducesProblems(new ProblemCase(400, "amount_not_supported"), new ProblemCase(409, "invalid_state_transition"));
         payments.MapGet("/", ListAsync)
             .WithName("listPayments").WithSummary("List payments, newest first");
         payments.MapGet("/{id}", GetAsync)
@@ -35,14 +35,14 @@ public static class PaymentsEndpoints
         payments.MapPost("/{id}/capture", CaptureAsync).WithIdempotencyKey(IdempotencyKeyRule.Optional)
             .WithName("capturePayment").WithSummary("Capture an authorized payment, in full or in part")
             .WithDescription("502 when the PSP refused the capture: the problem carries the payment (still authorized) as `payment`.")
-            .ProducesProblems(new ProblemCase(400, "amount_exceeds_capturable"), new ProblemCase(409, "invalid_state_transition"), new ProblemCase(502, "psp_refused"));
+            .ProducesProblems(new ProblemCase(400, "amount_exceeds_capturable"), new ProblemCase(400, "amount_not_supported"), new ProblemCase(409, "invalid_state_transition"), new ProblemCase(502, "psp_refused"));
         payments.MapPost("/{id}/cancel", CancelAsync).WithIdempotencyKey(IdempotencyKeyRule.Optional)
             .WithName("cancelPayment").WithSummary("Cancel an authorized payment (release the hold)")
             .WithDescription("502 when the PSP refused the cancellation: the problem carries the payment (still authorized) as `payment`.")
             .ProducesProblems(new ProblemCase(409, "invalid_state_transition"), new ProblemCase(502, "psp_refused"));
         payments.MapPost("/{id}/refunds", RefundAsync).WithIdempotencyKey(IdempotencyKeyRule.Optional)
             .WithName("refundPayment").WithSummary("Refund a captured payment, in full or in part")
-            .ProducesProblems(new ProblemCase(400, "amount_exceeds_refundable"), new ProblemCase(409, "invalid_state_transition"));
+            .ProducesProblems(new ProblemCase(400, "amount_exceeds_refundable"), new ProblemCase(400, "amount_not_supported"), new ProblemCase(409, "invalid_state_transition"));
 
         endpoints.MapGet("/v1/refunds/{id}", GetRefundAsync).WithTags("Payments").RequireAuthorization()
             .WithName("getRefund").WithSummary("Get a refund");

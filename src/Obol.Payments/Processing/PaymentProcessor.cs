@@ -41,6 +41,7 @@ internal sealed partial class PaymentProcessor(
                 return (existing, open is null ? null : await MarkResentAsync(session, open), AttemptCall.Repeat);
             }
 
+            var route = router.RouteNew(command.MerchantId, command.Amount, command.Currency, command.PaymentMethod);
             var now = store.Now();
             var id = store.NewId("pay");
             var quote = await SettlementQuoteAsync(session, command, id);
@@ -66,7 +67,6 @@ internal sealed partial class PaymentProcessor(
                 new { created.Amount, created.Currency, captureMethod = Core.EnumText.ToSnake(created.CaptureMethod) });
             await events.PublishAsync(session, "payment.created", created, null);
 
-            var route = router.Route(created.MerchantId, created.Amount, created.Currency, created.PaymentMethod);
             if (route.Count == 0)
             {
                 var error = new PaymentError("psp_unavailable", "No PSP is configured for this payment.");
@@ -129,6 +129,7 @@ internal sealed partial class PaymentProcessor(
             }
 
             var toCapture = PaymentRules.CaptureAmount(current, amount);
+            router.EnsureCanTake(current.Psp!, toCapture, current.Currency);
             var next = NewAttempt(current, PaymentOperation.Capture, current.Psp!, toCapture, null) with { IdempotencyKey = idempotencyKey };
             await store.InsertAttemptAsync(session, next);
             var marked = current with { OperationInFlight = PaymentOperation.Capture, UpdatedAt = store.Now() };
@@ -181,6 +182,7 @@ internal sealed partial class PaymentProcessor(
             }
 
             var toRefund = PaymentRules.RefundAmount(current, amount);
+            router.EnsureCanTake(current.Psp!, toRefund, current.Currency);
             var now = store.Now();
             var created = new Refund
             {
@@ -545,9 +547,10 @@ internal sealed partial class PaymentProcessor(
 
 /// <summary>
 /// What a PSP reported about one of a payment's attempts (<paramref name="Attempt"/> null when it matches none of them), with
-/// the amount and currency it names and the details kept in the payment's history if it cannot be applied.
+/// the amount and currency it names and the details kept in the payment's history if it cannot be applied. The amount is in
+/// ISO minor units (<see cref="PspAmountRule.MinorUnitsOf"/>), null when the PSP's amount has no exact ISO equivalent.
 /// </summary>
-internal sealed record PspReport(string Psp, PaymentAttempt? Attempt, PspOutcome Outcome, long Amount, string Currency, object Details);
+internal sealed record PspReport(string Psp, PaymentAttempt? Attempt, PspOutcome Outcome, long? Amount, string Currency, object Details);
 
 internal enum ReportResult
 {

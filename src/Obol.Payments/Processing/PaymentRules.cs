@@ -183,9 +183,10 @@ internal static class PaymentRules
     /// closed one that it agrees with changes nothing (a duplicate, or a late echo). One it contradicts — the PSP says it
     /// charged, captured, cancelled or refunded after Obol concluded it did not, or reports a failure of what it had
     /// acknowledged — is applied when the payment can still take it, and otherwise left for a person as unapplied.
+    /// <paramref name="amount"/> is in ISO minor units, null when the PSP named one that ISO 4217 cannot hold exactly: it matches nothing.
     /// </summary>
     public static PaymentDecision Report(
-        Payment payment, PaymentAttempt attempt, IReadOnlyList<PaymentAttempt> attempts, Refund? refund, PspOutcome reported, long amount, string currency,
+        Payment payment, PaymentAttempt attempt, IReadOnlyList<PaymentAttempt> attempts, Refund? refund, PspOutcome reported, long? amount, string currency,
         DateTimeOffset now, DateTimeOffset retryAt)
     {
         if (reported.Kind is PspOutcomeKind.Pending or PspOutcomeKind.Unknown or PspOutcomeKind.NotProcessed)
@@ -254,9 +255,9 @@ internal static class PaymentRules
     /// amount captured; a refund only for its own amount. Anything else is for a person.
     /// </summary>
     private static PaymentDecision? LateFailure(
-        Payment payment, PaymentAttempt attempt, IReadOnlyList<PaymentAttempt> attempts, Refund? refund, long amount, string currency, string? reason, DateTimeOffset now)
+        Payment payment, PaymentAttempt attempt, IReadOnlyList<PaymentAttempt> attempts, Refund? refund, long? amount, string currency, string? reason, DateTimeOffset now)
     {
-        if (currency != payment.Currency)
+        if (currency != payment.Currency || amount is null)
         {
             return null;
         }

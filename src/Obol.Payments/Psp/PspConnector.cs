@@ -27,6 +27,13 @@ internal sealed record PspOutcome(PspOutcomeKind Kind, string? PspReference = nu
     public static PspOutcome Unknown(string message) => new(PspOutcomeKind.Unknown, ErrorCode: "psp_outcome_unknown", ErrorMessage: message);
 
     public static PspOutcome NotProcessed(string code, string message) => new(PspOutcomeKind.NotProcessed, ErrorCode: code, ErrorMessage: message);
+
+    /// <summary>
+    /// Not sent: the PSP cannot represent the amount exactly. Routing and the capture and refund checks keep such an amount from
+    /// ever reaching a connector; this answer only makes sure that, if one did, nothing rounded is sent.
+    /// </summary>
+    public static PspOutcome AmountNotSupported(string psp, long amount, string currency) =>
+        NotProcessed("amount_not_supported", $"{psp} cannot take {amount} minor units of {currency} exactly; nothing was sent.");
 }
 
 /// <summary>One call to a PSP: the attempt id is sent as the PSP's idempotency key, our payment id as its reference.</summary>
@@ -50,6 +57,9 @@ internal sealed record ModifyRequest(string AttemptId, string PaymentId, string 
 internal interface IPspConnector
 {
     string Name { get; }
+
+    /// <summary>How this PSP counts amounts; requests carry Obol's ISO minor units and the connector converts them.</summary>
+    PspAmountRule Amounts { get; }
 
     Task<PspOutcome> AuthorizeAsync(AuthorizeRequest request, CancellationToken cancellationToken);
 

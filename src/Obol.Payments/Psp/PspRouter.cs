@@ -1,5 +1,6 @@
 using Polly;
 using Microsoft.Extensions.Logging;
+using Obol.Core;
 using Polly.CircuitBreaker;
 
 namespace Obol.Payments.Psp;
@@ -48,8 +49,40 @@ internal sealed partial class PspRouter
     public IPspConnector Connector(string psp) =>
         _connectors.TryGetValue(psp, out var connector) ? connector : throw new InvalidOperationException($"No connector for PSP '{psp}'.");
 
-    /// <summary>The PSPs to try for this payment, in order.</summary>
+    /// <summary>
+    /// The PSPs to try for this payment, in order: those of the first matching rule that can take its amount exactly
+    /// (<see cref="PspAmountRule"/>). A PSP that would have to round the amount is skipped, never sent it.
+    /// </summary>
     public IReadOnlyList<string> Route(string merchantId, long amount, string currency, string paymentMethod)
+    {
+        var money = Currency.FromCode(currency);
+        return Matching(merchantId, amount, currency, paymentMethod).Where(psp => _connectors[psp].Amounts.CanTake(amount, money)).ToList();
+    }
+
+    /// <summary>
+    /// The route of a new payment. PSPs are configured for it but none of them can take its amount exactly: a 400
+    /// <c>amount_not_supported</c>, before anything is stored or sent.
+    /// </summary>
+    public IReadOnlyList<string> RouteNew(string merchantId, long amount, string currency, string paymentMethod)
+    {
+        var route = Route(merchantId, amount, currency, paymentMethod);
+        var matching = Matching(merchantId, amount, currency, paymentMethod);
+        return route.Count == 0 && matching.Count > 0
+            ? throw PaymentsProblems.AmountNotSupported(matching, amount, Currency.FromCode(currency))
+            : route;
+    }
+
+    /// <summary>A capture or refund of <paramref name="amount"/> at the payment's PSP: a 400 <c>amount_not_supported</c> if that PSP cannot take it exactly.</summary>
+    public void EnsureCanTake(string psp, long amount, string currency)
+    {
+        var money = Currency.FromCode(currency);
+        if (!Connector(psp).Amounts.CanTake(amount, money))
+        {
+            throw PaymentsProblems.AmountNotSupported([psp], amount, money);
+        }
+    }
+
+    private List<string> Matching(string merchantId, long amount, string currency, string paymentMethod)
     {
         foreach (var rule in _rules)
         {

@@ -146,8 +146,8 @@ public static class PspWebhookEndpoints
         {
             case PaymentIntent intent:
                 var authorize = Named(intent.Metadata) ?? Last(PaymentOperation.Authorize);
-                PspReport Report(PaymentAttempt? attempt, PspOutcome outcome) =>
-                    new(StripeConnector.PspName, attempt, outcome, intent.Amount, intent.Currency.ToUpperInvariant(), details);
+                PspReport Report(PaymentAttempt? attempt, PspOutcome outcome) => new(StripeConnector.PspName, attempt, outcome,
+                    StripeAmountRule.Instance.MinorUnitsOf(intent.Amount, intent.Currency.ToUpperInvariant()), intent.Currency.ToUpperInvariant(), details);
                 return stripeEvent.Type switch
                 {
                     "payment_intent.amount_capturable_updated" => Report(authorize, new PspOutcome(PspOutcomeKind.Authorized, intent.Id)),
@@ -167,7 +167,8 @@ public static class PspWebhookEndpoints
                     "pending" or "requires_action" => new PspOutcome(PspOutcomeKind.Pending, refund.Id),
                     _ => new PspOutcome(PspOutcomeKind.Failed, refund.Id, "refund_failed", refund.FailureReason ?? $"Stripe reports the refund {refund.Status}."),
                 };
-                return new PspReport(StripeConnector.PspName, Named(refund.Metadata), outcome, refund.Amount, refund.Currency.ToUpperInvariant(), details);
+                return new PspReport(StripeConnector.PspName, Named(refund.Metadata), outcome,
+                    StripeAmountRule.Instance.MinorUnitsOf(refund.Amount, refund.Currency.ToUpperInvariant()), refund.Currency.ToUpperInvariant(), details);
 
             default:
                 return null;
@@ -264,6 +265,7 @@ public static class PspWebhookEndpoints
     private static PspReport? ReadAdyen(AdyenNotification n, Payment payment, IReadOnlyList<PaymentAttempt> attempts)
     {
         var onAdyen = attempts.Where(a => a.Psp == AdyenConnector.PspName).ToList();
+        var amount = AdyenAmountRule.Instance.MinorUnitsOf(n.Value, n.Currency);
         var ambiguous = false;
         PaymentAttempt? Modification(PaymentOperation operation)
         {
@@ -275,7 +277,7 @@ public static class PspWebhookEndpoints
                 return byReference;
             }
 
-            var open = ofKind.Where(a => a.IsOpen && (operation != PaymentOperation.Refund || (a.PspReference is null && a.Amount == n.Value))).ToList();
+            var open = ofKind.Where(a => a.IsOpen && (operation != PaymentOperation.Refund || (a.PspReference is null && a.Amount == amount))).ToList();
             ambiguous |= open.Count > 1;
             return open.Count == 1 ? open[0] : null;
         }
@@ -285,7 +287,7 @@ public static class PspWebhookEndpoints
             ?? (payment.CaptureMethod == CaptureMethod.Automatic && n.OriginalReference is not null && n.OriginalReference == payment.PspReference
                 ? onAdyen.LastOrDefault(a => a is { Operation: PaymentOperation.Authorize, Status: AttemptStatus.Succeeded })
                 : null);
-        PspReport Report(PaymentAttempt? attempt, PspOutcome outcome) => new(AdyenConnector.PspName, attempt, outcome, n.Value, n.Currency,
+        PspReport Report(PaymentAttempt? attempt, PspOutcome outcome) => new(AdyenConnector.PspName, attempt, outcome, amount, n.Currency,
             new { psp = AdyenConnector.PspName, n.EventCode, n.PspReference, n.OriginalReference, n.Reason });
         var failed = new PspOutcome(PspOutcomeKind.Failed, n.PspReference, "psp_error", n.Reason ?? "Adyen reports the modification failed.");
         var report = n.EventCode switch

@@ -16,7 +16,7 @@ namespace Obol.PspSimulator.Settlements;
 /// <item>Adyen: the Settlement details report with its 30 standard columns, one batch a day: amounts in major units in
 /// debit and credit columns, the fee as <c>Commission (NC)</c> (blended pricing).</item>
 /// </list>
-/// Amounts are formatted from integers with the currency's decimals.
+/// Amounts are formatted from integers with the PSP's decimals for the currency (<see cref="Currencies.Exponent"/>).
 /// </summary>
 public sealed class SettlementReports(ChargeStore charges, FaultInjector faults, IOptions<PspSimulatorOptions> options)
 {
@@ -69,7 +69,7 @@ public sealed class SettlementReports(ChargeStore charges, FaultInjector faults,
             }
 
             var gross = change ? checked(movement.Amount + 1) : movement.Amount;
-            var fee = movement.Kind == MovementKind.Capture ? fees.FeeFor(gross) : 0;
+            var fee = movement.Kind == MovementKind.Capture ? Currencies.WholeIsoMinorUnits(psp, fees.FeeFor(gross), charge.Currency) : 0;
             rows.Add(new Row(charge, movement, gross, fee, false));
         }
 
@@ -120,13 +120,13 @@ public sealed class SettlementReports(ChargeStore charges, FaultInjector faults,
                 Time(available),
                 Time(available),
                 currency.ToLowerInvariant(),
-                Currencies.FormatMajor(gross, currency),
-                Currencies.FormatMajor(row.Fee, currency),
-                Currencies.FormatMajor(checked(gross - row.Fee), currency),
+                Currencies.FormatMajor(Psp.Stripe, gross, currency),
+                Currencies.FormatMajor(Psp.Stripe, row.Fee, currency),
+                Currencies.FormatMajor(Psp.Stripe, checked(gross - row.Fee), currency),
                 refund ? "refund" : "charge",
                 row.Movement.Id,
                 refund ? "REFUND FOR CHARGE" : row.Charge.Description ?? string.Empty,
-                Currencies.FormatMajor(gross, currency),
+                Currencies.FormatMajor(Psp.Stripe, gross, currency),
                 currency.ToLowerInvariant(),
                 row.Charge.ChargeId,
                 row.Charge.Id,
@@ -172,7 +172,7 @@ public sealed class SettlementReports(ChargeStore charges, FaultInjector faults,
                 // A capture smaller than its fee nets out as a debit: Adyen never writes a negative amount.
                 Debit(net, currency),
                 Credit(net, currency),
-                row.Fee == 0 ? string.Empty : Currencies.FormatMajor(row.Fee, currency),
+                row.Fee == 0 ? string.Empty : Currencies.FormatMajor(Psp.Adyen, row.Fee, currency),
                 string.Empty,
                 string.Empty,
                 string.Empty,
@@ -187,9 +187,9 @@ public sealed class SettlementReports(ChargeStore charges, FaultInjector faults,
         return csv.ToString();
     }
 
-    private static string Debit(long amount, string currency) => amount < 0 ? Currencies.FormatMajor(-amount, currency) : string.Empty;
+    private static string Debit(long amount, string currency) => amount < 0 ? Currencies.FormatMajor(Psp.Adyen, -amount, currency) : string.Empty;
 
-    private static string Credit(long amount, string currency) => amount > 0 ? Currencies.FormatMajor(amount, currency) : string.Empty;
+    private static string Credit(long amount, string currency) => amount > 0 ? Currencies.FormatMajor(Psp.Adyen, amount, currency) : string.Empty;
 
     /// <summary>Adyen's finer payment method, as its reports name it.</summary>
     private static string Variant(string method) => method switch

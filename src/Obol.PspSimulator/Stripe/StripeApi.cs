@@ -160,6 +160,11 @@ public sealed partial class StripeApi(
                 return StripeErrors.Missing("payment_intent", id);
             }
 
+            if (amount is { } requested && Currencies.StripeAmountRefusal(requested, existing.Currency) is { } refusal)
+            {
+                return StripeErrors.InvalidAmount(refusal, "amount_to_capture") with { Replayable = true };
+            }
+
             var now = time.GetUtcNow();
             var result = charges.Capture(Psp.Stripe, id, amount, toCapture => new Movement(
                 existing.ChargeId, MovementKind.Capture, toCapture, now, metadata.GetValueOrDefault(ReferenceMetadataKey), null, metadata, key));
@@ -259,6 +264,11 @@ public sealed partial class StripeApi(
                 return paymentIntentId is not null
                     ? StripeErrors.Missing("payment_intent", paymentIntentId, "payment_intent")
                     : StripeErrors.Missing("charge", chargeId!, "charge");
+            }
+
+            if (amount is { } requested && Currencies.StripeAmountRefusal(requested, target.Currency) is { } refusal)
+            {
+                return StripeErrors.InvalidAmount(refusal, "amount") with { Replayable = true };
             }
 
             var now = time.GetUtcNow();
@@ -404,6 +414,11 @@ public sealed partial class StripeApi(
         if (!Currencies.IsWellFormed(currency))
         {
             return (null, StripeErrors.InvalidRequest("parameter_invalid_string", $"Invalid currency: {currency}. Stripe currencies are three-letter ISO codes.", "currency"));
+        }
+
+        if (Currencies.StripeAmountRefusal(amount.Value, currency) is { } refusal)
+        {
+            return (null, StripeErrors.InvalidAmount(refusal, "amount"));
         }
 
         var captureMethod = form.Get("capture_method") ?? "automatic";

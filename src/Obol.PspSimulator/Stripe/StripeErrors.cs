@@ -17,6 +17,12 @@ public sealed class StripeErrors : IPspErrorFormat
     public static PspResponse StateError(string code, string message, string? param = null) =>
         Error(400, "invalid_request_error", code, message, param) with { Replayable = true };
 
+    /// <summary>
+    /// An amount Stripe cannot take in its currency: <c>invalid_charge_amount_no_decimal_compatible</c> for ISK (the code Stripe
+    /// documents), <c>invalid_charge_amount</c> for a three-decimal amount not ending in 0 (the simulator's choice of code).
+    /// </summary>
+    public static PspResponse InvalidAmount((string Code, string Message) refusal, string param) => InvalidRequest(refusal.Code, refusal.Message, param);
+
     public static PspResponse Missing(string resource, string id, string param = "id") =>
         InvalidRequest("resource_missing", $"No such {resource}: '{id}'", param) with { StatusCode = 404 };
 

@@ -1,13 +1,14 @@
 using System.Globalization;
 using Obol.Core;
+using Obol.Payments.Psp.Adyen;
 
 namespace Obol.Reconciliation.Reports;
 
 /// <summary>
 /// Adyen's Settlement details report: one row per booking in a settlement batch. Columns are read by name, in any
 /// order and among any others (the standard 30, from <c>Company Account</c> to <c>Reserved10</c>, plus whatever the
-/// account added). Amounts are in major units in separate debit and credit columns, so a row's gross or net is a
-/// credit or a debit, never a negative number (a capture smaller than its costs has its net in <c>Net Debit (NC)</c>).
+/// account added). Amounts are in major units, with Adyen's decimals for the currency, in separate debit and credit
+/// columns, so a row's gross or net is a credit or a debit, never a negative number (a capture smaller than its costs has its net in <c>Net Debit (NC)</c>).
 /// The costs Adyen kept are in the net currency: <c>Commission (NC)</c> under blended pricing, <c>Markup (NC)</c>,
 /// <c>Scheme Fees (NC)</c> and <c>Interchange (NC)</c> under Interchange++; whichever of the four the report has, and
 /// <c>net = gross − costs</c> is checked. <c>Creation Date</c> is in the report's <c>TimeZone</c>. Rows other than
@@ -124,7 +125,7 @@ internal static class AdyenSettlementReport
         {
             code = currency.Code;
             var text = credit.Length > 0 ? credit : debit;
-            net = Money.TryParse(text, currency, out var money) ? money.MinorUnits : 0;
+            net = AdyenAmountRule.Instance.TryParseMajor(text, currency, out var minorUnits) ? minorUnits : 0;
         }
 
         return new SettlementLine
@@ -166,11 +167,14 @@ internal static class AdyenSettlementReport
             : throw ReconciliationProblems.InvalidSettlementReport(number, $"{column} '{text}' is negative; Adyen reports money going the other way as a positive amount in the opposite column.");
     }
 
-    /// <summary>A cost column: signed, since a cost can be given back (on a refund, say); empty is zero.</summary>
+    /// <summary>
+    /// A cost column: signed, since a cost can be given back (on a refund, say); empty is zero. Major units with Adyen's decimals
+    /// for the currency, converted exactly to ISO minor units (an amount ISO 4217 cannot hold is refused, never rounded).
+    /// </summary>
     private static long Cost(int number, string column, string text, Currency currency) =>
         text.Length == 0 ? 0
-        : Money.TryParse(text, currency, out var money) ? money.MinorUnits
-        : throw ReconciliationProblems.InvalidSettlementReport(number, $"{column} '{text}' is not an amount in {currency.Code} major units.");
+        : AdyenAmountRule.Instance.TryParseMajor(text, currency, out var minorUnits) ? minorUnits
+        : throw ReconciliationProblems.InvalidSettlementReport(number, $"{column} '{text}' is not an amount in {currency.Code} major units as Adyen writes them.");
 
     private static DateTimeOffset Instant(int number, string created, string zone)
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Obol.Core;
+using Obol.Payments.Psp.Stripe;
 
 namespace Obol.Reconciliation.Reports;
 
@@ -9,7 +10,7 @@ namespace Obol.Reconciliation.Reports;
 /// reconciliation (<c>payout_reconciliation.itemized.N</c>). Both name their columns the same way, so columns are read
 /// by name, in any order and among any others: <c>balance_transaction_id</c>, <c>created_utc</c>
 /// (<c>yyyy-MM-dd HH:mm:ss</c>), <c>currency</c> (lower case), <c>gross</c>/<c>fee</c>/<c>net</c> (signed, in major
-/// units, <c>net = gross − fee</c>), <c>reporting_category</c>, <c>source_id</c>, <c>payment_intent_id</c> and, when
+/// units with Stripe's decimals for the currency, <c>net = gross − fee</c>), <c>reporting_category</c>, <c>source_id</c>, <c>payment_intent_id</c> and, when
 /// the report was run with it, <c>payment_metadata[reference]</c>. Stripe's default column set lacks
 /// <c>source_id</c> and <c>payment_intent_id</c>: Obol needs them to match a row, so the report must be run with them.
 /// </summary>
@@ -78,11 +79,14 @@ internal static class StripeSettlementReport
         return lines;
     }
 
-    /// <summary>Minor units from a signed decimal in the currency's major units, exactly (<c>12.34</c>, <c>-500</c> yen).</summary>
+    /// <summary>
+    /// ISO minor units from a signed decimal in major units with Stripe's decimals for the currency (<c>12.34</c>, <c>-500</c> yen,
+    /// <c>1000.00</c> krónur), exactly: an amount ISO 4217 cannot hold is refused, never rounded.
+    /// </summary>
     private static long Amount(int number, string column, string text, Currency currency) =>
-        Money.TryParse(text, currency, out var money)
-            ? money.MinorUnits
-            : throw ReconciliationProblems.InvalidSettlementReport(number, $"{column} '{text}' is not an amount in {currency.Code} major units.");
+        StripeAmountRule.Instance.TryParseMajor(text, currency, out var minorUnits)
+            ? minorUnits
+            : throw ReconciliationProblems.InvalidSettlementReport(number, $"{column} '{text}' is not an amount in {currency.Code} major units as Stripe writes them.");
 
     private static string? Blank(string value) => value.Length == 0 ? null : value;
 }

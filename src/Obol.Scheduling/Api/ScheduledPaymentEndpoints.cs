@@ -7,6 +7,7 @@ using Obol.Core.Events;
 using Obol.Core.Http;
 using Obol.Core.Identity;
 using Obol.Core.Storage;
+using Obol.Payments;
 using Obol.Scheduling.Schedules;
 
 namespace Obol.Scheduling.Api;
@@ -23,7 +24,8 @@ public static class ScheduledPaymentEndpoints
             .WithDescription("At an instant (executeAt) or at a local date-time in a time zone. Needs an Idempotency-Key.")
             .ProducesProblems(
                 new ProblemCase(400, "execute_at_in_past"), new ProblemCase(400, "execute_at_too_far"), new ProblemCase(400, "schedule_time_conflict"), new ProblemCase(400, "schedule_time_required"),
-                new ProblemCase(400, "time_zone_required"), new ProblemCase(400, "local_date_time_required"), new ProblemCase(400, "unknown_time_zone"));
+                new ProblemCase(400, "time_zone_required"), new ProblemCase(400, "local_date_time_required"), new ProblemCase(400, "unknown_time_zone"),
+                new ProblemCase(400, "amount_not_supported"));
         group.MapGet("/", ListAsync)
             .WithName("listScheduledPayments").WithSummary("List scheduled payments, newest first");
         group.MapGet("/{id}", GetAsync)
@@ -40,9 +42,10 @@ public static class ScheduledPaymentEndpoints
     }
 
     private static async Task<Created<ScheduledPaymentResponse>> CreateAsync(
-        CreateScheduledPaymentRequest request, HttpContext http, RequestUnitOfWork work, IdGenerator ids, TimeProvider clock, IEventOutbox events)
+        CreateScheduledPaymentRequest request, HttpContext http, RequestUnitOfWork work, IdGenerator ids, TimeProvider clock, IEventOutbox events, IPayments payments)
     {
         var row = CreateScheduledPayment.Decide(request, ids.New(IdPrefix), http.MerchantId(), clock.GetUtcNow());
+        payments.EnsureAmountSupported(row.MerchantId, row.Amount, row.Currency, row.PaymentMethod);
         await ScheduledPayments.InsertAsync(work.Session, events, row);
         return TypedResults.Created($"/v1/scheduled-payments/{row.Id}", ScheduledPaymentResponse.From(row, []));
     }

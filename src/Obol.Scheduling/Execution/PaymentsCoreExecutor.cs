@@ -1,4 +1,5 @@
 using Obol.Core;
+using Obol.Core.Errors;
 using Obol.Payments;
 using Obol.Payments.Domain;
 using Obol.Payments.Processing;
@@ -21,10 +22,19 @@ internal sealed class PaymentsCoreExecutor(IPayments payments) : IScheduledPayme
         }
 
         var key = await CurrentKeyAsync(execution, cancellationToken);
-        var payment = await payments.CreateAsync(
-            new CreatePaymentCommand(execution.MerchantId, key, execution.Amount, execution.Currency, captureMethod, execution.PaymentMethod,
-                execution.Description, execution.Metadata ?? new Dictionary<string, string>()),
-            cancellationToken);
+        PaymentResult payment;
+        try
+        {
+            payment = await payments.CreateAsync(
+                new CreatePaymentCommand(execution.MerchantId, key, execution.Amount, execution.Currency, captureMethod, execution.PaymentMethod,
+                    execution.Description, execution.Metadata ?? new Dictionary<string, string>()),
+                cancellationToken);
+        }
+        catch (ProblemException refused) when (refused.Code == "amount_not_supported")
+        {
+            // The routing changed since the schedule was accepted: no PSP takes the amount now, and retrying will not change that.
+            return new PaymentExecutionResult.Declined(null, refused.Code, refused.Detail);
+        }
 
         return payment.Status switch
         {

@@ -81,6 +81,17 @@ describe('@adyen/api-library', () => {
     assertRequired(cancel, 'PaymentCancelResponse', 'cancel');
   });
 
+  it('takes yen and dinars in Adyen\'s minor units, fils included', async () => {
+    for (const amount of [{ currency: 'JPY', value: 1_999 }, { currency: 'KWD', value: 1_005 }]) {
+      const authorised = await api.PaymentsApi.payments(payment('pm_card_visa', undefined, { amount, additionalData: { manualCapture: 'true' } }));
+      assert.equal(authorised.resultCode, 'Authorised');
+      assert.deepEqual({ ...authorised.amount }, amount);
+      const capture = await api.ModificationsApi.captureAuthorisedPayment(authorised.pspReference, { merchantAccount: sim.merchantAccount, amount });
+      assert.equal(capture.status, 'received');
+      assert.deepEqual({ ...capture.amount }, amount);
+    }
+  });
+
   it('reaches the live URL shape too (live prefix, /checkout/v72)', async () => {
     const live = checkout(EnvironmentEnum.LIVE, 'obol');
     const result = await live.PaymentsApi.payments(payment('pm_card_mastercard'));

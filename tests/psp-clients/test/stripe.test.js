@@ -128,6 +128,31 @@ describe('stripe library', () => {
     });
   });
 
+  it('takes zero-decimal amounts as they are and three-decimal ones only ending in 0', async () => {
+    const yen = await pay('pm_card_visa', { amount: 1_999, currency: 'jpy', capture_method: 'manual' });
+    assert.equal(yen.amount_capturable, 1_999);
+    const capturedYen = await stripe.paymentIntents.capture(yen.id, { amount_to_capture: 1_001 });
+    assert.equal(capturedYen.amount_received, 1_001);
+    assert.equal(capturedYen.currency, 'jpy');
+
+    const dinars = await pay('pm_card_visa', { amount: 1_230, currency: 'kwd' });
+    assert.equal(dinars.amount_received, 1_230);
+    const refund = await stripe.refunds.create({ payment_intent: dinars.id, amount: 120 });
+    assert.equal(refund.amount, 120);
+    await assert.rejects(stripe.refunds.create({ payment_intent: dinars.id, amount: 5 }), (error) => {
+      assert.ok(error instanceof Stripe.errors.StripeInvalidRequestError, error.type);
+      assert.equal(error.param, 'amount');
+      return true;
+    });
+    await assert.rejects(pay('pm_card_visa', { amount: 1_005, currency: 'kwd' }), (error) => {
+      assert.ok(error instanceof Stripe.errors.StripeInvalidRequestError, error.type);
+      assert.equal(error.code, 'invalid_charge_amount');
+      assert.equal(error.param, 'amount');
+      assertNoNulls(errorBody(error), 'invalid amount error');
+      return true;
+    });
+  });
+
   it('reports invalid requests, unknown objects and bad keys in Stripe error classes', async () => {
     await assert.rejects(stripe.paymentIntents.create({ amount: 100, currency: 'eur', payment_method: 'pm_card_visa', confirm: true, colour: 'red' }), (error) => {
       assert.ok(error instanceof Stripe.errors.StripeInvalidRequestError, error.type);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Obol.Core;
 using Obol.Payments.Psp.Stripe;
 
 namespace Obol.Payments.Psp.Adyen;
@@ -23,12 +24,16 @@ internal sealed class AdyenConnector(HttpClient http, AdyenOptions options, Func
 
     public string Name => PspName;
 
+    public PspAmountRule Amounts => AdyenAmountRule.Instance;
+
     public Task<PspOutcome> AuthorizeAsync(AuthorizeRequest request, CancellationToken cancellationToken) =>
-        CallAsync(async () =>
+        !AdyenAmountRule.Instance.TryToPsp(request.Amount, Currency.FromCode(request.Currency), out var value)
+            ? Task.FromResult(PspOutcome.AmountNotSupported(PspName, request.Amount, request.Currency))
+            : CallAsync(async () =>
         {
             using var response = await SendAsync(HttpMethod.Post, "v71/payments", request.AttemptId, new
             {
-                amount = new { currency = request.Currency, value = request.Amount },
+                amount = new { currency = request.Currency, value },
                 reference = request.PaymentId,
                 merchantAccount = options.MerchantAccount,
                 paymentMethod = new { type = "scheme", storedPaymentMethodId = request.PaymentMethod },
@@ -96,11 +101,13 @@ internal sealed class AdyenConnector(HttpClient http, AdyenOptions options, Func
         ModifyAsync("refunds", request, cancellationToken);
 
     private Task<PspOutcome> ModifyAsync(string modification, ModifyRequest request, CancellationToken cancellationToken) =>
-        CallAsync(async () =>
+        !AdyenAmountRule.Instance.TryToPsp(request.Amount, Currency.FromCode(request.Currency), out var value)
+            ? Task.FromResult(PspOutcome.AmountNotSupported(PspName, request.Amount, request.Currency))
+            : CallAsync(async () =>
         {
             object body = modification == "cancels"
                 ? new { merchantAccount = options.MerchantAccount, reference = request.Reference }
-                : new { merchantAccount = options.MerchantAccount, reference = request.Reference, amount = new { currency = request.Currency, value = request.Amount } };
+                : new { merchantAccount = options.MerchantAccount, reference = request.Reference, amount = new { currency = request.Currency, value } };
             using var response = await SendAsync(HttpMethod.Post, $"v71/payments/{Uri.EscapeDataString(request.PspReference)}/{modification}", request.AttemptId, body, cancellationToken);
             if (await FailureAsync(response, cancellationToken) is { } failure)
             {

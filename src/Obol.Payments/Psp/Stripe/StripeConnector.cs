@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Obol.Core;
 using Stripe;
 
 namespace Obol.Payments.Psp.Stripe;
@@ -24,8 +25,12 @@ internal sealed class StripeConnector(Func<StripeClient> clientFactory) : IPspCo
 
     public string Name => PspName;
 
+    public PspAmountRule Amounts => StripeAmountRule.Instance;
+
     public Task<PspOutcome> AuthorizeAsync(AuthorizeRequest request, CancellationToken cancellationToken) =>
-        CallAsync(async () =>
+        !StripeAmountRule.Instance.TryToPsp(request.Amount, Currency.FromCode(request.Currency), out var amount)
+            ? Task.FromResult(PspOutcome.AmountNotSupported(PspName, request.Amount, request.Currency))
+            : CallAsync(async () =>
         {
             var metadata = new Dictionary<string, string>(request.Metadata, StringComparer.Ordinal)
             {
@@ -36,7 +41,7 @@ internal sealed class StripeConnector(Func<StripeClient> clientFactory) : IPspCo
             var intent = await Intents.CreateAsync(
                 new PaymentIntentCreateOptions
                 {
-                    Amount = request.Amount,
+                    Amount = amount,
                     Currency = request.Currency.ToLowerInvariant(),
                     PaymentMethod = request.PaymentMethod,
                     Confirm = true,
@@ -54,9 +59,11 @@ internal sealed class StripeConnector(Func<StripeClient> clientFactory) : IPspCo
         AuthorizeAsync(request, cancellationToken);
 
     public Task<PspOutcome> CaptureAsync(ModifyRequest request, CancellationToken cancellationToken) =>
-        CallAsync(async () => FromIntent(await Intents.CaptureAsync(
+        !StripeAmountRule.Instance.TryToPsp(request.Amount, Currency.FromCode(request.Currency), out var amount)
+            ? Task.FromResult(PspOutcome.AmountNotSupported(PspName, request.Amount, request.Currency))
+            : CallAsync(async () => FromIntent(await Intents.CaptureAsync(
             request.PspReference,
-            new PaymentIntentCaptureOptions { AmountToCapture = request.Amount },
+            new PaymentIntentCaptureOptions { AmountToCapture = amount },
             new RequestOptions { IdempotencyKey = request.AttemptId },
             cancellationToken)));
 
@@ -71,13 +78,15 @@ internal sealed class StripeConnector(Func<StripeClient> clientFactory) : IPspCo
         });
 
     public Task<PspOutcome> RefundAsync(ModifyRequest request, CancellationToken cancellationToken) =>
-        CallAsync(async () =>
+        !StripeAmountRule.Instance.TryToPsp(request.Amount, Currency.FromCode(request.Currency), out var amount)
+            ? Task.FromResult(PspOutcome.AmountNotSupported(PspName, request.Amount, request.Currency))
+            : CallAsync(async () =>
         {
             var refund = await Refunds.CreateAsync(
                 new RefundCreateOptions
                 {
                     PaymentIntent = request.PspReference,
-                    Amount = request.Amount,
+                    Amount = amount,
                     Metadata = new Dictionary<string, string>
                     {
                         ["obol_payment_id"] = request.PaymentId,
