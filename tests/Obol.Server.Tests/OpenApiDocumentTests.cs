@@ -330,6 +330,24 @@ public sealed class OpenApiDocumentTests : IAsyncLifetime
         Status(await _client.GetAsync("/v1/events/evt_nope"), HttpStatusCode.NotFound);
         Ok(await _client.DeleteAsync($"/v1/webhook-endpoints/{Id(endpoint)}"));
 
+        // FX: the simulator's ECB-style rates, fetched now rather than whenever the refresher's start-up fetch gets to it.
+        await _server.GetRequiredService<Obol.Fx.Rates.RateRefresher>().RefreshAsync(CancellationToken.None);
+        Ok(await _client.GetAsync("/v1/fx/rates"));
+        Ok(await _client.GetAsync("/v1/fx/rates?base=USD"));
+        Status(await _client.GetAsync("/v1/fx/rates?base=KWD"), HttpStatusCode.BadRequest);
+        var quote = await Json(await _client.PostJsonAsync("/v1/fx/quotes", """{"from":"JPY","to":"USD","amount":5000,"lockDuration":"PT10M"}"""), HttpStatusCode.Created);
+        Status(await _client.PostJsonAsync("/v1/fx/quotes", """{"from":"USD","to":"KWD"}"""), HttpStatusCode.BadRequest);
+        Ok(await _client.GetAsync($"/v1/fx/quotes/{Id(quote)}"));
+        Status(await _client.GetAsync("/v1/fx/quotes/fxq_nope"), HttpStatusCode.NotFound);
+        var converted = await Json(await _client.PostJsonAsync("/v1/payments",
+            $$"""{"amount":5000,"currency":"JPY","paymentMethod":"pm_card_visa","fxQuote":"{{Id(quote)}}"}""", "fx-1"), HttpStatusCode.Created);
+        Status(await _client.PostJsonAsync("/v1/payments",
+            $$"""{"amount":5000,"currency":"JPY","paymentMethod":"pm_card_visa","fxQuote":"{{Id(quote)}}"}""", "fx-2"), HttpStatusCode.Conflict);
+        Status(await _client.PostJsonAsync($"/v1/payments/{Id(converted)}/refunds", """{"amount":2000}"""), HttpStatusCode.Created);
+        Ok(await _client.PutAsync("/v1/fx/settings", JsonContent("""{"settlementCurrency":"EUR"}""")));
+        Ok(await _client.GetAsync("/v1/fx/settings"));
+        Ok(await _client.PutAsync("/v1/fx/settings", JsonContent("{}")));
+
         // PSP webhooks: the simulator's deliveries to this server were recorded along the way; a forged one too.
         Status(await anonymous.PostAsync("/webhooks/psp/stripe", JsonContent("""{"id":"evt_1","type":"payment_intent.succeeded","data":{"object":{}}}""")),
             HttpStatusCode.BadRequest);
