@@ -44,6 +44,7 @@ internal sealed class FxOptions
 
     public static IEnumerable<string> Problems(FxOptions options) =>
         ModuleOptions.Positive("RefreshInterval", options.RefreshInterval)
+            .Concat(options.RefreshInterval > TimeSpan.FromDays(7) ? ["RefreshInterval must be at most 7.00:00:00: reference rates change daily."] : [])
             .Concat(ModuleOptions.Positive("MaxRateAge", options.MaxRateAge))
             .Concat(ModuleOptions.Positive("DefaultLockDuration", options.DefaultLockDuration))
             .Concat(options.DefaultLockDuration > options.MaxLockDuration ? ["DefaultLockDuration must not be longer than MaxLockDuration."] : [])

@@ -20,6 +20,16 @@ public sealed record PspSimulatorOptions
     public FeeRule Fees { get; init; } = new();
 
     /// <summary>
+    /// The currency both PSPs pay the merchant out in (settlement reports): a movement in another currency is converted at the
+    /// simulator's reference rates (<c>/sim/ecb/eurofxref-daily.xml</c>) less <see cref="ConversionMarkupBps"/>, rounded half
+    /// away from zero, and its fee is charged in this currency. Unset: each movement settles in its own currency.
+    /// </summary>
+    public string? SettlementCurrency { get; init; }
+
+    /// <summary>What the PSP keeps on a conversion, in basis points of the reference rate.</summary>
+    public int ConversionMarkupBps { get; init; }
+
+    /// <summary>
     /// Standalone only: where an HTTP <c>CONNECT</c> proxy listens (<c>http://127.0.0.1:5091</c>; port 0 picks one) that
     /// tunnels PSP API hosts to this simulator's HTTPS endpoint, for client libraries that take a proxy but no base URL.
     /// </summary>

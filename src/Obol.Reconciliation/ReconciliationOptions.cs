@@ -20,6 +20,13 @@ internal sealed class ReconciliationOptions
 
     public ReconciliationScheduleOptions Schedule { get; set; } = new();
 
+    /// <summary>
+    /// How far, in basis points, the amount a PSP paid out for a converted row may be from the same gross at Obol's rate (the
+    /// payment's quote, else the day's reference rate) before the row is an <c>fx_rate_difference</c> discrepancy. PSPs keep a
+    /// margin on conversions, so a little difference is normal.
+    /// </summary>
+    public int FxToleranceBps { get; set; } = 200;
+
     public ReportSourceOptions Stripe { get; set; } = new();
     public ReportSourceOptions Adyen { get; set; } = new();
 
@@ -35,6 +42,11 @@ internal sealed class ReconciliationOptions
         if (options.RowsPerTransaction < 1)
         {
             yield return "RowsPerTransaction must be at least 1.";
+        }
+
+        if (options.FxToleranceBps is < 0 or > 10_000)
+        {
+            yield return "FxToleranceBps must be from 0 to 10000 basis points.";
         }
 
         foreach (var (psp, source) in new[] { ("Stripe", options.Stripe), ("Adyen", options.Adyen) })

@@ -40,8 +40,9 @@ public sealed class FxServer : IAsyncDisposable
         {
             ["Obol:Fx:RatesFile"] = ratesFile,
 
-            // The refresher fetches at start-up only; a test refreshes when it wants to (RefreshRatesAsync).
-            ["Obol:Fx:RefreshInterval"] = "3650.00:00:00",
+            // The refresher fetches at start-up and then only when a test moves the clock a week on; a test refreshes when it
+            // wants to (RefreshRatesAsync).
+            ["Obol:Fx:RefreshInterval"] = "7.00:00:00",
         };
         var server = await PaymentsTestServer.StartAsync(provider, clock, all);
         var fx = new FxServer(server, clock, ratesFile);

@@ -47,6 +47,38 @@ public class SettlementReportParsingTests
     }
 
     [Fact]
+    public void A_stripe_row_paid_out_in_another_currency_keeps_what_the_customer_paid_and_what_was_paid_out()
+    {
+        var lines = StripeSettlementReport.Parse(
+            "balance_transaction_id,created_utc,currency,gross,fee,net,reporting_category,source_id,payment_intent_id,customer_facing_amount,customer_facing_currency\n" +
+            "txn_1,2026-11-25 12:00:00,usd,65.87,2.21,63.66,charge,ch_1,pi_1,10000,jpy\n" +
+            "txn_2,2026-11-25 13:00:00,usd,-26.35,0.00,-26.35,refund,re_1,pi_1,-4000,jpy\n" +
+            "txn_3,2026-11-25 14:00:00,usd,10.00,0.59,9.41,charge,ch_2,pi_2,10.00,usd\n");
+
+        Assert.Equal((10_000L, "JPY", 221L), (lines[0].Gross, lines[0].Currency, lines[0].Fee));
+        Assert.Equal(new ConvertedSettlement("USD", 6_587), lines[0].Converted);
+        Assert.Equal((SettlementLineKind.Refund, 4_000L, "JPY"), (lines[1].Kind, lines[1].Gross, lines[1].Currency));
+        Assert.Equal(new ConvertedSettlement("USD", 2_635), lines[1].Converted);
+        Assert.Null(lines[2].Converted);
+        Assert.Throws<ProblemException>(() => StripeSettlementReport.Parse(
+            "balance_transaction_id,created_utc,currency,gross,fee,net,reporting_category,source_id,payment_intent_id,customer_facing_amount,customer_facing_currency\n" +
+            "txn_1,2026-11-25 12:00:00,usd,65.87,2.21,63.66,charge,ch_1,pi_1,-10000,jpy\n"));
+    }
+
+    [Fact]
+    public void An_adyen_row_settled_in_another_currency_has_its_net_and_costs_in_that_currency()
+    {
+        var lines = AdyenSettlementReport.Parse(AdyenHeader +
+            "ObolCompany,ObolShop,8816000000000001,pay_1,visa,2026-11-25 12:00:00,UTC,Settled,8816000000000001,JPY,,10000,0.006587,USD,,63.66,2.21,,,,visaclassic,,1" + Reserved + "\n" +
+            "ObolCompany,ObolShop,8816000000000001,pay_1,visa,2026-11-25 13:00:00,UTC,Refunded,8826000000000002,JPY,4000,,0.006587,USD,26.35,,,,,,visaclassic,,1" + Reserved + "\n");
+
+        Assert.Equal((SettlementLineKind.Capture, 10_000L, "JPY", 221L), (lines[0].Kind, lines[0].Gross, lines[0].Currency, lines[0].Fee));
+        Assert.Equal(new ConvertedSettlement("USD", 6_587), lines[0].Converted);
+        Assert.Equal((SettlementLineKind.Refund, 4_000L), (lines[1].Kind, lines[1].Gross));
+        Assert.Equal(new ConvertedSettlement("USD", 2_635), lines[1].Converted);
+    }
+
+    [Fact]
     public void Stripe_rows_obol_does_not_book_are_kept_as_other_with_the_reason()
     {
         var lines = StripeSettlementReport.Parse(StripeHeader + "txn_9,2026-11-25 18:00:00,usd,-500.00,0.00,-500.00,payout,po_1,STRIPE PAYOUT,,\n");
@@ -132,12 +164,14 @@ public class SettlementReportParsingTests
     }
 
     [Fact]
-    public void An_adyen_row_settled_in_another_currency_is_not_booked_automatically()
+    public void An_adyen_row_settled_in_euros_for_dollars_is_a_capture_of_the_dollars_paid_out_in_euros()
     {
         var lines = AdyenSettlementReport.Parse(AdyenHeader +
             "Obol,ObolMerchantAccount,ABCDEF0123456789,pay_1,visa,2026-11-25 12:00:00,UTC,Settled,MODREF000000001,USD,,100.00,0.9,EUR,,87.00,3.00,,,,visaclassic,,1" + Reserved + "\n");
 
-        Assert.Equal(SettlementLineKind.Other, Assert.Single(lines).Kind);
+        var line = Assert.Single(lines);
+        Assert.Equal((SettlementLineKind.Capture, 10_000L, "USD", 300L), (line.Kind, line.Gross, line.Currency, line.Fee));
+        Assert.Equal(new ConvertedSettlement("EUR", 9_000), line.Converted);
     }
 
     [Fact]

@@ -12,7 +12,8 @@ public sealed record SettlementPayment(
     string Currency,
     string Status,
     long AmountCaptured,
-    IReadOnlyList<SettlementRefund> Refunds)
+    IReadOnlyList<SettlementRefund> Refunds,
+    string? FxQuoteId = null)
 {
     /// <summary>Captured as far as Obol knows: the statuses a capture leads to.</summary>
     public bool IsCaptured => Status is "captured" or "partially_refunded" or "refunded";
@@ -92,7 +93,7 @@ internal sealed class PaymentSettlementLookup : IPaymentSettlementLookup
         return payments
             .DistinctBy(p => p.Id, StringComparer.Ordinal)
             .Select(p => new SettlementPayment(p.Id, p.MerchantId, p.Psp, p.PspReference, p.Currency, p.Status, p.AmountCaptured,
-                refundsByPayment[p.Id].Select(r => new SettlementRefund(r.Id, r.PspReference, r.Amount, r.Status)).ToList()))
+                refundsByPayment[p.Id].Select(r => new SettlementRefund(r.Id, r.PspReference, r.Amount, r.Status)).ToList(), p.FxQuoteId))
             .ToList();
     }
 
@@ -168,11 +169,12 @@ internal sealed class PaymentSettlementLookup : IPaymentSettlementLookup
 
     private const string PaymentColumns = """
         id AS Id, merchant_id AS MerchantId, psp AS Psp, psp_reference AS PspReference, currency AS Currency, status AS Status,
-        amount_captured AS AmountCaptured
+        amount_captured AS AmountCaptured, fx_quote_id AS FxQuoteId
         """;
 
     private sealed class PaymentRow
     {
+        public string? FxQuoteId { get; init; }
         public string Id { get; init; } = "";
         public string MerchantId { get; init; } = "";
         public string? Psp { get; init; }

@@ -21,6 +21,16 @@ public static class EcbReferenceRatesEndpoint
         ("MYR", "4.6875"), ("NZD", "1.7991"), ("PHP", "61.913"), ("SGD", "1.4155"), ("THB", "36.118"), ("ZAR", "19.0412"),
     ];
 
+    /// <summary>Units of <paramref name="to"/> per unit of <paramref name="from"/> at these rates, or null for a currency they do not price.</summary>
+    public static decimal? Rate(string from, string to) =>
+        PerEuro(from) is { } fromPerEuro && PerEuro(to) is { } toPerEuro ? toPerEuro / fromPerEuro : null;
+
+    private static decimal? PerEuro(string code) =>
+        code.Equals("EUR", StringComparison.OrdinalIgnoreCase) ? 1m
+        : Rates.FirstOrDefault(r => r.Currency.Equals(code, StringComparison.OrdinalIgnoreCase)) is { Rate: { } text }
+            ? decimal.Parse(text, CultureInfo.InvariantCulture)
+            : null;
+
     private static readonly TimeZoneInfo Frankfurt = TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin");
 
     public static IEndpointRouteBuilder MapEcbReferenceRates(this IEndpointRouteBuilder endpoints, string prefix)

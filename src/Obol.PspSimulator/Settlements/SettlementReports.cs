@@ -43,7 +43,11 @@ public sealed class SettlementReports(ChargeStore charges, FaultInjector faults,
 
     private const string Timestamp = "yyyy-MM-dd HH:mm:ss";
 
-    private sealed record Row(Charge Charge, Movement Movement, long Gross, long Fee, bool Unknown);
+    /// <param name="Fee">In the settlement currency: <see cref="Settled"/>'s when the movement was converted.</param>
+    private sealed record Row(Charge Charge, Movement Movement, long Gross, long Fee, bool Unknown, Converted? Settled = null);
+
+    /// <summary>A movement paid out in another currency: the currency, the rate applied and the gross in it (PSP units).</summary>
+    private sealed record Converted(string Currency, decimal Rate, long Gross);
 
     public string Build(Psp psp, DateOnly date)
     {
@@ -69,8 +73,10 @@ public sealed class SettlementReports(ChargeStore charges, FaultInjector faults,
             }
 
             var gross = change ? checked(movement.Amount + 1) : movement.Amount;
-            var fee = movement.Kind == MovementKind.Capture ? Currencies.WholeIsoMinorUnits(psp, fees.FeeFor(gross), charge.Currency) : 0;
-            rows.Add(new Row(charge, movement, gross, fee, false));
+            var settled = Convert(psp, gross, charge.Currency);
+            var (feeBase, feeCurrency) = settled is null ? (gross, charge.Currency) : (settled.Gross, settled.Currency);
+            var fee = movement.Kind == MovementKind.Capture ? Currencies.WholeIsoMinorUnits(psp, fees.FeeFor(feeBase), feeCurrency) : 0;
+            rows.Add(new Row(charge, movement, gross, fee, false, settled));
         }
 
         var unknown = psp == Psp.Stripe ? faults.Current.Stripe.Settlements.UnknownRows : faults.Current.Adyen.Settlements.UnknownRows;
@@ -100,6 +106,32 @@ public sealed class SettlementReports(ChargeStore charges, FaultInjector faults,
         return rows;
     }
 
+    /// <summary>The movement in the settlement currency, when there is one and it differs (PSP units both ways).</summary>
+    private Converted? Convert(Psp psp, long gross, string currency)
+    {
+        var target = options.Value.SettlementCurrency?.ToUpperInvariant();
+        if (target is null || target.Equals(currency, StringComparison.OrdinalIgnoreCase) || Rates.EcbReferenceRatesEndpoint.Rate(currency, target) is not { } reference)
+        {
+            return null;
+        }
+
+        var rate = reference * (10_000 - options.Value.ConversionMarkupBps) / 10_000;
+        var major = gross / Pow10(Currencies.Exponent(psp, currency));
+        var settled = Math.Round(major * rate * Pow10(Currencies.Exponent(psp, target)), MidpointRounding.AwayFromZero);
+        return new Converted(target, Math.Round(rate, 6, MidpointRounding.AwayFromZero), (long)settled);
+    }
+
+    private static decimal Pow10(int exponent)
+    {
+        var result = 1m;
+        for (var i = 0; i < exponent; i++)
+        {
+            result *= 10;
+        }
+
+        return result;
+    }
+
     private static string StripeCsv(List<Row> rows)
     {
         var csv = new StringBuilder();
@@ -107,8 +139,12 @@ public sealed class SettlementReports(ChargeStore charges, FaultInjector faults,
         foreach (var row in rows)
         {
             var refund = row.Movement.Kind == MovementKind.Refund;
-            var currency = row.Charge.Currency;
-            var gross = refund ? -row.Gross : row.Gross;
+            var customerCurrency = row.Charge.Currency;
+            var customerGross = refund ? -row.Gross : row.Gross;
+
+            // A converted movement is in the balance's (settlement) currency; what the customer paid is customer_facing_*.
+            var currency = row.Settled?.Currency ?? customerCurrency;
+            var gross = row.Settled is { } settled ? (refund ? -settled.Gross : settled.Gross) : customerGross;
             var created = row.Movement.At.UtcDateTime;
             // Card funds become available two days after the charge; a refund is taken from the balance at once.
             var available = refund ? created : created.Date.AddDays(2);
@@ -126,8 +162,8 @@ public sealed class SettlementReports(ChargeStore charges, FaultInjector faults,
                 refund ? "refund" : "charge",
                 row.Movement.Id,
                 refund ? "REFUND FOR CHARGE" : row.Charge.Description ?? string.Empty,
-                Currencies.FormatMajor(Psp.Stripe, gross, currency),
-                currency.ToLowerInvariant(),
+                Currencies.FormatMajor(Psp.Stripe, customerGross, customerCurrency),
+                customerCurrency.ToLowerInvariant(),
                 row.Charge.ChargeId,
                 row.Charge.Id,
                 Time(row.Charge.CreatedAt.UtcDateTime),
@@ -151,7 +187,11 @@ public sealed class SettlementReports(ChargeStore charges, FaultInjector faults,
             var refund = row.Movement.Kind == MovementKind.Refund;
             var currency = row.Charge.Currency;
             var gross = refund ? -row.Gross : row.Gross;
-            var net = checked(gross - row.Fee);
+
+            // A converted movement's net and costs are in the net (settlement) currency, at the exchange rate shown.
+            var netCurrency = row.Settled?.Currency ?? currency;
+            var settledGross = row.Settled is { } settled ? (refund ? -settled.Gross : settled.Gross) : gross;
+            var net = checked(settledGross - row.Fee);
             var method = Adyen.AdyenJson.PaymentMethodVariant(row.Charge.PaymentMethod);
             Line(csv,
             [
@@ -167,12 +207,12 @@ public sealed class SettlementReports(ChargeStore charges, FaultInjector faults,
                 currency,
                 Debit(gross, currency),
                 Credit(gross, currency),
-                "1",
-                currency,
+                row.Settled?.Rate.ToString(CultureInfo.InvariantCulture) ?? "1",
+                netCurrency,
                 // A capture smaller than its fee nets out as a debit: Adyen never writes a negative amount.
-                Debit(net, currency),
-                Credit(net, currency),
-                row.Fee == 0 ? string.Empty : Currencies.FormatMajor(Psp.Adyen, row.Fee, currency),
+                Debit(net, netCurrency),
+                Credit(net, netCurrency),
+                row.Fee == 0 ? string.Empty : Currencies.FormatMajor(Psp.Adyen, row.Fee, netCurrency),
                 string.Empty,
                 string.Empty,
                 string.Empty,

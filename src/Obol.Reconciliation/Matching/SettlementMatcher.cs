@@ -21,6 +21,12 @@ internal static class LineOutcomes
     public const string RefundNotSucceededInObol = "refund_not_succeeded_in_obol";
     public const string AmountMismatch = "amount_mismatch";
 
+    /// <summary>
+    /// A converted row, matched and booked, whose payout amount is further from Obol's rate than the tolerance allows: the PSP's
+    /// rate or margin is not what was expected.
+    /// </summary>
+    public const string FxRateDifference = "fx_rate_difference";
+
     /// <summary>A row booked earlier comes back with other amounts: the PSP changed a settled row.</summary>
     public const string LineChanged = "line_changed";
 

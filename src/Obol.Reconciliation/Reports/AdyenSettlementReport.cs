@@ -59,13 +59,6 @@ internal static class AdyenSettlementReport
 
             var grossCurrency = CurrencyOf(number, "Gross Currency", grossCurrencyText);
             var netCurrency = CurrencyOf(number, "Net Currency", netCurrencyText);
-            if (grossCurrency != netCurrency)
-            {
-                lines.Add(Other(number, type, at, modification, pspReference, merchantReference, netCurrencyText, netDebit, netCredit,
-                    $"Settled in {netCurrency.Code} for {grossCurrency.Code}: converted amounts are not booked automatically."));
-                continue;
-            }
-
             var gross = Signed(number, "Gross", grossCredit, grossDebit, grossCurrency);
             var net = Signed(number, "Net", netCredit, netDebit, netCurrency);
             var fee = 0L;
@@ -74,7 +67,20 @@ internal static class AdyenSettlementReport
                 fee = checked(fee + Cost(number, Costs[i], v[Required.Length + i], netCurrency));
             }
 
-            if (checked(gross - fee) != net)
+            // Settled in another currency (the Exchange Rate column): net and costs are in the net currency, so the gross Adyen
+            // paid out in it is net + costs.
+            ConvertedSettlement? converted = null;
+            if (grossCurrency != netCurrency)
+            {
+                var settledGross = checked(net + fee);
+                if (settledGross != 0 && Math.Sign(settledGross) != Math.Sign(gross))
+                {
+                    throw ReconciliationProblems.InvalidSettlementReport(number, $"gross {gross} {grossCurrency.Code} and net plus costs {settledGross} {netCurrency.Code} go opposite ways.");
+                }
+
+                converted = new ConvertedSettlement(netCurrency.Code, Math.Abs(settledGross));
+            }
+            else if (checked(gross - fee) != net)
             {
                 throw ReconciliationProblems.InvalidSettlementReport(number, $"net {net} is not gross {gross} less costs {fee} (minor units).");
             }
@@ -96,6 +102,7 @@ internal static class AdyenSettlementReport
                 Gross = Math.Abs(gross),
                 Fee = fee,
                 Currency = grossCurrency.Code,
+                Converted = converted,
                 OccurredAt = at,
                 Note = note,
             });

@@ -12,6 +12,9 @@ internal enum SettlementLineKind
     Other,
 }
 
+/// <summary>A row the PSP paid out in another currency than the payment's: that currency and the gross in its minor units.</summary>
+internal sealed record ConvertedSettlement(string Currency, long Gross);
+
 /// <summary>
 /// One row of a PSP's settlement report, in Obol's terms: amounts in minor units, <see cref="Gross"/> always
 /// positive (the kind says which way it went), <see cref="Fee"/> what the PSP kept (negative: a fee it gave back).
@@ -35,9 +38,16 @@ internal sealed record SettlementLine
     /// <summary>The reference Obol sent with the payment: its payment id.</summary>
     public string? MerchantReference { get; init; }
 
+    /// <summary>What moved, in the payment's (presentment) currency <see cref="Currency"/>.</summary>
     public required long Gross { get; init; }
+
+    /// <summary>In <see cref="Converted"/>'s currency when the PSP paid the row out in another currency, else in <see cref="Currency"/>.</summary>
     public required long Fee { get; init; }
+
     public required string Currency { get; init; }
+
+    /// <summary>The PSP converted the row: the currency it paid out in and the gross (before its fee) in that currency.</summary>
+    public ConvertedSettlement? Converted { get; init; }
     public required DateTimeOffset OccurredAt { get; init; }
 
     /// <summary>Why a row is <see cref="SettlementLineKind.Other"/>.</summary>

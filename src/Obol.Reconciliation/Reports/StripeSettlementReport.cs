@@ -19,7 +19,7 @@ internal static class StripeSettlementReport
     private static readonly string[] Required =
         ["balance_transaction_id", "created_utc", "currency", "gross", "fee", "net", "reporting_category", "source_id", "payment_intent_id"];
 
-    private static readonly string[] Optional = ["payment_metadata[reference]"];
+    private static readonly string[] Optional = ["payment_metadata[reference]", "customer_facing_amount", "customer_facing_currency"];
 
     public static IReadOnlyList<SettlementLine> Parse(string csv)
     {
@@ -29,6 +29,7 @@ internal static class StripeSettlementReport
         {
             var (id, created, currencyText, grossText, feeText, netText, category, source, intent, reference) =
                 (v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9]);
+            var (customerAmountText, customerCurrencyText) = (v[10], v[11]);
             if (id.Length == 0)
             {
                 throw ReconciliationProblems.InvalidSettlementReport(number, "'balance_transaction_id' is empty.");
@@ -53,6 +54,26 @@ internal static class StripeSettlementReport
                 throw ReconciliationProblems.InvalidSettlementReport(number, $"created_utc '{created}' is not a UTC time as 'yyyy-MM-dd HH:mm:ss'.");
             }
 
+            // The balance is in the settlement currency; a charge in another currency shows what the customer paid as customer_facing_*.
+            var customer = (currency.Code, gross);
+            ConvertedSettlement? converted = null;
+            if (customerCurrencyText.Length > 0 && !customerCurrencyText.Equals(currencyText, StringComparison.OrdinalIgnoreCase))
+            {
+                if (!Currency.TryFromCode(customerCurrencyText.ToUpperInvariant(), out var customerCurrency))
+                {
+                    throw ReconciliationProblems.InvalidSettlementReport(number, $"customer_facing_currency '{customerCurrencyText}' is not an ISO 4217 currency.");
+                }
+
+                var customerAmount = Amount(number, "customer_facing_amount", customerAmountText, customerCurrency);
+                if (Math.Sign(customerAmount) != Math.Sign(gross))
+                {
+                    throw ReconciliationProblems.InvalidSettlementReport(number, $"customer_facing_amount {customerAmountText} and gross {grossText} go opposite ways.");
+                }
+
+                customer = (customerCurrency.Code, customerAmount);
+                converted = new ConvertedSettlement(currency.Code, Math.Abs(gross));
+            }
+
             var (kind, note) = (category, gross) switch
             {
                 ("charge", > 0) => (SettlementLineKind.Capture, null),
@@ -68,9 +89,10 @@ internal static class StripeSettlementReport
                 PaymentReference = Blank(intent),
                 MovementReference = Blank(source),
                 MerchantReference = Blank(reference),
-                Gross = Math.Abs(gross),
+                Gross = Math.Abs(customer.Item2),
                 Fee = fee,
-                Currency = currency.Code,
+                Currency = customer.Item1,
+                Converted = converted,
                 OccurredAt = new DateTimeOffset(DateTime.SpecifyKind(at, DateTimeKind.Utc)),
                 Note = note,
             });

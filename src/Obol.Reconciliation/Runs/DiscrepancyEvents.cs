@@ -20,7 +20,7 @@ internal sealed class DiscrepancyEvents(IEventOutbox outbox, ReconciliationOptio
         new(Opened,
             "A reconciliation run recorded something it could not book; `code` says what: a settlement report row that matches no "
             + "payment or refund, or disagrees with Obol (`unknown_payment`, `amount_mismatch`, `currency_mismatch`, `already_settled`, "
-            + "`line_changed`, `booking_rejected`, …), a capture or refund Obol recorded that no report has shown (`missing_from_report`), "
+            + "`line_changed`, `booking_rejected`, …), a converted row booked at a PSP rate too far from Obol's (`fx_rate_difference`), a capture or refund Obol recorded that no report has shown (`missing_from_report`), "
             + "or a PSP webhook that contradicted Obol and could not be applied (`psp_report_unapplied`). Sent once per discrepancy to "
             + "the platform operator's merchants, the ones whose keys may reconcile."),
         new(Superseded,

@@ -2,9 +2,12 @@ using System.Data.Common;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Obol.Core;
 using Obol.Core.Events;
 using Obol.Core.Identity;
 using Obol.Core.Storage;
+using Obol.Fx;
+using Obol.Fx.Rates;
 using Obol.Ledger;
 using Obol.Payments.Settlements;
 using Obol.Reconciliation.Matching;
@@ -28,7 +31,7 @@ namespace Obol.Reconciliation.Runs;
 /// </para>
 /// </summary>
 internal sealed class Reconciler(
-    Database database, ILedger ledger, IPaymentSettlementLookup payments, IdGenerator ids, TimeProvider clock, ReconciliationOptions options,
+    Database database, ILedger ledger, IPaymentSettlementLookup payments, IFx fx, IdGenerator ids, TimeProvider clock, ReconciliationOptions options,
     IEventOutbox outbox)
 {
     private readonly DiscrepancyEvents _events = new(outbox, options);
@@ -181,6 +184,7 @@ internal sealed class Reconciler(
                 r.Match.Payment?.MerchantId, r.Match.Refund?.Id, r.Line.Currency, r.Match.ExpectedAmount, r.Line.Gross,
                 r.Match.Detail ?? r.Match.Outcome, recordedAt))
             .ToList();
+        discrepancies.AddRange(await FxRateDifferencesAsync(session, psp, runId, records, recordedAt));
         await ReconciliationStore.InsertDiscrepanciesAsync(session, discrepancies);
         await _events.OpenedAsync(session, discrepancies);
         return new Tally
@@ -189,6 +193,42 @@ internal sealed class Reconciler(
             AlreadyReconciled = records.Count(r => r.Match.Outcome == LineOutcomes.AlreadyReconciled),
             Discrepancies = discrepancies.Count,
         };
+    }
+
+    /// <summary>
+    /// Converted rows matched and booked now whose payout is further from Obol's conversion of the same gross than
+    /// <see cref="ReconciliationOptions.FxToleranceBps"/>. Obol's rate is the payment's quote's mid rate when it converts into
+    /// the payout currency, else the latest reference rate; without either there is nothing to compare with.
+    /// </summary>
+    private async Task<List<DiscrepancyRecord>> FxRateDifferencesAsync(
+        DbSession session, string psp, string runId, IReadOnlyList<LineRecord> records, DateTimeOffset recordedAt)
+    {
+        var found = new List<DiscrepancyRecord>();
+        foreach (var record in records.Where(r => r.Match.IsMatched && r.Line.Converted is not null))
+        {
+            var (line, payment) = (record.Line, record.Match.Payment!);
+            var from = Currency.FromCode(line.Currency);
+            var to = Currency.FromCode(line.Converted!.Currency);
+            var quote = payment.FxQuoteId is { } quoteId ? await fx.GetQuoteAsync(session, payment.MerchantId, quoteId) : null;
+            var rate = quote is not null && quote.From == from && quote.To == to ? quote.MidRate : (await fx.LatestMidRateAsync(session, from, to))?.Rate;
+            if (rate is not { } obolRate)
+            {
+                continue;
+            }
+
+            var expected = Conversion.Convert(new Money(line.Gross, from), to, obolRate).MinorUnits;
+            var apartBps = expected == 0 ? 0 : Math.Abs((decimal)line.Converted.Gross - expected) * 10_000 / expected;
+            if (apartBps > options.FxToleranceBps)
+            {
+                found.Add(new DiscrepancyRecord(ids.New("rdc"), runId, psp, LineOutcomes.FxRateDifference, line.LineId, payment.Id, payment.MerchantId,
+                    record.Match.Refund?.Id, to.Code, expected, line.Converted.Gross,
+                    $"{psp} paid {line.Converted.Gross} {to.Code} minor units for {line.Gross} {from.Code}; at Obol's rate {obolRate} that is {expected}, "
+                    + $"{apartBps:0} basis points apart (tolerance {options.FxToleranceBps}). Booked as paid.",
+                    recordedAt));
+            }
+        }
+
+        return found;
     }
 
     /// <summary>A row an earlier run booked: the same again, or changed since.</summary>
