@@ -28,9 +28,7 @@ internal sealed class StripeConnector(Func<StripeClient> clientFactory) : IPspCo
     public PspAmountRule Amounts => StripeAmountRule.Instance;
 
     public Task<PspOutcome> AuthorizeAsync(AuthorizeRequest request, CancellationToken cancellationToken) =>
-        !StripeAmountRule.Instance.TryToPsp(request.Amount, Currency.FromCode(request.Currency), out var amount)
-            ? Task.FromResult(PspOutcome.AmountNotSupported(PspName, request.Amount, request.Currency))
-            : CallAsync(async () =>
+        InStripeUnits(request.Amount, request.Currency, async amount =>
         {
             var metadata = new Dictionary<string, string>(request.Metadata, StringComparer.Ordinal)
             {
@@ -59,9 +57,7 @@ internal sealed class StripeConnector(Func<StripeClient> clientFactory) : IPspCo
         AuthorizeAsync(request, cancellationToken);
 
     public Task<PspOutcome> CaptureAsync(ModifyRequest request, CancellationToken cancellationToken) =>
-        !StripeAmountRule.Instance.TryToPsp(request.Amount, Currency.FromCode(request.Currency), out var amount)
-            ? Task.FromResult(PspOutcome.AmountNotSupported(PspName, request.Amount, request.Currency))
-            : CallAsync(async () => FromIntent(await Intents.CaptureAsync(
+        InStripeUnits(request.Amount, request.Currency, async amount => FromIntent(await Intents.CaptureAsync(
             request.PspReference,
             new PaymentIntentCaptureOptions { AmountToCapture = amount },
             new RequestOptions { IdempotencyKey = request.AttemptId },
@@ -78,9 +74,7 @@ internal sealed class StripeConnector(Func<StripeClient> clientFactory) : IPspCo
         });
 
     public Task<PspOutcome> RefundAsync(ModifyRequest request, CancellationToken cancellationToken) =>
-        !StripeAmountRule.Instance.TryToPsp(request.Amount, Currency.FromCode(request.Currency), out var amount)
-            ? Task.FromResult(PspOutcome.AmountNotSupported(PspName, request.Amount, request.Currency))
-            : CallAsync(async () =>
+        InStripeUnits(request.Amount, request.Currency, async amount =>
         {
             var refund = await Refunds.CreateAsync(
                 new RefundCreateOptions
@@ -113,6 +107,12 @@ internal sealed class StripeConnector(Func<StripeClient> clientFactory) : IPspCo
             new PspOutcome(PspOutcomeKind.Declined, intent.Id, DeclineCode(error.DeclineCode), error.Message),
         _ => new PspOutcome(PspOutcomeKind.Failed, intent.Id, "unexpected_psp_state", $"Stripe left the payment intent {intent.Status}."),
     };
+
+    /// <summary>Calls with the amount in Stripe's units; one Stripe cannot take exactly is never sent (routing keeps it from coming here).</summary>
+    private static Task<PspOutcome> InStripeUnits(long amount, string currency, Func<long, Task<PspOutcome>> call) =>
+        StripeAmountRule.Instance.TryToPsp(amount, Currency.FromCode(currency), out var stripeAmount)
+            ? CallAsync(() => call(stripeAmount))
+            : Task.FromResult(PspOutcome.AmountNotSupported(PspName, amount, currency));
 
     private static async Task<PspOutcome> CallAsync(Func<Task<PspOutcome>> call)
     {
