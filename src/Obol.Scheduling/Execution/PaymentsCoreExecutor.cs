@@ -30,10 +30,16 @@ internal sealed class PaymentsCoreExecutor(IPayments payments) : IScheduledPayme
                     execution.Description, execution.Metadata ?? new Dictionary<string, string>()),
                 cancellationToken);
         }
-        catch (ProblemException refused) when (refused.Code == "amount_not_supported")
+        catch (ProblemException refused) when (refused.Code is "amount_not_supported" or "fx_rate_unavailable")
         {
-            // The routing changed since the schedule was accepted: no PSP takes the amount now, and retrying will not change that.
+            // The routing changed since the schedule was accepted, or the merchant now settles in a currency no published rate
+            // converts into: no PSP call was made, and retrying will not change that.
             return new PaymentExecutionResult.Declined(null, refused.Code, refused.Detail);
+        }
+        catch (ProblemException refused) when (refused.Code == "fx_rates_stale")
+        {
+            // The merchant settles in another currency and the rates are out of date: nothing was charged, and fresh rates will come.
+            return new PaymentExecutionResult.Retryable(refused.Code);
         }
 
         return payment.Status switch
