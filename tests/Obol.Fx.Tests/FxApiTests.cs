@@ -71,6 +71,9 @@ public class FxApiTests
         await (await server.Client.PostJsonAsync("/v1/fx/quotes", new { from = "USD", to = "KWD" })).ReadProblemAsync(400, "fx_rate_unavailable");
         await (await server.Client.PostJsonAsync("/v1/fx/quotes", new { from = "USD", to = "usd" })).ReadProblemAsync(400, "validation_failed");
         await (await server.Client.PostJsonAsync("/v1/fx/quotes", new { from = "USD", to = "JPY", lockDuration = "P2D" })).ReadProblemAsync(400, "validation_failed");
+        await (await server.Client.PostJsonAsync("/v1/fx/quotes", new { from = "USD", to = "JPY", lockDuration = "PT999999999999H" })).ReadProblemAsync(400, "validation_failed");
+        await (await server.Client.PostJsonAsync("/v1/fx/quotes", new { from = "USD", to = "JPY", lockDuration = "PT0S" })).ReadProblemAsync(400, "validation_failed");
+        await (await server.Client.PostJsonAsync("/v1/fx/quotes", new { from = "USD", to = "JPY", lockDuration = "5 minutes" })).ReadProblemAsync(400, "validation_failed");
         await (await server.Client.PostJsonAsync("/v1/fx/quotes", new { from = "USD", to = "JPY", amount = 0 })).ReadProblemAsync(400, "validation_failed");
         await (await server.Client.PostJsonAsync("/v1/fx/quotes", new { from = "USD", to = "IDR", amount = long.MaxValue / 1000 })).ReadProblemAsync(400, "amount_too_large");
 

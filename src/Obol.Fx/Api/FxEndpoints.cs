@@ -125,7 +125,16 @@ public static class FxEndpoints
             return TimeSpan.Zero;
         }
 
-        var duration = parsed.Value.ToDuration().ToTimeSpan();
+        TimeSpan duration;
+        try
+        {
+            duration = parsed.Value.ToDuration().ToTimeSpan();
+        }
+        catch (Exception e) when (e is OverflowException or ArgumentOutOfRangeException)
+        {
+            duration = TimeSpan.MaxValue;
+        }
+
         if (duration < TimeSpan.FromSeconds(1) || duration > options.MaxLockDuration)
         {
             errors.Add("lockDuration", $"From 1 second to {options.MaxLockDuration}.");
