@@ -94,11 +94,7 @@ public sealed class FxServer : IAsyncDisposable
         return account.Balance;
     }
 
-    public async Task AssertLedgerBalancedAsync()
-    {
-        var report = await Service<Database>().ReadAsync(s => Service<ILedger>().VerifyAsync(s, null), CancellationToken.None);
-        Assert.True(report.Ok, string.Join("; ", report.Problems.Select(p => $"{p.Code} {p.AccountId}: {p.Detail}")));
-    }
+    public Task AssertLedgerBalancedAsync() => Server.AssertLedgerBalancedAsync();
 
     public T Service<T>()
         where T : notnull => Server.GetRequiredService<T>();

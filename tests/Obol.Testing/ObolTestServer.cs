@@ -88,6 +88,16 @@ public sealed class ObolTestServer : IAsyncDisposable
     public T GetRequiredService<T>()
         where T : notnull => _app.Services.GetRequiredService<T>();
 
+    /// <summary>Recomputes the whole ledger from its entries and throws, naming each broken invariant, if any is broken.</summary>
+    public async Task AssertLedgerBalancedAsync()
+    {
+        var report = await GetRequiredService<Database>().ReadAsync(s => GetRequiredService<Ledger.ILedger>().VerifyAsync(s, null), CancellationToken.None);
+        if (!report.Ok)
+        {
+            throw new InvalidOperationException("The ledger does not verify: " + string.Join("; ", report.Problems.Select(p => $"{p.Code} {p.AccountId}: {p.Detail}")));
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
