@@ -51,15 +51,21 @@ internal sealed class FxService(RateStore rates, QuoteStore quotes, SettlementCu
             RateSource = latest.Rates.Source,
             RatePublishedAt = latest.Rates.PublishedAt,
             CreatedAt = now,
-            ExpiresAt = now + lockDuration,
+            ExpiresAt = StoredInstant.Of(now + lockDuration),
         };
         await quotes.InsertAsync(session, quote);
         return quote;
     }
 
-    public async Task<FxQuote> UseQuoteAsync(DbSession session, string merchantId, string quoteId, Money amount, string usedBy)
+    public async Task<FxQuote> UseQuoteAsync(DbSession session, string merchantId, string quoteId, Money amount, string usedBy) =>
+        await UseAsync(session, await quotes.GetAsync(session, merchantId, quoteId) ?? throw Problems.Validation("fxQuote", $"No FX quote with id '{quoteId}'."),
+            amount, usedBy);
+
+    public async Task<FxQuote> TakeQuoteAsync(DbSession session, string merchantId, Money amount, Currency to, string usedBy) =>
+        await UseAsync(session, await CreateQuoteAsync(session, merchantId, amount.Currency, to, amount.MinorUnits, options.DefaultLockDuration), amount, usedBy);
+
+    private async Task<FxQuote> UseAsync(DbSession session, FxQuote quote, Money amount, string usedBy)
     {
-        var quote = await quotes.GetAsync(session, merchantId, quoteId) ?? throw Problems.Validation("fxQuote", $"No FX quote with id '{quoteId}'.");
         if (quote.From != amount.Currency)
         {
             throw FxProblems.QuoteMismatch($"Quote {quote.Id} converts {quote.From.Code}, not {amount.Currency.Code}.");
@@ -96,12 +102,6 @@ internal sealed class FxService(RateStore rates, QuoteStore quotes, SettlementCu
         }
 
         return quote with { UsedBy = usedBy, UsedAt = now };
-    }
-
-    public async Task<FxQuote> TakeQuoteAsync(DbSession session, string merchantId, Money amount, Currency to, string usedBy)
-    {
-        var quote = await CreateQuoteAsync(session, merchantId, amount.Currency, to, amount.MinorUnits, options.DefaultLockDuration);
-        return await UseQuoteAsync(session, merchantId, quote.Id, amount, usedBy);
     }
 
     public Task<FxQuote?> GetQuoteAsync(DbSession session, string merchantId, string quoteId) => quotes.GetAsync(session, merchantId, quoteId);

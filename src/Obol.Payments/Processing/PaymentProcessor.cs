@@ -486,7 +486,8 @@ internal sealed partial class PaymentProcessor(
             await store.UpdateRefundAsync(session, refund);
         }
 
-        if (decision.Payment is not null)
+        // A conversion changes the payment's settlement amounts even where the decision left the payment as it was.
+        if (decision.Payment is not null || payment != before)
         {
             await store.UpdatePaymentAsync(session, payment);
         }
