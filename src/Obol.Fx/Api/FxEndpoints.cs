@@ -39,11 +39,9 @@ public static class FxEndpoints
 
     private static async Task<Ok<RatesResponse>> GetRatesAsync(string? @base, HttpContext http, Database database, RateStore store, FxOptions options, TimeProvider clock)
     {
-        Currency? wanted = null;
-        if (@base is not null)
-        {
-            wanted = Currency.TryFromCode(@base, out var parsed) ? parsed : throw Problems.Validation("base", "An ISO 4217 currency code in upper case.");
-        }
+        var errors = new ValidationErrors();
+        var wanted = @base is null ? null : CurrencyField(errors, "base", @base);
+        errors.ThrowIfAny();
 
         var latest = await database.ReadAsync(store.LatestAsync, http.RequestAborted)
             ?? throw FxProblems.RatesUnavailable(@base ?? "any currency", "any other");

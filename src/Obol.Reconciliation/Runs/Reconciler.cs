@@ -216,14 +216,30 @@ internal sealed class Reconciler(
                 continue;
             }
 
-            var expected = Conversion.Convert(new Money(line.Gross, from), to, obolRate).MinorUnits;
-            var apartBps = expected == 0 ? 0 : Math.Abs((decimal)line.Converted.Gross - expected) * 10_000 / expected;
+            long? expected;
+            try
+            {
+                expected = Conversion.Convert(new Money(line.Gross, from), to, obolRate).MinorUnits;
+            }
+            catch (OverflowException)
+            {
+                // At Obol's rate the gross does not even fit in a count of minor units: whatever the PSP paid is far from it.
+                expected = null;
+            }
+
+            var apartBps = expected switch
+            {
+                null => decimal.MaxValue,
+                0 => 0,
+                { } value => Math.Abs((decimal)line.Converted.Gross - value) * 10_000 / value,
+            };
             if (apartBps > options.FxToleranceBps)
             {
+                var atObolsRate = expected is { } value ? $"{value}, {apartBps:0} basis points apart" : "more than a 64-bit count of minor units";
                 found.Add(new DiscrepancyRecord(ids.New("rdc"), runId, psp, LineOutcomes.FxRateDifference, line.LineId, payment.Id, payment.MerchantId,
                     record.Match.Refund?.Id, to.Code, expected, line.Converted.Gross,
-                    $"{psp} paid {line.Converted.Gross} {to.Code} minor units for {line.Gross} {from.Code}; at Obol's rate {obolRate} that is {expected}, "
-                    + $"{apartBps:0} basis points apart (tolerance {options.FxToleranceBps}). Booked as paid.",
+                    $"{psp} paid {line.Converted.Gross} {to.Code} minor units for {line.Gross} {from.Code}; at Obol's rate {obolRate} that is {atObolsRate} "
+                    + $"(tolerance {options.FxToleranceBps}). Booked as paid.",
                     recordedAt));
             }
         }
